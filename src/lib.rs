@@ -1,0 +1,10 @@
+//! edgesim: a deterministic discrete-event simulator of global content
+//! delivery networks and server-push architectures.
+//!
+//! Data flows one way: experiment file -> typed spec -> sweep points ->
+//! (in parallel) model built from the spec -> engine run -> metrics -> rows ->
+//! CSV, charts and report. See `docs/ARCHITECTURE.md`.
+
+pub mod engine;
+pub mod units;
+pub mod validate;
