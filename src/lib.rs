@@ -6,5 +6,6 @@
 //! CSV, charts and report. See `docs/ARCHITECTURE.md`.
 
 pub mod engine;
+pub mod error;
 pub mod units;
 pub mod validate;
