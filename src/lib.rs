@@ -5,7 +5,11 @@
 //! (in parallel) model built from the spec -> engine run -> metrics -> rows ->
 //! CSV, charts and report. See `docs/ARCHITECTURE.md`.
 
+pub mod dist;
 pub mod engine;
 pub mod error;
+pub mod model;
+pub mod queueing;
+pub mod station;
 pub mod units;
 pub mod validate;
