@@ -134,7 +134,7 @@ mod tests {
             x = splitmix64(x);
             // Schedule only at or after the current time, as a model must.
             q.push(now + SimTime::from_nanos(x % 1000), i);
-            if x % 3 == 0 {
+            if x.is_multiple_of(3) {
                 let (t, _) = q.pop().unwrap();
                 assert!(t >= now);
                 now = t;
