@@ -5,11 +5,14 @@
 //! (in parallel) model built from the spec -> engine run -> metrics -> rows ->
 //! CSV, charts and report. See `docs/ARCHITECTURE.md`.
 
+pub mod cli;
 pub mod dist;
 pub mod engine;
 pub mod error;
+pub mod experiment;
 pub mod model;
 pub mod queueing;
+pub mod report;
 pub mod station;
 pub mod units;
 pub mod validate;
