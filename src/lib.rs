@@ -5,7 +5,10 @@
 //! (in parallel) model built from the spec -> engine run -> metrics -> rows ->
 //! CSV, charts and report. See `docs/ARCHITECTURE.md`.
 
+pub mod cache;
 pub mod engine;
 pub mod error;
+pub mod replay;
 pub mod units;
 pub mod validate;
+pub mod workload;
