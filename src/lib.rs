@@ -13,3 +13,4 @@ pub mod queueing;
 pub mod station;
 pub mod units;
 pub mod validate;
+pub mod world;
