@@ -2,6 +2,8 @@
 //! peers. `edgesim validate` runs every check and prints expected against
 //! simulated; the integration tests run the same checks.
 
+pub mod world;
+
 /// The outcome of one validation check.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckResult {
