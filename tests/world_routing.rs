@@ -511,3 +511,13 @@ fn routing_spec_parses_and_rejects_bad_shares() {
     assert!(toml::from_str::<RoutingSpec>("mode = \"bgp\"\n").is_err());
     assert!(toml::from_str::<RoutingSpec>("[anycast]\nnearest = 0.5\n").is_err());
 }
+
+#[test]
+fn local_hour_follows_the_utc_offset() {
+    let world = shipped();
+    let tokyo = world.region(world.region_by_name("Tokyo").unwrap());
+    let new_york = world.region(world.region_by_name("New York").unwrap());
+    assert_eq!(tokyo.local_hour(0.0), 9.0);
+    assert_eq!(new_york.local_hour(0.0), 19.0);
+    assert_eq!(new_york.local_hour(6.0 * 3_600.0), 1.0);
+}

@@ -46,10 +46,6 @@ site_id!(
     /// A parent cache (origin shield) site between PoPs and the origin.
     ShieldId
 );
-site_id!(
-    /// A public DNS resolver site.
-    ResolverId
-);
 
 /// Any site of a world: the node weight of the world graph.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -18,7 +18,7 @@ pub mod stats;
 pub mod topology;
 
 pub use geo::{EARTH_RADIUS_KM, LatLon};
-pub use ids::{OriginId, PopId, RegionId, ResolverId, ShieldId, SiteRef};
+pub use ids::{OriginId, PopId, RegionId, ShieldId, SiteRef};
 pub use latency::LatencyModel;
 pub use routing::{AnycastSpec, GeoDnsSpec, Router, RoutingMode, RoutingSpec};
 pub use servers::{HashRing, LeastLoaded, RoundRobin, ServerChoice};

@@ -127,8 +127,14 @@ pub struct Region {
     pub continent: String,
     /// The only PoPs this region can reach, when the world file restricts them.
     pub allowed_pops: Option<Vec<PopId>>,
-    /// The line of the region's table in the world file, for later errors.
-    pub line: usize,
+}
+
+impl Region {
+    /// The local time of day, in hours from 0 to 24, at `utc_secs` seconds after
+    /// midnight UTC of the simulated day (for diurnal load).
+    pub fn local_hour(&self, utc_secs: f64) -> f64 {
+        (utc_secs / 3_600.0 + self.utc_offset_hours).rem_euclid(24.0)
+    }
 }
 
 /// Link capacities, in bits per second, per class of link.
@@ -638,7 +644,6 @@ fn read_regions(
             Some(names) => Some(allowed_pop_ids(source, names, all_pops, enabled)?),
             None => None,
         };
-        let line = crate::error::line_column(source.text, entry.name.span().start).0;
         let region = Region {
             name,
             location,
@@ -646,7 +651,6 @@ fn read_regions(
             utc_offset_hours: offset,
             continent: entry.continent.trim().to_string(),
             allowed_pops,
-            line,
         };
         check_route(source, &region, entry, all_pops, enabled, links)?;
         regions.push(region);

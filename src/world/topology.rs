@@ -56,12 +56,7 @@ pub struct World {
     pop_pop_distance_km: Vec<f64>,
     pop_pop_rtt: Vec<SimTime>,
     region_origin_rtt: Vec<SimTime>,
-    pop_origin: Vec<OriginId>,
-    pop_origin_rtt: Vec<SimTime>,
-    pop_shield: Vec<Option<ShieldId>>,
-    pop_shield_rtt: Vec<SimTime>,
-    shield_origin: Vec<OriginId>,
-    shield_origin_rtt: Vec<SimTime>,
+    upstream: Upstream,
     region_failover: Vec<Vec<PopId>>,
     pop_neighbours: Vec<Vec<PopId>>,
     graph: WorldGraph,
@@ -86,31 +81,87 @@ fn nearest(from: LatLon, sites: &[Site]) -> Option<usize> {
     })
 }
 
+/// Where each PoP and shield fetches from, and the round trips to get there.
+#[derive(Clone, Debug)]
+struct Upstream {
+    pop_origin: Vec<OriginId>,
+    pop_origin_rtt: Vec<SimTime>,
+    pop_shield: Vec<Option<ShieldId>>,
+    pop_shield_rtt: Vec<SimTime>,
+    shield_origin: Vec<OriginId>,
+    shield_origin_rtt: Vec<SimTime>,
+}
+
+impl Upstream {
+    /// Each PoP uses its nearest origin and nearest shield; each shield its nearest origin.
+    fn of(spec: &WorldSpec) -> Upstream {
+        let latency = spec.latency;
+        let rtt = |a: LatLon, b: LatLon| latency.rtt(a.distance_km(b));
+        let origin_of = |at: LatLon| OriginId::from_index(nearest(at, &spec.origins).unwrap_or(0));
+        let pop_origin: Vec<OriginId> = spec.pops.iter().map(|p| origin_of(p.location)).collect();
+        let pop_shield: Vec<Option<ShieldId>> = spec
+            .pops
+            .iter()
+            .map(|p| nearest(p.location, &spec.shields).map(ShieldId::from_index))
+            .collect();
+        let shield_origin: Vec<OriginId> =
+            spec.shields.iter().map(|s| origin_of(s.location)).collect();
+        Upstream {
+            pop_origin_rtt: spec
+                .pops
+                .iter()
+                .zip(&pop_origin)
+                .map(|(p, o)| rtt(p.location, spec.origins[o.index()].location))
+                .collect(),
+            pop_shield_rtt: spec
+                .pops
+                .iter()
+                .zip(&pop_shield)
+                .map(|(p, s)| {
+                    s.map_or(SimTime::ZERO, |s| {
+                        rtt(p.location, spec.shields[s.index()].location)
+                    })
+                })
+                .collect(),
+            shield_origin_rtt: spec
+                .shields
+                .iter()
+                .zip(&shield_origin)
+                .map(|(s, o)| rtt(s.location, spec.origins[o.index()].location))
+                .collect(),
+            pop_origin,
+            pop_shield,
+            shield_origin,
+        }
+    }
+}
+
+/// Region×PoP distances, km, and whether each region may use each PoP
+/// (its `pops` list and the maximum access distance), row-major by region.
+fn access_matrix(spec: &WorldSpec) -> (Vec<f64>, Vec<bool>) {
+    let max_access_km = spec.links.max_access_distance_km.unwrap_or(f64::INFINITY);
+    let cells = spec.regions.len() * spec.pops.len();
+    let (mut distance_km, mut reachable) = (Vec::with_capacity(cells), Vec::with_capacity(cells));
+    for region in &spec.regions {
+        for (p, pop) in spec.pops.iter().enumerate() {
+            let d = region.location.distance_km(pop.location);
+            let allowed = region
+                .allowed_pops
+                .as_ref()
+                .is_none_or(|a| a.contains(&PopId::from_index(p)));
+            distance_km.push(d);
+            reachable.push(allowed && d <= max_access_km);
+        }
+    }
+    (distance_km, reachable)
+}
+
 impl World {
     /// Builds the matrices, tables and graph of a checked spec.
     pub fn build(spec: WorldSpec) -> World {
         let latency = spec.latency;
-        let n_pops = spec.pops.len();
         let total_population: f64 = spec.regions.iter().map(|r| r.population_millions).sum();
-        let region_share = spec
-            .regions
-            .iter()
-            .map(|r| r.population_millions / total_population)
-            .collect();
-        let max_access_km = spec.links.max_access_distance_km.unwrap_or(f64::INFINITY);
-        let mut region_pop_distance_km = Vec::with_capacity(spec.regions.len() * n_pops);
-        let mut region_pop_reachable = Vec::with_capacity(spec.regions.len() * n_pops);
-        for region in &spec.regions {
-            for (p, pop) in spec.pops.iter().enumerate() {
-                let d = region.location.distance_km(pop.location);
-                let allowed = region
-                    .allowed_pops
-                    .as_ref()
-                    .is_none_or(|a| a.contains(&PopId::from_index(p)));
-                region_pop_distance_km.push(d);
-                region_pop_reachable.push(allowed && d <= max_access_km);
-            }
-        }
+        let (region_pop_distance_km, region_pop_reachable) = access_matrix(&spec);
         let pop_pop_distance_km: Vec<f64> = spec
             .pops
             .iter()
@@ -129,38 +180,12 @@ impl World {
                     .map(move |o| latency.rtt(r.location.distance_km(o.location)))
             })
             .collect();
-        let origin_of = |at: LatLon| OriginId::from_index(nearest(at, &spec.origins).unwrap_or(0));
-        let pop_origin: Vec<OriginId> = spec.pops.iter().map(|p| origin_of(p.location)).collect();
-        let pop_origin_rtt = spec
-            .pops
-            .iter()
-            .zip(&pop_origin)
-            .map(|(p, o)| latency.rtt(p.location.distance_km(spec.origins[o.index()].location)))
-            .collect();
-        let pop_shield: Vec<Option<ShieldId>> = spec
-            .pops
-            .iter()
-            .map(|p| nearest(p.location, &spec.shields).map(ShieldId::from_index))
-            .collect();
-        let pop_shield_rtt = spec
-            .pops
-            .iter()
-            .zip(&pop_shield)
-            .map(|(p, s)| {
-                s.map_or(SimTime::ZERO, |s| {
-                    latency.rtt(p.location.distance_km(spec.shields[s.index()].location))
-                })
-            })
-            .collect();
-        let shield_origin: Vec<OriginId> =
-            spec.shields.iter().map(|s| origin_of(s.location)).collect();
-        let shield_origin_rtt = spec
-            .shields
-            .iter()
-            .zip(&shield_origin)
-            .map(|(s, o)| latency.rtt(s.location.distance_km(spec.origins[o.index()].location)))
-            .collect();
         let mut world = World {
+            region_share: spec
+                .regions
+                .iter()
+                .map(|r| r.population_millions / total_population)
+                .collect(),
             region_pop_rtt: region_pop_distance_km
                 .iter()
                 .map(|&d| latency.rtt(d))
@@ -169,18 +194,12 @@ impl World {
                 .iter()
                 .map(|&d| latency.rtt(d))
                 .collect(),
+            upstream: Upstream::of(&spec),
             spec,
-            region_share,
             region_pop_distance_km,
             region_pop_reachable,
             pop_pop_distance_km,
             region_origin_rtt,
-            pop_origin,
-            pop_origin_rtt,
-            pop_shield,
-            pop_shield_rtt,
-            shield_origin,
-            shield_origin_rtt,
             region_failover: Vec::new(),
             pop_neighbours: Vec::new(),
             graph: WorldGraph::default(),
@@ -228,6 +247,8 @@ impl World {
     /// Adds nodes (regions, PoPs, shields, origins, in id order) and their links.
     fn build_graph(&mut self) {
         let mut graph = WorldGraph::default();
+        let shields = (0..self.spec.shields.len()).map(ShieldId::from_index);
+        let origins = (0..self.spec.origins.len()).map(OriginId::from_index);
         let nodes = SiteNodes {
             region: self
                 .regions()
@@ -237,104 +258,84 @@ impl World {
                 .pops()
                 .map(|p| graph.add_node(SiteRef::Pop(p)))
                 .collect(),
-            shield: (0..self.spec.shields.len())
-                .map(|s| graph.add_node(SiteRef::Shield(ShieldId::from_index(s))))
+            shield: shields
+                .map(|s| graph.add_node(SiteRef::Shield(s)))
                 .collect(),
-            origin: (0..self.spec.origins.len())
-                .map(|o| graph.add_node(SiteRef::Origin(OriginId::from_index(o))))
+            origin: origins
+                .map(|o| graph.add_node(SiteRef::Origin(o)))
                 .collect(),
         };
+        self.nodes = nodes;
         let links = self.spec.links;
-        let latency = self.spec.latency;
-        let link = |graph: &mut WorldGraph,
-                    a: NodeIndex,
-                    b: NodeIndex,
-                    kind: LinkKind,
-                    distance_km: f64,
-                    bandwidth_bps: f64| {
+        for (a, b, kind) in self.link_list() {
+            let distance_km = self.location(a).distance_km(self.location(b));
+            let bandwidth_bps = match kind {
+                LinkKind::Access => links.access_bps,
+                LinkKind::Backbone => links.backbone_bps,
+                LinkKind::Upstream => links.upstream_bps,
+                LinkKind::Direct => links.direct_bps,
+            };
+            let rtt = self.spec.latency.rtt(distance_km);
             graph.add_edge(
-                a,
-                b,
+                self.node(a),
+                self.node(b),
                 Link {
                     kind,
                     distance_km,
-                    rtt: latency.rtt(distance_km),
+                    rtt,
                     bandwidth_bps,
                 },
             );
-        };
+        }
+        self.graph = graph;
+    }
+
+    /// Every link, in a fixed order: per region its access links (failover
+    /// order) and direct links; the PoP mesh; each PoP's upstream links; each
+    /// shield's origin link.
+    fn link_list(&self) -> Vec<(SiteRef, SiteRef, LinkKind)> {
+        let mut list = Vec::new();
         for r in self.regions() {
-            for &p in &self.region_failover[r.index()] {
-                link(
-                    &mut graph,
-                    nodes.region[r.index()],
-                    nodes.pop[p.index()],
-                    LinkKind::Access,
-                    self.distance_region_pop_km(r, p),
-                    links.access_bps,
-                );
+            for &p in self.failover_order(r) {
+                list.push((SiteRef::Region(r), SiteRef::Pop(p), LinkKind::Access));
             }
-            for (o, origin) in self.spec.origins.iter().enumerate() {
-                let d = self.region(r).location.distance_km(origin.location);
-                link(
-                    &mut graph,
-                    nodes.region[r.index()],
-                    nodes.origin[o],
-                    LinkKind::Direct,
-                    d,
-                    links.direct_bps,
-                );
+            for o in (0..self.spec.origins.len()).map(OriginId::from_index) {
+                list.push((SiteRef::Region(r), SiteRef::Origin(o), LinkKind::Direct));
             }
         }
         for a in self.pops() {
             for b in self.pops().filter(|&b| b > a) {
-                link(
-                    &mut graph,
-                    nodes.pop[a.index()],
-                    nodes.pop[b.index()],
-                    LinkKind::Backbone,
-                    self.distance_pop_pop_km(a, b),
-                    links.backbone_bps,
-                );
+                list.push((SiteRef::Pop(a), SiteRef::Pop(b), LinkKind::Backbone));
             }
         }
         for p in self.pops() {
-            let at = self.pop(p).location;
-            let o = self.pop_origin[p.index()];
-            link(
-                &mut graph,
-                nodes.pop[p.index()],
-                nodes.origin[o.index()],
+            list.push((
+                SiteRef::Pop(p),
+                SiteRef::Origin(self.origin_of_pop(p)),
                 LinkKind::Upstream,
-                at.distance_km(self.origin(o).location),
-                links.upstream_bps,
-            );
-            if let Some(s) = self.pop_shield[p.index()] {
-                link(
-                    &mut graph,
-                    nodes.pop[p.index()],
-                    nodes.shield[s.index()],
-                    LinkKind::Upstream,
-                    at.distance_km(self.shield(s).location),
-                    links.upstream_bps,
-                );
+            ));
+            if let Some(s) = self.shield_of_pop(p) {
+                list.push((SiteRef::Pop(p), SiteRef::Shield(s), LinkKind::Upstream));
             }
         }
-        for (s, &o) in self.shield_origin.iter().enumerate() {
-            let d = self.spec.shields[s]
-                .location
-                .distance_km(self.origin(o).location);
-            link(
-                &mut graph,
-                nodes.shield[s],
-                nodes.origin[o.index()],
+        for s in (0..self.spec.shields.len()).map(ShieldId::from_index) {
+            list.push((
+                SiteRef::Shield(s),
+                SiteRef::Origin(self.origin_of_shield(s)),
                 LinkKind::Upstream,
-                d,
-                links.upstream_bps,
-            );
+            ));
         }
-        self.graph = graph;
-        self.nodes = nodes;
+        list
+    }
+
+    /// Where a site is.
+    pub fn location(&self, site: SiteRef) -> LatLon {
+        match site {
+            SiteRef::Region(r) => self.region(r).location,
+            SiteRef::Pop(p) => self.pop(p).location,
+            SiteRef::Shield(s) => self.shield(s).location,
+            SiteRef::Origin(o) => self.origin(o).location,
+        }
     }
 }
 
@@ -450,34 +451,34 @@ impl World {
     /// The origin a PoP fetches from (the nearest one).
     #[inline]
     pub fn origin_of_pop(&self, pop: PopId) -> OriginId {
-        self.pop_origin[pop.index()]
+        self.upstream.pop_origin[pop.index()]
     }
 
     #[inline]
     pub fn rtt_pop_origin(&self, pop: PopId) -> SimTime {
-        self.pop_origin_rtt[pop.index()]
+        self.upstream.pop_origin_rtt[pop.index()]
     }
 
     /// The shield (parent cache) of a PoP: the nearest one, if the world has shields.
     #[inline]
     pub fn shield_of_pop(&self, pop: PopId) -> Option<ShieldId> {
-        self.pop_shield[pop.index()]
+        self.upstream.pop_shield[pop.index()]
     }
 
     /// Round trip from a PoP to its shield (zero when there is none).
     #[inline]
     pub fn rtt_pop_shield(&self, pop: PopId) -> SimTime {
-        self.pop_shield_rtt[pop.index()]
+        self.upstream.pop_shield_rtt[pop.index()]
     }
 
     #[inline]
     pub fn origin_of_shield(&self, shield: ShieldId) -> OriginId {
-        self.shield_origin[shield.index()]
+        self.upstream.shield_origin[shield.index()]
     }
 
     #[inline]
     pub fn rtt_shield_origin(&self, shield: ShieldId) -> SimTime {
-        self.shield_origin_rtt[shield.index()]
+        self.upstream.shield_origin_rtt[shield.index()]
     }
 
     /// The PoPs a region can reach, nearest by RTT first: its failover order.
