@@ -521,3 +521,69 @@ fn local_hour_follows_the_utc_offset() {
     assert_eq!(new_york.local_hour(0.0), 19.0);
     assert_eq!(new_york.local_hour(6.0 * 3_600.0), 1.0);
 }
+
+#[test]
+fn successive_withdrawals_move_only_the_newly_withdrawn_pops_clients() {
+    let world = shipped();
+    let names = ["Frankfurt am Main", "Amsterdam", "London", "Paris"];
+    let pops: Vec<PopId> = names
+        .iter()
+        .map(|n| world.pop_by_name(n).unwrap())
+        .collect();
+    for mode in [
+        RoutingMode::Anycast,
+        RoutingMode::GeoDns,
+        RoutingMode::Ideal,
+    ] {
+        let mut current = router(&world, mode, 5);
+        for &pop in &pops {
+            let mut next = current.clone();
+            next.withdraw(&world, pop);
+            for region in world.regions() {
+                for client in 0..300 {
+                    let (old, new) = (current.route(region, client), next.route(region, client));
+                    if old != Some(pop) {
+                        assert_eq!(
+                            old, new,
+                            "{mode:?}: withdrawing {pop} moved a client of {old:?}"
+                        );
+                    }
+                }
+            }
+            current = next;
+        }
+        // The order of withdrawals does not matter.
+        let mut reversed = router(&world, mode, 5);
+        for &pop in pops.iter().rev() {
+            reversed.withdraw(&world, pop);
+        }
+        for region in world.regions() {
+            for client in 0..300 {
+                assert_eq!(
+                    current.route(region, client),
+                    reversed.route(region, client)
+                );
+            }
+            assert_eq!(current.pop_shares(region), reversed.pop_shares(region));
+        }
+    }
+}
+
+#[test]
+fn rehomed_anycast_clients_follow_the_renormalised_weights() {
+    let world = shipped();
+    let mut r = router(&world, RoutingMode::Anycast, 9);
+    let sydney = world.region_by_name("Sydney").unwrap();
+    r.withdraw(&world, world.pop_by_name("Sydney").unwrap());
+    let n = 60_000u64;
+    let mut counts = vec![0u64; world.pop_count()];
+    for client in 0..n {
+        counts[r.route(sydney, client).unwrap().index()] += 1;
+    }
+    let shares = r.pop_shares(sydney);
+    assert!((shares.iter().map(|s| s.1).sum::<f64>() - 1.0).abs() < 1e-9);
+    for (pop, share) in shares {
+        let seen = counts[pop.index()] as f64 / n as f64;
+        assert!((seen - share).abs() < 0.01, "{pop}: {seen} vs {share}");
+    }
+}

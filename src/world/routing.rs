@@ -238,7 +238,8 @@ enum Tables {
     Anycast {
         /// The BGP choice with every PoP up.
         first_choice: Vec<PopCdf>,
-        /// The next choice among the available PoPs, for clients whose first is withdrawn.
+        /// The first-choice weights renormalised over the available PoPs: the
+        /// distribution of re-homed clients (for `pop_shares`).
         rehome: Vec<PopCdf>,
     },
     GeoDns {
@@ -342,21 +343,19 @@ impl Router {
     }
 
     /// The PoP serving client `client` of `region` now, or `None` when every PoP
-    /// the region can reach is withdrawn. O(log n) in the number of PoPs.
+    /// the region can reach is withdrawn. O(log n) in the number of PoPs; O(n)
+    /// for an anycast client whose first choice is withdrawn.
     #[inline]
     pub fn route(&self, region: RegionId, client: u64) -> Option<PopId> {
         let r = region.index();
         let u = unit(mix2(mix2(self.first_key, r as u64), client));
         match &self.tables {
-            Tables::Anycast {
-                first_choice,
-                rehome,
-            } => {
+            Tables::Anycast { first_choice, .. } => {
                 let first = first_choice[r].pick(u)?;
                 if self.available[first.index()] {
                     return Some(first);
                 }
-                rehome[r].pick(unit(mix2(mix2(self.rehome_key, r as u64), client)))
+                self.next_choice(&first_choice[r], r, client)
             }
             Tables::GeoDns {
                 class_cumulative,
@@ -371,6 +370,31 @@ impl Router {
             }
             Tables::Ideal { pop } => pop[r],
         }
+    }
+
+    /// The next BGP choice of an anycast client whose first choice is withdrawn:
+    /// the available PoP with the largest key ln(u) / weight, u a per-(client,
+    /// PoP) hash (Efraimidis and Spirakis, "Weighted random sampling with a
+    /// reservoir", IPL 2006). Each available PoP wins with probability
+    /// proportional to its weight, and withdrawing more PoPs moves only the
+    /// clients of those PoPs: the argmax over a smaller set changes only if the
+    /// winner left it.
+    fn next_choice(&self, weights: &PopCdf, region: usize, client: u64) -> Option<PopId> {
+        let client_key = mix2(mix2(self.rehome_key, region as u64), client);
+        let mut best: Option<(PopId, f64)> = None;
+        for (pop, weight) in weights.shares() {
+            if !self.available[pop.index()] {
+                continue;
+            }
+            // 53 random bits in (0, 1], so the logarithm is finite.
+            let u =
+                ((mix2(client_key, pop.0 as u64) >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64);
+            let key = u.ln() / weight;
+            if best.is_none_or(|(_, k)| key > k) {
+                best = Some((pop, key));
+            }
+        }
+        best.map(|(pop, _)| pop)
     }
 
     /// Each PoP's share of `region`'s clients now (the exact distribution that
