@@ -587,3 +587,22 @@ fn rehomed_anycast_clients_follow_the_renormalised_weights() {
         assert!((seen - share).abs() < 0.01, "{pop}: {seen} vs {share}");
     }
 }
+
+#[test]
+fn world_files_load_from_disk_with_the_csv_beside_them() {
+    let spec = WorldSpec::load(std::path::Path::new("models/world.toml"), None).unwrap();
+    assert_eq!(spec, WorldSpec::shipped());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.toml");
+    std::fs::write(
+        &path,
+        world_text("").replace("pops.csv", "data/missing.csv"),
+    )
+    .unwrap();
+    let e = WorldSpec::load(&path, None).unwrap_err();
+    assert_eq!((e.key.as_deref(), e.line), (Some("pops.file"), Some(2)));
+    assert!(e.message.contains("cannot read the PoP list"), "{e}");
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("data/missing.csv"), CSV).unwrap();
+    assert_eq!(WorldSpec::load(&path, None).unwrap().pops.len(), 2);
+}
