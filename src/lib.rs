@@ -20,3 +20,4 @@ pub mod station;
 pub mod units;
 pub mod validate;
 pub mod workload;
+pub mod world;
