@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod experiment;
 pub mod model;
+pub mod push;
 pub mod queueing;
 pub mod report;
 pub mod station;

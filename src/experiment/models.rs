@@ -4,15 +4,17 @@
 
 use super::spec::ExperimentFile;
 use crate::model::{RunContext, RunOutput};
+use crate::push::{self, PushParams};
 use crate::queueing::{self, QueueParams};
 
 /// Every model name, for messages.
-pub const MODEL_NAMES: &[&str] = &["queue"];
+pub const MODEL_NAMES: &[&str] = &["queue", "push"];
 
 /// A model with its parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModelSpec {
     Queue(QueueParams),
+    Push(Box<PushParams>),
 }
 
 /// A problem with a model's parameters: the full key path and what was expected.
@@ -31,7 +33,10 @@ impl ModelSpec {
                 ),
             ));
         }
-        let tables: [(&str, bool); 1] = [("queue", file.queue.is_some())];
+        let tables: [(&str, bool); 2] = [
+            ("queue", file.queue.is_some()),
+            ("push", file.push.is_some()),
+        ];
         for (table, present) in tables {
             if present && table != file.model {
                 return Err((
@@ -51,6 +56,17 @@ impl ModelSpec {
                         .to_string(),
                 )
             }),
+            "push" => file
+                .push
+                .clone()
+                .map(|p| ModelSpec::Push(Box::new(p)))
+                .ok_or_else(|| {
+                    (
+                        "model".to_string(),
+                        "model \"push\" needs a [push] table with at least `transport` and `clients`"
+                            .to_string(),
+                    )
+                }),
             other => Err((
                 "model".to_string(),
                 format!(
@@ -64,6 +80,7 @@ impl ModelSpec {
     pub fn name(&self) -> &'static str {
         match self {
             ModelSpec::Queue(_) => "queue",
+            ModelSpec::Push(_) => "push",
         }
     }
 
@@ -76,6 +93,12 @@ impl ModelSpec {
                     .map(|(key, message)| (format!("queue.{key}"), message))
                     .collect()
             }),
+            ModelSpec::Push(p) => p.validate().map_err(|problems| {
+                problems
+                    .into_iter()
+                    .map(|(key, message)| (format!("push.{key}"), message))
+                    .collect()
+            }),
         }
     }
 
@@ -83,6 +106,7 @@ impl ModelSpec {
     pub fn run(&self, ctx: &RunContext) -> Result<RunOutput, String> {
         match self {
             ModelSpec::Queue(p) => queueing::run_queue(p, ctx),
+            ModelSpec::Push(p) => push::run_push(p, ctx),
         }
     }
 }
