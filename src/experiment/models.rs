@@ -5,16 +5,18 @@
 use super::spec::ExperimentFile;
 use crate::faults::occ::{self, OccParams};
 use crate::model::{RunContext, RunOutput};
+use crate::push::{self, PushParams};
 use crate::queueing::{self, QueueParams};
 
 /// Every model name, for messages.
-pub const MODEL_NAMES: &[&str] = &["queue", "occ"];
+pub const MODEL_NAMES: &[&str] = &["queue", "occ", "push"];
 
 /// A model with its parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModelSpec {
     Queue(QueueParams),
     Occ(OccParams),
+    Push(Box<PushParams>),
 }
 
 /// A problem with a model's parameters: the full key path and what was expected.
@@ -33,7 +35,11 @@ impl ModelSpec {
                 ),
             ));
         }
-        let tables = [("queue", file.queue.is_some()), ("occ", file.occ.is_some())];
+        let tables: [(&str, bool); 3] = [
+            ("queue", file.queue.is_some()),
+            ("occ", file.occ.is_some()),
+            ("push", file.push.is_some()),
+        ];
         for (table, present) in tables {
             if present && table != file.model {
                 return Err((
@@ -60,6 +66,17 @@ impl ModelSpec {
                         .to_string(),
                 )
             }),
+            "push" => file
+                .push
+                .clone()
+                .map(|p| ModelSpec::Push(Box::new(p)))
+                .ok_or_else(|| {
+                    (
+                        "model".to_string(),
+                        "model \"push\" needs a [push] table with at least `transport` and `clients`"
+                            .to_string(),
+                    )
+                }),
             other => Err((
                 "model".to_string(),
                 format!(
@@ -74,6 +91,7 @@ impl ModelSpec {
         match self {
             ModelSpec::Queue(_) => "queue",
             ModelSpec::Occ(_) => "occ",
+            ModelSpec::Push(_) => "push",
         }
     }
 
@@ -82,6 +100,7 @@ impl ModelSpec {
         match self {
             ModelSpec::Queue(p) => p.validate().map_err(|e| prefixed("queue", e)),
             ModelSpec::Occ(p) => p.validate().map_err(|e| prefixed("occ", e)),
+            ModelSpec::Push(p) => p.validate().map_err(|e| prefixed("push", e)),
         }
     }
 
@@ -90,6 +109,7 @@ impl ModelSpec {
         match self {
             ModelSpec::Queue(p) => queueing::run_queue(p, ctx),
             ModelSpec::Occ(p) => occ::run_occ(p, ctx),
+            ModelSpec::Push(p) => push::run_push(p, ctx),
         }
     }
 }
