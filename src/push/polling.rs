@@ -14,19 +14,24 @@ use super::wheel::NIL;
 use crate::engine::{Scheduler, SimTime};
 
 impl PushModel {
-    /// First requests, spread over one interval (short) or one wait (long)
-    /// so that the pollers start out of phase, as in steady state.
+    /// Starts the pollers in steady state: short-poll timers spread over
+    /// one interval; long polls already parked at a gateway, each with a
+    /// uniformly distributed part of its wait left.
     pub fn start_polling(&mut self, sched: &mut Scheduler<Event>) {
-        let spread = match self.transport {
-            Transport::ShortPoll => self.p.short_poll.interval.0,
-            _ => self.p.long_poll.effective_wait(),
-        };
         for t in 0..self.pollers.len() {
             let u: f64 = self.rng.initial.random();
-            let send = SimTime::from_secs_f64(u * spread.as_secs_f64());
-            self.pollers[t].next_send_ns = send.as_nanos();
-            let arrive = send + self.client_hop();
-            sched.schedule_at(arrive, Event::PollArrive { poller: t as u32 });
+            if self.transport == Transport::ShortPoll {
+                let interval = self.p.short_poll.interval.0.as_secs_f64();
+                let send = SimTime::from_secs_f64(u * interval);
+                self.pollers[t].next_send_ns = send.as_nanos();
+                let arrive = send + self.client_hop();
+                sched.schedule_at(arrive, Event::PollArrive { poller: t as u32 });
+            } else if let Some(g) = self.pick_gateway() {
+                self.add_open(g, 1);
+                self.add_accepted(g, 1, SimTime::ZERO);
+                let left = SimTime::from_secs_f64(u * self.long_poll_hold().as_secs_f64());
+                self.park(t as u32, g, left, sched);
+            }
         }
     }
 
@@ -79,6 +84,22 @@ impl PushModel {
                 self.release(g, now);
             }
         }
+    }
+
+    /// Parks poller `t`'s request at gateway `g` for `hold`.
+    fn park(&mut self, t: u32, g: usize, hold: SimTime, sched: &mut Scheduler<Event>) {
+        let poller = &mut self.pollers[t as usize];
+        poller.parked = true;
+        poller.gateway = g as u16;
+        poller.generation = poller.generation.wrapping_add(1);
+        let generation = poller.generation;
+        sched.schedule_in(
+            hold,
+            Event::PollExpire {
+                poller: t,
+                generation,
+            },
+        );
     }
 
     /// How long a parked poll is held: the wait, or less if the balancer
