@@ -61,6 +61,9 @@ impl PushModel {
             TimeUnit::Millis,
             self.connect_latency.clone(),
         );
+        if self.transport.is_persistent() {
+            self.write_faults(out, end, measured_s);
+        }
         self.write_series(out, end);
     }
 
