@@ -124,13 +124,15 @@ pub enum Event {
     WheelTick,
     PingTick,
     UpstreamArrival,
+    /// The short-poll client at `index` of the send order sends its poll.
+    PollSend {
+        index: u32,
+    },
     PollArrive {
         poller: u32,
     },
-    PollExpire {
-        poller: u32,
-        generation: u32,
-    },
+    /// The earliest parked long poll may have expired.
+    PollExpiryDue,
     AutoscaleTick,
     ReplicasReady {
         count: u32,
@@ -172,6 +174,15 @@ pub struct Poller {
     pub generation: u32,
     pub gateway: u16,
     pub parked: bool,
+}
+
+/// A parked long poll's expiry: every poll is held equally long, so
+/// expiries come in the order polls were parked (a FIFO, not a heap).
+#[derive(Copy, Clone, Debug)]
+pub struct Expiry {
+    pub at_ns: u64,
+    pub poller: u32,
+    pub generation: u32,
 }
 
 /// A queue of messages for one user (polling): an intrusive list.
@@ -323,6 +334,10 @@ pub struct PushModel {
     pub rebalance_epoch: u32,
     pub autoscaler: Option<Autoscaler>,
     pub pollers: Vec<Poller>,
+    /// Short poll: pollers in the order they send within an interval.
+    pub poll_order: Vec<u32>,
+    pub expiries: VecDeque<Expiry>,
+    pub expiry_armed: bool,
     pub mailboxes: Vec<Mailbox>,
     pub counters: Counters,
     pub latency: Histogram,
@@ -423,6 +438,9 @@ impl PushModel {
             rebalance_epoch: 0,
             autoscaler,
             pollers,
+            poll_order: Vec::new(),
+            expiries: VecDeque::new(),
+            expiry_armed: false,
             mailboxes,
             counters: Counters::default(),
             latency: Histogram::new(),
@@ -448,6 +466,7 @@ impl PushModel {
                 self.clients.len() * TimingWheel::BYTES_PER_CLIENT
             }
             + self.pollers.capacity() * std::mem::size_of::<Poller>()
+            + self.poll_order.capacity() * std::mem::size_of::<u32>()
             + self.mailboxes.capacity() * std::mem::size_of::<Mailbox>()
     }
 
@@ -699,10 +718,9 @@ impl Model for PushModel {
             Event::WheelTick => self.on_wheel_tick(sched),
             Event::PingTick => self.on_ping_tick(sched),
             Event::UpstreamArrival => self.on_upstream(sched),
+            Event::PollSend { index } => self.on_poll_send(index, sched),
             Event::PollArrive { poller } => self.on_poll_arrive(poller, sched),
-            Event::PollExpire { poller, generation } => {
-                self.on_poll_expire(poller, generation, sched)
-            }
+            Event::PollExpiryDue => self.on_poll_expiry_due(sched),
             Event::AutoscaleTick => self.on_autoscale_tick(sched),
             Event::ReplicasReady { count } => self.on_replicas_ready(count, sched),
             Event::RebalanceDone { epoch } => self.on_rebalance_done(epoch, sched),
