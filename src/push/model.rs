@@ -12,7 +12,7 @@ use super::reconnect::{CloseReason, ReconnectPolicy};
 use super::wheel::{NIL, TimingWheel};
 use crate::dist::DurationSampler;
 use crate::engine::{
-    GridSeries, Histogram, Model, Scheduler, SeriesKind, SimRng, SimTime, TimeWeighted,
+    GridSeries, Histogram, Model, Scheduler, SeriesKind, SimRng, SimTime, Streams, TimeWeighted,
 };
 use crate::model::RunContext;
 use crate::station::{Admission, Station};
@@ -287,6 +287,24 @@ pub struct Samplers {
     pub kafka_latency: DurationSampler,
 }
 
+impl Samplers {
+    fn new(p: &PushParams) -> Result<Samplers, String> {
+        let compile = |key: &str, d: &crate::dist::DurationDist| {
+            d.compile()
+                .map_err(|e| format!("push.{key}.{}: {}", e.key, e.message))
+        };
+        let (read, write) = p.registry.latencies();
+        Ok(Samplers {
+            transit: compile("network.transit", &p.network.transit)?,
+            internal: compile("network.internal", &p.network.internal)?,
+            registry_read: compile("registry.read", &read)?,
+            registry_write: compile("registry.write", &write)?,
+            processor_cpu: compile("processors.cpu", &p.processors.cpu)?,
+            kafka_latency: compile("kafka.latency", &p.kafka.latency)?,
+        })
+    }
+}
+
 /// Named random streams, one per purpose (REFERENCES: common random numbers).
 pub struct Rngs {
     pub producer: SimRng,
@@ -300,6 +318,35 @@ pub struct Rngs {
     pub reconnect: SimRng,
     pub upstream: SimRng,
     pub initial: SimRng,
+}
+
+impl Rngs {
+    fn new(st: &Streams) -> Rngs {
+        Rngs {
+            producer: st.stream("push/producer", 0),
+            target: st.stream("push/target", 0),
+            network: st.stream("push/network", 0),
+            registry: st.stream("push/registry", 0),
+            processor: st.stream("push/processor", 0),
+            kafka: st.stream("push/kafka", 0),
+            lifetime: st.stream("push/lifetime", 0),
+            balancer: st.stream("push/balancer", 0),
+            reconnect: st.stream("push/reconnect", 0),
+            upstream: st.stream("push/upstream", 0),
+            initial: st.stream("push/initial", 0),
+        }
+    }
+}
+
+/// Processor replicas at the start, and the most there can ever be.
+fn replica_counts(p: &PushParams) -> (u32, u32) {
+    match &p.autoscaling {
+        Some(a) if a.enabled => {
+            let initial = p.processors.replicas.clamp(a.min_replicas, a.max_replicas);
+            (initial, a.max_replicas.max(initial))
+        }
+        _ => (p.processors.replicas, p.processors.replicas),
+    }
 }
 
 /// The whole push model.
@@ -353,33 +400,8 @@ pub struct PushModel {
 impl PushModel {
     /// Builds the model; the parameters must have passed `validate`.
     pub fn new(p: &PushParams, ctx: &RunContext) -> Result<PushModel, String> {
-        let compile = |key: &str, d: &crate::dist::DurationDist| {
-            d.compile()
-                .map_err(|e| format!("push.{key}.{}: {}", e.key, e.message))
-        };
-        let (read, write) = p.registry.latencies();
-        let s = Samplers {
-            transit: compile("network.transit", &p.network.transit)?,
-            internal: compile("network.internal", &p.network.internal)?,
-            registry_read: compile("registry.read", &read)?,
-            registry_write: compile("registry.write", &write)?,
-            processor_cpu: compile("processors.cpu", &p.processors.cpu)?,
-            kafka_latency: compile("kafka.latency", &p.kafka.latency)?,
-        };
-        let st = &ctx.streams;
-        let rng = Rngs {
-            producer: st.stream("push/producer", 0),
-            target: st.stream("push/target", 0),
-            network: st.stream("push/network", 0),
-            registry: st.stream("push/registry", 0),
-            processor: st.stream("push/processor", 0),
-            kafka: st.stream("push/kafka", 0),
-            lifetime: st.stream("push/lifetime", 0),
-            balancer: st.stream("push/balancer", 0),
-            reconnect: st.stream("push/reconnect", 0),
-            upstream: st.stream("push/upstream", 0),
-            initial: st.stream("push/initial", 0),
-        };
+        let s = Samplers::new(p)?;
+        let rng = Rngs::new(&ctx.streams);
         let n = p.clients.0 as usize;
         let persistent = p.transport.is_persistent();
         let gateways_n = p.gateways.count as usize;
@@ -396,14 +418,7 @@ impl PushModel {
             .as_ref()
             .filter(|a| a.enabled)
             .map(|a| Autoscaler::new(a, p.kafka.partitions));
-        let initial_replicas = match &p.autoscaling {
-            Some(a) if a.enabled => p.processors.replicas.clamp(a.min_replicas, a.max_replicas),
-            _ => p.processors.replicas,
-        };
-        let max_processors = p
-            .autoscaling
-            .as_ref()
-            .map_or(initial_replicas, |a| a.max_replicas.max(initial_replicas));
+        let (initial_replicas, max_processors) = replica_counts(p);
         Ok(PushModel {
             transport: p.transport,
             clients_n: n as u32,
