@@ -756,3 +756,15 @@ impl Model for PushModel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_client_and_per_event_state_stay_small() {
+        // The state budget of docs/push.md: 48 bytes per client slot.
+        assert_eq!(std::mem::size_of::<Client>(), 48);
+        assert!(std::mem::size_of::<Event>() <= 24);
+    }
+}
