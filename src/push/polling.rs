@@ -49,10 +49,13 @@ impl PushModel {
             return;
         }
         for (left, t) in starts {
-            if let Some(g) = self.pick_gateway() {
-                self.add_open(g, 1);
-                self.add_accepted(g, 1, SimTime::ZERO);
-                self.park(t, g, SimTime::from_nanos(left), sched);
+            match self.pick_gateway() {
+                Some(g) => {
+                    self.add_open(g, 1);
+                    self.add_accepted(g, 1, SimTime::ZERO);
+                    self.park(t, g, SimTime::from_nanos(left), sched);
+                }
+                None => self.poll_later(t, sched),
             }
         }
     }
@@ -75,6 +78,9 @@ impl PushModel {
     /// A poll reaches the balancer, which picks a gateway.
     pub fn on_poll_arrive(&mut self, t: u32, sched: &mut Scheduler<Event>) {
         let Some(g) = self.pick_gateway() else {
+            if self.transport == Transport::LongPoll {
+                self.poll_later(t, sched);
+            }
             return;
         };
         self.counters.polls += 1;
@@ -82,6 +88,17 @@ impl PushModel {
         self.add_open(g, 1);
         self.add_accepted(g, 1, sched.now());
         self.submit(g, CpuJob::Poll { poller: t }, sched);
+    }
+
+    /// No gateway is up: a long-poll client tries again after the failure
+    /// delay (a short-poll client simply waits for its next tick).
+    fn poll_later(&mut self, t: u32, sched: &mut Scheduler<Event>) {
+        let delay = self.reconnect.delay(
+            super::reconnect::CloseReason::Refused,
+            1,
+            &mut self.rng.reconnect,
+        );
+        sched.schedule_in(delay, Event::PollArrive { poller: t });
     }
 
     /// The broker has handled the request: answer with the mailbox, answer
