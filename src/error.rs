@@ -171,7 +171,10 @@ mod tests {
         let e = InputError::new("x.toml", "expected a number")
             .at(3, 7)
             .with_key("queue.servers");
-        assert_eq!(e.to_string(), "x.toml:3:7: key `queue.servers`: expected a number");
+        assert_eq!(
+            e.to_string(),
+            "x.toml:3:7: key `queue.servers`: expected a number"
+        );
         let e = InputError::new("t.bin", "truncated record").at_offset(48);
         assert_eq!(e.to_string(), "t.bin: byte offset 48: truncated record");
     }

@@ -6,9 +6,16 @@
 //! CSV, charts and report. See `docs/ARCHITECTURE.md`.
 
 pub mod cache;
+pub mod cli;
+pub mod dist;
 pub mod engine;
 pub mod error;
+pub mod experiment;
+pub mod model;
+pub mod queueing;
 pub mod replay;
+pub mod report;
+pub mod station;
 pub mod units;
 pub mod validate;
 pub mod workload;

@@ -24,7 +24,9 @@ fn split_number(text: &str) -> Option<(f64, &str)> {
                 || c == '.'
                 || c == '_'
                 || ((c == 'e' || c == 'E') && i > 0 && next_is_exponent(&text[i + 1..]))
-                || ((c == '+' || c == '-') && i > 0 && matches!(text.as_bytes()[i - 1], b'e' | b'E')))
+                || ((c == '+' || c == '-')
+                    && i > 0
+                    && matches!(text.as_bytes()[i - 1], b'e' | b'E')))
         })
         .map(|(i, _)| i)
         .unwrap_or(text.len());
@@ -67,7 +69,9 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
     let expected = "a duration such as \"250ms\", \"30s\", \"5min\" or \"1h\"";
     let trimmed = text.trim();
     if trimmed.starts_with('-') {
-        return Err(format!("durations cannot be negative; expected {expected}, got \"{text}\""));
+        return Err(format!(
+            "durations cannot be negative; expected {expected}, got \"{text}\""
+        ));
     }
     let (value, unit) =
         split_number(trimmed).ok_or_else(|| format!("expected {expected}, got \"{text}\""))?;
@@ -103,7 +107,9 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
     let expected = "a rate such as \"0.9/s\", \"20k/s\" or \"3/min\"";
     let trimmed = text.trim();
     if trimmed.starts_with('-') {
-        return Err(format!("rates cannot be negative; expected {expected}, got \"{text}\""));
+        return Err(format!(
+            "rates cannot be negative; expected {expected}, got \"{text}\""
+        ));
     }
     let (value, rest) =
         split_number(trimmed).ok_or_else(|| format!("expected {expected}, got \"{text}\""))?;
@@ -111,8 +117,9 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
         Some((prefix, per)) => (prefix.trim(), per.trim()),
         None => (rest, "s"),
     };
-    let multiplier = decimal_multiplier(prefix)
-        .ok_or_else(|| format!("unknown multiplier \"{prefix}\" in \"{text}\"; expected {expected}"))?;
+    let multiplier = decimal_multiplier(prefix).ok_or_else(|| {
+        format!("unknown multiplier \"{prefix}\" in \"{text}\"; expected {expected}")
+    })?;
     let per_secs = match per {
         "" => None,
         unit => seconds_per_unit(unit),
@@ -132,7 +139,9 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
     let expected = "a size such as \"1500B\", \"64KiB\", \"1.5MB\" or \"10GiB\"";
     let trimmed = text.trim();
     if trimmed.starts_with('-') {
-        return Err(format!("sizes cannot be negative; expected {expected}, got \"{text}\""));
+        return Err(format!(
+            "sizes cannot be negative; expected {expected}, got \"{text}\""
+        ));
     }
     let (value, unit) =
         split_number(trimmed).ok_or_else(|| format!("expected {expected}, got \"{text}\""))?;
@@ -152,7 +161,9 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
     };
     let bytes = (value * scale).round();
     if bytes > MAX_BYTES as f64 {
-        return Err(format!("size \"{text}\" is absurdly large (the limit is 1 EiB)"));
+        return Err(format!(
+            "size \"{text}\" is absurdly large (the limit is 1 EiB)"
+        ));
     }
     Ok(bytes as u64)
 }
@@ -166,7 +177,9 @@ pub fn parse_bandwidth(text: &str) -> Result<f64, String> {
     let expected = "a bandwidth such as \"100Mbps\", \"10Gbps\" or \"1.25GB/s\"";
     let trimmed = text.trim();
     if trimmed.starts_with('-') {
-        return Err(format!("bandwidths cannot be negative; expected {expected}, got \"{text}\""));
+        return Err(format!(
+            "bandwidths cannot be negative; expected {expected}, got \"{text}\""
+        ));
     }
     let (value, unit) =
         split_number(trimmed).ok_or_else(|| format!("expected {expected}, got \"{text}\""))?;
@@ -179,13 +192,18 @@ pub fn parse_bandwidth(text: &str) -> Result<f64, String> {
     } else if unit.is_empty() {
         ("", 1.0)
     } else {
-        return Err(format!("unknown bandwidth unit \"{unit}\"; expected {expected}"));
+        return Err(format!(
+            "unknown bandwidth unit \"{unit}\"; expected {expected}"
+        ));
     };
-    let multiplier = decimal_multiplier(prefix)
-        .ok_or_else(|| format!("unknown multiplier \"{prefix}\" in \"{text}\"; expected {expected}"))?;
+    let multiplier = decimal_multiplier(prefix).ok_or_else(|| {
+        format!("unknown multiplier \"{prefix}\" in \"{text}\"; expected {expected}")
+    })?;
     let bps = value * multiplier * bits;
     if bps > 1e18 {
-        return Err(format!("bandwidth \"{text}\" is out of range (at most 1 Ebit/s)"));
+        return Err(format!(
+            "bandwidth \"{text}\" is out of range (at most 1 Ebit/s)"
+        ));
     }
     Ok(bps)
 }
@@ -195,15 +213,20 @@ pub fn parse_count(text: &str) -> Result<u64, String> {
     let expected = "a whole count such as 1500, \"20k\" or \"10M\"";
     let trimmed = text.trim();
     if trimmed.starts_with('-') {
-        return Err(format!("counts cannot be negative; expected {expected}, got \"{text}\""));
+        return Err(format!(
+            "counts cannot be negative; expected {expected}, got \"{text}\""
+        ));
     }
     let (value, prefix) =
         split_number(trimmed).ok_or_else(|| format!("expected {expected}, got \"{text}\""))?;
-    let multiplier = decimal_multiplier(prefix)
-        .ok_or_else(|| format!("unknown multiplier \"{prefix}\" in \"{text}\"; expected {expected}"))?;
+    let multiplier = decimal_multiplier(prefix).ok_or_else(|| {
+        format!("unknown multiplier \"{prefix}\" in \"{text}\"; expected {expected}")
+    })?;
     let count = value * multiplier;
     if count.fract() != 0.0 {
-        return Err(format!("\"{text}\" is not a whole number; expected {expected}"));
+        return Err(format!(
+            "\"{text}\" is not a whole number; expected {expected}"
+        ));
     }
     if count > 1e15 {
         return Err(format!("count \"{text}\" is absurdly large (at most 1e15)"));
@@ -215,11 +238,11 @@ pub(crate) fn format_duration(t: SimTime, f: &mut fmt::Formatter<'_>) -> fmt::Re
     let ns = t.as_nanos();
     if ns == 0 {
         write!(f, "0s")
-    } else if ns % 1_000_000_000 == 0 {
+    } else if ns.is_multiple_of(1_000_000_000) {
         write!(f, "{}s", ns / 1_000_000_000)
-    } else if ns % 1_000_000 == 0 {
+    } else if ns.is_multiple_of(1_000_000) {
         write!(f, "{}ms", ns / 1_000_000)
-    } else if ns % 1_000 == 0 {
+    } else if ns.is_multiple_of(1_000) {
         write!(f, "{}us", ns / 1_000)
     } else {
         write!(f, "{ns}ns")
@@ -337,7 +360,9 @@ impl<'de> Deserialize<'de> for Bytes {
             from_number: |v| {
                 let bytes = check_number(v, "a size")?;
                 if bytes > MAX_BYTES as f64 {
-                    return Err(format!("size {v} bytes is absurdly large (the limit is 1 EiB)"));
+                    return Err(format!(
+                        "size {v} bytes is absurdly large (the limit is 1 EiB)"
+                    ));
                 }
                 if bytes.fract() != 0.0 {
                     return Err(format!("size {v} is not a whole number of bytes"));

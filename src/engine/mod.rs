@@ -2,8 +2,14 @@
 //! deterministic random streams and metrics. It knows nothing of CDNs,
 //! push servers, files, threads or plots.
 
+pub mod metrics;
+pub mod queue;
 pub mod rng;
+pub mod sim;
 pub mod time;
 
+pub use metrics::{GridSeries, Histogram, SeriesKind, TimeWeighted};
+pub use queue::EventQueue;
 pub use rng::{SimRng, Streams};
+pub use sim::{Model, RunReport, RunWindow, Scheduler, run, run_with};
 pub use time::SimTime;

@@ -3,6 +3,7 @@
 //! simulated; the integration tests run the same checks.
 
 pub mod cache;
+pub mod queueing;
 
 /// The outcome of one validation check.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,4 +45,55 @@ impl CheckResult {
             pass,
         }
     }
+}
+
+/// Every check of every group, optionally only those whose group or name
+/// contains `only`. Groups run one after another; a group may run its
+/// replications in parallel on the current rayon pool.
+pub fn all_checks(seed: Option<u64>, only: Option<&str>) -> Vec<CheckResult> {
+    let groups: [(&str, CheckGroup); 2] = [
+        ("queueing", |s| {
+            queueing::queueing_checks(s.unwrap_or(queueing::DEFAULT_SEED))
+        }),
+        ("cache", |_| cache::cache_checks()),
+    ];
+    let mut results = Vec::new();
+    for (_, checks) in groups {
+        results.extend(
+            checks(seed)
+                .into_iter()
+                .filter(|c| only.is_none_or(|o| c.group.contains(o) || c.name.contains(o))),
+        );
+    }
+    results
+}
+
+/// A group of checks, run with an optional seed (each group has its default).
+type CheckGroup = fn(Option<u64>) -> Vec<CheckResult>;
+
+/// A readable table of results.
+pub fn format_table(checks: &[CheckResult]) -> String {
+    let width = checks
+        .iter()
+        .map(|c| c.name.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let mut out = format!(
+        "{:<10} {:<width$} {:>12} {:>12} {:>11}  {:<6} {}\n",
+        "group", "check", "expected", "simulated", "tolerance", "result", "tolerance from"
+    );
+    for c in checks {
+        out.push_str(&format!(
+            "{:<10} {:<width$} {:>12.6} {:>12.6} {:>11.6}  {:<6} {}\n",
+            c.group,
+            c.name,
+            c.expected,
+            c.simulated,
+            c.tolerance,
+            if c.pass { "pass" } else { "FAIL" },
+            c.tolerance_kind
+        ));
+    }
+    out
 }

@@ -1,0 +1,270 @@
+//! The command line: argument parsing (clap derive) and the commands. `main`
+//! only calls [`main_with_args`] and exits with the code it returns.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Error, InputError};
+use crate::experiment::{self, Experiment, runner};
+
+const EXAMPLES: &str = "\
+Examples:
+  edgesim run experiments/quickstart.toml
+  edgesim run experiments/quickstart.toml --threads 2 --out /tmp/qs
+  edgesim run experiments/validation/mm1.toml --set queue.arrival_rate=0.5/s --dry-run
+  edgesim check experiments/quickstart.toml
+  edgesim validate";
+
+/// edgesim: a deterministic discrete-event simulator of global CDNs and server-push architectures.
+#[derive(Parser, Debug)]
+#[command(name = "edgesim", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run an experiment file: every sweep point and replication, in parallel.
+    #[command(
+        after_help = "Writes results.csv, summary.csv, timeseries.csv, histograms.csv and manifest.json\n\
+        to output/<name>/ (or --out). Exit codes: 0 success, 1 a run failed, 2 bad input."
+    )]
+    Run(RunArgs),
+    /// Validate an experiment file without running it.
+    Check(CheckArgs),
+    /// Run the built-in validation suite (models against theory); exit 1 on any failure.
+    Validate(ValidateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The experiment file (TOML).
+    pub file: PathBuf,
+    /// Output folder (default: [output] dir, else output/<name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: the number of cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Override a key: --set queue.servers=2 (repeatable; applied before the sweep).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Print the run table (run index, point, replication, seed, parameters) and stop.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The experiment file (TOML).
+    pub file: PathBuf,
+    /// Override a key, as for `run`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Worker threads (default: the number of cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Only the checks whose group or name contains this text.
+    #[arg(long)]
+    pub only: Option<String>,
+    /// Master seed of the checks (default: each group's fixed seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// Parses `args` (program name first), runs the command, reports errors on
+/// stderr and returns the exit code.
+pub fn main_with_args<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_OK
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) => cmd_run(&args),
+        Command::Check(args) => cmd_check(&args),
+        Command::Validate(args) => cmd_validate(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            report_error(&e);
+            e.exit_code()
+        }
+    }
+}
+
+/// Prints an error: one plain line naming file, line, key and what was
+/// expected, then (for file errors) the offending line underlined.
+pub fn report_error(e: &Error) {
+    eprintln!("error: {e}");
+    if let Error::Input(input) = e
+        && let Some((source, span)) = &input.snippet
+    {
+        eprintln!("{}", snippet(&input.origin, source, span.clone()));
+    }
+}
+
+fn snippet(origin: &str, source: &str, span: std::ops::Range<usize>) -> String {
+    use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource, SourceSpan};
+    #[derive(Debug, thiserror::Error, miette::Diagnostic)]
+    #[error("here")]
+    struct Pointed {
+        #[source_code]
+        code: NamedSource<String>,
+        #[label("here")]
+        span: SourceSpan,
+    }
+    let end = span.end.min(source.len());
+    let start = span.start.min(end);
+    let diagnostic = Pointed {
+        code: NamedSource::new(origin, source.to_string()),
+        span: (start, (end - start).max(1)).into(),
+    };
+    let mut out = String::new();
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor());
+    let _ = handler.render_report(&mut out, &diagnostic);
+    // Keep the source excerpt; the message is already on the line above.
+    let start = out
+        .find('╭')
+        .and_then(|i| out[..i].rfind('\n'))
+        .map_or(0, |i| i + 1);
+    out[start..].trim_end().to_string()
+}
+
+fn threads(requested: Option<usize>) -> Result<usize, Error> {
+    match requested {
+        Some(0) => Err(InputError::new("command line", "--threads must be at least 1").into()),
+        Some(n) if n > 4096 => {
+            Err(InputError::new("command line", "--threads must be at most 4096").into())
+        }
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+fn load(file: &Path, sets: &[String]) -> Result<Experiment, Error> {
+    experiment::load(file, sets).map_err(Error::from)
+}
+
+fn cmd_check(args: &CheckArgs) -> Result<i32, Error> {
+    let exp = load(&args.file, &args.sets)?;
+    println!(
+        "ok: {} (model {}): {} point(s) x {} replication(s) = {} runs of {} each",
+        exp.spec.name,
+        exp.spec.model.name(),
+        exp.points.len(),
+        exp.spec.run.replications,
+        exp.points.len() * exp.spec.run.replications as usize,
+        exp.spec.run.duration,
+    );
+    Ok(EXIT_OK)
+}
+
+/// The output folder: `--out`, else `[output] dir`, else `output/<name>`.
+pub fn output_dir(exp: &Experiment, out: Option<&Path>) -> Result<PathBuf, Error> {
+    let dir = match (out, &exp.spec.output.dir) {
+        (Some(out), _) => out.to_path_buf(),
+        (None, Some(dir)) => PathBuf::from(dir),
+        (None, None) => Path::new("output").join(&exp.spec.name),
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(InputError::new(
+            dir.display().to_string(),
+            "the output path exists and is not a folder",
+        )
+        .into());
+    }
+    Ok(dir)
+}
+
+fn cmd_run(args: &RunArgs) -> Result<i32, Error> {
+    let threads = threads(args.threads)?;
+    let exp = load(&args.file, &args.sets)?;
+    let plan = exp.plan();
+    if args.dry_run {
+        print!("{}", run_table(&exp, &plan));
+        return Ok(EXIT_OK);
+    }
+    let dir = output_dir(&exp, args.out.as_deref())?;
+    let started = Instant::now();
+    let options = runner::RunnerOptions {
+        threads,
+        progress: true,
+    };
+    let records = runner::execute(&exp, &plan, &options)?;
+    let wall_s = started.elapsed().as_secs_f64();
+    let written = crate::report::output::write_all(&exp, &records, &dir, threads, wall_s)?;
+    let events: u64 = records.iter().map(|r| r.output.events).sum();
+    eprintln!(
+        "{}: {} runs, {} events in {:.2} s ({:.1} M events/s) on {} thread(s)",
+        exp.spec.name,
+        records.len(),
+        events,
+        wall_s,
+        events as f64 / wall_s.max(1e-9) / 1e6,
+        threads
+    );
+    for path in written {
+        println!("{}", path.display());
+    }
+    Ok(EXIT_OK)
+}
+
+/// The plan as a tab-separated table.
+pub fn run_table(exp: &Experiment, plan: &[experiment::RunPlan]) -> String {
+    let mut out = String::from("run_index\tpoint\treplication\tseed");
+    for p in &exp.sweep_paths {
+        out.push('\t');
+        out.push_str(p);
+    }
+    out.push('\n');
+    for r in plan {
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}",
+            r.run_index, r.point, r.replication, r.seed
+        ));
+        for v in &exp.points[r.point].values {
+            out.push('\t');
+            out.push_str(v);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn cmd_validate(args: &ValidateArgs) -> Result<i32, Error> {
+    let threads = threads(args.threads)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Run(format!("cannot start {threads} threads: {e}")))?;
+    let checks = pool.install(|| crate::validate::all_checks(args.seed, args.only.as_deref()));
+    print!("{}", crate::validate::format_table(&checks));
+    let failed = checks.iter().filter(|c| !c.pass).count();
+    println!(
+        "{} checks, {} passed, {} failed",
+        checks.len(),
+        checks.len() - failed,
+        failed
+    );
+    Ok(if failed == 0 { EXIT_OK } else { EXIT_FAILED })
+}

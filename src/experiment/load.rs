@@ -1,0 +1,359 @@
+//! Loading an experiment: read the file, parse it, apply `--set` overrides,
+//! deserialize and validate the base document, then expand the sweep and
+//! deserialize and validate every point. Every error names the file, the
+//! line and column, the key, and what was expected; nothing is run or
+//! written before the whole experiment is known to be good.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use toml::{Table, Value};
+
+use super::models::ModelSpec;
+use super::overrides::{self, Override, OverrideOrigin, display_value};
+use super::path::KeyPath;
+use super::spans::SpanIndex;
+use super::spec::{ExperimentFile, MAX_REPLICATIONS, MAX_RUNS, SCHEMA_VERSION};
+use super::{Experiment, ExperimentSpec, Point};
+use crate::error::InputError;
+use crate::units::MAX_DURATION_SECS;
+
+/// The largest experiment file accepted.
+const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Loads and validates the experiment at `path` with `--set` overrides `sets`.
+pub fn load(path: &Path, sets: &[String]) -> Result<Experiment, InputError> {
+    let (bytes, source) = read_source(path)?;
+    let origin = path.display().to_string();
+    let spans = SpanIndex::parse(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
+    let mut table: Table =
+        toml::from_str(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
+    let ctx = Ctx {
+        origin: &origin,
+        source: &source,
+        spans: &spans,
+        sets,
+    };
+    let mut applied_sets = Vec::new();
+    for (index, text) in sets.iter().enumerate() {
+        let (key, value) = overrides::parse_set(text).map_err(|m| set_error(index, text, &m))?;
+        overrides::apply(&mut table, &key, value.clone())
+            .map_err(|m| set_error(index, text, &m))?;
+        applied_sets.push(Override {
+            path: key,
+            value,
+            origin: OverrideOrigin::Set { index },
+        });
+    }
+    let base = ctx.deserialize(&table, &applied_sets)?;
+    let base_spec = ctx.validate(&base, &applied_sets)?;
+    let expansion = base.sweep.expand().map_err(|e| {
+        let key =
+            KeyPath::parse(&format!("sweep.param[{}].{}", e.index, e.key)).unwrap_or_default();
+        ctx.error_at(&key, &applied_sets, e.message)
+    })?;
+    let runs = expansion.points.len() as u64 * base_spec.run.replications as u64;
+    if runs > MAX_RUNS {
+        return Err(ctx.error_at(
+            &KeyPath::parse("run.replications").unwrap_or_default(),
+            &applied_sets,
+            format!("the experiment plans {runs} runs; at most {MAX_RUNS} are allowed"),
+        ));
+    }
+    let mut points = Vec::with_capacity(expansion.points.len());
+    for (index, point_overrides) in expansion.points.into_iter().enumerate() {
+        let mut point_table = table.clone();
+        for o in &point_overrides {
+            overrides::apply(&mut point_table, &o.path, o.value.clone())
+                .map_err(|m| ctx.error_at(&o.path, &point_overrides, m))?;
+        }
+        let mut all = applied_sets.clone();
+        all.extend(point_overrides.iter().cloned());
+        let file = ctx.deserialize(&point_table, &all)?;
+        let spec = ctx.validate(&file, &all)?;
+        let values = point_overrides
+            .iter()
+            .map(|o| display_value(&o.value))
+            .collect();
+        points.push(Point {
+            index,
+            values,
+            spec,
+        });
+    }
+    Ok(Experiment {
+        path: path.to_path_buf(),
+        sha256: hex(&Sha256::digest(&bytes)),
+        source,
+        sets: sets.to_vec(),
+        spec: base_spec,
+        sweep_paths: expansion.paths.iter().map(|p| p.to_string()).collect(),
+        points,
+    })
+}
+
+fn read_source(path: &Path) -> Result<(Vec<u8>, String), InputError> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        InputError::file(
+            path,
+            match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                _ => format!("cannot read the file: {e}"),
+            },
+        )
+    })?;
+    if meta.is_dir() {
+        return Err(InputError::file(
+            path,
+            "is a directory; expected an experiment file (TOML)",
+        ));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(InputError::file(
+            path,
+            "is larger than 64 MiB; that is not an experiment file",
+        ));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?;
+    let source = match std::str::from_utf8(&bytes) {
+        Ok(s) => s.to_string(),
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            return Err(InputError::file(
+                path,
+                format!(
+                    "is not valid UTF-8 (bad byte at offset {}); expected a TOML text file",
+                    e.valid_up_to()
+                ),
+            )
+            .at_line(line)
+            .at_offset(e.valid_up_to() as u64));
+        }
+    };
+    if source.trim().is_empty() {
+        return Err(InputError::file(
+            path,
+            "is empty; expected an experiment with at least `schema`, `name`, `model` and [run]",
+        ));
+    }
+    Ok((bytes, source))
+}
+
+fn syntax_error(origin: &str, source: &str, e: &toml::de::Error) -> InputError {
+    let message = format!("TOML syntax error: {}", e.message().trim_end());
+    let mut err = InputError::new(origin, message);
+    if let Some(span) = e.span() {
+        err = err.with_snippet(source, span);
+    }
+    err
+}
+
+fn set_error(index: usize, text: &str, message: &str) -> InputError {
+    InputError::new(
+        "--set",
+        format!("`{text}` (--set number {}): {message}", index + 1),
+    )
+}
+
+struct Ctx<'a> {
+    origin: &'a str,
+    source: &'a str,
+    spans: &'a SpanIndex<'a>,
+    sets: &'a [String],
+}
+
+impl Ctx<'_> {
+    fn deserialize(
+        &self,
+        table: &Table,
+        overrides: &[Override],
+    ) -> Result<ExperimentFile, InputError> {
+        let value = Value::Table(table.clone());
+        serde_path_to_error::deserialize::<_, ExperimentFile>(value).map_err(|e| {
+            let path = KeyPath::from_serde(e.path());
+            self.error_at(&path, overrides, serde_message(e.inner()))
+        })
+    }
+
+    /// Semantic checks of one (base or point) document.
+    fn validate(
+        &self,
+        file: &ExperimentFile,
+        overrides: &[Override],
+    ) -> Result<ExperimentSpec, InputError> {
+        let fail = |key: &str, message: String| {
+            self.error_at(&KeyPath::parse(key).unwrap_or_default(), overrides, message)
+        };
+        if file.schema != SCHEMA_VERSION {
+            return Err(fail(
+                "schema",
+                format!(
+                    "unsupported schema {}; this edgesim reads schema {SCHEMA_VERSION}",
+                    file.schema
+                ),
+            ));
+        }
+        check_name(&file.name).map_err(|m| fail("name", m))?;
+        let run = &file.run;
+        if run.replications == 0 || run.replications > MAX_REPLICATIONS {
+            return Err(fail(
+                "run.replications",
+                format!(
+                    "expected between 1 and {MAX_REPLICATIONS} replications, got {}",
+                    run.replications
+                ),
+            ));
+        }
+        if run.duration.0.as_nanos() == 0 {
+            return Err(fail(
+                "run.duration",
+                "the duration must be greater than zero, e.g. \"10min\"".into(),
+            ));
+        }
+        if run.warmup.0 >= run.duration.0 {
+            return Err(fail(
+                "run.warmup",
+                format!(
+                    "the warm-up ({}) must be shorter than the duration ({})",
+                    run.warmup, run.duration
+                ),
+            ));
+        }
+        if run.max_events.is_some_and(|m| m.0 == 0) {
+            return Err(fail(
+                "run.max_events",
+                "`max_events` must be at least 1".into(),
+            ));
+        }
+        if let Some(step) = file.output.timeseries_step {
+            let points = run.duration.0.as_nanos() / step.0.as_nanos().max(1);
+            if step.0.as_nanos() == 0 || points > 1_000_000 {
+                return Err(fail("output.timeseries_step", "the time-series step must be greater than zero and give at most 1,000,000 points per run".into()));
+            }
+        }
+        debug_assert!(run.duration.0.as_secs_f64() <= MAX_DURATION_SECS * 1.01);
+        let model = ModelSpec::from_file(file).map_err(|(key, m)| fail(&key, m))?;
+        if let Err(problems) = model.validate() {
+            let (key, message) = problems.into_iter().next().unwrap_or_default();
+            return Err(fail(&key, message));
+        }
+        Ok(ExperimentSpec {
+            name: file.name.clone(),
+            description: file.description.clone(),
+            model,
+            run: file.run.clone(),
+            output: file.output.clone(),
+        })
+    }
+
+    /// An error about `path`: located at the sweep parameter or `--set` that
+    /// put the value there when one did, otherwise at the key in the file.
+    fn error_at(&self, path: &KeyPath, overrides: &[Override], message: String) -> InputError {
+        let culprit = overrides
+            .iter()
+            .rev()
+            .find(|o| path.starts_with(&o.path) || (!path.is_empty() && o.path.starts_with(path)));
+        match culprit {
+            Some(Override {
+                origin: OverrideOrigin::Set { index },
+                value,
+                path: set_path,
+            }) => {
+                let text = self.sets.get(*index).cloned().unwrap_or_default();
+                InputError::new(
+                    "--set",
+                    format!(
+                        "`{text}` sets `{set_path}` to {}: {message}",
+                        display_value(value)
+                    ),
+                )
+                .with_key(path.to_string())
+            }
+            Some(Override {
+                origin: OverrideOrigin::Sweep { index },
+                value,
+                path: swept,
+            }) => {
+                let param = ["values", "range"]
+                    .iter()
+                    .filter_map(|k| KeyPath::parse(&format!("sweep.param[{index}].{k}")).ok())
+                    .find(|p| self.spans.locate(p).is_some_and(|_| self.key_written(p)))
+                    .unwrap_or_else(|| {
+                        KeyPath::parse(&format!("sweep.param[{index}]")).unwrap_or_default()
+                    });
+                let message = format!(
+                    "sweep value {} for `{swept}`: {message}",
+                    display_value(value)
+                );
+                self.located(&param, message).with_key(path.to_string())
+            }
+            None => self.located(path, message).with_key(path.to_string()),
+        }
+    }
+
+    /// True when the last key of `path` itself is written in the file.
+    fn key_written(&self, path: &KeyPath) -> bool {
+        let Some(parent) = path.0.split_last().map(|(_, p)| KeyPath(p.to_vec())) else {
+            return false;
+        };
+        self.spans.locate(path) != self.spans.locate(&parent)
+    }
+
+    fn located(&self, path: &KeyPath, message: String) -> InputError {
+        let err = InputError::new(self.origin, message);
+        match self.spans.locate(path) {
+            Some(span) => err.with_snippet(self.source, span),
+            None => err,
+        }
+    }
+}
+
+/// A serde message without the "in `key`" context the TOML value
+/// deserializer appends (the key is reported separately).
+fn serde_message(e: &toml::de::Error) -> String {
+    let text = e.to_string();
+    let text = text.split("\nin `").next().unwrap_or(&text);
+    text.trim_end().to_string()
+}
+
+fn check_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` cannot name an output folder; use 1 to 100 letters, digits, `-`, `_` or `.` (not first)"
+        ))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Deserializes a standalone model file (e.g. `models/world.toml`) with the
+/// same located errors as experiment files.
+pub fn load_document<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, InputError> {
+    let (_, source) = read_source(path)?;
+    let origin = path.display().to_string();
+    let spans = SpanIndex::parse(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
+    let table: Table = toml::from_str(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
+    let ctx = Ctx {
+        origin: &origin,
+        source: &source,
+        spans: &spans,
+        sets: &[],
+    };
+    serde_path_to_error::deserialize::<_, T>(Value::Table(table)).map_err(|e| {
+        let path = KeyPath::from_serde(e.path());
+        ctx.error_at(&path, &[], serde_message(e.inner()))
+    })
+}

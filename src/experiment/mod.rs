@@ -1,0 +1,94 @@
+//! Experiment files: the schema, `--set` and sweep overrides, loading with
+//! located errors, the run plan with its seeds, and the parallel runner.
+
+pub mod load;
+pub mod models;
+pub mod overrides;
+pub mod path;
+pub mod runner;
+pub mod spans;
+pub mod spec;
+pub mod sweep;
+
+use std::path::PathBuf;
+
+pub use load::load;
+pub use models::ModelSpec;
+pub use spec::{OutputSpec, RunSpec, SeedMode};
+
+use crate::engine::rng::mix2;
+
+/// A validated experiment (or one sweep point of it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExperimentSpec {
+    pub name: String,
+    pub description: String,
+    pub model: ModelSpec,
+    pub run: RunSpec,
+    pub output: OutputSpec,
+}
+
+/// One point of the sweep: its index, the swept values as written, its spec.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    pub index: usize,
+    pub values: Vec<String>,
+    pub spec: ExperimentSpec,
+}
+
+/// A loaded experiment: the file, its hash, the base spec and every point.
+#[derive(Clone, Debug)]
+pub struct Experiment {
+    pub path: PathBuf,
+    pub source: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// The `--set` overrides given, as written.
+    pub sets: Vec<String>,
+    /// The base document (with `--set` applied), validated.
+    pub spec: ExperimentSpec,
+    /// The swept key paths, in file order (the params columns).
+    pub sweep_paths: Vec<String>,
+    pub points: Vec<Point>,
+}
+
+/// One run of the plan: a point at a replication, with its seed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct RunPlan {
+    /// Position in the plan: `point * replications + replication`.
+    pub run_index: usize,
+    pub point: usize,
+    pub replication: u32,
+    pub seed: u64,
+}
+
+impl Experiment {
+    /// Every run, points outermost and replications innermost.
+    pub fn plan(&self) -> Vec<RunPlan> {
+        let replications = self.spec.run.replications;
+        let mut runs = Vec::with_capacity(self.points.len() * replications as usize);
+        for point in &self.points {
+            for replication in 0..replications {
+                let run_index = point.index * replications as usize + replication as usize;
+                runs.push(RunPlan {
+                    run_index,
+                    point: point.index,
+                    replication,
+                    seed: run_seed(&point.spec.run, replication, run_index),
+                });
+            }
+        }
+        runs
+    }
+}
+
+/// The seed of one run. In `common` mode it depends only on the master seed
+/// and the replication, so every point sees the same random numbers at a
+/// given replication; in `unique` mode it depends on the run index.
+pub fn run_seed(run: &RunSpec, replication: u32, run_index: usize) -> u64 {
+    match run.seed_mode {
+        SeedMode::Common => mix2(run.seed, replication as u64),
+        // A distinct domain constant keeps unique seeds apart from common ones.
+        SeedMode::Unique => mix2(mix2(run.seed, 0x756e_6971_7565), run_index as u64),
+    }
+}

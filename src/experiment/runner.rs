@@ -1,0 +1,134 @@
+//! The runner: every run of the plan on a rayon pool, each simulation on one
+//! thread, results collected in run order so that output bytes never depend
+//! on the number of threads.
+
+use std::io::IsTerminal;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use super::{Experiment, RunPlan};
+use crate::engine::{RunWindow, SimTime, Streams};
+use crate::error::Error;
+use crate::model::{RunContext, RunOutput};
+
+/// Events allowed per run when the file sets no `max_events`.
+pub const DEFAULT_MAX_EVENTS: u64 = 100_000_000_000;
+
+/// How to execute.
+#[derive(Clone, Debug)]
+pub struct RunnerOptions {
+    pub threads: usize,
+    /// Draw a progress bar (only ever on a terminal).
+    pub progress: bool,
+}
+
+/// One finished run.
+#[derive(Clone, Debug)]
+pub struct RunRecord {
+    pub plan: RunPlan,
+    pub output: RunOutput,
+    /// Wall-clock seconds the run took (goes to the manifest only).
+    pub wall_s: f64,
+}
+
+/// The context of run `plan`.
+pub fn context(exp: &Experiment, plan: &RunPlan) -> RunContext {
+    let spec = &exp.points[plan.point].spec;
+    let horizon = spec.run.duration.0;
+    let series_step = spec.output.timeseries.then(|| {
+        spec.output
+            .timeseries_step
+            .map(|d| d.0)
+            .unwrap_or_else(|| SimTime::from_nanos((horizon.as_nanos() / 100).max(1)))
+    });
+    RunContext {
+        streams: Streams::new(plan.seed),
+        window: RunWindow {
+            warmup: spec.run.warmup.0,
+            horizon,
+            max_events: spec.run.max_events.map_or(DEFAULT_MAX_EVENTS, |c| c.0),
+        },
+        series_step,
+    }
+}
+
+/// Runs one plan entry; a model error or panic becomes a run error that
+/// names the seed and how to reproduce the run.
+pub fn run_one(exp: &Experiment, plan: &RunPlan) -> Result<RunRecord, Error> {
+    let ctx = context(exp, plan);
+    let spec = &exp.points[plan.point].spec;
+    let started = Instant::now();
+    let result = catch_unwind(AssertUnwindSafe(|| spec.model.run(&ctx)));
+    let wall_s = started.elapsed().as_secs_f64();
+    let describe = || {
+        format!(
+            "run {} (point {}, replication {}, seed {})",
+            plan.run_index, plan.point, plan.replication, plan.seed
+        )
+    };
+    match result {
+        Ok(Ok(output)) if output.events >= ctx.window.max_events => Err(Error::Run(format!(
+            "{} hit the bound of {} events; raise `run.max_events` if the model really needs more",
+            describe(),
+            ctx.window.max_events
+        ))),
+        Ok(Ok(output)) => Ok(RunRecord {
+            plan: *plan,
+            output,
+            wall_s,
+        }),
+        Ok(Err(message)) => Err(Error::Run(format!("{} failed: {message}", describe()))),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(Error::Run(format!(
+                "{} panicked: {what} (a bug in edgesim; the run reproduces with the same file, `--set` values and seed)",
+                describe()
+            )))
+        }
+    }
+}
+
+/// Runs `plan` (all or part of the experiment's plan) on `options.threads`
+/// threads; records come back in plan order.
+pub fn execute(
+    exp: &Experiment,
+    plan: &[RunPlan],
+    options: &RunnerOptions,
+) -> Result<Vec<RunRecord>, Error> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.max(1))
+        .build()
+        .map_err(|e| Error::Run(format!("cannot start {} threads: {e}", options.threads)))?;
+    let bar = progress_bar(plan.len() as u64, options.progress);
+    let results: Vec<Result<RunRecord, Error>> = pool.install(|| {
+        plan.par_iter()
+            .map(|p| {
+                let record = run_one(exp, p);
+                bar.inc(1);
+                record
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    results.into_iter().collect()
+}
+
+fn progress_bar(total: u64, wanted: bool) -> ProgressBar {
+    if !wanted || !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} runs  {elapsed_precise} elapsed, {eta} left",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}

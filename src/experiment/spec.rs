@@ -1,0 +1,120 @@
+//! The experiment file's schema: what `toml` deserializes a document (or a
+//! sweep point) into, with unknown keys rejected everywhere.
+
+use serde::Deserialize;
+
+use super::sweep::SweepSpec;
+use crate::queueing::QueueParams;
+use crate::units::{Count, Duration};
+
+/// The schema version this edgesim reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The most replications per point.
+pub const MAX_REPLICATIONS: u32 = 100_000;
+/// The most runs (points times replications) one experiment may plan.
+pub const MAX_RUNS: u64 = 10_000_000;
+
+/// An experiment document, as written.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentFile {
+    /// Schema version; must be 1.
+    pub schema: u32,
+    /// Names the output folder: letters, digits, `-`, `_`, `.`.
+    pub name: String,
+    /// What the experiment asks, in a sentence or two.
+    #[serde(default)]
+    pub description: String,
+    /// Which model runs: "queue".
+    pub model: String,
+    pub run: RunSpec,
+    #[serde(default)]
+    pub sweep: SweepSpec,
+    #[serde(default)]
+    pub output: OutputSpec,
+    /// Parameters of the `queue` model.
+    #[serde(default)]
+    pub queue: Option<QueueParams>,
+}
+
+/// `[run]`: seeds, replications and the simulated window.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    /// Master seed: every run's random streams derive from it.
+    #[serde(default)]
+    pub seed: u64,
+    /// Independent replications per parameter point.
+    #[serde(default = "one")]
+    pub replications: u32,
+    /// Simulated time per run, warm-up included.
+    pub duration: Duration,
+    /// Statistics before this are discarded.
+    #[serde(default)]
+    pub warmup: Duration,
+    #[serde(default)]
+    pub seed_mode: SeedMode,
+    /// A bound on events per run (a run that hits it fails).
+    #[serde(default)]
+    pub max_events: Option<Count>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// How replication seeds relate across points.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SeedMode {
+    /// Replication r uses the same streams at every point (common random
+    /// numbers): differences between points are the design's, not noise.
+    #[default]
+    Common,
+    /// Every run has its own streams.
+    Unique,
+}
+
+impl SeedMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeedMode::Common => "common",
+            SeedMode::Unique => "unique",
+        }
+    }
+}
+
+/// `[output]`: where results go and what is written besides the CSVs.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    /// Output folder; default `output/<name>`. `--out` overrides it.
+    #[serde(default)]
+    pub dir: Option<String>,
+    /// Write `timeseries.csv` (series on a fixed grid).
+    #[serde(default = "yes")]
+    pub timeseries: bool,
+    /// Grid step of the time series; default: the duration / 100.
+    #[serde(default)]
+    pub timeseries_step: Option<Duration>,
+    /// Write `histograms.csv` (every run's latency histograms, for pooled
+    /// percentiles and merging shards).
+    #[serde(default = "yes")]
+    pub histograms: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for OutputSpec {
+    fn default() -> Self {
+        OutputSpec {
+            dir: None,
+            timeseries: true,
+            timeseries_step: None,
+            histograms: true,
+        }
+    }
+}

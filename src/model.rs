@@ -1,0 +1,166 @@
+//! What every model hands the runner: the context of one run going in, and
+//! its metrics, histograms and time series coming out. Models know nothing
+//! of files, threads or plots; the runner knows nothing of CDNs or queues.
+
+use crate::engine::{GridSeries, Histogram, RunWindow, SimTime, Streams};
+
+/// Everything a model needs to run one replication.
+#[derive(Clone, Debug)]
+pub struct RunContext {
+    /// The run's random streams (derived from the run seed).
+    pub streams: Streams,
+    /// Warm-up, horizon and event bound.
+    pub window: RunWindow,
+    /// The grid of time series; `None` records no series.
+    pub series_step: Option<SimTime>,
+}
+
+impl RunContext {
+    /// A context for library use and tests: no series, no event bound.
+    pub fn new(seed: u64, warmup: SimTime, horizon: SimTime) -> RunContext {
+        RunContext {
+            streams: Streams::new(seed),
+            window: RunWindow {
+                warmup,
+                horizon,
+                max_events: u64::MAX,
+            },
+            series_step: None,
+        }
+    }
+
+    /// A new series on this run's grid, if series are recorded.
+    pub fn series(
+        &self,
+        name: &str,
+        entity: &str,
+        kind: crate::engine::SeriesKind,
+    ) -> Option<GridSeries> {
+        self.series_step
+            .map(|step| GridSeries::new(name, entity, kind, step, self.window.horizon))
+    }
+}
+
+/// How a histogram's durations are written out.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TimeUnit {
+    Seconds,
+    Millis,
+}
+
+impl TimeUnit {
+    pub fn convert(self, t: SimTime) -> f64 {
+        match self {
+            TimeUnit::Seconds => t.as_secs_f64(),
+            TimeUnit::Millis => t.as_millis_f64(),
+        }
+    }
+}
+
+/// Where a scalar came from, so that a point's pooled value can be computed
+/// from merged histograms instead of by averaging.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum Derivation {
+    /// A plain scalar: only the mean over replications is meaningful.
+    Scalar,
+    /// The exact mean of histogram number `histogram`.
+    HistogramMean { histogram: usize },
+    /// Quantile `q` of histogram number `histogram`.
+    HistogramQuantile { histogram: usize, q: f64 },
+}
+
+/// One named value of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Metric {
+    pub name: String,
+    pub value: f64,
+    pub derivation: Derivation,
+}
+
+/// A histogram with the name its derived metrics carry (e.g. `latency_ms`).
+#[derive(Clone, Debug)]
+pub struct NamedHistogram {
+    pub name: String,
+    pub unit: TimeUnit,
+    pub histogram: Histogram,
+}
+
+/// The quantiles reported for every histogram, with their name suffixes.
+pub const QUANTILES: [(&str, f64); 4] =
+    [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p999", 0.999)];
+
+/// A finished time series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesOut {
+    pub name: String,
+    pub entity: String,
+    pub step: SimTime,
+    pub values: Vec<f64>,
+}
+
+/// What one run produced.
+#[derive(Clone, Debug, Default)]
+pub struct RunOutput {
+    pub metrics: Vec<Metric>,
+    pub histograms: Vec<NamedHistogram>,
+    pub series: Vec<SeriesOut>,
+    /// Events the engine handled.
+    pub events: u64,
+}
+
+impl RunOutput {
+    /// Adds a plain scalar.
+    pub fn scalar(&mut self, name: impl Into<String>, value: f64) {
+        self.metrics.push(Metric {
+            name: name.into(),
+            value,
+            derivation: Derivation::Scalar,
+        });
+    }
+
+    /// Adds a histogram and its derived metrics: `<name>_mean` (exact) and
+    /// `<name>_p50`, `_p90`, `_p99`, `_p999`.
+    pub fn histogram(&mut self, name: &str, unit: TimeUnit, histogram: Histogram) {
+        let index = self.histograms.len();
+        let mean = histogram.mean().map_or(f64::NAN, |m| unit.convert(m));
+        self.metrics.push(Metric {
+            name: format!("{name}_mean"),
+            value: mean,
+            derivation: Derivation::HistogramMean { histogram: index },
+        });
+        for (suffix, q) in QUANTILES {
+            let value = histogram.quantile(q).map_or(f64::NAN, |v| unit.convert(v));
+            self.metrics.push(Metric {
+                name: format!("{name}_{suffix}"),
+                value,
+                derivation: Derivation::HistogramQuantile {
+                    histogram: index,
+                    q,
+                },
+            });
+        }
+        self.histograms.push(NamedHistogram {
+            name: name.to_string(),
+            unit,
+            histogram,
+        });
+    }
+
+    /// Adds a finished series (closed at `end`).
+    pub fn series(&mut self, series: &GridSeries, end: SimTime) {
+        self.series.push(SeriesOut {
+            name: series.name.clone(),
+            entity: series.entity.clone(),
+            step: series.step(),
+            values: series.values(end),
+        });
+    }
+
+    /// The value of the metric called `name`.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.metrics
+            .iter()
+            .find(|m| m.name == name)
+            .map(|m| m.value)
+    }
+}

@@ -1,0 +1,312 @@
+//! Writes the output files of an experiment. Every file is built in memory,
+//! written to a temporary name in the output folder and then renamed, so a
+//! crash never leaves a half file that looks whole. Rows are in run order and
+//! numbers are printed with Rust's shortest round-trip form, so the bytes
+//! depend only on the experiment and its seed.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::stats::summarize;
+use crate::engine::Histogram;
+use crate::error::Error;
+use crate::experiment::Experiment;
+use crate::experiment::runner::RunRecord;
+use crate::model::{Derivation, TimeUnit};
+
+/// Formats a metric value: shortest round-trip decimal; empty when undefined.
+pub fn number(v: f64) -> String {
+    if v.is_finite() {
+        v.to_string()
+    } else {
+        String::new()
+    }
+}
+
+fn csv_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>, Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        w.write_record(row)
+            .map_err(|e| Error::Run(format!("cannot format CSV: {e}")))?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::Run(format!("cannot format CSV: {e}")))
+}
+
+/// Metric names over all records, in order of first appearance.
+fn metric_names(records: &[RunRecord]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut names = Vec::new();
+    for r in records {
+        for m in &r.output.metrics {
+            if seen.insert(m.name.clone()) {
+                names.push(m.name.clone());
+            }
+        }
+    }
+    names
+}
+
+/// `results.csv`: one row per run.
+pub fn results_csv(exp: &Experiment, records: &[RunRecord]) -> Result<Vec<u8>, Error> {
+    let names = metric_names(records);
+    let mut header = vec!["run_index", "point", "replication", "seed"]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+    header.extend(exp.sweep_paths.iter().cloned());
+    header.push("events".into());
+    header.extend(names.iter().cloned());
+    let mut rows = vec![header];
+    for r in records {
+        let mut row = vec![
+            r.plan.run_index.to_string(),
+            r.plan.point.to_string(),
+            r.plan.replication.to_string(),
+            r.plan.seed.to_string(),
+        ];
+        row.extend(exp.points[r.plan.point].values.iter().cloned());
+        row.push(r.output.events.to_string());
+        for name in &names {
+            row.push(r.output.get(name).map(number).unwrap_or_default());
+        }
+        rows.push(row);
+    }
+    csv_bytes(&rows)
+}
+
+/// `summary.csv`: per point and metric, the mean with its 95% confidence
+/// half-width over replications, and for latency metrics the value pooled
+/// from the merged histograms of all replications.
+pub fn summary_csv(exp: &Experiment, records: &[RunRecord]) -> Result<Vec<u8>, Error> {
+    let names = metric_names(records);
+    let mut header: Vec<String> = vec!["point".into()];
+    header.extend(exp.sweep_paths.iter().cloned());
+    for h in [
+        "metric",
+        "n",
+        "mean",
+        "ci95_half_width",
+        "std",
+        "min",
+        "max",
+        "pooled",
+    ] {
+        header.push(h.into());
+    }
+    let mut rows = vec![header];
+    for group in records.chunk_by(|a, b| a.plan.point == b.plan.point) {
+        let point = group[0].plan.point;
+        for name in &names {
+            let values: Vec<f64> = group
+                .iter()
+                .map(|r| r.output.get(name).unwrap_or(f64::NAN))
+                .collect();
+            let s = summarize(&values);
+            let mut row = vec![point.to_string()];
+            row.extend(exp.points[point].values.iter().cloned());
+            row.push(name.clone());
+            row.push(s.n.to_string());
+            for v in [s.mean, s.ci95, s.std, s.min, s.max] {
+                row.push(number(v));
+            }
+            row.push(pooled(group, name).map(number).unwrap_or_default());
+            rows.push(row);
+        }
+    }
+    csv_bytes(&rows)
+}
+
+/// The metric `name` computed from the merged histograms of `group`, when
+/// it is a histogram metric.
+pub fn pooled(group: &[RunRecord], name: &str) -> Option<f64> {
+    let first = group
+        .iter()
+        .find_map(|r| r.output.metrics.iter().find(|m| m.name == name))?;
+    let (index, q) = match first.derivation {
+        Derivation::Scalar => return None,
+        Derivation::HistogramMean { histogram } => (histogram, None),
+        Derivation::HistogramQuantile { histogram, q } => (histogram, Some(q)),
+    };
+    let mut merged = Histogram::new();
+    let mut unit = TimeUnit::Seconds;
+    for r in group {
+        let h = r.output.histograms.get(index)?;
+        unit = h.unit;
+        merged.merge(&h.histogram);
+    }
+    let value = match q {
+        None => merged.mean(),
+        Some(q) => merged.quantile(q),
+    }?;
+    Some(unit.convert(value))
+}
+
+/// `timeseries.csv`: `run_index,t_s,metric,entity,value`, one row per bin.
+pub fn timeseries_csv(records: &[RunRecord]) -> Result<Option<Vec<u8>>, Error> {
+    if records.iter().all(|r| r.output.series.is_empty()) {
+        return Ok(None);
+    }
+    let mut rows = vec![
+        ["run_index", "t_s", "metric", "entity", "value"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for r in records {
+        for s in &r.output.series {
+            for (i, v) in s.values.iter().enumerate() {
+                let t = s.step.saturating_mul(i as u64).as_secs_f64();
+                rows.push(vec![
+                    r.plan.run_index.to_string(),
+                    number(t),
+                    s.name.clone(),
+                    s.entity.clone(),
+                    number(*v),
+                ]);
+            }
+        }
+    }
+    csv_bytes(&rows).map(Some)
+}
+
+/// `histograms.csv`: every run's histograms, exact (count, sum, extremes) and
+/// their non-empty buckets as `value_ns:count` pairs separated by `;`.
+pub fn histograms_csv(records: &[RunRecord]) -> Result<Option<Vec<u8>>, Error> {
+    if records.iter().all(|r| r.output.histograms.is_empty()) {
+        return Ok(None);
+    }
+    let header = [
+        "run_index",
+        "histogram",
+        "unit",
+        "count",
+        "sum_ns",
+        "min_ns",
+        "max_ns",
+        "buckets",
+    ];
+    let mut rows = vec![header.map(String::from).to_vec()];
+    for r in records {
+        for h in &r.output.histograms {
+            let hist = &h.histogram;
+            let buckets: Vec<String> = hist
+                .buckets()
+                .into_iter()
+                .map(|(v, c)| format!("{v}:{c}"))
+                .collect();
+            rows.push(vec![
+                r.plan.run_index.to_string(),
+                h.name.clone(),
+                match h.unit {
+                    TimeUnit::Seconds => "s".into(),
+                    TimeUnit::Millis => "ms".into(),
+                },
+                hist.count().to_string(),
+                hist.sum_ns().to_string(),
+                hist.min()
+                    .map_or(String::new(), |t| t.as_nanos().to_string()),
+                hist.max()
+                    .map_or(String::new(), |t| t.as_nanos().to_string()),
+                buckets.join(";"),
+            ]);
+        }
+    }
+    csv_bytes(&rows).map(Some)
+}
+
+/// `manifest.json`: version, experiment hash, seeds, per-run events and wall time.
+pub fn manifest_json(
+    exp: &Experiment,
+    records: &[RunRecord],
+    threads: usize,
+    wall_s: f64,
+) -> Vec<u8> {
+    let events: u64 = records.iter().map(|r| r.output.events).sum();
+    let runs: Vec<_> = records
+        .iter()
+        .map(|r| {
+            json!({
+                "run_index": r.plan.run_index,
+                "point": r.plan.point,
+                "replication": r.plan.replication,
+                "seed": r.plan.seed,
+                "events": r.output.events,
+                "wall_s": r.wall_s,
+            })
+        })
+        .collect();
+    let manifest = json!({
+        "edgesim_version": env!("CARGO_PKG_VERSION"),
+        "experiment": exp.spec.name,
+        "experiment_file": exp.path.display().to_string(),
+        "experiment_sha256": exp.sha256,
+        "model": exp.spec.model.name(),
+        "set": exp.sets,
+        "master_seed": exp.spec.run.seed,
+        "seed_mode": exp.spec.run.seed_mode.as_str(),
+        "replications": exp.spec.run.replications,
+        "points": exp.points.len(),
+        "threads": threads,
+        "runs": runs,
+        "events": events,
+        "wall_s": wall_s,
+        "events_per_s": if wall_s > 0.0 { events as f64 / wall_s } else { 0.0 },
+    });
+    let mut text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    text.push('\n');
+    text.into_bytes()
+}
+
+/// Writes `bytes` to `dir/name` through a temporary file and a rename.
+pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, Error> {
+    let target = dir.join(name);
+    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&temp, bytes)
+        .map_err(|e| Error::io(format!("cannot write {}", temp.display()), e))?;
+    std::fs::rename(&temp, &target).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        Error::io(
+            format!("cannot rename {} to {}", temp.display(), target.display()),
+            e,
+        )
+    })?;
+    Ok(target)
+}
+
+/// Writes every output file of a finished experiment into `dir`.
+pub fn write_all(
+    exp: &Experiment,
+    records: &[RunRecord],
+    dir: &Path,
+    threads: usize,
+    wall_s: f64,
+) -> Result<Vec<PathBuf>, Error> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Error::io(
+            format!("cannot create the output folder {}", dir.display()),
+            e,
+        )
+    })?;
+    let mut written = vec![
+        write_atomically(dir, "results.csv", &results_csv(exp, records)?)?,
+        write_atomically(dir, "summary.csv", &summary_csv(exp, records)?)?,
+    ];
+    if exp.spec.output.timeseries
+        && let Some(bytes) = timeseries_csv(records)?
+    {
+        written.push(write_atomically(dir, "timeseries.csv", &bytes)?);
+    }
+    if exp.spec.output.histograms
+        && let Some(bytes) = histograms_csv(records)?
+    {
+        written.push(write_atomically(dir, "histograms.csv", &bytes)?);
+    }
+    written.push(write_atomically(
+        dir,
+        "manifest.json",
+        &manifest_json(exp, records, threads, wall_s),
+    )?);
+    Ok(written)
+}
