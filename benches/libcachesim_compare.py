@@ -10,7 +10,9 @@ interleaved and the median of REPEATS is reported, with the ratio.
 
     pip install libcachesim==0.3.5
     cargo build --release --examples
-    python3 benches/libcachesim_compare.py [--repeats 5] [--policies lru,fifo,...] [--dir /tmp/edgesim-bench]
+    python3 benches/libcachesim_compare.py [--repeats 5] [--policies lru,fifo,...]
+        [--readers oracleGeneral,csv] [--modes bytes,unit] [--traces zipf08,zipf10]
+        [--dir /tmp/edgesim-bench]
 
 Prints a Markdown table (M requests/s) for docs/replay.md.
 """
@@ -26,6 +28,9 @@ import libcachesim as lcs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "target", "release", "examples")
+# edgesim reads the next batch while the caches replay the current one (two
+# threads on this machine); --edgesim-threads 1 measures it on one thread.
+THREADS = None
 LCS = {"lru": lcs.LRU, "fifo": lcs.FIFO, "lfu": lcs.LFU, "sieve": lcs.Sieve, "clock": lcs.Clock, "s3fifo": lcs.S3FIFO}
 
 
@@ -66,7 +71,10 @@ def time_edgesim(policy, path, size, unit):
     cmd = [os.path.join(EXAMPLES, "replay_throughput"), path, policy, str(size), "1"]
     if unit:
         cmd.append("--ignore-size")
-    out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    env = dict(os.environ)
+    if THREADS:
+        env["RAYON_NUM_THREADS"] = THREADS
+    out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout)
     return 2_000_000 / out["requests_per_s_median"], out["misses"] / out["requests"]
 
 
@@ -76,12 +84,19 @@ def main():
     ap.add_argument("--policies", default="lru")
     ap.add_argument("--dir", default="/tmp/edgesim-bench")
     ap.add_argument("--modes", default="bytes,unit")
+    ap.add_argument("--readers", default="oracleGeneral,csv")
+    ap.add_argument("--traces", default="zipf08,zipf10")
+    ap.add_argument("--edgesim-threads", default=None)
     args = ap.parse_args()
+    global THREADS
+    THREADS = args.edgesim_threads
     traces = make_traces(args.dir)
     print("| trace | reader | mode | policy | libCacheSim hp20 | libCacheSim hp24 | edgesim | ratio vs hp20 | ratio vs hp24 |")
     print("|---|---|---|---|---:|---:|---:|---:|---:|")
     for name, stem in traces.items():
-        for ext in ["oracleGeneral", "csv"]:
+        if name not in args.traces.split(","):
+            continue
+        for ext in args.readers.split(","):
             path = f"{stem}.{ext}"
             for mode in args.modes.split(","):
                 unit = mode == "unit"
