@@ -225,6 +225,13 @@ fn output_does_not_depend_on_the_thread_count() {
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         curves.push(std::fs::read(dir.path().join("output/t/miss_ratio_curve.csv")).unwrap());
     }
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = vec!["replay", trace.as_str(), "--name", "t", "--threads", "1"];
+    all.extend(args);
+    let out = edgesim(dir.path(), &all);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    curves.push(std::fs::read(dir.path().join("output/t/miss_ratio_curve.csv")).unwrap());
     assert_eq!(curves[0], curves[1]);
     assert_eq!(curves[0], curves[2]);
+    assert_eq!(curves[0], curves[3]);
 }

@@ -45,6 +45,9 @@ pub struct ReplayArgs {
     pub name: Option<String>,
     #[arg(long, default_value = "output")]
     pub output_dir: PathBuf,
+    /// Worker threads (default: the number of cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// Text traces: the time column, 1-based or by header name ("none": no time).
     #[arg(long)]
     pub time_col: Option<String>,
@@ -229,7 +232,17 @@ fn output_name(args: &ReplayArgs) -> String {
 pub fn run(args: &ReplayArgs) -> Result<(), Error> {
     let format = trace_format(args)?;
     let spec = replay_spec(args)?;
-    let outcome = replay(&args.trace, &format, args.skip_bad, &spec)?;
+    let outcome = match args.threads {
+        None => replay(&args.trace, &format, args.skip_bad, &spec)?,
+        Some(n) if n == 0 || n > 4096 => {
+            return Err(arg_error("--threads", "expected 1 to 4096 threads"));
+        }
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| Error::Run(format!("cannot start {n} threads: {e}")))?
+            .install(|| replay(&args.trace, &format, args.skip_bad, &spec))?,
+    };
     if args.json {
         print!("{}", output::json_lines(&outcome, spec.ignore_size));
     } else {

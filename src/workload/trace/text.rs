@@ -402,6 +402,35 @@ impl TextReader {
         Ok(())
     }
 
+    /// A column's 0-based position, from its index or its name in the header.
+    fn resolve_column(
+        &self,
+        column: Option<&Column>,
+        key: &str,
+        header: &[String],
+    ) -> Result<Option<usize>, Error> {
+        match column {
+            None => Ok(None),
+            Some(Column::Index(0)) => {
+                Err(self.error(None, Some(key), "columns are numbered from 1"))
+            }
+            Some(Column::Index(i)) => Ok(Some(i - 1)),
+            Some(Column::Name(name)) => {
+                header
+                    .iter()
+                    .position(|f| f == name)
+                    .map(Some)
+                    .ok_or_else(|| {
+                        self.error(
+                    None,
+                    Some(key),
+                    format!("no column named \"{name}\" in the header; the header has {header:?}"),
+                )
+                    })
+            }
+        }
+    }
+
     /// Works out the delimiter, the columns and whether `first` is a header.
     fn detect_layout(&mut self, first: &[u8]) -> Result<bool, Error> {
         let delimiter = match &self.options.delimiter {
@@ -424,32 +453,12 @@ impl TextReader {
         .into_iter()
         .flatten()
         .any(|c| matches!(c, Column::Name(_)));
-        let resolve = |c: &Column, key: &'static str| -> Result<usize, Error> {
-            match c {
-                Column::Index(0) => Err(self.error(None, Some(key), "columns are numbered from 1")),
-                Column::Index(i) => Ok(i - 1),
-                Column::Name(name) => header_fields.iter().position(|f| f == name).ok_or_else(|| {
-                    self.error(
-                        None,
-                        Some(key),
-                        format!("no column named \"{name}\" in the header; the header has {header_fields:?}"),
-                    )
-                }),
-            }
-        };
-        let time = self
-            .options
-            .time
-            .as_ref()
-            .map(|c| resolve(c, "time"))
-            .transpose()?;
-        let id = resolve(&self.options.id, "obj_id")?;
-        let size = self
-            .options
-            .size
-            .as_ref()
-            .map(|c| resolve(c, "size"))
-            .transpose()?;
+        let resolve =
+            |c: &Option<Column>, key| self.resolve_column(c.as_ref(), key, &header_fields);
+        let time = resolve(&self.options.time, "time")?;
+        let id =
+            resolve(&Some(self.options.id.clone()), "obj_id")?.expect("the id column is given");
+        let size = resolve(&self.options.size, "size")?;
         let min_fields = 1 + [time, Some(id), size]
             .into_iter()
             .flatten()
