@@ -5,15 +5,20 @@
 //! (in parallel) model built from the spec -> engine run -> metrics -> rows ->
 //! CSV, charts and report. See `docs/ARCHITECTURE.md`.
 
+pub mod cache;
 pub mod cli;
 pub mod dist;
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod faults;
 pub mod model;
 pub mod push;
 pub mod queueing;
+pub mod replay;
 pub mod report;
 pub mod station;
 pub mod units;
 pub mod validate;
+pub mod workload;
+pub mod world;

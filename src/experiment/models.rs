@@ -3,17 +3,19 @@
 //! one run is started.
 
 use super::spec::ExperimentFile;
+use crate::faults::occ::{self, OccParams};
 use crate::model::{RunContext, RunOutput};
 use crate::push::{self, PushParams};
 use crate::queueing::{self, QueueParams};
 
 /// Every model name, for messages.
-pub const MODEL_NAMES: &[&str] = &["queue", "push"];
+pub const MODEL_NAMES: &[&str] = &["queue", "occ", "push"];
 
 /// A model with its parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModelSpec {
     Queue(QueueParams),
+    Occ(OccParams),
     Push(Box<PushParams>),
 }
 
@@ -33,8 +35,9 @@ impl ModelSpec {
                 ),
             ));
         }
-        let tables: [(&str, bool); 2] = [
+        let tables = [
             ("queue", file.queue.is_some()),
+            ("occ", file.occ.is_some()),
             ("push", file.push.is_some()),
         ];
         for (table, present) in tables {
@@ -53,6 +56,13 @@ impl ModelSpec {
                 (
                     "model".to_string(),
                     "model \"queue\" needs a [queue] table with at least `arrival_rate` and `service`"
+                        .to_string(),
+                )
+            }),
+            "occ" => file.occ.clone().map(ModelSpec::Occ).ok_or_else(|| {
+                (
+                    "model".to_string(),
+                    "model \"occ\" needs an [occ] table with at least `clients` and `strategy`"
                         .to_string(),
                 )
             }),
@@ -80,6 +90,7 @@ impl ModelSpec {
     pub fn name(&self) -> &'static str {
         match self {
             ModelSpec::Queue(_) => "queue",
+            ModelSpec::Occ(_) => "occ",
             ModelSpec::Push(_) => "push",
         }
     }
@@ -87,18 +98,9 @@ impl ModelSpec {
     /// Checks the parameters; every problem with its full key path.
     pub fn validate(&self) -> Result<(), Vec<Invalid>> {
         match self {
-            ModelSpec::Queue(p) => p.validate().map_err(|problems| {
-                problems
-                    .into_iter()
-                    .map(|(key, message)| (format!("queue.{key}"), message))
-                    .collect()
-            }),
-            ModelSpec::Push(p) => p.validate().map_err(|problems| {
-                problems
-                    .into_iter()
-                    .map(|(key, message)| (format!("push.{key}"), message))
-                    .collect()
-            }),
+            ModelSpec::Queue(p) => p.validate().map_err(|e| prefixed("queue", e)),
+            ModelSpec::Occ(p) => p.validate().map_err(|e| prefixed("occ", e)),
+            ModelSpec::Push(p) => p.validate().map_err(|e| prefixed("push", e)),
         }
     }
 
@@ -106,7 +108,16 @@ impl ModelSpec {
     pub fn run(&self, ctx: &RunContext) -> Result<RunOutput, String> {
         match self {
             ModelSpec::Queue(p) => queueing::run_queue(p, ctx),
+            ModelSpec::Occ(p) => occ::run_occ(p, ctx),
             ModelSpec::Push(p) => push::run_push(p, ctx),
         }
     }
+}
+
+/// Puts the model's table name in front of each problem's key.
+fn prefixed(table: &str, problems: Vec<Invalid>) -> Vec<Invalid> {
+    problems
+        .into_iter()
+        .map(|(key, message)| (format!("{table}.{key}"), message))
+        .collect()
 }

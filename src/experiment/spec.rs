@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use super::sweep::SweepSpec;
+use crate::faults::occ::OccParams;
 use crate::push::PushParams;
 use crate::queueing::QueueParams;
 use crate::units::{Count, Duration};
@@ -27,7 +28,7 @@ pub struct ExperimentFile {
     /// What the experiment asks, in a sentence or two.
     #[serde(default)]
     pub description: String,
-    /// Which model runs: "queue" or "push".
+    /// Which model runs: "queue", "occ" or "push".
     pub model: String,
     pub run: RunSpec,
     #[serde(default)]
@@ -37,6 +38,9 @@ pub struct ExperimentFile {
     /// Parameters of the `queue` model.
     #[serde(default)]
     pub queue: Option<QueueParams>,
+    /// Parameters of the `occ` model.
+    #[serde(default)]
+    pub occ: Option<OccParams>,
     /// Parameters of the `push` model.
     #[serde(default)]
     pub push: Option<PushParams>,
