@@ -86,3 +86,38 @@ fn push_experiments_run_and_lose_nothing() {
         }
     }
 }
+
+#[test]
+fn push_output_bytes_do_not_depend_on_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = root().join("experiments/push-transports.toml");
+    let path = path.display().to_string();
+    let run = |threads: &str| {
+        let out_dir = dir.path().join(threads);
+        let out_s = out_dir.display().to_string();
+        let args = [
+            "run",
+            path.as_str(),
+            "--out",
+            out_s.as_str(),
+            "--threads",
+            threads,
+            "--set",
+            "push.clients=3000",
+            "--set",
+            "push.producer.rate=150/s",
+            "--set",
+            "run.duration=120s",
+        ];
+        let out = edgesim(dir.path(), &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        [
+            "results.csv",
+            "summary.csv",
+            "timeseries.csv",
+            "histograms.csv",
+        ]
+        .map(|f| fs::read(out_dir.join(f)).unwrap())
+    };
+    assert_eq!(run("1"), run("2"));
+}
