@@ -35,7 +35,7 @@ impl ModelSpec {
                 ),
             ));
         }
-        let tables: [(&str, bool); 3] = [
+        let tables = [
             ("queue", file.queue.is_some()),
             ("occ", file.occ.is_some()),
             ("push", file.push.is_some()),
