@@ -52,7 +52,8 @@ pub enum Notice {
 }
 
 /// `kind = "crash"`: at `at` (restarting at `restart_at` or after
-/// `restart_after`, or never), or at random with `mtbf` and `mttr`.
+/// `restart_after`, or never), or at random with `mtbf` and `mttr` (until
+/// `until`, if given).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CrashSpec {
@@ -72,6 +73,9 @@ pub struct CrashSpec {
     /// Mean time to repair (exponential down times).
     #[serde(default)]
     pub mttr: Option<Duration>,
+    /// Random crashes stop striking after this instant (repairs go on).
+    #[serde(default)]
+    pub until: Option<Duration>,
     #[serde(default)]
     pub notice: Notice,
 }
@@ -334,6 +338,12 @@ fn check_scheduled_crash(c: &CrashSpec, at: Duration, report: &mut impl FnMut(&s
             "a crash at a time names its `gateway` (0-based)".into(),
         );
     }
+    if c.until.is_some() {
+        report(
+            "until",
+            "`until` ends random crashes (`mtbf`); a crash at a time happens once".into(),
+        );
+    }
     if c.mttr.is_some() {
         report(
             "mttr",
@@ -367,6 +377,12 @@ fn check_random_crash(c: &CrashSpec, report: &mut impl FnMut(&str, String)) {
             "restart_after",
             "random crashes restart after `mttr`; `restart_at` and `restart_after` go with `at`"
                 .into(),
+        );
+    }
+    if c.until.is_some_and(|d| d.0 == SimTime::ZERO) {
+        report(
+            "until",
+            "negative window: random crashes until 0s never strike".into(),
         );
     }
     if c.mtbf.is_some_and(|d| d.0 == SimTime::ZERO) {

@@ -227,6 +227,7 @@ impl FaultState {
             peak.reset();
         }
         self.tracker.reconnect_rate.reset();
+        self.messages_dropped_storm = 0;
         self.attempts_total = 0;
         self.refused_total = 0;
         for c in &mut self.cpu {
@@ -352,10 +353,10 @@ impl PushModel {
         let up_for = self
             .faults
             .exponential("faults/crash", mtbf.0, source, g, n);
-        sched.schedule_in(
-            up_for,
-            Event::Fault(FaultEvent::Crash { gateway: g, source }),
-        );
+        let at = sched.now() + up_for;
+        if c.until.is_none_or(|until| at < until.0) {
+            fault_at(sched, at, FaultEvent::Crash { gateway: g, source });
+        }
     }
 
     pub fn on_fault(&mut self, fault: FaultEvent, sched: &mut Scheduler<Event>) {
@@ -394,7 +395,9 @@ impl PushModel {
     /// at once; clients notice after a transit (or at their next ping).
     fn on_crash(&mut self, g: usize, source: u16, sched: &mut Scheduler<Event>) {
         if !self.gateways[g].up {
-            return;
+            // Already down: a random process just draws its next failure.
+            self.faults.crash_count[g] += 1;
+            return self.schedule_random_crash(g as u16, source, sched);
         }
         let now = sched.now();
         if let Some(drain) = self.faults.drains[g].take() {
