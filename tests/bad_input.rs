@@ -383,3 +383,67 @@ fn push_jitter_larger_than_lifetime() {
         "push.connection.lifetime_jitter",
     );
 }
+
+/// A push file with a fault schedule that is valid as written.
+fn faults_with(schedule: &str) -> Vec<u8> {
+    let mut text = GOOD_PUSH.to_string();
+    text.push_str(schedule);
+    text.into_bytes()
+}
+
+#[test]
+fn the_good_fault_schedule_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = faults_with(
+        "\n[[push.faults]]\nkind = \"crash\"\ngateway = 1\nat = \"20s\"\nrestart_after = \"10s\"\n",
+    );
+    fs::write(dir.path().join("exp.toml"), text).unwrap();
+    let out = edgesim(dir.path(), &["run", "exp.toml", "--out", "out"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn fault_crash_of_a_gateway_that_does_not_exist() {
+    rejects(
+        &faults_with("\n[[push.faults]]\nkind = \"crash\"\ngateway = 2\nat = \"20s\"\n"),
+        &[],
+        "push.faults[0].gateway",
+    );
+}
+
+#[test]
+fn fault_recovery_before_failure() {
+    rejects(
+        &faults_with(
+            "\n[[push.faults]]\nkind = \"crash\"\ngateway = 1\nat = \"20s\"\nrestart_at = \"10s\"\n",
+        ),
+        &[],
+        "push.faults[0].restart_at",
+    );
+    rejects(
+        &faults_with(
+            "\n[[push.faults]]\nkind = \"restart\"\ngateway = 1\nat = \"10s\"\n\
+             \n[[push.faults]]\nkind = \"crash\"\ngateway = 1\nat = \"20s\"\n",
+        ),
+        &[],
+        "push.faults[0].at",
+    );
+}
+
+#[test]
+fn fault_negative_window() {
+    rejects(
+        &faults_with(
+            "\n[[push.faults]]\nkind = \"kafka-leader-loss\"\npartition = 1\nat = \"30s\"\nuntil = \"10s\"\n",
+        ),
+        &[],
+        "push.faults[0].until",
+    );
+    rejects(
+        &faults_with(
+            "\n[[push.faults]]\nkind = \"registry-slowdown\"\nat = \"30s\"\nduration = \"-10s\"\nfactor = 5\n",
+        ),
+        &[],
+        "push.faults[0].duration",
+    );
+}

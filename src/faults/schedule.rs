@@ -19,9 +19,11 @@ use crate::units::Duration;
 /// The most entries one schedule may hold (fault indices are 16 bits).
 pub const MAX_FAULTS: usize = 10_000;
 
-/// One entry of `[[push.faults]]`, told apart by `kind`.
+/// One entry of `[[push.faults]]`, told apart by `kind`. It is read as a
+/// flat table ([`RawFault`]) so that every error names its exact key, then
+/// checked to hold only the keys its kind takes.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(try_from = "RawFault")]
 pub enum FaultSpec {
     /// A gateway process dies: every connection it holds ends at once.
     Crash(CrashSpec),
@@ -54,35 +56,25 @@ pub enum Notice {
 /// `kind = "crash"`: at `at` (restarting at `restart_at` or after
 /// `restart_after`, or never), or at random with `mtbf` and `mttr` (until
 /// `until`, if given).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CrashSpec {
     /// The gateway (0-based). Random crashes without it strike every
     /// gateway, each on its own clock.
-    #[serde(default)]
     pub gateway: Option<u32>,
-    #[serde(default)]
     pub at: Option<Duration>,
-    #[serde(default)]
     pub restart_at: Option<Duration>,
-    #[serde(default)]
     pub restart_after: Option<Duration>,
     /// Mean time between failures (exponential up times).
-    #[serde(default)]
     pub mtbf: Option<Duration>,
     /// Mean time to repair (exponential down times).
-    #[serde(default)]
     pub mttr: Option<Duration>,
     /// Random crashes stop striking after this instant (repairs go on).
-    #[serde(default)]
     pub until: Option<Duration>,
-    #[serde(default)]
     pub notice: Notice,
 }
 
 /// `kind = "restart"`: gateway `gateway` starts again at `at`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RestartSpec {
     pub gateway: u32,
     pub at: Duration,
@@ -91,29 +83,22 @@ pub struct RestartSpec {
 /// `kind = "drain"`: gateway `gateway` stops taking connections at `at` and
 /// sheds the ones it holds as `shutdown` says; then it stops, and starts
 /// again after `restart_after` if given.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DrainSpec {
     pub gateway: u32,
     pub at: Duration,
-    #[serde(default)]
     pub shutdown: ShutdownStrategy,
-    #[serde(default)]
     pub restart_after: Option<Duration>,
 }
 
 /// `kind = "rolling-deploy"`: from `at`, drain `gateways` (default: all, in
 /// order) one at a time; each is stopped when empty and takes `boot` to
 /// start again, and the next drain begins when it is back.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RollingDeploySpec {
     pub at: Duration,
-    #[serde(default)]
     pub shutdown: ShutdownStrategy,
-    #[serde(default = "default_boot")]
     pub boot: Duration,
-    #[serde(default)]
     pub gateways: Option<Vec<u32>>,
 }
 
@@ -125,13 +110,10 @@ fn default_boot() -> Duration {
 
 /// `kind = "registry-slowdown"`: registry reads and writes take `factor`
 /// times longer in [at, at + duration) (or [at, until)).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SlowdownSpec {
     pub at: Duration,
-    #[serde(default)]
     pub duration: Option<Duration>,
-    #[serde(default)]
     pub until: Option<Duration>,
     pub factor: f64,
 }
@@ -139,15 +121,179 @@ pub struct SlowdownSpec {
 /// `kind = "kafka-leader-loss"`: partition `partition` has no leader in
 /// [at, at + duration) (or [at, until)): producers retry and consumers
 /// wait until the election ends.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LeaderLossSpec {
     pub partition: u32,
     pub at: Duration,
+    pub duration: Option<Duration>,
+    pub until: Option<Duration>,
+}
+
+/// The kinds of fault, as written in `kind`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    Crash,
+    Restart,
+    Drain,
+    RollingDeploy,
+    RegistrySlowdown,
+    KafkaLeaderLoss,
+}
+
+impl FaultKind {
+    fn name(self) -> &'static str {
+        match self {
+            FaultKind::Crash => "crash",
+            FaultKind::Restart => "restart",
+            FaultKind::Drain => "drain",
+            FaultKind::RollingDeploy => "rolling-deploy",
+            FaultKind::RegistrySlowdown => "registry-slowdown",
+            FaultKind::KafkaLeaderLoss => "kafka-leader-loss",
+        }
+    }
+
+    /// The keys this kind takes besides `kind`.
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            FaultKind::Crash => &[
+                "gateway",
+                "at",
+                "restart_at",
+                "restart_after",
+                "mtbf",
+                "mttr",
+                "until",
+                "notice",
+            ],
+            FaultKind::Restart => &["gateway", "at"],
+            FaultKind::Drain => &["gateway", "at", "shutdown", "restart_after"],
+            FaultKind::RollingDeploy => &["at", "shutdown", "boot", "gateways"],
+            FaultKind::RegistrySlowdown => &["at", "duration", "until", "factor"],
+            FaultKind::KafkaLeaderLoss => &["partition", "at", "duration", "until"],
+        }
+    }
+}
+
+/// A `[[push.faults]]` entry as written: every key any kind takes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    pub kind: FaultKind,
+    #[serde(default)]
+    pub gateway: Option<u32>,
+    #[serde(default)]
+    pub at: Option<Duration>,
+    #[serde(default)]
+    pub restart_at: Option<Duration>,
+    #[serde(default)]
+    pub restart_after: Option<Duration>,
+    #[serde(default)]
+    pub mtbf: Option<Duration>,
+    #[serde(default)]
+    pub mttr: Option<Duration>,
+    #[serde(default)]
+    pub until: Option<Duration>,
+    #[serde(default)]
+    pub notice: Option<Notice>,
+    #[serde(default)]
+    pub shutdown: Option<ShutdownStrategy>,
+    #[serde(default)]
+    pub boot: Option<Duration>,
+    #[serde(default)]
+    pub gateways: Option<Vec<u32>>,
     #[serde(default)]
     pub duration: Option<Duration>,
     #[serde(default)]
-    pub until: Option<Duration>,
+    pub factor: Option<f64>,
+    #[serde(default)]
+    pub partition: Option<u32>,
+}
+
+impl RawFault {
+    /// The keys written, by name.
+    fn written(&self) -> [(&'static str, bool); 14] {
+        [
+            ("gateway", self.gateway.is_some()),
+            ("at", self.at.is_some()),
+            ("restart_at", self.restart_at.is_some()),
+            ("restart_after", self.restart_after.is_some()),
+            ("mtbf", self.mtbf.is_some()),
+            ("mttr", self.mttr.is_some()),
+            ("until", self.until.is_some()),
+            ("notice", self.notice.is_some()),
+            ("shutdown", self.shutdown.is_some()),
+            ("boot", self.boot.is_some()),
+            ("gateways", self.gateways.is_some()),
+            ("duration", self.duration.is_some()),
+            ("factor", self.factor.is_some()),
+            ("partition", self.partition.is_some()),
+        ]
+    }
+}
+
+/// A key a kind needs.
+fn required<T>(value: Option<T>, kind: FaultKind, key: &str) -> Result<T, String> {
+    value.ok_or_else(|| format!("a fault of kind \"{}\" needs `{key}`", kind.name()))
+}
+
+impl TryFrom<RawFault> for FaultSpec {
+    type Error = String;
+
+    fn try_from(raw: RawFault) -> Result<FaultSpec, String> {
+        let kind = raw.kind;
+        if let Some((key, _)) = raw
+            .written()
+            .into_iter()
+            .find(|&(key, written)| written && !kind.keys().contains(&key))
+        {
+            return Err(format!(
+                "`{key}` does not apply to a fault of kind \"{}\"; it takes: {}",
+                kind.name(),
+                kind.keys().join(", ")
+            ));
+        }
+        Ok(match kind {
+            FaultKind::Crash => FaultSpec::Crash(CrashSpec {
+                gateway: raw.gateway,
+                at: raw.at,
+                restart_at: raw.restart_at,
+                restart_after: raw.restart_after,
+                mtbf: raw.mtbf,
+                mttr: raw.mttr,
+                until: raw.until,
+                notice: raw.notice.unwrap_or_default(),
+            }),
+            FaultKind::Restart => FaultSpec::Restart(RestartSpec {
+                gateway: required(raw.gateway, kind, "gateway")?,
+                at: required(raw.at, kind, "at")?,
+            }),
+            FaultKind::Drain => FaultSpec::Drain(DrainSpec {
+                gateway: required(raw.gateway, kind, "gateway")?,
+                at: required(raw.at, kind, "at")?,
+                shutdown: raw.shutdown.unwrap_or_default(),
+                restart_after: raw.restart_after,
+            }),
+            FaultKind::RollingDeploy => FaultSpec::RollingDeploy(RollingDeploySpec {
+                at: required(raw.at, kind, "at")?,
+                shutdown: raw.shutdown.unwrap_or_default(),
+                boot: raw.boot.unwrap_or_else(default_boot),
+                gateways: raw.gateways,
+            }),
+            FaultKind::RegistrySlowdown => FaultSpec::RegistrySlowdown(SlowdownSpec {
+                at: required(raw.at, kind, "at")?,
+                duration: raw.duration,
+                until: raw.until,
+                factor: required(raw.factor, kind, "factor")?,
+            }),
+            FaultKind::KafkaLeaderLoss => FaultSpec::KafkaLeaderLoss(LeaderLossSpec {
+                partition: required(raw.partition, kind, "partition")?,
+                at: required(raw.at, kind, "at")?,
+                duration: raw.duration,
+                until: raw.until,
+            }),
+        })
+    }
 }
 
 /// What a schedule is checked against.
@@ -196,18 +342,6 @@ pub fn window_end(
 }
 
 impl FaultSpec {
-    /// The kind as written in files.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            FaultSpec::Crash(_) => "crash",
-            FaultSpec::Restart(_) => "restart",
-            FaultSpec::Drain(_) => "drain",
-            FaultSpec::RollingDeploy(_) => "rolling-deploy",
-            FaultSpec::RegistrySlowdown(_) => "registry-slowdown",
-            FaultSpec::KafkaLeaderLoss(_) => "kafka-leader-loss",
-        }
-    }
-
     /// The instant of the first planned failure of `gateway` by this entry
     /// (scheduled crashes and drains; random crashes have none).
     fn first_failure_of(&self, gateway: u32) -> Option<SimTime> {

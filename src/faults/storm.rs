@@ -166,6 +166,11 @@ impl ReconnectTracker {
         self.reconnect_rate.add(now, 1);
     }
 
+    /// Bytes held per population (4 per client once a fault struck).
+    pub fn client_state_bytes(&self) -> usize {
+        self.episode_of.capacity() * std::mem::size_of::<u32>()
+    }
+
     /// Affected clients not connected again.
     pub fn pending(&self) -> u64 {
         self.affected - self.reconnected

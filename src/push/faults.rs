@@ -211,6 +211,12 @@ impl FaultState {
         (back > now.as_nanos()).then_some(SimTime::from_nanos(back))
     }
 
+    /// Bytes of per-client fault state: the reconnect tracker's episode
+    /// (after the first fault) and decorrelated jitter's previous sleep.
+    pub fn client_state_bytes(&self) -> usize {
+        self.tracker.client_state_bytes() + self.retry_previous.capacity() * 8
+    }
+
     fn registry_factor(&self) -> f64 {
         self.slowdowns.iter().product()
     }

@@ -483,7 +483,8 @@ impl PushModel {
     }
 
     /// Bytes of simulator state that grow with the number of clients
-    /// (per-client slots, registry, wheel links, pollers, mailboxes).
+    /// (per-client slots, registry, wheel links, pollers, mailboxes, and
+    /// the fault tracker's and decorrelated backoff's per-client words).
     pub fn client_state_bytes(&self) -> usize {
         self.clients.capacity() * std::mem::size_of::<Client>()
             + self.registry.capacity() * std::mem::size_of::<u16>()
@@ -495,6 +496,7 @@ impl PushModel {
             + self.pollers.capacity() * std::mem::size_of::<Poller>()
             + self.poll_order.capacity() * std::mem::size_of::<u32>()
             + self.mailboxes.capacity() * std::mem::size_of::<Mailbox>()
+            + self.faults.client_state_bytes()
     }
 
     /// One network hop between a client and a gateway, balancer included.
