@@ -67,6 +67,22 @@ fn crashes_lose_no_client() {
         "#,
     );
     assert!(check("crash noticed by ping", &noticed_late, 900) > 10_000.0);
+    // A gateway that crashed for good is skipped by a later rolling deploy.
+    let crash_then_deploy = base(
+        "websocket",
+        r#"
+        [[faults]]
+        kind = "crash"
+        gateway = 1
+        at = "120s"
+        [[faults]]
+        kind = "rolling-deploy"
+        at = "150s"
+        boot = "10s"
+        shutdown = { strategy = "slow", rate = "2000/s" }
+        "#,
+    );
+    assert!(check("crash, then a rolling deploy", &crash_then_deploy, 600) > 10_000.0);
 }
 
 #[test]

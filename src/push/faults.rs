@@ -475,20 +475,26 @@ impl PushModel {
             FaultSpec::Crash(c) if c.mtbf.is_some() => {
                 self.schedule_random_crash(g as u16, source, sched)
             }
-            FaultSpec::RollingDeploy(r) => {
-                let position = self.faults.rolling_at[source as usize] + 1;
-                self.faults.rolling_at[source as usize] = position;
-                let count = r.gateways.as_ref().map_or(self.gateways.len(), |l| l.len());
-                if position < count {
-                    let next = r.gateways.as_ref().map_or(position as u32, |l| l[position]);
-                    let event = FaultEvent::DrainStart {
-                        gateway: next as u16,
-                        source,
-                    };
-                    sched.schedule_in(SimTime::ZERO, Event::Fault(event));
-                }
-            }
+            FaultSpec::RollingDeploy(_) => self.advance_rolling(source, sched),
             _ => {}
+        }
+    }
+
+    /// A rolling deploy moves on to its next gateway, if any.
+    fn advance_rolling(&mut self, source: u16, sched: &mut Scheduler<Event>) {
+        let FaultSpec::RollingDeploy(r) = &self.faults.specs[source as usize] else {
+            return;
+        };
+        let position = self.faults.rolling_at[source as usize] + 1;
+        self.faults.rolling_at[source as usize] = position;
+        let count = r.gateways.as_ref().map_or(self.gateways.len(), |l| l.len());
+        if position < count {
+            let next = r.gateways.as_ref().map_or(position as u32, |l| l[position]);
+            let event = FaultEvent::DrainStart {
+                gateway: next as u16,
+                source,
+            };
+            sched.schedule_in(SimTime::ZERO, Event::Fault(event));
         }
     }
 
@@ -496,11 +502,8 @@ impl PushModel {
     fn on_drain_start(&mut self, g: usize, source: u16, sched: &mut Scheduler<Event>) {
         let now = sched.now();
         if !self.gateways[g].up || self.faults.drains[g].is_some() {
-            // Nothing to drain: a rolling deploy moves on.
-            if let FaultSpec::RollingDeploy(_) = &self.faults.specs[source as usize] {
-                self.on_restart(g, source, sched);
-            }
-            return;
+            // Down or draining already: a rolling deploy skips it.
+            return self.advance_rolling(source, sched);
         }
         self.set_accepting(g, true, false);
         let strategy = match &self.faults.specs[source as usize] {
