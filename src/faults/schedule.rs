@@ -10,10 +10,11 @@
 //! negative, restarts must follow a failure, and every gateway or partition
 //! named must exist.
 
+use rand_distr::{Distribution, Exp1};
 use serde::Deserialize;
 
 use super::drain::ShutdownStrategy;
-use crate::engine::SimTime;
+use crate::engine::{SimRng, SimTime};
 use crate::units::Duration;
 
 /// The most entries one schedule may hold (fault indices are 16 bits).
@@ -296,6 +297,45 @@ impl TryFrom<RawFault> for FaultSpec {
     }
 }
 
+/// The most outages one random failure process may produce in a run.
+pub const MAX_OUTAGES: usize = 1_000_000;
+
+/// One outage of a component: down at `down`, back at `up`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Outage {
+    pub down: SimTime,
+    pub up: SimTime,
+}
+
+/// The outages of one component failing at random: exponential up times
+/// of mean `mtbf` and down times of mean `mttr`, from time zero; no
+/// failure at or after `until` (the repair of the last one may end later).
+/// Draws come from `rng` only, so a component's outages depend on its own
+/// stream. At most [`MAX_OUTAGES`].
+pub fn random_outages(
+    mtbf: SimTime,
+    mttr: SimTime,
+    until: SimTime,
+    rng: &mut SimRng,
+) -> Vec<Outage> {
+    let mut draw = |mean: SimTime| {
+        let e: f64 = Exp1.sample(rng);
+        SimTime::from_secs_f64(e * mean.as_secs_f64()).max(SimTime::from_nanos(1))
+    };
+    let mut outages = Vec::new();
+    let mut t = SimTime::ZERO;
+    while outages.len() < MAX_OUTAGES {
+        let down = t.saturating_add(draw(mtbf));
+        if down >= until {
+            break;
+        }
+        let up = down.saturating_add(draw(mttr));
+        outages.push(Outage { down, up });
+        t = up;
+    }
+    outages
+}
+
 /// What a schedule is checked against.
 #[derive(Copy, Clone, Debug)]
 pub struct FaultContext {
@@ -519,8 +559,11 @@ fn check_random_crash(c: &CrashSpec, report: &mut impl FnMut(&str, String)) {
             "negative window: random crashes until 0s never strike".into(),
         );
     }
-    if c.mtbf.is_some_and(|d| d.0 == SimTime::ZERO) {
-        report("mtbf", "`mtbf` must be greater than zero".into());
+    if c.mtbf.is_some_and(|d| d.0 < SimTime::from_secs(1)) {
+        report(
+            "mtbf",
+            "`mtbf` must be at least 1s (a mean time between failures, e.g. \"2h\")".into(),
+        );
     }
     match c.mttr {
         None => report(
@@ -667,6 +710,27 @@ mod tests {
         assert_eq!(keys(empty), vec!["faults[0].duration"]);
         let no_time = "[[faults]]\nkind = \"crash\"\ngateway = 0";
         assert_eq!(keys(no_time), vec!["faults[0].at"]);
+    }
+
+    #[test]
+    fn random_outages_alternate_and_stop_at_until() {
+        let mut rng = crate::engine::Streams::new(9).stream("t", 0);
+        let (mtbf, mttr) = (SimTime::from_secs(100), SimTime::from_secs(10));
+        let until = SimTime::from_secs(1_000_000);
+        let outages = random_outages(mtbf, mttr, until, &mut rng);
+        // About until / (mtbf + mttr) = 9,091 outages.
+        assert!((8_700..9_500).contains(&outages.len()), "{}", outages.len());
+        let mut previous = SimTime::ZERO;
+        let (mut up_s, mut down_s) = (0.0, 0.0);
+        for o in &outages {
+            assert!(o.down > previous && o.up > o.down && o.down < until);
+            up_s += (o.down - previous).as_secs_f64();
+            down_s += (o.up - o.down).as_secs_f64();
+            previous = o.up;
+        }
+        let n = outages.len() as f64;
+        assert!((up_s / n - 100.0).abs() < 4.0, "{}", up_s / n);
+        assert!((down_s / n - 10.0).abs() < 0.4, "{}", down_s / n);
     }
 
     #[test]

@@ -10,8 +10,6 @@
 //! client slots when it strikes a gateway, then one event per connection it
 //! ends; idle clients cost nothing. See `docs/faults.md`.
 
-use rand_distr::{Distribution, Exp1};
-
 use super::model::{ConnState, CpuJob, Event, PushModel};
 use super::params::{Invalid, PushParams};
 use super::reconnect::CloseReason;
@@ -19,7 +17,7 @@ use crate::engine::{GridSeries, Scheduler, SeriesKind, SimRng, SimTime, Streams}
 use crate::faults::admission::TokenBucket;
 use crate::faults::backoff::RetryState;
 use crate::faults::drain::{DrainPacer, ShutdownStrategy};
-use crate::faults::schedule::{self, FaultContext, FaultSpec, Notice, window_end};
+use crate::faults::schedule::{self, FaultContext, FaultSpec, Notice, random_outages, window_end};
 use crate::faults::storm::{BusyPeak, PeakRate, ReconnectTracker};
 use crate::model::{RunContext, RunOutput};
 
@@ -118,8 +116,8 @@ pub struct FaultState {
     drain_epoch: u32,
     /// Per entry: the position of a rolling deploy in its gateway list.
     rolling_at: Vec<usize>,
-    /// Per gateway: random crashes so far (numbers its random draws).
-    crash_count: Vec<u64>,
+    /// The run's horizon: random crashes are drawn up to it.
+    horizon: SimTime,
     attempts_series: Option<GridSeries>,
     refused_series: Option<GridSeries>,
 }
@@ -162,7 +160,7 @@ impl FaultState {
             drains: (0..gateways).map(|_| None).collect(),
             drain_epoch: 0,
             rolling_at: vec![0; p.faults.len()],
-            crash_count: vec![0; gateways],
+            horizon: ctx.window.horizon,
             attempts_series: persistent
                 .then(|| ctx.series("connect_attempts_per_s", "", SeriesKind::Rate))
                 .flatten(),
@@ -240,16 +238,6 @@ impl FaultState {
             c.reset(now);
         }
     }
-
-    /// An exponential draw of mean `mean` for the `n`-th random event of
-    /// `gateway` by entry `source` (its own stream, so that adding a
-    /// gateway or a fault does not change the others' draws).
-    fn exponential(&self, what: &str, mean: SimTime, source: u16, gateway: u16, n: u64) -> SimTime {
-        let component = ((source as u64) << 48) | ((gateway as u64) << 32) | (n & 0xffff_ffff);
-        let mut rng = self.streams.stream(what, component);
-        let e: f64 = Exp1.sample(&mut rng);
-        SimTime::from_secs_f64(e * mean.as_secs_f64()).max(SimTime::from_nanos(1))
-    }
 }
 
 /// Checks `[push.admission]`, `[push.reconnect] backoff` and the fault
@@ -310,7 +298,7 @@ impl PushModel {
                             None => (0..self.gateways.len() as u16).collect(),
                         };
                         for g in gateways {
-                            self.schedule_random_crash(g, source, sched);
+                            self.schedule_random_crashes(g, source, sched);
                         }
                     }
                 },
@@ -349,19 +337,23 @@ impl PushModel {
         }
     }
 
-    /// The next random crash of gateway `g` by entry `source`.
-    fn schedule_random_crash(&mut self, g: u16, source: u16, sched: &mut Scheduler<Event>) {
+    /// Every outage of gateway `g` by random-crash entry `source`, drawn
+    /// at the start from the gateway's own stream.
+    fn schedule_random_crashes(&mut self, g: u16, source: u16, sched: &mut Scheduler<Event>) {
         let FaultSpec::Crash(c) = &self.faults.specs[source as usize] else {
             return;
         };
-        let Some(mtbf) = c.mtbf else { return };
-        let n = self.faults.crash_count[g as usize];
-        let up_for = self
-            .faults
-            .exponential("faults/crash", mtbf.0, source, g, n);
-        let at = sched.now() + up_for;
-        if c.until.is_none_or(|until| at < until.0) {
-            fault_at(sched, at, FaultEvent::Crash { gateway: g, source });
+        let (Some(mtbf), Some(mttr)) = (c.mtbf, c.mttr) else {
+            return;
+        };
+        let until = c
+            .until
+            .map_or(self.faults.horizon, |u| u.0.min(self.faults.horizon));
+        let component = ((source as u64) << 32) | g as u64;
+        let mut rng = self.faults.streams.stream("faults/crash", component);
+        for o in random_outages(mtbf.0, mttr.0, until, &mut rng) {
+            fault_at(sched, o.down, FaultEvent::Crash { gateway: g, source });
+            fault_at(sched, o.up, FaultEvent::Restart { gateway: g, source });
         }
     }
 
@@ -401,9 +393,7 @@ impl PushModel {
     /// at once; clients notice after a transit (or at their next ping).
     fn on_crash(&mut self, g: usize, source: u16, sched: &mut Scheduler<Event>) {
         if !self.gateways[g].up {
-            // Already down: a random process just draws its next failure.
-            self.faults.crash_count[g] += 1;
-            return self.schedule_random_crash(g as u16, source, sched);
+            return;
         }
         let now = sched.now();
         if let Some(drain) = self.faults.drains[g].take() {
@@ -424,20 +414,6 @@ impl PushModel {
             self.faults.tracker.affect(c, episode);
             let delay = self.notice_delay(c, notice, now);
             self.end_connection(c, CloseReason::Crash, delay, sched);
-        }
-        if let FaultSpec::Crash(c) = &self.faults.specs[source as usize]
-            && let Some(mttr) = c.mttr
-        {
-            let n = self.faults.crash_count[g];
-            self.faults.crash_count[g] += 1;
-            let down_for = self
-                .faults
-                .exponential("faults/repair", mttr.0, source, g as u16, n);
-            let restart = FaultEvent::Restart {
-                gateway: g as u16,
-                source,
-            };
-            sched.schedule_in(down_for, Event::Fault(restart));
         }
     }
 
@@ -471,12 +447,8 @@ impl PushModel {
         if !self.gateways[g].up {
             self.set_accepting(g, true, true);
         }
-        match &self.faults.specs[source as usize] {
-            FaultSpec::Crash(c) if c.mtbf.is_some() => {
-                self.schedule_random_crash(g as u16, source, sched)
-            }
-            FaultSpec::RollingDeploy(_) => self.advance_rolling(source, sched),
-            _ => {}
+        if let FaultSpec::RollingDeploy(_) = &self.faults.specs[source as usize] {
+            self.advance_rolling(source, sched);
         }
     }
 
