@@ -180,3 +180,40 @@ fn admission_limits_turn_the_storm_away_and_backoff_brings_it_back() {
     let done = metric(&out, "time_to_reconnect_100_s");
     assert!(done > 5.0, "{done}");
 }
+
+#[test]
+fn an_overloaded_gateway_refuses_instead_of_timing_out() {
+    // 5 ms of CPU per handshake on one core: 200 connects/s. A herd of
+    // 5,000 would wait up to 25 s, past the 8 s authentication timeout.
+    let text = |admission: &str| {
+        format!(
+            r#"
+            transport = "websocket"
+            clients = 10000
+            gateways = {{ count = 2, cores = 1 }}
+            connection = {{ handshake_cost = "5ms" }}
+            producer = {{ rate = "10/s" }}
+            reconnect = {{ backoff = {{ policy = "full-jitter", base = "2s", cap = "60s" }} }}
+            {admission}
+            [[faults]]
+            kind = "crash"
+            gateway = 0
+            at = "100s"
+            restart_after = "1s"
+            "#
+        )
+    };
+    let queued = run(&params(&text("")), 8, 50, 900);
+    assert!(metric(&queued, "closes_auth_timeout_per_s") > 0.0);
+    let limited = run(
+        &params(&text("admission = { max_cpu_queue = 400 }")),
+        8,
+        50,
+        900,
+    );
+    assert_eq!(metric(&limited, "closes_auth_timeout_per_s"), 0.0);
+    assert!(metric(&limited, "connects_refused_per_s_peak") > 100.0);
+    for out in [&queued, &limited] {
+        assert_eq!(metric(out, "fault_clients_not_reconnected"), 0.0);
+    }
+}
