@@ -35,6 +35,9 @@ pub fn run_push(params: &PushParams, ctx: &RunContext) -> Result<RunOutput, Stri
     let mut model = PushModel::new(params, ctx)?;
     let report = run(&mut model, ctx.window);
     let measured_s = (ctx.window.horizon - ctx.window.warmup).as_secs_f64();
+    model
+        .check_invariants()
+        .map_err(|e| format!("model invariant broken: {e}"))?;
     let messages = &model.messages;
     if messages.duplicates > 0 {
         return Err(format!(

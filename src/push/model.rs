@@ -12,7 +12,7 @@ use super::reconnect::{CloseReason, ReconnectPolicy};
 use super::wheel::{NIL, TimingWheel};
 use crate::dist::DurationSampler;
 use crate::engine::{
-    GridSeries, Histogram, Model, Scheduler, SeriesKind, SimRng, SimTime, TimeWeighted,
+    GridSeries, Histogram, Model, Scheduler, SeriesKind, SimRng, SimTime, Streams, TimeWeighted,
 };
 use crate::model::RunContext;
 use crate::station::{Admission, Station};
@@ -124,13 +124,15 @@ pub enum Event {
     WheelTick,
     PingTick,
     UpstreamArrival,
+    /// The short-poll client at `index` of the send order sends its poll.
+    PollSend {
+        index: u32,
+    },
     PollArrive {
         poller: u32,
     },
-    PollExpire {
-        poller: u32,
-        generation: u32,
-    },
+    /// The earliest parked long poll may have expired.
+    PollExpiryDue,
     AutoscaleTick,
     ReplicasReady {
         count: u32,
@@ -172,6 +174,15 @@ pub struct Poller {
     pub generation: u32,
     pub gateway: u16,
     pub parked: bool,
+}
+
+/// A parked long poll's expiry: every poll is held equally long, so
+/// expiries come in the order polls were parked (a FIFO, not a heap).
+#[derive(Copy, Clone, Debug)]
+pub struct Expiry {
+    pub at_ns: u64,
+    pub poller: u32,
+    pub generation: u32,
 }
 
 /// A queue of messages for one user (polling): an intrusive list.
@@ -276,6 +287,24 @@ pub struct Samplers {
     pub kafka_latency: DurationSampler,
 }
 
+impl Samplers {
+    fn new(p: &PushParams) -> Result<Samplers, String> {
+        let compile = |key: &str, d: &crate::dist::DurationDist| {
+            d.compile()
+                .map_err(|e| format!("push.{key}.{}: {}", e.key, e.message))
+        };
+        let (read, write) = p.registry.latencies();
+        Ok(Samplers {
+            transit: compile("network.transit", &p.network.transit)?,
+            internal: compile("network.internal", &p.network.internal)?,
+            registry_read: compile("registry.read", &read)?,
+            registry_write: compile("registry.write", &write)?,
+            processor_cpu: compile("processors.cpu", &p.processors.cpu)?,
+            kafka_latency: compile("kafka.latency", &p.kafka.latency)?,
+        })
+    }
+}
+
 /// Named random streams, one per purpose (REFERENCES: common random numbers).
 pub struct Rngs {
     pub producer: SimRng,
@@ -289,6 +318,35 @@ pub struct Rngs {
     pub reconnect: SimRng,
     pub upstream: SimRng,
     pub initial: SimRng,
+}
+
+impl Rngs {
+    fn new(st: &Streams) -> Rngs {
+        Rngs {
+            producer: st.stream("push/producer", 0),
+            target: st.stream("push/target", 0),
+            network: st.stream("push/network", 0),
+            registry: st.stream("push/registry", 0),
+            processor: st.stream("push/processor", 0),
+            kafka: st.stream("push/kafka", 0),
+            lifetime: st.stream("push/lifetime", 0),
+            balancer: st.stream("push/balancer", 0),
+            reconnect: st.stream("push/reconnect", 0),
+            upstream: st.stream("push/upstream", 0),
+            initial: st.stream("push/initial", 0),
+        }
+    }
+}
+
+/// Processor replicas at the start, and the most there can ever be.
+fn replica_counts(p: &PushParams) -> (u32, u32) {
+    match &p.autoscaling {
+        Some(a) if a.enabled => {
+            let initial = p.processors.replicas.clamp(a.min_replicas, a.max_replicas);
+            (initial, a.max_replicas.max(initial))
+        }
+        _ => (p.processors.replicas, p.processors.replicas),
+    }
 }
 
 /// The whole push model.
@@ -323,6 +381,10 @@ pub struct PushModel {
     pub rebalance_epoch: u32,
     pub autoscaler: Option<Autoscaler>,
     pub pollers: Vec<Poller>,
+    /// Short poll: pollers in the order they send within an interval.
+    pub poll_order: Vec<u32>,
+    pub expiries: VecDeque<Expiry>,
+    pub expiry_armed: bool,
     pub mailboxes: Vec<Mailbox>,
     pub counters: Counters,
     pub latency: Histogram,
@@ -338,33 +400,8 @@ pub struct PushModel {
 impl PushModel {
     /// Builds the model; the parameters must have passed `validate`.
     pub fn new(p: &PushParams, ctx: &RunContext) -> Result<PushModel, String> {
-        let compile = |key: &str, d: &crate::dist::DurationDist| {
-            d.compile()
-                .map_err(|e| format!("push.{key}.{}: {}", e.key, e.message))
-        };
-        let (read, write) = p.registry.latencies();
-        let s = Samplers {
-            transit: compile("network.transit", &p.network.transit)?,
-            internal: compile("network.internal", &p.network.internal)?,
-            registry_read: compile("registry.read", &read)?,
-            registry_write: compile("registry.write", &write)?,
-            processor_cpu: compile("processors.cpu", &p.processors.cpu)?,
-            kafka_latency: compile("kafka.latency", &p.kafka.latency)?,
-        };
-        let st = &ctx.streams;
-        let rng = Rngs {
-            producer: st.stream("push/producer", 0),
-            target: st.stream("push/target", 0),
-            network: st.stream("push/network", 0),
-            registry: st.stream("push/registry", 0),
-            processor: st.stream("push/processor", 0),
-            kafka: st.stream("push/kafka", 0),
-            lifetime: st.stream("push/lifetime", 0),
-            balancer: st.stream("push/balancer", 0),
-            reconnect: st.stream("push/reconnect", 0),
-            upstream: st.stream("push/upstream", 0),
-            initial: st.stream("push/initial", 0),
-        };
+        let s = Samplers::new(p)?;
+        let rng = Rngs::new(&ctx.streams);
         let n = p.clients.0 as usize;
         let persistent = p.transport.is_persistent();
         let gateways_n = p.gateways.count as usize;
@@ -381,14 +418,7 @@ impl PushModel {
             .as_ref()
             .filter(|a| a.enabled)
             .map(|a| Autoscaler::new(a, p.kafka.partitions));
-        let initial_replicas = match &p.autoscaling {
-            Some(a) if a.enabled => p.processors.replicas.clamp(a.min_replicas, a.max_replicas),
-            _ => p.processors.replicas,
-        };
-        let max_processors = p
-            .autoscaling
-            .as_ref()
-            .map_or(initial_replicas, |a| a.max_replicas.max(initial_replicas));
+        let (initial_replicas, max_processors) = replica_counts(p);
         Ok(PushModel {
             transport: p.transport,
             clients_n: n as u32,
@@ -423,6 +453,9 @@ impl PushModel {
             rebalance_epoch: 0,
             autoscaler,
             pollers,
+            poll_order: Vec::new(),
+            expiries: VecDeque::new(),
+            expiry_armed: false,
             mailboxes,
             counters: Counters::default(),
             latency: Histogram::new(),
@@ -448,6 +481,7 @@ impl PushModel {
                 self.clients.len() * TimingWheel::BYTES_PER_CLIENT
             }
             + self.pollers.capacity() * std::mem::size_of::<Poller>()
+            + self.poll_order.capacity() * std::mem::size_of::<u32>()
             + self.mailboxes.capacity() * std::mem::size_of::<Mailbox>()
     }
 
@@ -699,10 +733,9 @@ impl Model for PushModel {
             Event::WheelTick => self.on_wheel_tick(sched),
             Event::PingTick => self.on_ping_tick(sched),
             Event::UpstreamArrival => self.on_upstream(sched),
+            Event::PollSend { index } => self.on_poll_send(index, sched),
             Event::PollArrive { poller } => self.on_poll_arrive(poller, sched),
-            Event::PollExpire { poller, generation } => {
-                self.on_poll_expire(poller, generation, sched)
-            }
+            Event::PollExpiryDue => self.on_poll_expiry_due(sched),
             Event::AutoscaleTick => self.on_autoscale_tick(sched),
             Event::ReplicasReady { count } => self.on_replicas_ready(count, sched),
             Event::RebalanceDone { epoch } => self.on_rebalance_done(epoch, sched),
@@ -721,5 +754,17 @@ impl Model for PushModel {
             g.cpu.reset_stats(now);
             g.accepted_level.reset(now);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_client_and_per_event_state_stay_small() {
+        // The state budget of docs/push.md: 48 bytes per client slot.
+        assert_eq!(std::mem::size_of::<Client>(), 48);
+        assert!(std::mem::size_of::<Event>() <= 24);
     }
 }

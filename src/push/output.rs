@@ -1,6 +1,6 @@
 //! Turns a finished push run into metrics, histograms and series.
 
-use super::model::PushModel;
+use super::model::{ConnState, NO_GATEWAY, PushModel};
 use super::reconnect::CloseReason;
 use crate::engine::SimTime;
 use crate::model::{RunOutput, TimeUnit};
@@ -162,5 +162,66 @@ impl PushModel {
         for series in s.lag_partition.iter().chain(&s.gateway_connections) {
             out.series(series, end);
         }
+    }
+}
+
+impl PushModel {
+    /// End-of-run consistency checks (release builds too): every registry
+    /// record points to the gateway that holds that client's registered
+    /// connection, each gateway's counts match its clients, and the lag
+    /// matches the partitions. A failure is a model bug.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let g = self.gateways.len();
+        let (mut open, mut accepted) = (vec![0u64; g], vec![0u64; g]);
+        let mut registered = 0u64;
+        for (c, client) in self.clients.iter().enumerate() {
+            let gw = client.gateway as usize;
+            match client.state {
+                ConnState::Blocked | ConnState::Disconnected => {}
+                ConnState::Connecting => open[gw] += 1,
+                ConnState::Handshaking | ConnState::Registering => {
+                    open[gw] += 1;
+                    accepted[gw] += 1;
+                }
+                ConnState::Registered => {
+                    open[gw] += 1;
+                    accepted[gw] += 1;
+                    registered += 1;
+                }
+            }
+            let record = self.registry[c];
+            if record != NO_GATEWAY
+                && (client.state != ConnState::Registered || client.gateway != record)
+            {
+                return Err(format!(
+                    "client {c}: registry points to gateway {record}, but the client is {:?} on {}",
+                    client.state, client.gateway
+                ));
+            }
+        }
+        if self.transport.is_persistent() {
+            for (i, gw) in self.gateways.iter().enumerate() {
+                if gw.open != open[i] || gw.accepted != accepted[i] {
+                    return Err(format!(
+                        "gateway {i}: counts {}/{} open/accepted, clients say {}/{}",
+                        gw.open, gw.accepted, open[i], accepted[i]
+                    ));
+                }
+            }
+            if registered != self.registered {
+                return Err(format!(
+                    "{} registered clients counted, {registered} found",
+                    self.registered
+                ));
+            }
+        }
+        let lag: u64 = self.partitions.iter().map(|p| p.len() as u64).sum();
+        if lag != self.lag_total {
+            return Err(format!(
+                "lag {} counted, {lag} in partitions",
+                self.lag_total
+            ));
+        }
+        Ok(())
     }
 }

@@ -744,9 +744,14 @@ impl PushParams {
             }
             Transport::LongPoll => {
                 if self.long_poll.effective_wait() == SimTime::ZERO {
+                    let key = if self.long_poll.client_wait.is_some() {
+                        "long_poll.client_wait"
+                    } else {
+                        "long_poll.wait"
+                    };
                     problem(
                         problems,
-                        "long_poll.wait",
+                        key,
                         "the long-poll wait must be greater than zero, e.g. \"30s\"",
                     );
                 }
