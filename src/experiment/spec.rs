@@ -28,7 +28,7 @@ pub struct ExperimentFile {
     /// What the experiment asks, in a sentence or two.
     #[serde(default)]
     pub description: String,
-    /// Which model runs: "queue", "occ" or "push".
+    /// Which model runs: one of `models::MODEL_NAMES`.
     pub model: String,
     pub run: RunSpec,
     #[serde(default)]
