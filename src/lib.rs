@@ -19,3 +19,4 @@ pub mod station;
 pub mod units;
 pub mod validate;
 pub mod workload;
+pub mod world;

@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod queueing;
+pub mod world;
 
 /// The outcome of one validation check.
 #[derive(Clone, Debug, PartialEq)]
