@@ -3,16 +3,18 @@
 //! one run is started.
 
 use super::spec::ExperimentFile;
+use crate::cdn::{self, CdnParams};
 use crate::model::{RunContext, RunOutput};
 use crate::queueing::{self, QueueParams};
 
 /// Every model name, for messages.
-pub const MODEL_NAMES: &[&str] = &["queue"];
+pub const MODEL_NAMES: &[&str] = &["queue", "cdn"];
 
 /// A model with its parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModelSpec {
     Queue(QueueParams),
+    Cdn(Box<CdnParams>),
 }
 
 /// A problem with a model's parameters: the full key path and what was expected.
@@ -31,7 +33,8 @@ impl ModelSpec {
                 ),
             ));
         }
-        let tables: [(&str, bool); 1] = [("queue", file.queue.is_some())];
+        let tables: [(&str, bool); 2] =
+            [("queue", file.queue.is_some()), ("cdn", file.cdn.is_some())];
         for (table, present) in tables {
             if present && table != file.model {
                 return Err((
@@ -51,6 +54,8 @@ impl ModelSpec {
                         .to_string(),
                 )
             }),
+            // Every key of [cdn] has a default: a bare `model = "cdn"` runs.
+            "cdn" => Ok(ModelSpec::Cdn(Box::new(file.cdn.clone().unwrap_or_default()))),
             other => Err((
                 "model".to_string(),
                 format!(
@@ -64,6 +69,7 @@ impl ModelSpec {
     pub fn name(&self) -> &'static str {
         match self {
             ModelSpec::Queue(_) => "queue",
+            ModelSpec::Cdn(_) => "cdn",
         }
     }
 
@@ -76,6 +82,12 @@ impl ModelSpec {
                     .map(|(key, message)| (format!("queue.{key}"), message))
                     .collect()
             }),
+            ModelSpec::Cdn(p) => cdn::check(p).map_err(|problems| {
+                problems
+                    .into_iter()
+                    .map(|(key, message)| (format!("cdn.{key}"), message))
+                    .collect()
+            }),
         }
     }
 
@@ -83,6 +95,7 @@ impl ModelSpec {
     pub fn run(&self, ctx: &RunContext) -> Result<RunOutput, String> {
         match self {
             ModelSpec::Queue(p) => queueing::run_queue(p, ctx),
+            ModelSpec::Cdn(p) => cdn::run_cdn(p, ctx),
         }
     }
 }

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use super::sweep::SweepSpec;
+use crate::cdn::CdnParams;
 use crate::queueing::QueueParams;
 use crate::units::{Count, Duration};
 
@@ -26,7 +27,7 @@ pub struct ExperimentFile {
     /// What the experiment asks, in a sentence or two.
     #[serde(default)]
     pub description: String,
-    /// Which model runs: "queue".
+    /// Which model runs: "queue" or "cdn".
     pub model: String,
     pub run: RunSpec,
     #[serde(default)]
@@ -36,6 +37,9 @@ pub struct ExperimentFile {
     /// Parameters of the `queue` model.
     #[serde(default)]
     pub queue: Option<QueueParams>,
+    /// Parameters of the `cdn` model.
+    #[serde(default)]
+    pub cdn: Option<CdnParams>,
 }
 
 /// `[run]`: seeds, replications and the simulated window.
