@@ -134,16 +134,6 @@ fn check_rates(p: &CdnParams, add: &mut Add) {
             "expected a bandwidth of at least 1 bit/s, e.g. \"50Mbps\"".into(),
         );
     }
-    if let Some(at) = p.overload.forward_at
-        && !(at.is_finite() && at > 0.0)
-    {
-        add(
-            "overload.forward_at",
-            format!(
-                "expected requests per worker above 0, got {at}; leave it out to never forward"
-            ),
-        );
-    }
     if p.overload.max_forwards > 10 {
         add(
             "overload.max_forwards",

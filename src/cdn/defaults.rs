@@ -54,9 +54,10 @@ pub const ORIGIN_SERVICE_HIGH: SimTime = SimTime::from_millis(200);
 /// Requests that may wait at the origin: a bound (planning assumption).
 pub const ORIGIN_QUEUE_LIMIT: u64 = 1_000_000;
 
-/// A PoP forwards new requests to its next PoP while it holds this many
-/// requests per worker (in service and waiting): a planning assumption.
-pub const FORWARD_AT_PER_WORKER: f64 = 4.0;
+/// A PoP forwards a request to its next PoP when it would wait longer than
+/// this for a worker: about the round trip to a neighbouring PoP, so that
+/// forwarding only happens when it pays (a planning assumption).
+pub const FORWARD_WAIT: SimTime = SimTime::from_millis(10);
 /// How many PoPs a request may be forwarded through.
 pub const MAX_FORWARDS: u32 = 1;
 

@@ -10,7 +10,6 @@
 use super::model::{CdnModel, Event};
 use super::params::Mode;
 use super::serve::{NewRequest, below};
-use super::stats::Failure;
 use crate::cache::http::{Expiry, Storage};
 use crate::cache::{Cache, CachePolicy};
 use crate::engine::{Scheduler, SimTime};
@@ -72,7 +71,7 @@ impl CdnModel {
         let size = self.catalogue.size(object);
         let first = self.pops[pop].first_server;
         let owner = match &self.pops[pop].chooser {
-            super::model::Chooser::Hash(ring) => ring.lookup(object).map(|s| first + s),
+            super::model::Chooser::Hash => self.ring.lookup(object).map(|s| first + s),
             _ => None,
         };
         let servers = match owner {
@@ -195,17 +194,20 @@ impl CdnModel {
         }
         self.pops[pop].down = true;
         self.pops[pop].epoch += 1;
+        self.pops[pop].next_fail = self
+            .failures
+            .iter()
+            .filter(|f| f.pop as usize == pop && f.at > now)
+            .map(|f| f.at)
+            .min()
+            .unwrap_or(SimTime::MAX);
+        // Requests admitted before the failure and not yet answered were
+        // failed when admitted (the schedule is known); fetches in flight
+        // fail their waiters when they return (the epoch has moved on).
         let first = self.pops[pop].first_server as usize;
         for server in first..first + self.cfg.servers_per_pop as usize {
-            // Waiting requests fail now; those in service fail when their
-            // service ends (their epoch no longer matches).
-            while self.servers[server].station.waiting() > 0 {
-                let Some(idx) = self.servers[server].station.depart(now) else {
-                    break;
-                };
-                self.fail(idx, Failure::PopDown, s);
-            }
             let srv = &mut self.servers[server];
+            srv.workers.clear(now);
             let kind = srv.cache.kind();
             let capacity = srv.cache.capacity();
             if let Ok(empty) = Cache::new(kind, capacity) {

@@ -14,7 +14,6 @@ use super::stats::{Failure, Served};
 use crate::cache::CachePolicy;
 use crate::cache::http::{Freshness, Storage};
 use crate::engine::{Scheduler, SimTime};
-use crate::station::Admission;
 use crate::world::{OriginId, PopId, ShieldId};
 
 #[inline]
@@ -54,7 +53,7 @@ impl CdnModel {
         if cacheable && leader.is_none() {
             self.servers[server].inflight.insert(req.object, f);
         }
-        self.send_upstream(f, s);
+        self.send_upstream(f, req.ready, s);
     }
 
     fn new_fetch(&mut self, req: &Request, conditional: bool, flash: bool) -> u32 {
@@ -66,6 +65,7 @@ impl CdnModel {
             head: NONE,
             tail: NONE,
             next: NONE,
+            ready: req.ready,
             pop: req.pop,
             class: req.class,
             shield_level: false,
@@ -84,7 +84,7 @@ impl CdnModel {
         let flash = self.is_flash(req.object);
         let f = self.new_fetch(&req, true, flash);
         self.servers[server].inflight.insert(req.object, f);
-        self.send_upstream(f, s);
+        self.send_upstream(f, req.ready, s);
     }
 
     fn push_waiter(&mut self, f: u32, idx: u32) {
@@ -109,14 +109,16 @@ impl CdnModel {
         self.fetches.get_mut(parent).tail = child;
     }
 
-    /// Sends PoP fetch `f` to the shield, or straight to the origin.
-    fn send_upstream(&mut self, f: u32, s: &mut Scheduler<Event>) {
+    /// Sends PoP fetch `f` to the shield, or straight to the origin, at `at`
+    /// (when the cache server has processed the request that missed).
+    fn send_upstream(&mut self, f: u32, at: SimTime, s: &mut Scheduler<Event>) {
         let pop = PopId(self.fetches.get(f).pop as u32);
         if self.cfg.shield_enabled {
-            s.schedule_in(half(self.world.rtt_pop_shield(pop)), Event::ShieldArrive(f));
+            let arrive = at + half(self.world.rtt_pop_shield(pop));
+            s.schedule_at(arrive, Event::ShieldArrive(f));
         } else {
-            let delay = half(self.world.rtt_pop_origin(pop));
-            s.schedule_in(delay, Event::OriginArrive(OriginJob::Fetch(f)));
+            let arrive = at + half(self.world.rtt_pop_origin(pop));
+            s.schedule_at(arrive, Event::OriginArrive(OriginJob::Fetch(f)));
         }
     }
 
@@ -126,28 +128,17 @@ impl CdnModel {
         self.world.shield_of_pop(pop).map_or(0, |sh| sh.index())
     }
 
-    /// PoP fetch `f` reaches its shield.
+    /// PoP fetch `f` reaches its shield, which consults its cache now and
+    /// answers once a worker has processed the fetch (`Fetch::ready`).
     pub(super) fn on_shield_arrive(&mut self, f: u32, s: &mut Scheduler<Event>) {
-        let sh = self.shield_of(f);
-        match self.shields[sh].station.arrive(s.now(), f) {
-            Admission::Started(f) => self.start_shield_service(sh, f, s),
-            Admission::Queued => {}
-            Admission::Rejected(f) => self.reply_error_to_pop(f, s),
-        }
-    }
-
-    fn start_shield_service(&mut self, sh: usize, f: u32, s: &mut Scheduler<Event>) {
-        let service = self.cfg.shield_service.sample(&mut self.shields[sh].rng);
-        s.schedule_in(service, Event::ShieldDone(f));
-    }
-
-    /// The shield has processed PoP fetch `f`: look the object up there.
-    pub(super) fn on_shield_done(&mut self, f: u32, s: &mut Scheduler<Event>) {
         let now = s.now();
         let sh = self.shield_of(f);
-        if let Some(next) = self.shields[sh].station.depart(now) {
-            self.start_shield_service(sh, next, s);
-        }
+        let shield = &mut self.shields[sh];
+        let service = self.cfg.shield_service.sample(&mut shield.rng);
+        let Some(slot) = shield.workers.admit(now, service) else {
+            return self.reply_error_to_pop(f, s);
+        };
+        self.fetches.get_mut(f).ready = slot.finish;
         let fetch = *self.fetches.get(f);
         if self.cfg.rules[fetch.class as usize] == Storage::NotStored {
             return self.shield_miss(f, sh, false, false, s);
@@ -197,7 +188,10 @@ impl CdnModel {
             self.shields[sh].inflight.insert(fetch.object, parent);
         }
         let delay = half(self.world.rtt_shield_origin(ShieldId::from_index(sh)));
-        s.schedule_in(delay, Event::OriginArrive(OriginJob::Fetch(parent)));
+        s.schedule_at(
+            fetch.ready + delay,
+            Event::OriginArrive(OriginJob::Fetch(parent)),
+        );
     }
 
     fn new_shield_fetch(&mut self, child: &Fetch, sh: usize, conditional: bool) -> u32 {
@@ -220,19 +214,23 @@ impl CdnModel {
         let parent = self.new_shield_fetch(fetch, sh, true);
         self.shields[sh].inflight.insert(fetch.object, parent);
         let delay = half(self.world.rtt_shield_origin(ShieldId::from_index(sh)));
-        s.schedule_in(delay, Event::OriginArrive(OriginJob::Fetch(parent)));
+        s.schedule_at(
+            fetch.ready + delay,
+            Event::OriginArrive(OriginJob::Fetch(parent)),
+        );
     }
 
-    /// The shield answers PoP fetch `f` from its cache.
+    /// The shield answers PoP fetch `f` from its cache, once it has processed it.
     fn reply_from_shield(&mut self, f: u32, s: &mut Scheduler<Event>) {
         let fetch = *self.fetches.get(f);
+        let at = s.now().max(fetch.ready);
         let bytes = if fetch.conditional {
             0
         } else {
             fetch.size as u64
         };
         let pop = fetch.pop as usize;
-        let sent = self.pops[pop].shield_link.send(s.now(), bytes);
+        let sent = self.pops[pop].shield_link.send(at, bytes);
         let back = half(self.world.rtt_pop_shield(PopId(pop as u32)));
         s.schedule_at(sent + back, Event::FetchDone(f));
     }
@@ -293,22 +291,19 @@ impl CdnModel {
         if self.origin_out(now) {
             return self.origin_error(job, s);
         }
-        match self.origins[origin].station.arrive(now, job) {
-            Admission::Started(job) => self.start_origin_service(origin, job, s),
-            Admission::Queued => {}
-            Admission::Rejected(job) => {
-                self.stats.origin_refused += 1;
-                self.origin_error(job, s);
+        let o = &mut self.origins[origin];
+        let service = self.cfg.origin_service.sample(&mut o.rng);
+        let Some(slot) = o.workers.admit(now, service) else {
+            self.stats.origin_refused += 1;
+            return self.origin_error(job, s);
+        };
+        match job {
+            OriginJob::Direct(idx) => {
+                self.requests.get_mut(idx).ready = slot.finish;
+                self.respond_direct(idx, s);
             }
+            OriginJob::Fetch(f) => self.origin_reply(f, origin, slot.finish, s),
         }
-    }
-
-    fn start_origin_service(&mut self, origin: usize, job: OriginJob, s: &mut Scheduler<Event>) {
-        let service = self
-            .cfg
-            .origin_service
-            .sample(&mut self.origins[origin].rng);
-        s.schedule_in(service, Event::OriginDone(job));
     }
 
     fn origin_error(&mut self, job: OriginJob, s: &mut Scheduler<Event>) {
@@ -321,17 +316,8 @@ impl CdnModel {
         }
     }
 
-    /// The origin has processed a job: send the response back.
-    pub(super) fn on_origin_done(&mut self, job: OriginJob, s: &mut Scheduler<Event>) {
-        let now = s.now();
-        let origin = self.origin_of(job);
-        if let Some(next) = self.origins[origin].station.depart(now) {
-            self.start_origin_service(origin, next, s);
-        }
-        let f = match job {
-            OriginJob::Direct(idx) => return self.respond_direct(idx, s),
-            OriginJob::Fetch(f) => f,
-        };
+    /// The origin has processed fetch `f` by `at`: send the response back.
+    fn origin_reply(&mut self, f: u32, origin: usize, at: SimTime, s: &mut Scheduler<Event>) {
         let fetch = *self.fetches.get(f);
         let bytes = if fetch.conditional {
             0
@@ -344,9 +330,9 @@ impl CdnModel {
             &mut self.pops[fetch.pop as usize].origin_link
         };
         let sent = link
-            .send(now, bytes)
-            .max(self.origins[origin].egress.send(now, bytes));
-        self.note_origin_bytes(now, bytes);
+            .send(at, bytes)
+            .max(self.origins[origin].egress.send(at, bytes));
+        self.note_origin_bytes(at, bytes);
         s.schedule_at(sent + self.origin_half_rtt(f), Event::FetchDone(f));
     }
 

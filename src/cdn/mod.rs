@@ -29,6 +29,7 @@ pub mod setup;
 pub mod slab;
 pub mod stats;
 mod video;
+pub mod workers;
 
 pub use check::{Invalid, check, load_world};
 pub use model::CdnModel;

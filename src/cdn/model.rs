@@ -10,16 +10,16 @@ use crate::cache::http::{Expiry, Storage};
 use crate::cache::idmap::IdMap;
 use crate::dist::DurationSampler;
 use crate::engine::{Model, Scheduler, SimRng, SimTime};
-use crate::station::Station;
 use crate::workload::arrivals::{DiurnalSpec, PoissonStream};
 use crate::workload::catalogue::Catalogue;
-use crate::world::{HashRing, LeastLoaded, RoundRobin, Router, World};
+use crate::world::{HashRing, RoundRobin, Router, World};
 
 use super::links::Link;
 use super::params::Mode;
 use super::slab::Slab;
 use super::stats::{Series, Stats};
 use super::video::VideoState;
+use super::workers::Workers;
 
 /// "No index": an empty list link or an absent id.
 pub const NONE: u32 = u32::MAX;
@@ -44,6 +44,8 @@ pub struct Request {
     pub object: u64,
     /// One-way delay of PoP-to-PoP forwarding; the response pays it again.
     pub detour: SimTime,
+    /// When its cache server has processed it (the response can leave).
+    pub ready: SimTime,
     pub size: u32,
     /// Global index of the cache server (or the origin index in no-CDN mode).
     pub server: u32,
@@ -78,6 +80,8 @@ pub struct Fetch {
     pub tail: u32,
     /// Next PoP fetch waiting on the same shield fetch.
     pub next: u32,
+    /// When the shield has processed this PoP fetch.
+    pub ready: SimTime,
     pub pop: u16,
     pub class: u8,
     pub shield_level: bool,
@@ -93,14 +97,16 @@ pub struct Fetch {
 #[derive(Clone, Debug)]
 pub enum Chooser {
     RoundRobin(RoundRobin),
-    LeastLoaded(LeastLoaded),
-    Hash(HashRing),
+    /// The server whose next worker is free soonest (ties: lowest index).
+    LeastLoaded,
+    /// Consistent hashing on the object id, over the model's ring.
+    Hash,
 }
 
 /// One cache server of a PoP.
 pub struct CacheServer {
     pub cache: Cache<Expiry>,
-    pub station: Station<u32>,
+    pub workers: Workers,
     /// Object -> the fetch that later misses collapse onto.
     pub inflight: IdMap,
     pub rng: SimRng,
@@ -111,8 +117,8 @@ pub struct CacheServer {
 pub struct PopState {
     pub down: bool,
     pub epoch: u32,
-    /// Forward new requests while `in_system` is at least this.
-    pub forward_limit: u32,
+    /// Its next scheduled failure (`SimTime::MAX`: none).
+    pub next_fail: SimTime,
     pub first_server: u32,
     pub chooser: Chooser,
     pub egress: Link,
@@ -125,7 +131,7 @@ pub struct PopState {
 /// A shield (parent cache) site.
 pub struct ShieldState {
     pub cache: Cache<Expiry>,
-    pub station: Station<u32>,
+    pub workers: Workers,
     pub inflight: IdMap,
     pub rng: SimRng,
     pub origin_link: Link,
@@ -140,7 +146,7 @@ pub enum OriginJob {
 
 /// An origin site.
 pub struct OriginState {
-    pub station: Station<OriginJob>,
+    pub workers: Workers,
     pub egress: Link,
     pub rng: SimRng,
 }
@@ -155,6 +161,8 @@ pub struct Config {
     pub client_ns_per_byte: f64,
     pub timeout: SimTime,
     pub max_forwards: u8,
+    /// Forward a request that would wait longer than this for a worker.
+    pub forward_wait: Option<SimTime>,
     pub servers_per_pop: u32,
     pub shield_enabled: bool,
     /// Push mode: push the whole catalogue at the start.
@@ -215,12 +223,8 @@ pub enum Event {
     Publish,
     /// A forwarded request reaches another PoP.
     AtPop(u32),
-    /// A cache server has processed a request.
-    ServiceDone(u32),
     ShieldArrive(u32),
-    ShieldDone(u32),
     OriginArrive(OriginJob),
-    OriginDone(OriginJob),
     /// A fetch's response reaches the PoP or shield that asked.
     FetchDone(u32),
     /// A pushed object lands at a PoP.
@@ -245,6 +249,9 @@ pub struct CdnModel {
     /// PoP of each (region, client prefix) now, and with every PoP up.
     pub routes: Vec<u16>,
     pub base_routes: Vec<u16>,
+    /// The consistent-hash ring of cache servers: every PoP runs the same
+    /// software with the same server count, so they share one layout.
+    pub ring: HashRing,
     pub cfg: Config,
     pub catalogue: Catalogue,
     pub pops: Vec<PopState>,
@@ -277,11 +284,8 @@ impl Model for CdnModel {
             Event::FlashArrival(crowd) => self.on_flash_arrival(crowd, s),
             Event::Publish => self.on_publish(s),
             Event::AtPop(req) => self.on_at_pop(req, s),
-            Event::ServiceDone(req) => self.on_service_done(req, s),
             Event::ShieldArrive(fetch) => self.on_shield_arrive(fetch, s),
-            Event::ShieldDone(fetch) => self.on_shield_done(fetch, s),
             Event::OriginArrive(job) => self.on_origin_arrive(job, s),
-            Event::OriginDone(job) => self.on_origin_done(job, s),
             Event::FetchDone(fetch) => self.on_fetch_done(fetch, s),
             Event::PushArrive { pop, object } => self.on_push_arrive(pop, object, s.now()),
             Event::Fail(failure) => self.on_fail(failure, s),
@@ -296,13 +300,13 @@ impl Model for CdnModel {
     fn end_warmup(&mut self, now: SimTime) {
         self.stats.reset();
         for server in &mut self.servers {
-            server.station.reset_stats(now);
+            server.workers.reset_stats(now);
         }
         for shield in &mut self.shields {
-            shield.station.reset_stats(now);
+            shield.workers.reset_stats(now);
         }
         for origin in &mut self.origins {
-            origin.station.reset_stats(now);
+            origin.workers.reset_stats(now);
             origin.egress.bytes = 0;
         }
         for pop in &mut self.pops {

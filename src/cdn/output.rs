@@ -37,7 +37,7 @@ impl CdnModel {
             let workers: Vec<u32> = self
                 .pops
                 .iter()
-                .map(|_| self.cfg.servers_per_pop * self.servers[0].station.servers())
+                .map(|_| self.cfg.servers_per_pop * self.servers[0].workers.workers())
                 .collect();
             out.series.extend(series.finish(end, &workers));
         }
@@ -102,7 +102,7 @@ impl CdnModel {
         let utilisation = self
             .origins
             .iter()
-            .map(|o| o.station.utilisation(end))
+            .map(|o| o.workers.utilisation(end))
             .sum::<f64>()
             / self.origins.len().max(1) as f64;
         out.scalar("origin_utilisation", utilisation);
@@ -134,7 +134,7 @@ impl CdnModel {
             let stored: u64 = servers.iter().map(|s| s.cache.used_bytes()).sum();
             let utilisation = servers
                 .iter()
-                .map(|s| s.station.utilisation(end))
+                .map(|s| s.workers.utilisation(end))
                 .sum::<f64>()
                 / n as f64;
             stored_total += stored;

@@ -172,8 +172,9 @@ impl<'de> Deserialize<'de> for PolicyName {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OverloadParams {
-    /// Forward while the PoP holds this many requests per worker; none: never.
-    pub forward_at: Option<f64>,
+    /// Forward a request that would wait longer than this for a worker of
+    /// its cache server; none: never forward.
+    pub forward_wait: Option<Duration>,
     /// PoPs a request may be forwarded through.
     pub max_forwards: u32,
 }
@@ -181,7 +182,7 @@ pub struct OverloadParams {
 impl Default for OverloadParams {
     fn default() -> OverloadParams {
         OverloadParams {
-            forward_at: Some(d::FORWARD_AT_PER_WORKER),
+            forward_wait: Some(Duration(d::FORWARD_WAIT)),
             max_forwards: d::MAX_FORWARDS,
         }
     }

@@ -18,7 +18,6 @@ use super::stats::{Failure, Served};
 use crate::cache::CachePolicy;
 use crate::cache::http::{Freshness, Storage};
 use crate::engine::{Scheduler, SimTime};
-use crate::station::Admission;
 use crate::world::{PopId, RegionId};
 
 /// A request about to enter the CDN.
@@ -134,6 +133,7 @@ impl CdnModel {
             sent_at: now,
             object: new.object,
             detour: SimTime::ZERO,
+            ready: now,
             size: new.size.min(u32::MAX as u64) as u32,
             server: NONE,
             epoch: 0,
@@ -196,18 +196,9 @@ impl CdnModel {
         self.admit(idx, s);
     }
 
-    /// Requests in service or waiting at a PoP's cache servers.
-    #[inline]
-    fn pop_in_system(&self, pop: usize) -> u32 {
-        let first = self.pops[pop].first_server as usize;
-        let n = self.cfg.servers_per_pop as usize;
-        self.servers[first..first + n]
-            .iter()
-            .map(|srv| srv.station.in_system() as u32)
-            .sum()
-    }
-
-    /// The request is at PoP `req.pop`: forward it, or queue it at a cache server.
+    /// The request is at PoP `req.pop`: forward it, or hand it to a cache
+    /// server, which consults its cache now and answers when a worker has
+    /// processed it (`Request::ready`).
     pub(super) fn admit(&mut self, idx: u32, s: &mut Scheduler<Event>) {
         let now = s.now();
         let req = *self.requests.get(idx);
@@ -215,40 +206,49 @@ impl CdnModel {
         if self.pops[pop].down {
             return self.fail(idx, Failure::PopDown, s);
         }
+        let server = self.choose_server(pop, req.object, now);
+        let wait = self.servers[server as usize].workers.earliest_start(now) - now;
         if req.hops < self.cfg.max_forwards
-            && self.pop_in_system(pop) >= self.pops[pop].forward_limit
+            && self.cfg.forward_wait.is_some_and(|limit| wait > limit)
             && let Some(target) = self.forward_target(pop)
         {
-            let one_way = SimTime::from_nanos(
-                self.world
-                    .rtt_pop_pop(PopId(pop as u32), PopId(target as u32))
-                    .as_nanos()
-                    / 2,
-            );
-            let r = self.requests.get_mut(idx);
-            r.hops += 1;
-            r.pop = target;
-            r.detour += one_way;
-            self.stats.forwarded += 1;
-            self.stats.pops[pop].forwarded_out += 1;
-            if let Some(series) = &mut self.series {
-                series.forwarded.add(now, 1.0);
-            }
-            s.schedule_in(one_way, Event::AtPop(idx));
-            return;
+            return self.forward(idx, pop, target, s);
         }
-        let server = self.choose_server(pop, req.object);
+        let srv = &mut self.servers[server as usize];
+        let service = self.cfg.cache_service.sample(&mut srv.rng);
+        let Some(slot) = srv.workers.admit(now, service) else {
+            return self.fail(idx, Failure::Refused, s);
+        };
+        if let Some(series) = &mut self.series {
+            series.pop_busy_ns[pop].add(now, service.as_nanos() as f64);
+        }
+        if slot.finish >= self.pops[pop].next_fail {
+            // The PoP fails before this request is answered.
+            return self.fail(idx, Failure::PopDown, s);
+        }
         let r = self.requests.get_mut(idx);
         r.server = server;
         r.epoch = self.pops[pop].epoch;
-        match self.servers[server as usize].station.arrive(now, idx) {
-            Admission::Started(job) => self.start_service(server, job, s),
-            Admission::Queued => {}
-            Admission::Rejected(job) => {
-                self.chooser_finish(pop, server);
-                self.fail(job, Failure::Refused, s);
-            }
+        r.ready = slot.finish;
+        self.look_up(idx, s);
+    }
+
+    /// Sends request `idx` on from PoP `pop` to PoP `target`.
+    fn forward(&mut self, idx: u32, pop: usize, target: u16, s: &mut Scheduler<Event>) {
+        let rtt = self
+            .world
+            .rtt_pop_pop(PopId(pop as u32), PopId(target as u32));
+        let one_way = SimTime::from_nanos(rtt.as_nanos() / 2);
+        let r = self.requests.get_mut(idx);
+        r.hops += 1;
+        r.pop = target;
+        r.detour += one_way;
+        self.stats.forwarded += 1;
+        self.stats.pops[pop].forwarded_out += 1;
+        if let Some(series) = &mut self.series {
+            series.forwarded.add(s.now(), 1.0);
         }
+        s.schedule_in(one_way, Event::AtPop(idx));
     }
 
     /// The nearest available, working PoP to forward to.
@@ -260,52 +260,28 @@ impl CdnModel {
     }
 
     /// The request-routing server's choice of cache server (global index).
-    fn choose_server(&mut self, pop: usize, object: u64) -> u32 {
-        let state = &mut self.pops[pop];
-        let local = match &mut state.chooser {
-            Chooser::RoundRobin(rr) => rr.pick(),
-            Chooser::LeastLoaded(ll) => {
-                let s = ll.pick();
-                ll.start(s);
-                s
-            }
-            Chooser::Hash(ring) => ring.lookup(object).unwrap_or(0),
-        };
-        state.first_server + local
-    }
-
-    fn chooser_finish(&mut self, pop: usize, server: u32) {
-        let state = &mut self.pops[pop];
-        if let Chooser::LeastLoaded(ll) = &mut state.chooser {
-            ll.finish(server - state.first_server);
-        }
-    }
-
-    /// A worker of `server` starts on request `idx`.
+    /// Least loaded is the server whose next worker is free soonest (ties
+    /// to the lowest index): with event-free workers there is no count of
+    /// requests in service to compare, and the earliest start is what a
+    /// least-loaded balancer aims for.
     #[inline]
-    pub(super) fn start_service(&mut self, server: u32, idx: u32, s: &mut Scheduler<Event>) {
-        let srv = &mut self.servers[server as usize];
-        let service = self.cfg.cache_service.sample(&mut srv.rng);
-        if let Some(series) = &mut self.series {
-            series.pop_busy_ns[srv.pop as usize].add(s.now(), service.as_nanos() as f64);
-        }
-        s.schedule_in(service, Event::ServiceDone(idx));
-    }
-
-    /// A cache server has processed request `idx`: look the object up.
-    pub(super) fn on_service_done(&mut self, idx: u32, s: &mut Scheduler<Event>) {
-        let now = s.now();
-        let req = *self.requests.get(idx);
-        let server = req.server;
-        if let Some(next) = self.servers[server as usize].station.depart(now) {
-            self.start_service(server, next, s);
-        }
-        let pop = req.pop as usize;
-        self.chooser_finish(pop, server);
-        if req.epoch != self.pops[pop].epoch {
-            return self.fail(idx, Failure::PopDown, s);
-        }
-        self.look_up(idx, s);
+    fn choose_server(&mut self, pop: usize, object: u64, now: SimTime) -> u32 {
+        let first = self.pops[pop].first_server;
+        let local = match &mut self.pops[pop].chooser {
+            Chooser::RoundRobin(rr) => rr.pick(),
+            Chooser::LeastLoaded => {
+                let n = self.cfg.servers_per_pop;
+                (0..n)
+                    .min_by_key(|&i| {
+                        self.servers[(first + i) as usize]
+                            .workers
+                            .earliest_start(now)
+                    })
+                    .unwrap_or(0)
+            }
+            Chooser::Hash => self.ring.lookup(object).unwrap_or(0),
+        };
+        first + local
     }
 
     /// Lazy freshness: the entry's deadlines are compared with now, here and only here.
@@ -329,10 +305,11 @@ impl CdnModel {
         }
     }
 
-    /// Sends the response to request `idx` (served at its PoP now) and completes it.
+    /// Sends the response to request `idx` from its PoP, as soon as its
+    /// server has processed it, and completes it.
     pub(super) fn respond(&mut self, idx: u32, served: Served, s: &mut Scheduler<Event>) {
-        let now = s.now();
         let req = *self.requests.get(idx);
+        let now = s.now().max(req.ready);
         let (region, entry) = (RegionId(req.region as u32), PopId(req.entry_pop as u32));
         let rtt = self.world.rtt_region_pop(region, entry);
         let bytes = req.size as u64;
@@ -351,10 +328,10 @@ impl CdnModel {
         self.complete(idx, received, served, s);
     }
 
-    /// No CDN: the origin sends the response to request `idx` now.
+    /// No CDN: the origin sends the response to request `idx` once processed.
     pub(super) fn respond_direct(&mut self, idx: u32, s: &mut Scheduler<Event>) {
-        let now = s.now();
         let req = *self.requests.get(idx);
+        let now = s.now().max(req.ready);
         let origin = crate::world::OriginId(req.server);
         let rtt = self
             .world

@@ -13,17 +13,17 @@ use super::params::{CdnParams, Mode};
 use super::slab::Slab;
 use super::stats::{Series, Stats};
 use super::video::VideoState;
+use super::workers::Workers;
 use crate::cache::Cache;
 use crate::cache::http::{CacheControl, Storage};
 use crate::cache::idmap::IdMap;
 use crate::engine::{Histogram, SimTime, Streams};
 use crate::model::RunContext;
-use crate::station::Station;
 use crate::workload::arrivals::PoissonStream;
 use crate::workload::catalogue::Catalogue;
 use crate::workload::zipf::Zipf;
 use crate::world::servers::RING_POINTS_PER_SERVER;
-use crate::world::{HashRing, LeastLoaded, RoundRobin, Router, ServerChoice, World};
+use crate::world::{HashRing, RoundRobin, Router, ServerChoice, World};
 
 /// Builds the model of one run.
 pub fn build(params: &CdnParams, ctx: &RunContext) -> Result<CdnModel, String> {
@@ -43,6 +43,11 @@ pub fn build(params: &CdnParams, ctx: &RunContext) -> Result<CdnModel, String> {
     let mut model = CdnModel {
         routes: Vec::new(),
         base_routes: Vec::new(),
+        ring: HashRing::new(
+            params.cache.servers,
+            RING_POINTS_PER_SERVER,
+            streams.key("cdn/ring", 0),
+        ),
         shields: shields(params, &world, &streams)?,
         origins: origins(params, &world, &streams),
         access: links(
@@ -142,6 +147,7 @@ fn config(p: &CdnParams, rules: Vec<Storage>) -> Result<Config, String> {
         client_ns_per_byte: p.network.client_bandwidth.map_or(0.0, |b| 8e9 / b.0),
         timeout: p.network.timeout.0,
         max_forwards: p.overload.max_forwards.min(u8::MAX as u32) as u8,
+        forward_wait: p.overload.forward_wait.map(|d| d.0),
         servers_per_pop: p.cache.servers,
         shield_enabled: p.shield.enabled,
         push_preload: p.push.preload,
@@ -168,11 +174,6 @@ fn edge(
     let n = p.cache.servers;
     let links = world.spec().links;
     let push_targets: Option<Vec<String>> = p.push.pops.clone();
-    let forward_limit = p.overload.forward_at.map_or(u32::MAX, |per_worker| {
-        (per_worker * (p.cache.workers * n) as f64)
-            .ceil()
-            .min(u32::MAX as f64) as u32
-    });
     let mut pops = Vec::with_capacity(world.pop_count());
     let mut servers = Vec::with_capacity(world.pop_count() * n as usize);
     for pop in world.pops() {
@@ -180,16 +181,18 @@ fn edge(
         pops.push(PopState {
             down: false,
             epoch: 0,
-            forward_limit,
+            next_fail: p
+                .failure
+                .iter()
+                .filter(|f| f.pop == *name)
+                .map(|f| f.at.0)
+                .min()
+                .unwrap_or(SimTime::MAX),
             first_server: servers.len() as u32,
             chooser: match p.cache.server_choice {
                 ServerChoice::RoundRobin => Chooser::RoundRobin(RoundRobin::new(n)),
-                ServerChoice::LeastLoaded => Chooser::LeastLoaded(LeastLoaded::new(n)),
-                ServerChoice::ConsistentHash => Chooser::Hash(HashRing::new(
-                    n,
-                    RING_POINTS_PER_SERVER,
-                    streams.key("cdn/ring", pop.0 as u64),
-                )),
+                ServerChoice::LeastLoaded => Chooser::LeastLoaded,
+                ServerChoice::ConsistentHash => Chooser::Hash,
             },
             egress: Link::new(links.pop_egress_bps),
             origin_link: Link::new(links.upstream_bps),
@@ -200,7 +203,7 @@ fn edge(
             let index = servers.len() as u64;
             servers.push(CacheServer {
                 cache: Cache::new(p.cache.policy.0, p.cache.capacity.0)?,
-                station: Station::new(p.cache.workers, Some(p.cache.queue_limit.0 as usize)),
+                workers: Workers::new(p.cache.workers, p.cache.queue_limit.0 as usize),
                 inflight: IdMap::with_capacity(64),
                 rng: streams.stream("cdn/cache-service", index),
                 pop: pop.0 as u16,
@@ -218,7 +221,7 @@ fn shields(p: &CdnParams, world: &World, streams: &Streams) -> Result<Vec<Shield
         .map(|i| {
             Ok(ShieldState {
                 cache: Cache::new(p.shield.policy.0, p.shield.capacity.0)?,
-                station: Station::new(p.shield.workers, Some(p.shield.queue_limit.0 as usize)),
+                workers: Workers::new(p.shield.workers, p.shield.queue_limit.0 as usize),
                 inflight: IdMap::with_capacity(64),
                 rng: streams.stream("cdn/shield-service", i as u64),
                 origin_link: Link::new(world.spec().links.upstream_bps),
@@ -230,7 +233,7 @@ fn shields(p: &CdnParams, world: &World, streams: &Streams) -> Result<Vec<Shield
 fn origins(p: &CdnParams, world: &World, streams: &Streams) -> Vec<OriginState> {
     (0..world.origins().len())
         .map(|i| OriginState {
-            station: Station::new(p.origin.workers, Some(p.origin.queue_limit.0 as usize)),
+            workers: Workers::new(p.origin.workers, p.origin.queue_limit.0 as usize),
             egress: Link::new(world.spec().links.origin_egress_bps),
             rng: streams.stream("cdn/origin-service", i as u64),
         })
