@@ -12,6 +12,7 @@ pub mod dist;
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod faults;
 pub mod model;
 pub mod queueing;
 pub mod replay;

@@ -5,7 +5,8 @@
 //! of the CDN model. Every policy implements [`CachePolicy`]; the enum
 //! [`Cache`] picks one at run time with a `match` per call (static dispatch,
 //! no boxing). A policy stores its objects in a slab linked into intrusive
-//! lists ([`slab`]) and finds them through an open-addressing map ([`idmap`]):
+//! lists ([`slab`]) and finds them through a hash map with a one-multiply
+//! hash ([`idmap`]):
 //! O(1) per request and no allocation per request once the cache is warm.
 //!
 //! Counting semantics (libCacheSim `cache.c`, `cache_get_base` and

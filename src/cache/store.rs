@@ -62,6 +62,11 @@ impl<V: Copy> Store<V> {
         let index = self.slab.alloc(id, size, meta, payload);
         self.map.insert(id, index);
         self.used_bytes += size;
+        debug_assert_eq!(
+            self.map.len(),
+            self.slab.len(),
+            "map and slab disagree after adding {id}"
+        );
         index
     }
 
@@ -72,6 +77,12 @@ impl<V: Copy> Store<V> {
         self.map.remove(e.id);
         self.used_bytes -= e.size;
         self.slab.release(index);
+        debug_assert_eq!(
+            self.map.len(),
+            self.slab.len(),
+            "map and slab disagree after dropping {}",
+            e.id
+        );
         (e.id, e.size, e.payload)
     }
 

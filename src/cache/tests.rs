@@ -183,3 +183,27 @@ fn invariants_hold_under_random_operations() {
         c.check_invariants().unwrap();
     }
 }
+
+#[test]
+fn lookup_then_insert_is_the_same_as_access() {
+    // The CDN model calls lookup, then insert after the fetch; replay calls
+    // access. Both must drive every policy (S3-FIFO's ghost included) alike.
+    for kind in PolicyKind::ALL {
+        let mut by_access = cache(kind, 400);
+        let mut by_parts = cache(kind, 400);
+        let mut x = 11u64;
+        for step in 0..30_000u32 {
+            x = splitmix64(x);
+            let id = (x % 1000) * (x % 1000) / 1000;
+            let size = 1 + (id * 7919) % 50;
+            let hit = by_access.access(id, size, step);
+            let found = by_parts.lookup(id).is_some();
+            if !found {
+                by_parts.insert(id, size, step);
+            }
+            assert_eq!(hit, found, "{kind} step {step}");
+        }
+        assert_eq!(by_access.used_bytes(), by_parts.used_bytes(), "{kind}");
+        assert_eq!(by_access.len(), by_parts.len(), "{kind}");
+    }
+}

@@ -4,16 +4,18 @@
 
 use super::spec::ExperimentFile;
 use crate::cdn::{self, CdnParams};
+use crate::faults::occ::{self, OccParams};
 use crate::model::{RunContext, RunOutput};
 use crate::queueing::{self, QueueParams};
 
 /// Every model name, for messages.
-pub const MODEL_NAMES: &[&str] = &["queue", "cdn"];
+pub const MODEL_NAMES: &[&str] = &["queue", "occ", "cdn"];
 
 /// A model with its parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModelSpec {
     Queue(QueueParams),
+    Occ(OccParams),
     Cdn(Box<CdnParams>),
 }
 
@@ -33,8 +35,11 @@ impl ModelSpec {
                 ),
             ));
         }
-        let tables: [(&str, bool); 2] =
-            [("queue", file.queue.is_some()), ("cdn", file.cdn.is_some())];
+        let tables = [
+            ("queue", file.queue.is_some()),
+            ("occ", file.occ.is_some()),
+            ("cdn", file.cdn.is_some()),
+        ];
         for (table, present) in tables {
             if present && table != file.model {
                 return Err((
@@ -54,6 +59,13 @@ impl ModelSpec {
                         .to_string(),
                 )
             }),
+            "occ" => file.occ.clone().map(ModelSpec::Occ).ok_or_else(|| {
+                (
+                    "model".to_string(),
+                    "model \"occ\" needs an [occ] table with at least `clients` and `strategy`"
+                        .to_string(),
+                )
+            }),
             // Every key of [cdn] has a default: a bare `model = "cdn"` runs.
             "cdn" => Ok(ModelSpec::Cdn(Box::new(file.cdn.clone().unwrap_or_default()))),
             other => Err((
@@ -69,6 +81,7 @@ impl ModelSpec {
     pub fn name(&self) -> &'static str {
         match self {
             ModelSpec::Queue(_) => "queue",
+            ModelSpec::Occ(_) => "occ",
             ModelSpec::Cdn(_) => "cdn",
         }
     }
@@ -76,18 +89,9 @@ impl ModelSpec {
     /// Checks the parameters; every problem with its full key path.
     pub fn validate(&self) -> Result<(), Vec<Invalid>> {
         match self {
-            ModelSpec::Queue(p) => p.validate().map_err(|problems| {
-                problems
-                    .into_iter()
-                    .map(|(key, message)| (format!("queue.{key}"), message))
-                    .collect()
-            }),
-            ModelSpec::Cdn(p) => cdn::check(p).map_err(|problems| {
-                problems
-                    .into_iter()
-                    .map(|(key, message)| (format!("cdn.{key}"), message))
-                    .collect()
-            }),
+            ModelSpec::Queue(p) => p.validate().map_err(|e| prefixed("queue", e)),
+            ModelSpec::Occ(p) => p.validate().map_err(|e| prefixed("occ", e)),
+            ModelSpec::Cdn(p) => cdn::check(p).map_err(|e| prefixed("cdn", e)),
         }
     }
 
@@ -95,7 +99,16 @@ impl ModelSpec {
     pub fn run(&self, ctx: &RunContext) -> Result<RunOutput, String> {
         match self {
             ModelSpec::Queue(p) => queueing::run_queue(p, ctx),
+            ModelSpec::Occ(p) => occ::run_occ(p, ctx),
             ModelSpec::Cdn(p) => cdn::run_cdn(p, ctx),
         }
     }
+}
+
+/// Puts the model's table name in front of each problem's key.
+fn prefixed(table: &str, problems: Vec<Invalid>) -> Vec<Invalid> {
+    problems
+        .into_iter()
+        .map(|(key, message)| (format!("{table}.{key}"), message))
+        .collect()
 }

@@ -52,11 +52,12 @@ impl CheckResult {
 /// contains `only`. Groups run one after another; a group may run its
 /// replications in parallel on the current rayon pool.
 pub fn all_checks(seed: Option<u64>, only: Option<&str>) -> Vec<CheckResult> {
-    let groups: [(&str, CheckGroup); 2] = [
+    let groups: [(&str, CheckGroup); 3] = [
         ("queueing", |s| {
             queueing::queueing_checks(s.unwrap_or(queueing::DEFAULT_SEED))
         }),
         ("cache", |_| cache::cache_checks()),
+        ("world", |_| world::world_checks()),
     ];
     let mut results = Vec::new();
     for (_, checks) in groups {

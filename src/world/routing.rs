@@ -365,8 +365,8 @@ impl Router {
                 let cumulative = &class_cumulative[r];
                 let i = cumulative
                     .partition_point(|&c| c <= u)
-                    .min(cumulative.len() - 1);
-                class_pop[r][i]
+                    .min(cumulative.len().saturating_sub(1));
+                class_pop[r].get(i).copied().flatten()
             }
             Tables::Ideal { pop } => pop[r],
         }

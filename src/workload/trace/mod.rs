@@ -151,7 +151,7 @@ impl TraceReader {
                 TraceReader::Text(TextReader::open(path, options.clone(), skip_bad)?)
             }
             TraceFormat::OracleGeneral => {
-                TraceReader::Oracle(OracleReader::open(path, TimeUnit::Seconds)?)
+                TraceReader::Oracle(OracleReader::open(path, TimeUnit::Seconds, skip_bad)?)
             }
         })
     }

@@ -29,6 +29,7 @@ pub struct OracleReader {
     source: Box<dyn Read + Send>,
     path: PathBuf,
     time_unit: TimeUnit,
+    skip_bad: bool,
     buf: Vec<u8>,
     start: usize,
     end: usize,
@@ -39,11 +40,14 @@ pub struct OracleReader {
 }
 
 impl OracleReader {
-    pub fn open(path: &Path, time_unit: TimeUnit) -> Result<OracleReader, Error> {
+    /// Opens `path`; with `skip_bad` a truncated last record is counted in
+    /// the stats instead of being an error.
+    pub fn open(path: &Path, time_unit: TimeUnit, skip_bad: bool) -> Result<OracleReader, Error> {
         Ok(OracleReader {
             source: input::open(path)?,
             path: path.to_path_buf(),
             time_unit,
+            skip_bad,
             // A whole number of records, so a full buffer never splits one.
             buf: vec![0; CHUNK_BYTES / RECORD_BYTES * RECORD_BYTES],
             start: 0,
@@ -73,6 +77,27 @@ impl OracleReader {
         )?;
         self.end += n;
         self.eof = n == 0;
+        Ok(())
+    }
+
+    /// The trailing partial record: an error, or with `skip_bad` a counted skip.
+    fn truncated(&mut self) -> Result<(), Error> {
+        let offset = self.buf_offset + self.start as u64;
+        let have = self.end - self.start;
+        let err: Error = InputError::file(
+            &self.path,
+            format!(
+                "truncated record: {have} of {RECORD_BYTES} bytes (an oracleGeneral file is a whole number of 24-byte records)"
+            ),
+        )
+        .at_offset(offset)
+        .into();
+        if !self.skip_bad {
+            return Err(err);
+        }
+        self.stats.bad_skipped += 1;
+        self.stats.first_bad.get_or_insert_with(|| err.to_string());
+        self.start = self.end;
         Ok(())
     }
 
@@ -106,16 +131,7 @@ impl OracleReader {
             self.start += take * RECORD_BYTES;
         }
         if self.eof && self.end > self.start && out.len() < max {
-            let offset = self.buf_offset + self.start as u64;
-            let have = self.end - self.start;
-            return Err(InputError::file(
-                &self.path,
-                format!(
-                    "truncated record: {have} of {RECORD_BYTES} bytes (an oracleGeneral file is a whole number of 24-byte records)"
-                ),
-            )
-            .at_offset(offset)
-            .into());
+            self.truncated()?;
         }
         self.stats.requests += out.len() as u64;
         Ok(out.len())

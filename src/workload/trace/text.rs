@@ -121,6 +121,14 @@ impl TextOptions {
     }
 }
 
+/// Which request field a column holds, for the fast path.
+const ROLE_NONE: u8 = 0;
+const ROLE_TIME: u8 = 1;
+const ROLE_ID: u8 = 2;
+const ROLE_SIZE: u8 = 3;
+/// The fast path handles lines whose needed columns are among the first 8.
+const FAST_FIELDS_MAX: usize = 8;
+
 /// Column positions once the first line has been seen (0-based).
 #[derive(Clone, Debug)]
 struct Layout {
@@ -131,6 +139,99 @@ struct Layout {
     id_kind: IdKind,
     /// Fields a line must have.
     min_fields: usize,
+}
+
+impl Layout {
+    /// Roles of the first fields, for [`parse_plain`].
+    fn roles(&self) -> [u8; FAST_FIELDS_MAX] {
+        let mut roles = [ROLE_NONE; FAST_FIELDS_MAX];
+        for (column, role) in [
+            (self.time, ROLE_TIME),
+            (Some(self.id), ROLE_ID),
+            (self.size, ROLE_SIZE),
+        ] {
+            if let Some(c) = column.filter(|&c| c < FAST_FIELDS_MAX) {
+                roles[c] = role;
+            }
+        }
+        roles
+    }
+}
+
+/// The fast path for the common line: a one-byte delimiter and plain
+/// decimal numbers in the needed columns, parsed in one pass. Anything else
+/// (quotes, hex or octal ids, decimals, signs, hashed ids, a short line, an
+/// error) returns `None` and goes through [`parse_line`], which gives the
+/// same answer for the lines this accepts.
+#[inline]
+fn parse_plain(line: &[u8], layout: &Layout, unit: TimeUnit) -> Option<Request> {
+    let Delimiter::Byte(delimiter) = layout.delimiter else {
+        return None;
+    };
+    if layout.min_fields > FAST_FIELDS_MAX
+        || !matches!(layout.id_kind, IdKind::Numeric | IdKind::Signed)
+    {
+        return None;
+    }
+    let roles = layout.roles();
+    let mut values = [0u64; 4];
+    let (mut field, mut value, mut digits) = (0usize, 0u64, 0u32);
+    let mut first_digit = 0u8;
+    for &c in line {
+        if c == delimiter {
+            if roles[field] != ROLE_NONE {
+                // An empty field, or an id with a leading 0 (octal), is not plain.
+                if digits == 0 || (roles[field] == ROLE_ID && first_digit == b'0' && digits > 1) {
+                    return None;
+                }
+                values[roles[field] as usize] = value;
+            }
+            field += 1;
+            if field == layout.min_fields {
+                break;
+            }
+            (value, digits) = (0, 0);
+            continue;
+        }
+        if roles[field] == ROLE_NONE {
+            continue;
+        }
+        let d = c.wrapping_sub(b'0');
+        // 19 digits always fit in a u64.
+        if d > 9 || digits == 19 {
+            return None;
+        }
+        if digits == 0 {
+            first_digit = c;
+        }
+        value = value * 10 + d as u64;
+        digits += 1;
+    }
+    if field < layout.min_fields {
+        if field + 1 < layout.min_fields || (digits == 0 && roles[field] != ROLE_NONE) {
+            return None;
+        }
+        if roles[field] == ROLE_ID && first_digit == b'0' && digits > 1 {
+            return None;
+        }
+        values[roles[field] as usize] = value;
+    }
+    if layout.id_kind == IdKind::Signed && values[ROLE_ID as usize] > i64::MAX as u64 {
+        return None;
+    }
+    let time = match layout.time {
+        Some(_) => SimTime::from_nanos(values[ROLE_TIME as usize].checked_mul(unit.nanos())?),
+        None => SimTime::ZERO,
+    };
+    Some(Request {
+        time,
+        id: values[ROLE_ID as usize],
+        size: if layout.size.is_some() {
+            values[ROLE_SIZE as usize]
+        } else {
+            1
+        },
+    })
 }
 
 /// What is wrong with one line.
@@ -274,12 +375,12 @@ impl TextReader {
             if layout.id_kind == IdKind::Auto {
                 layout.id_kind = detect_id_kind(&self.buf[a..b], layout);
             }
-            match parse_line(
-                &self.buf[a..b],
-                layout,
-                self.options.time_unit,
-                &mut self.fields,
-            ) {
+            let line = &self.buf[a..b];
+            let parsed = match parse_plain(line, layout, self.options.time_unit) {
+                Some(r) => Ok(r),
+                None => parse_line(line, layout, self.options.time_unit, &mut self.fields),
+            };
+            match parsed {
                 Ok(r) if r.size == 0 => self.stats.zero_size_dropped += 1,
                 Ok(r) => out.push(r),
                 Err(e) => self.bad_line(e)?,
@@ -299,6 +400,35 @@ impl TextReader {
             self.stats.first_bad = Some(err.to_string());
         }
         Ok(())
+    }
+
+    /// A column's 0-based position, from its index or its name in the header.
+    fn resolve_column(
+        &self,
+        column: Option<&Column>,
+        key: &str,
+        header: &[String],
+    ) -> Result<Option<usize>, Error> {
+        match column {
+            None => Ok(None),
+            Some(Column::Index(0)) => {
+                Err(self.error(None, Some(key), "columns are numbered from 1"))
+            }
+            Some(Column::Index(i)) => Ok(Some(i - 1)),
+            Some(Column::Name(name)) => {
+                header
+                    .iter()
+                    .position(|f| f == name)
+                    .map(Some)
+                    .ok_or_else(|| {
+                        self.error(
+                    None,
+                    Some(key),
+                    format!("no column named \"{name}\" in the header; the header has {header:?}"),
+                )
+                    })
+            }
+        }
     }
 
     /// Works out the delimiter, the columns and whether `first` is a header.
@@ -323,32 +453,12 @@ impl TextReader {
         .into_iter()
         .flatten()
         .any(|c| matches!(c, Column::Name(_)));
-        let resolve = |c: &Column, key: &'static str| -> Result<usize, Error> {
-            match c {
-                Column::Index(0) => Err(self.error(None, Some(key), "columns are numbered from 1")),
-                Column::Index(i) => Ok(i - 1),
-                Column::Name(name) => header_fields.iter().position(|f| f == name).ok_or_else(|| {
-                    self.error(
-                        None,
-                        Some(key),
-                        format!("no column named \"{name}\" in the header; the header has {header_fields:?}"),
-                    )
-                }),
-            }
-        };
-        let time = self
-            .options
-            .time
-            .as_ref()
-            .map(|c| resolve(c, "time"))
-            .transpose()?;
-        let id = resolve(&self.options.id, "obj_id")?;
-        let size = self
-            .options
-            .size
-            .as_ref()
-            .map(|c| resolve(c, "size"))
-            .transpose()?;
+        let resolve =
+            |c: &Option<Column>, key| self.resolve_column(c.as_ref(), key, &header_fields);
+        let time = resolve(&self.options.time, "time")?;
+        let id =
+            resolve(&Some(self.options.id.clone()), "obj_id")?.expect("the id column is given");
+        let size = resolve(&self.options.size, "size")?;
         let min_fields = 1 + [time, Some(id), size]
             .into_iter()
             .flatten()
@@ -697,6 +807,46 @@ mod tests {
         assert!(parse_time(b"-3", TimeUnit::Seconds).is_err());
         assert!(parse_time(b"abc", TimeUnit::Seconds).is_err());
         assert!(parse_time(b".", TimeUnit::Seconds).is_err());
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_general_parser() {
+        let alphabet = b"0123456789,,,--x\" .";
+        let mut x = 5u64;
+        let mut fields = Vec::new();
+        let mut accepted = 0;
+        for (time, id, size, kind) in [
+            (Some(0), 1, Some(2), IdKind::Numeric),
+            (Some(2), 0, None, IdKind::Signed),
+            (None, 3, Some(1), IdKind::Numeric),
+        ] {
+            let layout = Layout {
+                delimiter: Delimiter::Byte(b','),
+                time,
+                id,
+                size,
+                id_kind: kind,
+                min_fields: 1 + [time, Some(id), size].into_iter().flatten().max().unwrap(),
+            };
+            for _ in 0..100_000 {
+                x = splitmix64(x);
+                let len = (x % 14) as usize;
+                let line: Vec<u8> = (0..len)
+                    .map(|i| alphabet[((x >> (4 * i)) % alphabet.len() as u64) as usize])
+                    .collect();
+                if let Some(fast) = parse_plain(&line, &layout, TimeUnit::Millis) {
+                    accepted += 1;
+                    let slow = parse_line(&line, &layout, TimeUnit::Millis, &mut fields);
+                    assert_eq!(
+                        Ok(fast),
+                        slow.map_err(|e| e.message),
+                        "{:?}",
+                        String::from_utf8_lossy(&line)
+                    );
+                }
+            }
+        }
+        assert!(accepted > 1000, "the fast path took only {accepted} lines");
     }
 
     #[test]
