@@ -40,10 +40,24 @@ use crate::model::{RunContext, RunOutput};
 
 /// Runs one replication of the `cdn` model.
 pub fn run_cdn(params: &CdnParams, ctx: &RunContext) -> Result<RunOutput, String> {
-    let mut model = setup::build(params, ctx)?;
+    let model = setup::build(params, ctx)?;
+    Ok(finish(model, params, ctx))
+}
+
+/// Runs one replication over an already built world (validation, tests).
+pub fn run_cdn_in(
+    params: &CdnParams,
+    world: crate::world::World,
+    ctx: &RunContext,
+) -> Result<RunOutput, String> {
+    let model = setup::build_in(params, world, ctx)?;
+    Ok(finish(model, params, ctx))
+}
+
+fn finish(mut model: CdnModel, params: &CdnParams, ctx: &RunContext) -> RunOutput {
     let report: RunReport = run(&mut model, ctx.window);
     let measured_s = (ctx.window.horizon - ctx.window.warmup).as_secs_f64();
     let mut out = model.output(report.end, measured_s, &params.report_regions);
     out.events = report.events;
-    Ok(out)
+    out
 }

@@ -28,6 +28,12 @@ use crate::world::{HashRing, RoundRobin, Router, ServerChoice, World};
 /// Builds the model of one run.
 pub fn build(params: &CdnParams, ctx: &RunContext) -> Result<CdnModel, String> {
     let world = load_world(params).map_err(|(k, m)| format!("cdn.{k}: {m}"))?;
+    build_in(params, world, ctx)
+}
+
+/// Builds the model of one run over an already built world (which then
+/// replaces `params.world` and `params.pops`).
+pub fn build_in(params: &CdnParams, world: World, ctx: &RunContext) -> Result<CdnModel, String> {
     let streams = ctx.streams;
     let router = Router::new(&world, &params.routing, &streams);
     let rules = storage_rules(params)?;
