@@ -317,6 +317,22 @@ fn check_workload_extras(p: &CdnParams, add: &mut Add) {
 fn check_names(p: &CdnParams, world: &World, add: &mut Add) {
     let pop_names = || world.spec().pops.iter().map(|x| &x.name);
     let region_names = || world.spec().regions.iter().map(|x| &x.name);
+    if let Some(names) = &p.regions {
+        if names.is_empty() {
+            add(
+                "regions",
+                "no client regions: list at least one or leave `regions` out for all".into(),
+            );
+        }
+        for (i, name) in names.iter().enumerate() {
+            if world.region_by_name(name).is_none() {
+                add(
+                    &format!("regions[{i}]"),
+                    unknown("region", name, region_names()),
+                );
+            }
+        }
+    }
     for (i, name) in p.report_regions.iter().enumerate() {
         if world.region_by_name(name).is_none() {
             add(

@@ -202,8 +202,9 @@ pub struct FailureState {
 
 /// The workload generators.
 pub struct Workload {
-    /// Candidate streams per region (at the diurnal peak rate).
-    pub arrivals: Vec<PoissonStream>,
+    /// Candidate streams per region (at the diurnal peak rate); none for
+    /// regions that send no catalogue requests.
+    pub arrivals: Vec<Option<PoissonStream>>,
     pub arrival_rngs: Vec<SimRng>,
     pub request_rngs: Vec<SimRng>,
     pub diurnal: DiurnalSpec,

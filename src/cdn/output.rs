@@ -79,6 +79,8 @@ impl CdnModel {
         if !self.failures.is_empty() {
             let h = st.failed_over_latency.clone();
             out.histogram("failed_over.latency_ms", TimeUnit::Millis, h);
+            let extra = st.failover_extra_rtt_ms / st.failover_routed as f64;
+            out.scalar("failed_over.extra_rtt_ms_mean", extra);
         }
     }
 

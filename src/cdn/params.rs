@@ -47,6 +47,8 @@ pub struct CdnParams {
     pub world: Option<String>,
     /// Enable only these PoPs of the world.
     pub pops: Option<Vec<String>>,
+    /// The regions whose clients send requests (by population); none: all.
+    pub regions: Option<Vec<String>>,
     /// Regions that get their own latency percentiles.
     pub report_regions: Vec<String>,
     /// Catalogue requests per second over all regions (daily mean).
@@ -75,6 +77,7 @@ impl Default for CdnParams {
             mode: Mode::Pull,
             world: None,
             pops: None,
+            regions: None,
             report_regions: Vec::new(),
             request_rate: Rate(d::REQUEST_RATE_PER_S),
             clients_per_region: d::CLIENTS_PER_REGION,

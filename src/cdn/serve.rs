@@ -43,8 +43,13 @@ impl CdnModel {
     /// A catalogue request of `region` reaches its PoP now; the next is scheduled.
     pub(super) fn on_arrival(&mut self, region: u16, s: &mut Scheduler<Event>) {
         let r = region as usize;
-        let gap = self.workload.arrivals[r].gap(&mut self.workload.arrival_rngs[r]);
-        s.schedule_in(gap, Event::Arrival(region));
+        let Some(stream) = self.workload.arrivals[r] else {
+            return;
+        };
+        s.schedule_in(
+            stream.gap(&mut self.workload.arrival_rngs[r]),
+            Event::Arrival(region),
+        );
         if !self.keep_candidate(region, s.now()) {
             return;
         }
@@ -114,6 +119,9 @@ impl CdnModel {
         let rtt = self
             .world
             .rtt_region_pop(RegionId(new.region as u32), PopId(pop as u32));
+        if req.failed_over {
+            self.note_failover(new.region, self.base_routes[slot], rtt);
+        }
         let set_up = self.set_up_delay(rtt, new.warm);
         if self.world.nearest_pop(RegionId(new.region as u32)).0 as u16 == pop {
             self.stats.to_nearest += 1;
@@ -126,6 +134,15 @@ impl CdnModel {
             let idx = self.requests.insert(req);
             s.schedule_in(set_up, Event::AtPop(idx));
         }
+    }
+
+    /// A request routed away from its first-choice PoP: how much longer its round trip is.
+    fn note_failover(&mut self, region: u16, first_choice: u16, rtt: SimTime) {
+        let before = self
+            .world
+            .rtt_region_pop(RegionId(region as u32), PopId(first_choice as u32));
+        self.stats.failover_routed += 1;
+        self.stats.failover_extra_rtt_ms += rtt.as_millis_f64() - before.as_millis_f64();
     }
 
     fn blank_request(&self, new: NewRequest, now: SimTime) -> Request {

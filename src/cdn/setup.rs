@@ -23,7 +23,7 @@ use crate::workload::arrivals::PoissonStream;
 use crate::workload::catalogue::Catalogue;
 use crate::workload::zipf::Zipf;
 use crate::world::servers::RING_POINTS_PER_SERVER;
-use crate::world::{HashRing, RoundRobin, Router, ServerChoice, World};
+use crate::world::{HashRing, RegionId, RoundRobin, Router, ServerChoice, World};
 
 /// Builds the model of one run.
 pub fn build(params: &CdnParams, ctx: &RunContext) -> Result<CdnModel, String> {
@@ -270,14 +270,18 @@ fn workload(
 ) -> Result<Workload, String> {
     let peak = p.diurnal.peak_factor();
     let regions = world.region_count();
-    let arrivals = if p.request_rate.0 > 0.0 {
-        world
-            .regions()
-            .map(|r| PoissonStream::new(p.request_rate.0 * world.region_share(r) * peak))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let clients = client_regions(p, world);
+    let total: f64 = clients
+        .iter()
+        .map(|&r| world.region_share(RegionId(r as u32)))
+        .sum();
+    let arrivals = world
+        .regions()
+        .map(|r| {
+            let rate = p.request_rate.0 * world.region_share(r) / total * peak;
+            (rate > 0.0 && clients.contains(&(r.0 as u16))).then(|| PoissonStream::new(rate))
+        })
+        .collect();
     Ok(Workload {
         arrivals,
         arrival_rngs: (0..regions)
@@ -293,6 +297,18 @@ fn workload(
         flash: flash_crowds(p, world, streams),
         video: video(p, world, streams, cfg)?,
     })
+}
+
+/// The regions whose clients send requests: `cdn.regions`, or all.
+fn client_regions(p: &CdnParams, world: &World) -> Vec<u16> {
+    match &p.regions {
+        Some(names) => names
+            .iter()
+            .filter_map(|name| world.region_by_name(name))
+            .map(|r| r.0 as u16)
+            .collect(),
+        None => world.regions().map(|r| r.0 as u16).collect(),
+    }
 }
 
 fn flash_crowds(p: &CdnParams, world: &World, streams: &Streams) -> Vec<FlashState> {
@@ -344,7 +360,7 @@ fn video(
     if !v.enabled() {
         return Ok(None);
     }
-    let regions: Vec<u16> = world.regions().map(|r| r.0 as u16).collect();
+    let regions = client_regions(p, world);
     let classes = cfg.rules.len();
     Ok(Some(VideoState {
         stream: PoissonStream::new(v.session_rate.0 * p.diurnal.peak_factor()),

@@ -96,6 +96,10 @@ pub struct Stats {
     pub collapsed_at_shield: u64,
     pub forwarded: u64,
     pub failed_over: u64,
+    /// Requests routed away from a withdrawn first choice, and the sum of
+    /// their extra client round trip.
+    pub failover_routed: u64,
+    pub failover_extra_rtt_ms: f64,
     pub failed: u64,
     pub failed_by: [u64; 5],
     pub to_nearest: u64,
