@@ -81,6 +81,8 @@ impl CdnModel {
             out.histogram("failed_over.latency_ms", TimeUnit::Millis, h);
             let extra = st.failover_extra_rtt_ms / st.failover_routed as f64;
             out.scalar("failed_over.extra_rtt_ms_mean", extra);
+            let slower = share(st.failover_slower, st.failover_routed);
+            out.scalar("failed_over.slower_share", slower);
         }
     }
 

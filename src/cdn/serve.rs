@@ -142,6 +142,7 @@ impl CdnModel {
             .world
             .rtt_region_pop(RegionId(region as u32), PopId(first_choice as u32));
         self.stats.failover_routed += 1;
+        self.stats.failover_slower += (rtt > before) as u64;
         self.stats.failover_extra_rtt_ms += rtt.as_millis_f64() - before.as_millis_f64();
     }
 

@@ -366,6 +366,7 @@ fn video(
         stream: PoissonStream::new(v.session_rate.0 * p.diurnal.peak_factor()),
         rng: streams.stream("cdn/video", 0),
         region_cumulative: cumulative(world, &regions),
+        regions,
         videos: Zipf::new(v.videos.0, v.zipf_alpha)?,
         segment_bytes: (0..v.ladder.len()).map(|r| v.segment_bytes(r)).collect(),
         segment_duration: v.segment_duration.0,

@@ -99,6 +99,7 @@ pub struct Stats {
     /// Requests routed away from a withdrawn first choice, and the sum of
     /// their extra client round trip.
     pub failover_routed: u64,
+    pub failover_slower: u64,
     pub failover_extra_rtt_ms: f64,
     pub failed: u64,
     pub failed_by: [u64; 5],

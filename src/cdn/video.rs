@@ -42,7 +42,9 @@ pub struct VideoState {
     /// Session candidates at the diurnal peak rate.
     pub stream: PoissonStream,
     pub rng: SimRng,
+    /// Cumulative population weights of the client regions, and their ids.
     pub region_cumulative: Vec<f64>,
+    pub regions: Vec<u16>,
     pub videos: Zipf,
     pub segment_bytes: Vec<u64>,
     pub segment_duration: SimTime,
@@ -67,14 +69,12 @@ impl CdnModel {
         let gap = video.stream.gap(&mut video.rng);
         s.schedule_in(gap, Event::VideoStart);
         let u: f64 = video.rng.random();
-        let region = video
+        let slot = video
             .region_cumulative
             .partition_point(|&c| c <= u)
-            .min(video.region_cumulative.len() - 1);
-        let offset = self
-            .world
-            .region(RegionId::from_index(region))
-            .utc_offset_hours;
+            .min(video.regions.len() - 1);
+        let region = video.regions[slot];
+        let offset = self.world.region(RegionId(region as u32)).utc_offset_hours;
         let keep: f64 = video.rng.random();
         if keep >= diurnal.factor(offset, now) / diurnal.peak_factor() {
             return;
@@ -89,7 +89,7 @@ impl CdnModel {
             client: below(&mut video.rng, clients),
             segment: MANIFEST,
             last: (watched as u32).clamp(1, video.segments) - 1,
-            region: region as u16,
+            region,
             rendition: below(&mut video.rng, video.segment_bytes.len() as u32) as u8,
         };
         let id = video.sessions.insert(session);
