@@ -6,6 +6,7 @@
 //! CSV, charts and report. See `docs/ARCHITECTURE.md`.
 
 pub mod cache;
+pub mod cdn;
 pub mod cli;
 pub mod dist;
 pub mod engine;
