@@ -5,6 +5,7 @@
 //! (in parallel) model built from the spec -> engine run -> metrics -> rows ->
 //! CSV, charts and report. See `docs/ARCHITECTURE.md`.
 
+pub mod batch;
 pub mod cli;
 pub mod dist;
 pub mod engine;
