@@ -146,11 +146,13 @@ fn owners_of_runs<'a>(
             .collect::<Vec<_>>()
             .join(", ");
         let more = if missing.len() > 10 { ", …" } else { "" };
+        let folders: Vec<String> = heads.iter().map(|(d, _)| d.display().to_string()).collect();
         return Err(InputError::new(
             "merge",
             format!(
-                "{} of {total} runs are in none of the folders (runs {shown}{more}); is a shard missing or unfinished? Run it again with --resume",
-                missing.len()
+                "{} of {total} runs are in none of the folders {} (runs {shown}{more}); is a shard missing or unfinished? Run it again with --resume",
+                missing.len(),
+                folders.join(", ")
             ),
         )
         .into());

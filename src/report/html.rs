@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use super::charts::build::point_label;
 use super::charts::defaults::key_metrics;
-use super::charts::{Chart, format_value};
+use super::charts::{Chart, format_significant, format_value};
 use super::plot::PLOTS_DIR;
 use super::tables::{SummaryRow, Tables};
 
@@ -157,7 +157,10 @@ fn cell(row: Option<&SummaryRow>) -> String {
         None => "<td>–</td>".into(),
         Some(r) => {
             let ci = if r.n >= 2 && r.ci95.is_finite() {
-                format!(" <span class=\"ci\">± {}</span>", format_value(r.ci95))
+                format!(
+                    " <span class=\"ci\">± {}</span>",
+                    format_significant(r.ci95, 2)
+                )
             } else {
                 String::new()
             };

@@ -210,6 +210,16 @@ impl Objective {
         self.max.is_none_or(|m| v <= m) && self.min.is_none_or(|m| v >= m)
     }
 
+    /// "≤ 8" or "≥ 0.9".
+    pub fn bound_text(&self) -> String {
+        crate::report::plotspec::SloSpec {
+            metric: String::new(),
+            max: self.max,
+            min: self.min,
+        }
+        .bound_text()
+    }
+
     pub fn bounds(&self) -> Vec<f64> {
         self.max.into_iter().chain(self.min).collect()
     }

@@ -110,6 +110,12 @@ pub const SLO_COLOUR: (u8, u8, u8) = (200, 0, 0);
 /// A number for readings and labels: about four significant digits, no
 /// exponent below 1e6, trailing zeros trimmed; the same text on every machine.
 pub fn format_value(v: f64) -> String {
+    format_significant(v, 4)
+}
+
+/// Like [`format_value`] with `digits` significant digits (2 suit a
+/// confidence half-width).
+pub fn format_significant(v: f64, digits: i32) -> String {
     if !v.is_finite() {
         return "–".into();
     }
@@ -120,11 +126,11 @@ pub fn format_value(v: f64) -> String {
     if magnitude >= 1e6 {
         for (scale, suffix) in [(1e12, "T"), (1e9, "G"), (1e6, "M")] {
             if magnitude >= scale {
-                return format!("{}{suffix}", format_value(v / scale));
+                return format!("{}{suffix}", format_significant(v / scale, digits));
             }
         }
     }
-    let decimals = (3 - magnitude.log10().floor() as i32).clamp(0, 9) as usize;
+    let decimals = (digits - 1 - magnitude.log10().floor() as i32).clamp(0, 9) as usize;
     trim_zeros(format!("{v:.decimals$}"))
 }
 
@@ -149,5 +155,6 @@ mod tests {
         assert_eq!(format_value(-0.5), "-0.5");
         assert_eq!(format_value(25_000_000.0), "25M");
         assert_eq!(format_value(f64::NAN), "–");
+        assert_eq!(format_significant(0.07225, 2), "0.072");
     }
 }

@@ -200,14 +200,25 @@ fn reading(lines: &[Line], unit: &str, entities: usize, suffix: &str) -> String 
     } else {
         label.to_string()
     };
-    let last = lines
-        .first()
-        .and_then(|l| l.points.last())
-        .map_or(String::new(), |&(_, v)| {
-            format!("; the first line ends at {}", format_value(v))
-        });
+    let ends: Vec<(f64, &str)> = lines
+        .iter()
+        .filter_map(|l| l.points.last().map(|p| (p.1, l.label.as_str())))
+        .collect();
+    let lowest = ends.iter().min_by(|a, b| a.0.total_cmp(&b.0));
+    let highest = ends.iter().max_by(|a, b| a.0.total_cmp(&b.0));
+    let end = match (lowest, highest) {
+        (Some(lo), Some(hi)) if ends.len() > 1 => format!(
+            "; at the end from {} ({}) to {} ({})",
+            format_value(lo.0),
+            lo.1,
+            format_value(hi.0),
+            hi.1
+        ),
+        (Some(only), _) => format!("; {} at the end", format_value(only.0)),
+        _ => String::new(),
+    };
     format!(
-        "Peak {} at t = {} {unit} ({whose}){last}{suffix}.",
+        "Peak {} at t = {} {unit} ({whose}){end}{suffix}.",
         format_value(v),
         format_value(t)
     )

@@ -105,7 +105,8 @@ fn slo_rules(objectives: &[Objective]) -> Vec<Rule> {
         .collect()
 }
 
-/// "label: from a at x to b at y" for up to three lines, with objectives.
+/// "label from a at x to b at y" for the first and last lines, and how the
+/// lines compare with each objective.
 fn reading_of(slice: &Slice, lines: &[Line], objectives: &[(String, Objective)]) -> String {
     let short = short_names(std::slice::from_ref(&slice.x_title)).remove(0);
     let name_of = |x: f64| {
@@ -121,21 +122,39 @@ fn reading_of(slice: &Slice, lines: &[Line], objectives: &[(String, Objective)])
             .map(|&(x, v)| (name_of(x), v))
             .collect::<Vec<_>>()
     };
-    let mut parts: Vec<String> = lines
+    let shown: Vec<&Line> = match lines {
+        [] => Vec::new(),
+        [one] => vec![one],
+        [first, .., last] => vec![first, last],
+    };
+    let mut parts: Vec<String> = shown
         .iter()
-        .take(3)
         .map(|l| format!("{} {}", l.label, trend(&along(l))))
         .collect();
-    if lines.len() > 3 {
-        parts.push(format!("and {} more lines", lines.len() - 3));
-    }
     for (label, objective) in objectives {
-        if let Some(l) = lines.iter().find(|l| l.label.ends_with(label.as_str())) {
-            parts.push(format!(
+        let judged: Vec<&Line> = lines
+            .iter()
+            .filter(|l| l.label.ends_with(label.as_str()))
+            .collect();
+        match judged.as_slice() {
+            [] => {}
+            [one] => parts.push(format!(
                 "{} {}",
-                l.label,
-                objective_reading(objective, &along(l))
-            ));
+                one.label,
+                objective_reading(objective, &along(one))
+            )),
+            many => {
+                let values: Vec<f64> = many
+                    .iter()
+                    .flat_map(|l| l.points.iter().map(|p| p.1))
+                    .collect();
+                let met = values.iter().filter(|&&v| objective.met_by(v)).count();
+                parts.push(format!(
+                    "{met} of {} points meet the {}",
+                    values.len(),
+                    objective.label
+                ));
+            }
         }
     }
     if !slice.held.is_empty() {
@@ -335,11 +354,8 @@ pub fn heatmap(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
             cells,
             failing,
             slo_text: (!objectives.is_empty()).then(|| {
-                objectives
-                    .iter()
-                    .map(|o| o.label.clone())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                let bounds: Vec<String> = objectives.iter().map(|o| o.bound_text()).collect();
+                format!("SLO {}", bounds.join(", "))
             }),
         }),
         png: false,
