@@ -6,14 +6,19 @@
 //! CSV, charts and report. See `docs/ARCHITECTURE.md`.
 
 pub mod batch;
+pub mod cache;
 pub mod cli;
 pub mod dist;
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod faults;
 pub mod model;
 pub mod queueing;
+pub mod replay;
 pub mod report;
 pub mod station;
 pub mod units;
 pub mod validate;
+pub mod workload;
+pub mod world;

@@ -52,6 +52,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Run the built-in validation suite (models against theory); exit 1 on any failure.
     Validate(ValidateArgs),
+    /// Replay a request trace through single caches to size them (miss-ratio curve).
+    Replay(Box<crate::replay::cli::ReplayArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -142,6 +144,7 @@ where
         Command::Plot(args) => cmd_plot(&args),
         Command::Check(args) => cmd_check(&args),
         Command::Validate(args) => cmd_validate(&args),
+        Command::Replay(args) => crate::replay::cli::run(&args).map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => code,

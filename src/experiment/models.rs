@@ -3,16 +3,18 @@
 //! one run is started.
 
 use super::spec::ExperimentFile;
+use crate::faults::occ::{self, OccParams};
 use crate::model::{RunContext, RunOutput};
 use crate::queueing::{self, QueueParams};
 
 /// Every model name, for messages.
-pub const MODEL_NAMES: &[&str] = &["queue"];
+pub const MODEL_NAMES: &[&str] = &["queue", "occ"];
 
 /// A model with its parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModelSpec {
     Queue(QueueParams),
+    Occ(OccParams),
 }
 
 /// A problem with a model's parameters: the full key path and what was expected.
@@ -31,7 +33,7 @@ impl ModelSpec {
                 ),
             ));
         }
-        let tables: [(&str, bool); 1] = [("queue", file.queue.is_some())];
+        let tables = [("queue", file.queue.is_some()), ("occ", file.occ.is_some())];
         for (table, present) in tables {
             if present && table != file.model {
                 return Err((
@@ -51,6 +53,13 @@ impl ModelSpec {
                         .to_string(),
                 )
             }),
+            "occ" => file.occ.clone().map(ModelSpec::Occ).ok_or_else(|| {
+                (
+                    "model".to_string(),
+                    "model \"occ\" needs an [occ] table with at least `clients` and `strategy`"
+                        .to_string(),
+                )
+            }),
             other => Err((
                 "model".to_string(),
                 format!(
@@ -64,18 +73,15 @@ impl ModelSpec {
     pub fn name(&self) -> &'static str {
         match self {
             ModelSpec::Queue(_) => "queue",
+            ModelSpec::Occ(_) => "occ",
         }
     }
 
     /// Checks the parameters; every problem with its full key path.
     pub fn validate(&self) -> Result<(), Vec<Invalid>> {
         match self {
-            ModelSpec::Queue(p) => p.validate().map_err(|problems| {
-                problems
-                    .into_iter()
-                    .map(|(key, message)| (format!("queue.{key}"), message))
-                    .collect()
-            }),
+            ModelSpec::Queue(p) => p.validate().map_err(|e| prefixed("queue", e)),
+            ModelSpec::Occ(p) => p.validate().map_err(|e| prefixed("occ", e)),
         }
     }
 
@@ -83,6 +89,15 @@ impl ModelSpec {
     pub fn run(&self, ctx: &RunContext) -> Result<RunOutput, String> {
         match self {
             ModelSpec::Queue(p) => queueing::run_queue(p, ctx),
+            ModelSpec::Occ(p) => occ::run_occ(p, ctx),
         }
     }
+}
+
+/// Puts the model's table name in front of each problem's key.
+fn prefixed(table: &str, problems: Vec<Invalid>) -> Vec<Invalid> {
+    problems
+        .into_iter()
+        .map(|(key, message)| (format!("{table}.{key}"), message))
+        .collect()
 }

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use super::sweep::SweepSpec;
+use crate::faults::occ::OccParams;
 use crate::queueing::QueueParams;
 use crate::report::plotspec::{PlotSpec, SloSpec};
 use crate::units::{Count, Duration};
@@ -27,7 +28,7 @@ pub struct ExperimentFile {
     /// What the experiment asks, in a sentence or two.
     #[serde(default)]
     pub description: String,
-    /// Which model runs: "queue".
+    /// Which model runs: "queue", "occ".
     pub model: String,
     pub run: RunSpec,
     #[serde(default)]
@@ -40,6 +41,9 @@ pub struct ExperimentFile {
     /// Parameters of the `queue` model.
     #[serde(default)]
     pub queue: Option<QueueParams>,
+    /// Parameters of the `occ` model.
+    #[serde(default)]
+    pub occ: Option<OccParams>,
 }
 
 /// `[run]`: seeds, replications and the simulated window.

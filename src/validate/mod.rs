@@ -2,7 +2,9 @@
 //! peers. `edgesim validate` runs every check and prints expected against
 //! simulated; the integration tests run the same checks.
 
+pub mod cache;
 pub mod queueing;
+pub mod world;
 
 /// The outcome of one validation check.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,9 +52,13 @@ impl CheckResult {
 /// contains `only`. Groups run one after another; a group may run its
 /// replications in parallel on the current rayon pool.
 pub fn all_checks(seed: Option<u64>, only: Option<&str>) -> Vec<CheckResult> {
-    let groups: [(&str, CheckGroup); 1] = [("queueing", |s| {
-        queueing::queueing_checks(s.unwrap_or(queueing::DEFAULT_SEED))
-    })];
+    let groups: [(&str, CheckGroup); 3] = [
+        ("queueing", |s| {
+            queueing::queueing_checks(s.unwrap_or(queueing::DEFAULT_SEED))
+        }),
+        ("cache", |_| cache::cache_checks()),
+        ("world", |_| world::world_checks()),
+    ];
     let mut results = Vec::new();
     for (_, checks) in groups {
         results.extend(

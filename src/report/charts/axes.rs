@@ -183,21 +183,7 @@ fn tick_label(v: f64, step: f64) -> String {
 /// counts), else the values' order. Returns the positions in data units and
 /// whether a log scale suits them (`log` forces or forbids it).
 pub fn param_positions(values: &[String], log: Option<bool>) -> (Vec<f64>, bool) {
-    let parsers: [fn(&str) -> Option<f64>; 6] = [
-        |s| s.parse::<f64>().ok().filter(|v| v.is_finite()),
-        |s| units::parse_bytes(s).ok().map(|b| b as f64),
-        |s| units::parse_rate(s).ok(),
-        |s| units::parse_duration(s).ok().map(|t| t.as_secs_f64()),
-        |s| units::parse_bandwidth(s).ok(),
-        |s| units::parse_count(s).ok().map(|c| c as f64),
-    ];
-    let numeric = parsers.iter().find_map(|parse| {
-        values
-            .iter()
-            .map(|v| parse(v))
-            .collect::<Option<Vec<f64>>>()
-    });
-    match numeric {
+    match numeric_positions(values) {
         Some(positions) => {
             let positive = positions.iter().all(|&p| p > 0.0);
             let log = match log {
@@ -208,6 +194,25 @@ pub fn param_positions(values: &[String], log: Option<bool>) -> (Vec<f64>, bool)
         }
         None => ((0..values.len()).map(|i| i as f64).collect(), false),
     }
+}
+
+/// The values as numbers, when every one reads as a number with the same
+/// kind of unit.
+pub fn numeric_positions(values: &[String]) -> Option<Vec<f64>> {
+    let parsers: [fn(&str) -> Option<f64>; 6] = [
+        |s| s.parse::<f64>().ok().filter(|v| v.is_finite()),
+        |s| units::parse_bytes(s).ok().map(|b| b as f64),
+        |s| units::parse_rate(s).ok(),
+        |s| units::parse_duration(s).ok().map(|t| t.as_secs_f64()),
+        |s| units::parse_bandwidth(s).ok(),
+        |s| units::parse_count(s).ok().map(|c| c as f64),
+    ];
+    parsers.iter().find_map(|parse| {
+        values
+            .iter()
+            .map(|v| parse(v))
+            .collect::<Option<Vec<f64>>>()
+    })
 }
 
 /// True when positive values spread over a factor of 8 or more and are

@@ -6,6 +6,7 @@
 //! that parameter; heatmaps of p99 for two-parameter grids; every time
 //! series.
 
+use super::axes::numeric_positions;
 use crate::report::plotspec::{PlotKind, PlotSpec};
 use crate::report::tables::Tables;
 
@@ -34,12 +35,11 @@ pub const PRIORITY_WORDS: [&str; 17] = [
 const MAX_HISTOGRAMS: usize = 3;
 const MAX_METRIC_LINES: usize = 6;
 const MAX_SERIES: usize = 8;
-/// Most values of the second swept parameter drawn as separate lines.
+/// Most values of a swept parameter drawn as separate lines.
 const MAX_SERIES_VALUES: usize = 6;
 
 /// The default charts for these tables.
 pub fn default_plots(tables: &Tables) -> Vec<PlotSpec> {
-    let study = &tables.study;
     let histograms: Vec<String> = tables
         .histograms
         .iter()
@@ -56,17 +56,13 @@ pub fn default_plots(tables: &Tables) -> Vec<PlotSpec> {
             });
         }
     }
-    if let Some(x) = study.sweep_paths.first() {
-        let series = study
-            .sweep_paths
-            .get(1)
-            .filter(|_| distinct_values(tables, 1) <= MAX_SERIES_VALUES)
-            .cloned();
+    if let Some((x, series)) = choose_axes(tables) {
+        let paths = &tables.study.sweep_paths;
         let along = |kind, y: &str| PlotSpec {
             kind,
-            x: Some(x.clone()),
+            x: Some(paths[x].clone()),
             y: Some(y.to_string()),
-            series: series.clone(),
+            series: series.map(|s| paths[s].clone()),
             ..PlotSpec::default()
         };
         for h in &histograms {
@@ -75,7 +71,7 @@ pub fn default_plots(tables: &Tables) -> Vec<PlotSpec> {
         for metric in key_metrics(tables) {
             plots.push(along(PlotKind::Line, &metric));
         }
-        plots.extend(heatmaps(tables, &histograms));
+        plots.extend(heatmaps(tables, &histograms, x));
     }
     for set in tables.series.iter().take(MAX_SERIES) {
         plots.push(PlotSpec {
@@ -87,14 +83,40 @@ pub fn default_plots(tables: &Tables) -> Vec<PlotSpec> {
     plots
 }
 
-fn distinct_values(tables: &Tables, param: usize) -> usize {
+/// Distinct values of swept parameter `param`, in order of first appearance.
+fn distinct_values(tables: &Tables, param: usize) -> Vec<&String> {
     let mut seen: Vec<&String> = Vec::new();
     for values in &tables.study.point_values {
         if !seen.contains(&&values[param]) {
             seen.push(&values[param]);
         }
     }
-    seen.len()
+    seen
+}
+
+/// The parameter on the x axis and the one giving a line per value: x is
+/// the numeric parameter with the most values (load, size, clients), else
+/// the parameter with the most values; the series is the first other
+/// parameter with few values (policy, strategy, skew).
+fn choose_axes(tables: &Tables) -> Option<(usize, Option<usize>)> {
+    let n = tables.study.sweep_paths.len();
+    if n == 0 {
+        return None;
+    }
+    let counts: Vec<usize> = (0..n).map(|p| distinct_values(tables, p).len()).collect();
+    let numeric = |p: usize| {
+        let values: Vec<String> = distinct_values(tables, p).into_iter().cloned().collect();
+        numeric_positions(&values).is_some()
+    };
+    let best = |candidates: Vec<usize>| {
+        candidates
+            .into_iter()
+            .reduce(|a, b| if counts[b] > counts[a] { b } else { a })
+    };
+    let x = best((0..n).filter(|&p| counts[p] > 1 && numeric(p)).collect())
+        .or_else(|| best((0..n).collect()))?;
+    let series = (0..n).find(|&p| p != x && (2..=MAX_SERIES_VALUES).contains(&counts[p]));
+    Some((x, series))
 }
 
 /// True when a metric's value differs between points.
@@ -114,7 +136,8 @@ fn varies(tables: &Tables, metric: &str) -> bool {
 }
 
 /// Scalar metrics to draw vs the swept parameter: those named in an SLO,
-/// then by [`PRIORITY_WORDS`], else the first few that vary.
+/// then by [`PRIORITY_WORDS`], then the others in the model's order, at most
+/// [`MAX_METRIC_LINES`], each varying between points.
 pub fn key_metrics(tables: &Tables) -> Vec<String> {
     let scalars: Vec<String> = tables
         .summary_metrics()
@@ -134,63 +157,71 @@ pub fn key_metrics(tables: &Tables) -> Vec<String> {
             }
         }
     }
-    if chosen.is_empty() {
-        chosen = scalars.into_iter().take(3).collect();
+    // Then the model's own order, which puts its main results first.
+    for m in scalars {
+        if !chosen.contains(&m) {
+            chosen.push(m);
+        }
     }
     chosen.truncate(MAX_METRIC_LINES);
     chosen
 }
 
-/// Heatmaps of each histogram's p99 and of SLO metrics over the first two
-/// swept parameters, when they form a full grid.
-fn heatmaps(tables: &Tables, histograms: &[String]) -> Vec<PlotSpec> {
+/// Heatmaps over the x parameter and a second one, when the two form a
+/// full grid: each histogram's p99, the SLO metrics and origin load (or,
+/// without those, the first key metric).
+fn heatmaps(tables: &Tables, histograms: &[String], x: usize) -> Vec<PlotSpec> {
     let study = &tables.study;
-    if study.sweep_paths.len() < 2 || !full_grid(tables) {
+    let Some(y) = (0..study.sweep_paths.len()).find(|&p| p != x && full_grid(tables, x, p)) else {
         return Vec::new();
-    }
+    };
     let mut metrics: Vec<String> = histograms
         .iter()
         .take(2)
         .map(|h| format!("{h}_p99"))
         .collect();
-    for slo in &study.slo {
-        if !metrics.contains(&slo.metric) {
-            metrics.push(slo.metric.clone());
+    metrics.extend(study.slo.iter().map(|s| s.metric.clone()));
+    let key = key_metrics(tables);
+    metrics.extend(key.iter().find(|m| m.contains("origin")).cloned());
+    metrics.retain(|m| tables.summary.contains_key(m));
+    if metrics.is_empty() {
+        metrics.extend(key.first().cloned());
+    }
+    let mut unique: Vec<String> = Vec::new();
+    for m in metrics {
+        if !unique.contains(&m) {
+            unique.push(m);
         }
     }
-    if let Some(origin) = key_metrics(tables)
+    unique
         .into_iter()
-        .find(|m| m.contains("origin"))
-        && !metrics.contains(&origin)
-    {
-        metrics.push(origin);
-    }
-    metrics
-        .into_iter()
-        .filter(|m| tables.summary.contains_key(m))
         .map(|z| PlotSpec {
             kind: PlotKind::Heatmap,
-            x: Some(study.sweep_paths[0].clone()),
-            y: Some(study.sweep_paths[1].clone()),
+            x: Some(study.sweep_paths[x].clone()),
+            y: Some(study.sweep_paths[y].clone()),
             z: Some(z),
             ..PlotSpec::default()
         })
         .collect()
 }
 
-/// True when the first two parameters take every combination of their
+/// True when parameters `a` and `b` take every combination of their
 /// values (a grid sweep, not a zip), with any others held at one value.
-fn full_grid(tables: &Tables) -> bool {
+fn full_grid(tables: &Tables, a: usize, b: usize) -> bool {
     let study = &tables.study;
     let base = &study.point_values[0];
+    let held = |v: &Vec<String>| (0..v.len()).all(|i| i == a || i == b || v[i] == base[i]);
     let mut pairs: Vec<(&String, &String)> = study
         .point_values
         .iter()
-        .filter(|v| v[2..].iter().zip(&base[2..]).all(|(a, b)| a == b))
-        .map(|v| (&v[0], &v[1]))
+        .filter(|v| held(v))
+        .map(|v| (&v[a], &v[b]))
         .collect();
     pairs.sort();
     pairs.dedup();
-    let (xs, ys) = (distinct_values(tables, 0), distinct_values(tables, 1));
+    let (xs, ys) = (
+        distinct_values(tables, a).len(),
+        distinct_values(tables, b).len(),
+    );
     xs > 1 && ys > 1 && pairs.len() == xs * ys
 }

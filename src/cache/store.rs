@@ -1,0 +1,149 @@
+//! The part every policy shares: the entry slab, the id map and the byte
+//! count against the capacity.
+
+use super::idmap::IdMap;
+use super::slab::{Entry, List, Slab};
+
+/// Entries, their index by id, and the bytes they occupy.
+#[derive(Clone)]
+pub(crate) struct Store<V> {
+    pub slab: Slab<V>,
+    pub map: IdMap,
+    pub used_bytes: u64,
+    pub capacity: u64,
+}
+
+/// Entries to reserve up front: enough for small caches, growth does the rest
+/// (a byte-mode cache's object count is unknown until objects arrive).
+const INITIAL_ENTRIES_MAX: u64 = 1 << 16;
+
+impl<V: Copy> Store<V> {
+    pub fn new(capacity: u64) -> Store<V> {
+        let reserve = capacity.min(INITIAL_ENTRIES_MAX) as usize;
+        Store {
+            slab: Slab::with_capacity(reserve),
+            map: IdMap::with_capacity(reserve),
+            used_bytes: 0,
+            capacity,
+        }
+    }
+
+    #[inline]
+    pub fn index(&self, id: u64) -> Option<u32> {
+        self.map.get(id)
+    }
+
+    #[inline]
+    pub fn entry(&self, index: u32) -> &Entry<V> {
+        self.slab.get(index)
+    }
+
+    #[inline]
+    pub fn entry_mut(&mut self, index: u32) -> &mut Entry<V> {
+        self.slab.get_mut(index)
+    }
+
+    /// libCacheSim `cache_can_insert_default`: `size + metadata <= capacity`
+    /// (edgesim counts no per-object metadata, libCacheSim's default).
+    #[inline]
+    pub fn fits(&self, size: u64) -> bool {
+        size <= self.capacity
+    }
+
+    /// Whether `size` more bytes would overflow the capacity.
+    #[inline]
+    pub fn needs_room(&self, size: u64) -> bool {
+        self.used_bytes + size > self.capacity
+    }
+
+    /// Stores a new object, unlinked; the caller links it into a list.
+    #[inline]
+    pub fn add(&mut self, id: u64, size: u64, meta: u32, payload: V) -> u32 {
+        let index = self.slab.alloc(id, size, meta, payload);
+        self.map.insert(id, index);
+        self.used_bytes += size;
+        debug_assert_eq!(
+            self.map.len(),
+            self.slab.len(),
+            "map and slab disagree after adding {id}"
+        );
+        index
+    }
+
+    /// Forgets an unlinked entry and returns (id, size, payload).
+    #[inline]
+    pub fn drop_entry(&mut self, index: u32) -> (u64, u64, V) {
+        let e = *self.slab.get(index);
+        self.map.remove(e.id);
+        self.used_bytes -= e.size;
+        self.slab.release(index);
+        debug_assert_eq!(
+            self.map.len(),
+            self.slab.len(),
+            "map and slab disagree after dropping {}",
+            e.id
+        );
+        (e.id, e.size, e.payload)
+    }
+
+    /// Checks that the given lists hold every entry exactly once, that the
+    /// map points at them, and that the byte count adds up.
+    pub fn check(&self, lists: &[List]) -> Result<(), String> {
+        let mut count = 0usize;
+        let mut bytes = 0u64;
+        for list in lists {
+            for index in self.slab.collect(list)? {
+                let e = self.slab.get(index);
+                if self.map.get(e.id) != Some(index) {
+                    return Err(format!("object {} at {index} is not in the map", e.id));
+                }
+                count += 1;
+                bytes += e.size;
+            }
+        }
+        if count != self.slab.len() || count != self.map.len() {
+            return Err(format!(
+                "{count} objects on lists, {} in the slab, {} in the map",
+                self.slab.len(),
+                self.map.len()
+            ));
+        }
+        if bytes != self.used_bytes {
+            return Err(format!(
+                "lists hold {bytes} bytes, counter says {}",
+                self.used_bytes
+            ));
+        }
+        if self.used_bytes > self.capacity {
+            return Err(format!(
+                "{} bytes used of {}",
+                self.used_bytes, self.capacity
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The `CachePolicy` methods that only read or touch the store, for a policy
+/// struct with a `store: Store<V>` field.
+macro_rules! store_accessors {
+    () => {
+        fn capacity(&self) -> u64 {
+            self.store.capacity
+        }
+        fn used_bytes(&self) -> u64 {
+            self.store.used_bytes
+        }
+        fn len(&self) -> usize {
+            self.store.slab.len()
+        }
+        fn contains(&self, id: u64) -> bool {
+            self.store.index(id).is_some()
+        }
+        fn peek_mut(&mut self, id: u64) -> Option<&mut V> {
+            let index = self.store.index(id)?;
+            Some(&mut self.store.entry_mut(index).payload)
+        }
+    };
+}
+pub(crate) use store_accessors;

@@ -1,0 +1,269 @@
+//! `edgesim replay`: the command-line arguments of single-cache trace replay
+//! and the function that runs them.
+
+use std::path::{Path, PathBuf};
+
+use super::output;
+use super::{CacheSize, ReplaySpec, Warmup, replay};
+use crate::cache::PolicyKind;
+use crate::error::{Error, InputError};
+use crate::workload::trace::{
+    Column, Delimiter, FORMAT_NAMES, Header, IdKind, TextOptions, TimeUnit, TraceFormat,
+};
+
+/// Replay a request trace through one cache per (policy, size) and report
+/// miss ratios the way libCacheSim counts them.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReplayArgs {
+    /// The trace: .csv, .tsv, .txt, .tr (webcachesim), .oracleGeneral; .gz or .zst compressed too.
+    pub trace: PathBuf,
+    /// Trace format when the file name does not say: csv, tsv, txt, oracleGeneral, wiki2019, webcachesim.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Replacement policies: lru, fifo, lfu, sieve, clock, s3fifo (comma-separated or repeated).
+    #[arg(long = "policy", value_delimiter = ',', default_value = "lru")]
+    pub policies: Vec<String>,
+    /// Cache sizes: objects or bytes ("50000"), bytes with a unit ("10GiB"), or a share of the
+    /// trace's footprint ("5%"); comma-separated or repeated.
+    #[arg(long = "cache-size", value_delimiter = ',', required = true)]
+    pub cache_sizes: Vec<String>,
+    /// Object mode: every object has size 1 and cache sizes count objects.
+    #[arg(long)]
+    pub ignore_size: bool,
+    /// Requests that warm the caches before counting starts: a count ("100000") or a fraction
+    /// ("0.2", "20%").
+    #[arg(long, default_value = "0")]
+    pub warmup: String,
+    /// Print one JSON object per (policy, size) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Count and skip malformed lines instead of stopping at the first one.
+    #[arg(long)]
+    pub skip_bad: bool,
+    /// Results go to OUTPUT_DIR/NAME/ (default NAME: the trace file's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long, default_value = "output")]
+    pub output_dir: PathBuf,
+    /// Worker threads (default: the number of cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Text traces: the time column, 1-based or by header name ("none": no time).
+    #[arg(long)]
+    pub time_col: Option<String>,
+    /// Text traces: the object id column, 1-based or by header name.
+    #[arg(long)]
+    pub id_col: Option<String>,
+    /// Text traces: the size column, 1-based or by header name ("none": every object has size 1).
+    #[arg(long)]
+    pub size_col: Option<String>,
+    /// Text traces: field delimiter: a character, "tab", "space" (runs of blanks) or "auto".
+    #[arg(long)]
+    pub delimiter: Option<String>,
+    /// Text traces: whether the first line is a header: yes, no, auto.
+    #[arg(long)]
+    pub header: Option<String>,
+    /// Text traces: how ids are read: auto, numeric (decimal, 0x hex, 0-octal), signed, hash.
+    #[arg(long)]
+    pub id_kind: Option<String>,
+    /// Unit of the trace's timestamps: s, ms, us, ns.
+    #[arg(long, default_value = "s")]
+    pub time_unit: String,
+}
+
+fn arg_error(key: &str, message: impl Into<String>) -> Error {
+    InputError::new("command line", message)
+        .with_key(key)
+        .into()
+}
+
+fn column(key: &str, text: &str) -> Result<Option<Column>, Error> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    match t.parse::<usize>() {
+        Ok(0) => Err(arg_error(key, "columns are numbered from 1")),
+        Ok(i) => Ok(Some(Column::Index(i))),
+        Err(_) if !t.is_empty() => Ok(Some(Column::Name(t.to_string()))),
+        Err(_) => Err(arg_error(
+            key,
+            "expected a 1-based column number or a header name",
+        )),
+    }
+}
+
+fn delimiter(text: &str) -> Result<Delimiter, Error> {
+    Ok(match text {
+        "auto" => Delimiter::Auto,
+        "tab" | "\\t" | "\t" => Delimiter::Byte(b'\t'),
+        "space" | "whitespace" | " " => Delimiter::Whitespace,
+        t if t.len() == 1 => Delimiter::Byte(t.as_bytes()[0]),
+        t => {
+            return Err(arg_error(
+                "--delimiter",
+                format!("\"{t}\": expected one character, \"tab\", \"space\" or \"auto\""),
+            ));
+        }
+    })
+}
+
+/// The trace format from `--format` or the file name, with column overrides applied.
+pub fn trace_format(args: &ReplayArgs) -> Result<TraceFormat, Error> {
+    let mut format = match &args.format {
+        Some(name) => TraceFormat::by_name(name)
+            .ok_or_else(|| arg_error("--format", format!("unknown format \"{name}\"; expected one of {FORMAT_NAMES}")))?,
+        None => TraceFormat::from_path(&args.trace).ok_or_else(|| {
+            InputError::file(
+                &args.trace,
+                format!("cannot tell the trace format from the file name; give --format ({FORMAT_NAMES})"),
+            )
+        })?,
+    };
+    let time_unit: TimeUnit = args
+        .time_unit
+        .parse()
+        .map_err(|m: String| arg_error("--time-unit", m))?;
+    match &mut format {
+        TraceFormat::Text(options) => apply_text_overrides(options, args, time_unit)?,
+        TraceFormat::OracleGeneral => {
+            let text_only = [
+                &args.time_col,
+                &args.id_col,
+                &args.size_col,
+                &args.delimiter,
+                &args.header,
+                &args.id_kind,
+            ];
+            if text_only.iter().any(|o| o.is_some()) {
+                return Err(arg_error(
+                    "--format",
+                    "column, delimiter, header and id options apply to text traces only",
+                ));
+            }
+        }
+    }
+    Ok(format)
+}
+
+fn apply_text_overrides(
+    options: &mut TextOptions,
+    args: &ReplayArgs,
+    time_unit: TimeUnit,
+) -> Result<(), Error> {
+    options.time_unit = time_unit;
+    if let Some(c) = &args.time_col {
+        options.time = column("--time-col", c)?;
+    }
+    if let Some(c) = &args.id_col {
+        options.id = column("--id-col", c)?
+            .ok_or_else(|| arg_error("--id-col", "every trace needs an id column"))?;
+    }
+    if let Some(c) = &args.size_col {
+        options.size = column("--size-col", c)?;
+    }
+    if let Some(d) = &args.delimiter {
+        options.delimiter = delimiter(d)?;
+    }
+    if let Some(h) = &args.header {
+        options.header = match h.as_str() {
+            "yes" | "true" => Header::Present,
+            "no" | "false" => Header::Absent,
+            "auto" => Header::Auto,
+            other => {
+                return Err(arg_error(
+                    "--header",
+                    format!("\"{other}\": expected yes, no or auto"),
+                ));
+            }
+        };
+    }
+    if let Some(k) = &args.id_kind {
+        options.id_kind = match k.as_str() {
+            "auto" => IdKind::Auto,
+            "numeric" | "num" => IdKind::Numeric,
+            "signed" => IdKind::Signed,
+            "hash" | "hashed" | "string" => IdKind::Hashed,
+            other => {
+                return Err(arg_error(
+                    "--id-kind",
+                    format!("\"{other}\": expected auto, numeric, signed or hash"),
+                ));
+            }
+        };
+    }
+    Ok(())
+}
+
+/// The replay spec the arguments describe.
+pub fn replay_spec(args: &ReplayArgs) -> Result<ReplaySpec, Error> {
+    let mut policies = Vec::new();
+    for p in &args.policies {
+        let kind: PolicyKind = p.parse().map_err(|m: String| arg_error("--policy", m))?;
+        if !policies.contains(&kind) {
+            policies.push(kind);
+        }
+    }
+    let sizes = args
+        .cache_sizes
+        .iter()
+        .map(|s| CacheSize::parse(s).map_err(|m| arg_error("--cache-size", m)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let warmup = Warmup::parse(&args.warmup).map_err(|m| arg_error("--warmup", m))?;
+    Ok(ReplaySpec {
+        policies,
+        sizes,
+        ignore_size: args.ignore_size,
+        warmup,
+    })
+}
+
+/// The output folder's name: `--name`, else the trace's file name.
+fn output_name(args: &ReplayArgs) -> String {
+    args.name.clone().unwrap_or_else(|| {
+        Path::new(&args.trace)
+            .file_name()
+            .map(|n| format!("replay-{}", n.to_string_lossy()))
+            .unwrap_or_else(|| "replay".to_string())
+    })
+}
+
+/// Runs `edgesim replay`.
+pub fn run(args: &ReplayArgs) -> Result<(), Error> {
+    let format = trace_format(args)?;
+    let spec = replay_spec(args)?;
+    let outcome = match args.threads {
+        None => replay(&args.trace, &format, args.skip_bad, &spec)?,
+        Some(n) if n == 0 || n > 4096 => {
+            return Err(arg_error("--threads", "expected 1 to 4096 threads"));
+        }
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| Error::Run(format!("cannot start {n} threads: {e}")))?
+            .install(|| replay(&args.trace, &format, args.skip_bad, &spec))?,
+    };
+    if args.json {
+        print!("{}", output::json_lines(&outcome, spec.ignore_size));
+    } else {
+        print!("{}", output::table(&outcome, &args.trace, spec.ignore_size));
+    }
+    let stats = &outcome.stats;
+    if stats.bad_skipped > 0 {
+        eprintln!(
+            "skipped {} malformed lines (--skip-bad); the first: {}",
+            stats.bad_skipped,
+            stats.first_bad.as_deref().unwrap_or("?")
+        );
+    }
+    if stats.zero_size_dropped > 0 {
+        eprintln!(
+            "dropped {} requests of size 0 (as libCacheSim does)",
+            stats.zero_size_dropped
+        );
+    }
+    let dir = args.output_dir.join(output_name(args));
+    let path = output::write_curve(&dir, &outcome, spec.ignore_size)?;
+    eprintln!("miss-ratio curve written to {}", path.display());
+    Ok(())
+}

@@ -1,0 +1,4 @@
+//! Workloads: recorded request traces and popularity distributions.
+
+pub mod trace;
+pub mod zipf;

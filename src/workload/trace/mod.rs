@@ -1,0 +1,208 @@
+//! Recorded request traces: streaming readers (constant memory) and writers.
+//!
+//! Formats: delimited text (CSV, TSV, space separated; configurable columns),
+//! libCacheSim oracleGeneral (24-byte binary records), the Wikimedia 2019
+//! public TSV and webcachesim text. Any of them may be gzip (`.gz`) or zstd
+//! (`.zst`) compressed. Requests of size 0 are dropped, never delivered
+//! (libCacheSim's `ignore_size_zero_req`, on by default), and counted in
+//! [`ReadStats`]. A malformed line or record is an [`InputError`] naming the
+//! file and line or byte offset, or with `skip_bad` a counted, skipped line.
+//!
+//! [`InputError`]: crate::error::InputError
+
+pub mod input;
+pub mod oracle;
+pub mod text;
+pub mod write;
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use crate::engine::SimTime;
+use crate::error::{Error, InputError};
+
+pub use oracle::OracleReader;
+pub use text::{Column, Delimiter, Header, IdKind, TextOptions, TextReader};
+pub use write::{CsvTraceWriter, OracleGeneralWriter};
+
+/// One request of a trace.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Request {
+    pub time: SimTime,
+    pub id: u64,
+    /// Bytes; never 0 once read.
+    pub size: u64,
+}
+
+/// The unit of a trace's timestamps.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum TimeUnit {
+    #[default]
+    Seconds,
+    Millis,
+    Micros,
+    Nanos,
+}
+
+impl TimeUnit {
+    pub fn nanos(self) -> u64 {
+        match self {
+            TimeUnit::Seconds => 1_000_000_000,
+            TimeUnit::Millis => 1_000_000,
+            TimeUnit::Micros => 1_000,
+            TimeUnit::Nanos => 1,
+        }
+    }
+}
+
+impl FromStr for TimeUnit {
+    type Err = String;
+    fn from_str(text: &str) -> Result<TimeUnit, String> {
+        Ok(match text.trim() {
+            "s" | "sec" | "seconds" => TimeUnit::Seconds,
+            "ms" | "millis" | "milliseconds" => TimeUnit::Millis,
+            "us" | "µs" | "micros" | "microseconds" => TimeUnit::Micros,
+            "ns" | "nanos" | "nanoseconds" => TimeUnit::Nanos,
+            _ => {
+                return Err(format!(
+                    "unknown time unit \"{text}\"; expected s, ms, us or ns"
+                ));
+            }
+        })
+    }
+}
+
+/// Counts a reader keeps while it reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Requests delivered.
+    pub requests: u64,
+    /// Requests of size 0, dropped.
+    pub zero_size_dropped: u64,
+    /// Malformed lines skipped (only with `skip_bad`).
+    pub bad_skipped: u64,
+    /// The first skipped line's error, for the report.
+    pub first_bad: Option<String>,
+}
+
+/// A trace file format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TraceFormat {
+    Text(TextOptions),
+    OracleGeneral,
+}
+
+/// The format names accepted on the command line.
+pub const FORMAT_NAMES: &str =
+    "csv, tsv, txt (space separated), oracleGeneral, wiki2019, webcachesim";
+
+impl TraceFormat {
+    /// A format by name: `csv`, `tsv`, `txt`, `oracleGeneral`, `wiki2019`, `webcachesim`.
+    pub fn by_name(name: &str) -> Option<TraceFormat> {
+        let mut csv = TextOptions::csv();
+        Some(match name.to_ascii_lowercase().as_str() {
+            "csv" => {
+                csv.delimiter = Delimiter::Byte(b',');
+                TraceFormat::Text(csv)
+            }
+            "tsv" => {
+                csv.delimiter = Delimiter::Byte(b'\t');
+                TraceFormat::Text(csv)
+            }
+            "txt" | "text" | "space" => {
+                csv.delimiter = Delimiter::Whitespace;
+                TraceFormat::Text(csv)
+            }
+            "oraclegeneral" | "oracle" => TraceFormat::OracleGeneral,
+            "wiki2019" | "wikimedia" => TraceFormat::Text(TextOptions::wiki2019()),
+            "webcachesim" => TraceFormat::Text(TextOptions::webcachesim()),
+            _ => return None,
+        })
+    }
+
+    /// The format a file name implies (compression extensions ignored), if any.
+    pub fn from_path(path: &Path) -> Option<TraceFormat> {
+        let name = input::uncompressed_name(path);
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".oraclegeneral") || lower.ends_with(".oraclegeneral.bin") {
+            return Some(TraceFormat::OracleGeneral);
+        }
+        let ext = lower.rsplit_once('.').map(|(_, e)| e.to_string())?;
+        match ext.as_str() {
+            "csv" | "tsv" | "txt" => TraceFormat::by_name(&ext),
+            "tr" => TraceFormat::by_name("webcachesim"),
+            _ => None,
+        }
+    }
+}
+
+/// A reader of any format.
+pub enum TraceReader {
+    Text(TextReader),
+    Oracle(OracleReader),
+}
+
+impl TraceReader {
+    /// Opens `path` as `format`; `skip_bad` counts malformed lines instead of failing.
+    pub fn open(path: &Path, format: &TraceFormat, skip_bad: bool) -> Result<TraceReader, Error> {
+        Ok(match format {
+            TraceFormat::Text(options) => {
+                TraceReader::Text(TextReader::open(path, options.clone(), skip_bad)?)
+            }
+            TraceFormat::OracleGeneral => {
+                TraceReader::Oracle(OracleReader::open(path, TimeUnit::Seconds, skip_bad)?)
+            }
+        })
+    }
+
+    /// Reads up to `max` requests into `out` (cleared first); fewer than
+    /// `max` means the trace has ended.
+    pub fn read_batch(&mut self, out: &mut Vec<Request>, max: usize) -> Result<usize, Error> {
+        match self {
+            TraceReader::Text(r) => r.read_batch(out, max),
+            TraceReader::Oracle(r) => r.read_batch(out, max),
+        }
+    }
+
+    pub fn stats(&self) -> &ReadStats {
+        match self {
+            TraceReader::Text(r) => r.stats(),
+            TraceReader::Oracle(r) => r.stats(),
+        }
+    }
+}
+
+impl fmt::Debug for TraceReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TraceReader")
+            .field("stats", self.stats())
+            .finish()
+    }
+}
+
+/// Reads a whole trace into memory; for tests and small traces only.
+pub fn read_all(path: &Path, format: &TraceFormat) -> Result<Vec<Request>, Error> {
+    let mut reader = TraceReader::open(path, format, false)?;
+    let mut all = Vec::new();
+    let mut batch = Vec::new();
+    while reader.read_batch(&mut batch, 1 << 16)? > 0 {
+        all.extend_from_slice(&batch);
+    }
+    Ok(all)
+}
+
+/// An error for a trace file that holds no request.
+pub fn empty_trace_error(path: &Path, stats: &ReadStats) -> Error {
+    let mut message = "the trace holds no request".to_string();
+    if stats.zero_size_dropped > 0 {
+        message.push_str(&format!(
+            " ({} of size 0 were dropped)",
+            stats.zero_size_dropped
+        ));
+    }
+    if stats.bad_skipped > 0 {
+        message.push_str(&format!(" ({} malformed lines skipped)", stats.bad_skipped));
+    }
+    InputError::file(path, message).into()
+}

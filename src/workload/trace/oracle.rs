@@ -1,0 +1,139 @@
+//! libCacheSim `oracleGeneral` binary traces: packed little-endian 24-byte
+//! records, no header (libCacheSim `traceReader/customizedReader/oracle/
+//! oracleGeneralBin.h`):
+//!
+//! | offset | type   | field |
+//! |-------:|--------|-------|
+//! | 0      | u32    | clock_time (seconds in the published traces) |
+//! | 4      | u64    | obj_id |
+//! | 12     | u32    | obj_size (bytes) |
+//! | 16     | i64    | next_access_vtime (1-based index of the next request to the object, -1 if none) |
+//!
+//! Size-0 records are skipped, as libCacheSim's reader does. A file whose
+//! length is not a multiple of 24 ends in a truncated record: an error at
+//! that record's byte offset.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::input::{self, CHUNK_BYTES};
+use super::{ReadStats, Request, TimeUnit};
+use crate::engine::SimTime;
+use crate::error::{Error, InputError};
+
+/// Bytes per record.
+pub const RECORD_BYTES: usize = 24;
+
+/// Streams requests from an oracleGeneral file.
+pub struct OracleReader {
+    source: Box<dyn Read + Send>,
+    path: PathBuf,
+    time_unit: TimeUnit,
+    skip_bad: bool,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    /// File offset of `buf[0]`.
+    buf_offset: u64,
+    stats: ReadStats,
+}
+
+impl OracleReader {
+    /// Opens `path`; with `skip_bad` a truncated last record is counted in
+    /// the stats instead of being an error.
+    pub fn open(path: &Path, time_unit: TimeUnit, skip_bad: bool) -> Result<OracleReader, Error> {
+        Ok(OracleReader {
+            source: input::open(path)?,
+            path: path.to_path_buf(),
+            time_unit,
+            skip_bad,
+            // A whole number of records, so a full buffer never splits one.
+            buf: vec![0; CHUNK_BYTES / RECORD_BYTES * RECORD_BYTES],
+            start: 0,
+            end: 0,
+            eof: false,
+            buf_offset: 0,
+            stats: ReadStats::default(),
+        })
+    }
+
+    pub fn stats(&self) -> &ReadStats {
+        &self.stats
+    }
+
+    fn refill(&mut self) -> Result<(), Error> {
+        let pending = self.end - self.start;
+        self.buf.copy_within(self.start..self.end, 0);
+        self.buf_offset += self.start as u64;
+        self.start = 0;
+        self.end = pending;
+        let offset = self.buf_offset + self.end as u64;
+        let n = input::fill(
+            &mut *self.source,
+            &mut self.buf[self.end..],
+            &self.path,
+            offset,
+        )?;
+        self.end += n;
+        self.eof = n == 0;
+        Ok(())
+    }
+
+    /// The trailing partial record: an error, or with `skip_bad` a counted skip.
+    fn truncated(&mut self) -> Result<(), Error> {
+        let offset = self.buf_offset + self.start as u64;
+        let have = self.end - self.start;
+        let err: Error = InputError::file(
+            &self.path,
+            format!(
+                "truncated record: {have} of {RECORD_BYTES} bytes (an oracleGeneral file is a whole number of 24-byte records)"
+            ),
+        )
+        .at_offset(offset)
+        .into();
+        if !self.skip_bad {
+            return Err(err);
+        }
+        self.stats.bad_skipped += 1;
+        self.stats.first_bad.get_or_insert_with(|| err.to_string());
+        self.start = self.end;
+        Ok(())
+    }
+
+    /// Reads up to `max` requests into `out` (cleared first); returns how many.
+    pub fn read_batch(&mut self, out: &mut Vec<Request>, max: usize) -> Result<usize, Error> {
+        out.clear();
+        let unit_nanos = self.time_unit.nanos();
+        while out.len() < max {
+            if self.end - self.start < RECORD_BYTES {
+                if self.eof {
+                    break;
+                }
+                self.refill()?;
+                continue;
+            }
+            let records = &self.buf[self.start..self.end];
+            let take = (records.len() / RECORD_BYTES).min(max - out.len());
+            for record in records[..take * RECORD_BYTES].chunks_exact(RECORD_BYTES) {
+                let size = u32::from_le_bytes(record[12..16].try_into().expect("4 bytes"));
+                if size == 0 {
+                    self.stats.zero_size_dropped += 1;
+                    continue;
+                }
+                let time = u32::from_le_bytes(record[0..4].try_into().expect("4 bytes"));
+                out.push(Request {
+                    time: SimTime::from_nanos(time as u64 * unit_nanos),
+                    id: u64::from_le_bytes(record[4..12].try_into().expect("8 bytes")),
+                    size: size as u64,
+                });
+            }
+            self.start += take * RECORD_BYTES;
+        }
+        if self.eof && self.end > self.start && out.len() < max {
+            self.truncated()?;
+        }
+        self.stats.requests += out.len() as u64;
+        Ok(out.len())
+    }
+}

@@ -1,0 +1,206 @@
+//! Trace writers: CSV (`timestamp,obj_id,size`) and libCacheSim
+//! oracleGeneral, so that a synthetic run can be replayed here or analysed by
+//! other tools.
+//!
+//! Both write to `<path>.partial` and rename on `finish`, so an interrupted
+//! run never leaves a file that looks whole.
+//!
+//! oracleGeneral's `next_access_vtime` of a record is only known when the
+//! object is requested again. The writer streams records out with -1 and
+//! remembers, per distinct object, the index of its latest record; when the
+//! object comes back it patches that record in place (in its buffer if the
+//! record is still there, otherwise with a positioned write, batched and
+//! sorted). Memory is therefore about 32 bytes per distinct object plus a
+//! bounded buffer of pending patches, not proportional to the trace length.
+//! The output must be a plain seekable file (compress it afterwards).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use super::oracle::RECORD_BYTES;
+use super::{Request, TimeUnit};
+use crate::error::{Error, InputError};
+
+/// Records kept in memory before they go to the file.
+const BUFFER_RECORDS: usize = 1 << 16;
+/// Patches to flushed records held before they are applied.
+const PENDING_PATCHES_MAX: usize = 1 << 20;
+
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".partial");
+    PathBuf::from(name)
+}
+
+fn create(path: &Path) -> Result<(File, PathBuf), Error> {
+    let partial = partial_path(path);
+    let file = File::create(&partial)
+        .map_err(|e| Error::io(format!("cannot create {}", partial.display()), e))?;
+    Ok((file, partial))
+}
+
+fn finish_file(file: &File, partial: &Path, path: &Path) -> Result<(), Error> {
+    file.sync_all()
+        .map_err(|e| Error::io(format!("cannot write {}", partial.display()), e))?;
+    std::fs::rename(partial, path).map_err(|e| {
+        Error::io(
+            format!("cannot rename {} to {}", partial.display(), path.display()),
+            e,
+        )
+    })
+}
+
+/// Writes `timestamp,obj_id,size` lines with a header; times in `unit`,
+/// truncated to an integer.
+pub struct CsvTraceWriter {
+    out: BufWriter<File>,
+    partial: PathBuf,
+    path: PathBuf,
+    unit: TimeUnit,
+}
+
+impl CsvTraceWriter {
+    pub fn create(path: &Path, unit: TimeUnit) -> Result<CsvTraceWriter, Error> {
+        let (file, partial) = create(path)?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        out.write_all(b"timestamp,obj_id,size\n")
+            .map_err(|e| Error::io(format!("cannot write {}", partial.display()), e))?;
+        Ok(CsvTraceWriter {
+            out,
+            partial,
+            path: path.to_path_buf(),
+            unit,
+        })
+    }
+
+    pub fn write(&mut self, r: &Request) -> Result<(), Error> {
+        let time = r.time.as_nanos() / self.unit.nanos();
+        writeln!(self.out, "{time},{},{}", r.id, r.size)
+            .map_err(|e| Error::io(format!("cannot write {}", self.partial.display()), e))
+    }
+
+    pub fn finish(self) -> Result<(), Error> {
+        let file = self.out.into_inner().map_err(|e| {
+            Error::io(
+                format!("cannot write {}", self.partial.display()),
+                e.into_error(),
+            )
+        })?;
+        finish_file(&file, &self.partial, &self.path)
+    }
+}
+
+/// Writes oracleGeneral records with correct `next_access_vtime`.
+pub struct OracleGeneralWriter {
+    file: File,
+    partial: PathBuf,
+    path: PathBuf,
+    unit: TimeUnit,
+    /// Records not yet written, starting at record index `buffer_first`.
+    buffer: Vec<u8>,
+    buffer_first: u64,
+    written: u64,
+    last_index: HashMap<u64, u64>,
+    /// (record index, next_access_vtime) for records already in the file.
+    pending: Vec<(u64, i64)>,
+}
+
+impl OracleGeneralWriter {
+    pub fn create(path: &Path, unit: TimeUnit) -> Result<OracleGeneralWriter, Error> {
+        let (file, partial) = create(path)?;
+        Ok(OracleGeneralWriter {
+            file,
+            partial,
+            path: path.to_path_buf(),
+            unit,
+            buffer: Vec::with_capacity(BUFFER_RECORDS * RECORD_BYTES),
+            buffer_first: 0,
+            written: 0,
+            last_index: HashMap::new(),
+            pending: Vec::new(),
+        })
+    }
+
+    fn io(&self, e: std::io::Error) -> Error {
+        Error::io(format!("cannot write {}", self.partial.display()), e)
+    }
+
+    pub fn write(&mut self, r: &Request) -> Result<(), Error> {
+        let time = r.time.as_nanos() / self.unit.nanos();
+        let time = u32::try_from(time).map_err(|_| {
+            InputError::file(
+                &self.path,
+                format!("time {time} does not fit oracleGeneral's 32-bit clock_time"),
+            )
+        })?;
+        let size = u32::try_from(r.size).map_err(|_| {
+            InputError::file(
+                &self.path,
+                format!(
+                    "size {} does not fit oracleGeneral's 32-bit obj_size",
+                    r.size
+                ),
+            )
+        })?;
+        let index = self.written;
+        if let Some(previous) = self.last_index.insert(r.id, index) {
+            // libCacheSim convention: the 1-based index of the next request.
+            self.patch(previous, index as i64 + 1)?;
+        }
+        self.buffer.extend_from_slice(&time.to_le_bytes());
+        self.buffer.extend_from_slice(&r.id.to_le_bytes());
+        self.buffer.extend_from_slice(&size.to_le_bytes());
+        self.buffer.extend_from_slice(&(-1i64).to_le_bytes());
+        self.written += 1;
+        if self.buffer.len() >= BUFFER_RECORDS * RECORD_BYTES {
+            self.flush_buffer()?;
+        }
+        Ok(())
+    }
+
+    fn patch(&mut self, record: u64, next: i64) -> Result<(), Error> {
+        if record >= self.buffer_first {
+            let at = (record - self.buffer_first) as usize * RECORD_BYTES + 16;
+            self.buffer[at..at + 8].copy_from_slice(&next.to_le_bytes());
+        } else {
+            self.pending.push((record, next));
+            if self.pending.len() >= PENDING_PATCHES_MAX {
+                self.apply_patches()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush_buffer(&mut self) -> Result<(), Error> {
+        let offset = self.buffer_first * RECORD_BYTES as u64;
+        self.file
+            .write_all_at(&self.buffer, offset)
+            .map_err(|e| self.io(e))?;
+        self.buffer_first = self.written;
+        self.buffer.clear();
+        Ok(())
+    }
+
+    fn apply_patches(&mut self) -> Result<(), Error> {
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_unstable();
+        for &(record, next) in &pending {
+            let offset = record * RECORD_BYTES as u64 + 16;
+            self.file
+                .write_all_at(&next.to_le_bytes(), offset)
+                .map_err(|e| self.io(e))?;
+        }
+        pending.clear();
+        self.pending = pending;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<(), Error> {
+        self.flush_buffer()?;
+        self.apply_patches()?;
+        finish_file(&self.file, &self.partial, &self.path)
+    }
+}

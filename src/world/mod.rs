@@ -1,0 +1,29 @@
+//! Geography and topology: client regions, PoPs, shields and origins with
+//! coordinates; a latency model from great-circle distance; a petgraph graph
+//! of the sites and links; and request routing (anycast, geo-DNS, ideal,
+//! failover, busy-PoP forwarding, cache-server choice inside a PoP).
+//!
+//! Load a world with [`WorldSpec::load`] (or [`WorldSpec::shipped`]), build it
+//! with [`World::build`], make a [`Router`] per run and ask it per request.
+//! Nothing here schedules events: the CDN model does, calling these lookups.
+//! See `docs/world.md`.
+
+pub mod geo;
+pub mod ids;
+pub mod latency;
+pub mod routing;
+pub mod servers;
+pub mod spec;
+pub mod stats;
+pub mod topology;
+
+pub use geo::{EARTH_RADIUS_KM, LatLon};
+pub use ids::{OriginId, PopId, RegionId, ShieldId, SiteRef};
+pub use latency::LatencyModel;
+pub use routing::{AnycastSpec, GeoDnsSpec, Router, RoutingMode, RoutingSpec};
+pub use servers::{HashRing, LeastLoaded, RoundRobin, ServerChoice};
+pub use spec::{Links, Pop, Region, Site, WorldSpec};
+pub use stats::{
+    RoutingStats, WithdrawalReport, pooled_withdrawal_report, routing_stats, withdrawal_report,
+};
+pub use topology::{Link, LinkKind, World, WorldGraph};
