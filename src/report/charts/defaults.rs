@@ -119,7 +119,9 @@ fn choose_axes(tables: &Tables) -> Option<(usize, Option<usize>)> {
     Some((x, series))
 }
 
-/// True when a metric's value differs between points.
+/// True when a metric's value differs materially between points: by more
+/// than 2% of its largest magnitude (less is replication noise, such as
+/// arrivals at a fixed rate).
 fn varies(tables: &Tables, metric: &str) -> bool {
     let values: Vec<f64> = tables
         .summary
@@ -132,24 +134,29 @@ fn varies(tables: &Tables, metric: &str) -> bool {
                 .collect()
         })
         .unwrap_or_default();
-    values.windows(2).any(|w| w[0] != w[1])
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    hi - lo > 0.02 * lo.abs().max(hi.abs())
 }
 
 /// Scalar metrics to draw vs the swept parameter: those named in an SLO,
 /// then by [`PRIORITY_WORDS`], then the others in the model's order, at most
 /// [`MAX_METRIC_LINES`], each varying between points.
 pub fn key_metrics(tables: &Tables) -> Vec<String> {
-    let scalars: Vec<String> = tables
-        .summary_metrics()
-        .into_iter()
-        .filter(|m| !tables.is_pooled(m) && varies(tables, m))
-        .collect();
+    let all = tables.summary_metrics();
     let mut chosen: Vec<String> = Vec::new();
     for slo in &tables.study.slo {
-        if scalars.contains(&slo.metric) && !chosen.contains(&slo.metric) {
+        if all.contains(&slo.metric)
+            && !tables.is_pooled(&slo.metric)
+            && !chosen.contains(&slo.metric)
+        {
             chosen.push(slo.metric.clone());
         }
     }
+    let scalars: Vec<String> = all
+        .into_iter()
+        .filter(|m| !tables.is_pooled(m) && varies(tables, m))
+        .collect();
     for word in PRIORITY_WORDS {
         for m in scalars.iter().filter(|m| m.contains(word)) {
             if !chosen.contains(m) {
