@@ -172,23 +172,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
                 .ok_or_else(|| format!("bad derivation \"{derivation}\""))?,
         });
     }
-    let mut histograms = Vec::with_capacity(file.histograms.len());
-    for h in &file.histograms {
-        let unit = match h.unit.as_str() {
-            "s" => TimeUnit::Seconds,
-            "ms" => TimeUnit::Millis,
-            other => return Err(format!("bad histogram unit \"{other}\"")),
-        };
-        let sum_ns: u128 = h
-            .sum_ns
-            .parse()
-            .map_err(|_| format!("bad sum \"{}\"", h.sum_ns))?;
-        histograms.push(NamedHistogram {
-            name: h.name.clone(),
-            unit,
-            histogram: Histogram::from_parts(&h.buckets, sum_ns, h.min_ns, h.max_ns),
-        });
-    }
+    let histograms = decode_histograms(&file.histograms)?;
     let mut series = Vec::with_capacity(file.series.len());
     for s in &file.series {
         let values = s
@@ -224,6 +208,27 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
         experiment_sha256: file.experiment_sha256,
         set: file.set,
     })
+}
+
+fn decode_histograms(files: &[HistogramFile]) -> Result<Vec<NamedHistogram>, String> {
+    let mut histograms = Vec::with_capacity(files.len());
+    for h in files {
+        let unit = match h.unit.as_str() {
+            "s" => TimeUnit::Seconds,
+            "ms" => TimeUnit::Millis,
+            other => return Err(format!("bad histogram unit \"{other}\"")),
+        };
+        let sum_ns: u128 = h
+            .sum_ns
+            .parse()
+            .map_err(|_| format!("bad sum \"{}\"", h.sum_ns))?;
+        histograms.push(NamedHistogram {
+            name: h.name.clone(),
+            unit,
+            histogram: Histogram::from_parts(&h.buckets, sum_ns, h.min_ns, h.max_ns),
+        });
+    }
+    Ok(histograms)
 }
 
 /// The file name of run `run_index`'s record.

@@ -87,7 +87,15 @@ pub struct Tables {
 impl Tables {
     /// Reads the output folder `dir`.
     pub fn read(dir: &Path) -> Result<Tables, Error> {
-        let study = read_manifest(dir)?.study;
+        let head = read_manifest(dir)?;
+        if let Some(shard) = head.shard {
+            return Err(InputError::file(
+                dir,
+                format!("is shard {shard} of a sweep; charts are drawn from the whole sweep: merge the shards first (edgesim merge)"),
+            )
+            .into());
+        }
+        let study = head.study;
         let (runs, metrics) = read_results(dir, &study)?;
         let summary = read_summary(dir, &study)?;
         let histograms = if dir.join("histograms.csv").exists() {
@@ -306,6 +314,29 @@ fn parse_buckets(text: &str) -> Option<Vec<(u64, u64)>> {
         .collect()
 }
 
+/// (point, unit, histogram) of one `histograms.csv` row.
+fn histogram_row(row: &csv::StringRecord, study: &Study) -> Option<(usize, TimeUnit, Histogram)> {
+    let field = |i: usize| row.get(i).unwrap_or("");
+    let run_index: usize = field(0).parse().ok()?;
+    let point = Some(study.point_of(run_index)).filter(|&p| p < study.point_values.len())?;
+    let unit = match field(2) {
+        "s" => TimeUnit::Seconds,
+        "ms" => TimeUnit::Millis,
+        _ => return None,
+    };
+    let extreme = |i: usize| {
+        if field(i).is_empty() {
+            Some(0)
+        } else {
+            field(i).parse().ok()
+        }
+    };
+    let sum_ns: u128 = field(4).parse().ok()?;
+    let buckets = parse_buckets(field(7))?;
+    let histogram = Histogram::from_parts(&buckets, sum_ns, extreme(5)?, extreme(6)?);
+    Some((point, unit, histogram))
+}
+
 fn read_histograms(dir: &Path, study: &Study) -> Result<Vec<HistogramSet>, Error> {
     const NAME: &str = "histograms.csv";
     let mut reader = open_csv(dir, NAME)?;
@@ -328,32 +359,7 @@ fn read_histograms(dir: &Path, study: &Study) -> Result<Vec<HistogramSet>, Error
         let row = row.map_err(|e| csv_error(dir, NAME, e))?;
         let line = row.position().map(|p| p.line());
         let field = |i: usize| row.get(i).unwrap_or("");
-        let parsed = (|| {
-            let run_index: usize = field(0).parse().ok()?;
-            let point = Some(study.point_of(run_index)).filter(|&p| p < points)?;
-            let unit = match field(2) {
-                "s" => TimeUnit::Seconds,
-                "ms" => TimeUnit::Millis,
-                _ => return None,
-            };
-            let sum_ns: u128 = field(4).parse().ok()?;
-            let min_ns: u64 = if field(5).is_empty() {
-                0
-            } else {
-                field(5).parse().ok()?
-            };
-            let max_ns: u64 = if field(6).is_empty() {
-                0
-            } else {
-                field(6).parse().ok()?
-            };
-            let buckets = parse_buckets(field(7))?;
-            Some((
-                point,
-                unit,
-                Histogram::from_parts(&buckets, sum_ns, min_ns, max_ns),
-            ))
-        })();
+        let parsed = histogram_row(&row, study);
         let (point, unit, histogram) = parsed.ok_or_else(|| {
             bad(
                 dir,

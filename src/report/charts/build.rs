@@ -3,7 +3,7 @@
 //! along one parameter, SLO lookup, readings of a line).
 
 use super::axes::param_positions;
-use super::{Chart, format_value, latency, series, sweep};
+use super::{Axis, Chart, Line, Rule, RuleKind, format_value, latency, series, sweep};
 use crate::report::plotspec::{PlotKind, PlotSpec};
 use crate::report::study::Study;
 use crate::report::tables::Tables;
@@ -256,6 +256,40 @@ pub fn objectives(study: &Study, spec: &PlotSpec, metric: &str, own: bool) -> Ve
         }
     }
     found
+}
+
+/// A value axis over the lines, their bands and the objectives' bounds.
+pub fn y_axis(title: &str, lines: &[Line], objectives: &[Objective], log: bool) -> Axis {
+    let mut values: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .collect();
+    values.extend(
+        lines
+            .iter()
+            .flat_map(|l| l.band.iter().flat_map(|b| [b.1, b.2])),
+    );
+    values.extend(objectives.iter().flat_map(|o| o.bounds()));
+    if log {
+        Axis::log(title, &values)
+    } else {
+        Axis::linear(title, &values, true)
+    }
+}
+
+/// Horizontal SLO lines at the objectives' bounds.
+pub fn slo_rules(objectives: &[Objective]) -> Vec<Rule> {
+    objectives
+        .iter()
+        .flat_map(|o| {
+            o.bounds().into_iter().map(|at| Rule {
+                vertical: false,
+                at,
+                label: o.label.clone(),
+                kind: RuleKind::Slo,
+            })
+        })
+        .collect()
 }
 
 /// How a value along x compares with an objective: "meets SLO ≤ 5 at 3 of

@@ -8,7 +8,7 @@ use super::{Axis, Chart, ChartBody, Line, LineChart, Rule, RuleKind, format_valu
 use crate::engine::{Histogram, SimTime};
 use crate::model::{QUANTILES, TimeUnit};
 use crate::report::plotspec::{PlotKind, PlotSpec};
-use crate::report::tables::Tables;
+use crate::report::tables::{HistogramSet, Tables};
 
 /// Samples per line, log-spaced over the range of the values.
 const SAMPLES: usize = 240;
@@ -42,10 +42,9 @@ fn share_at(cum: &[(f64, f64)], x: f64) -> f64 {
     }
 }
 
-/// The CDF or CCDF chart of `spec.y` (default: the first histogram).
-pub fn distribution(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
-    let tail = spec.kind == PlotKind::Ccdf;
-    let set = match &spec.y {
+/// The histogram set `spec.y` names (default: the first).
+fn chosen_set<'a>(tables: &'a Tables, spec: &PlotSpec) -> Result<&'a HistogramSet, String> {
+    match &spec.y {
         Some(name) => tables.histogram(name).ok_or_else(|| {
             let known: Vec<&str> = tables.histograms.iter().map(|h| h.name.as_str()).collect();
             format!(
@@ -56,36 +55,26 @@ pub fn distribution(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
                     known.join(", ")
                 }
             )
-        })?,
+        }),
         None => tables
             .histograms
             .first()
-            .ok_or("no histograms were recorded")?,
-    };
-    let candidates: Vec<usize> = (0..set.per_point.len())
-        .filter(|&p| set.per_point[p].count() > 0)
-        .collect();
-    if candidates.is_empty() {
-        return Err(format!("histogram `{}` is empty at every point", set.name));
+            .ok_or_else(|| "no histograms were recorded".to_string()),
     }
-    let points: Vec<usize> = evenly(candidates.len(), MAX_LINES)
-        .into_iter()
-        .map(|i| candidates[i])
-        .collect();
-    let unit = set.unit;
-    let curves: Vec<(usize, Vec<(f64, f64)>)> = points
+}
+
+/// The log-spaced latencies at which every line is sampled: from the
+/// lowest 0.1% quantile (below it a CDF is flat and the log axis would
+/// spend decades on nothing) to the largest value.
+fn sample_grid(set: &HistogramSet, points: &[usize]) -> Result<Vec<f64>, String> {
+    let convert = |t: Option<SimTime>| t.map(|t| set.unit.convert(t));
+    let hi = points
         .iter()
-        .map(|&p| (p, cumulative(&set.per_point[p], unit)))
-        .collect();
-    let hi = curves
-        .iter()
-        .filter_map(|(_, c)| c.last().map(|l| l.0))
+        .filter_map(|&p| convert(set.per_point[p].max()))
         .fold(0.0, f64::max);
-    // Start at the lowest 0.1% quantile: below it a CDF is flat and the
-    // log axis would spend decades on nothing.
     let lo = points
         .iter()
-        .filter_map(|&p| set.per_point[p].quantile(0.001).map(|t| unit.convert(t)))
+        .filter_map(|&p| convert(set.per_point[p].quantile(0.001)))
         .filter(|&v| v > 0.0)
         .fold(f64::INFINITY, f64::min)
         .max(hi * 1e-6);
@@ -96,35 +85,52 @@ pub fn distribution(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
         ));
     }
     let (l0, l1) = (lo.log10(), hi.log10().max(lo.log10() + 1e-3));
-    let grid: Vec<f64> = (0..=SAMPLES)
+    Ok((0..=SAMPLES)
         .map(|i| 10f64.powf(l0 + (l1 - l0) * i as f64 / SAMPLES as f64))
+        .collect())
+}
+
+/// The CDF or CCDF chart of `spec.y`.
+pub fn distribution(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
+    let tail = spec.kind == PlotKind::Ccdf;
+    let set = chosen_set(tables, spec)?;
+    let candidates: Vec<usize> = (0..set.per_point.len())
+        .filter(|&p| set.per_point[p].count() > 0)
         .collect();
-    let lines: Vec<Line> = curves
+    if candidates.is_empty() {
+        return Err(format!("histogram `{}` is empty at every point", set.name));
+    }
+    let points: Vec<usize> = evenly(candidates.len(), MAX_LINES)
+        .into_iter()
+        .map(|i| candidates[i])
+        .collect();
+    let grid = sample_grid(set, &points)?;
+    let lines: Vec<Line> = points
         .iter()
         .enumerate()
-        .map(|(i, (p, cum))| Line {
-            label: point_label(&tables.study, *p),
-            colour: i,
-            points: grid
-                .iter()
-                .map(|&x| {
-                    (
-                        x,
-                        if tail {
-                            1.0 - share_at(cum, x)
-                        } else {
-                            share_at(cum, x)
-                        },
-                    )
-                })
-                .filter(|&(_, y)| !tail || y > 0.0)
-                .collect(),
-            band: Vec::new(),
-            markers: false,
+        .map(|(i, &p)| {
+            let cum = cumulative(&set.per_point[p], set.unit);
+            let share = |x: f64| {
+                if tail {
+                    1.0 - share_at(&cum, x)
+                } else {
+                    share_at(&cum, x)
+                }
+            };
+            Line {
+                label: point_label(&tables.study, p),
+                colour: i,
+                points: grid
+                    .iter()
+                    .map(|&x| (x, share(x)))
+                    .filter(|&(_, y)| !tail || y > 0.0)
+                    .collect(),
+                band: Vec::new(),
+                markers: false,
+            }
         })
         .collect();
-    let x_title = format!("{} ({})", set.name, unit_name(unit));
-    let x = Axis::log(&x_title, &[lo, hi]);
+    let x = Axis::log(&format!("{} ({})", set.name, unit_name(set.unit)), &grid);
     let y = if tail {
         let ys: Vec<f64> = lines
             .iter()
@@ -134,14 +140,17 @@ pub fn distribution(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
     } else {
         Axis::linear("share of values at or below", &[0.0, 1.0], true)
     };
-    let rules = latency_rules(tables, spec, &set.name);
-    let reading = reading(tables, &set.per_point, &points, unit, tail);
     let what = if tail { "tail (CCDF)" } else { "CDF" };
     Ok(Chart {
         file_stem: format!("{}-{}", spec.kind.as_str(), set.name),
         title: format!("{} {what}, pooled over replications", set.name),
-        reading,
-        body: ChartBody::Lines(LineChart { x, y, lines, rules }),
+        reading: reading(tables, &set.per_point, &points, set.unit, tail),
+        body: ChartBody::Lines(LineChart {
+            x,
+            y,
+            lines,
+            rules: latency_rules(tables, spec, &set.name),
+        }),
         png: false,
     })
 }

@@ -4,7 +4,7 @@
 //! per point (small multiples), with a line per entity, or the min–max band
 //! and the median when there are many.
 
-use super::build::{MAX_LINES, evenly, objectives, point_label};
+use super::build::{MAX_LINES, evenly, objectives, point_label, slo_rules, y_axis};
 use super::{Axis, Chart, ChartBody, Line, LineChart, Rule, RuleKind, format_value};
 use crate::report::plotspec::PlotSpec;
 use crate::report::tables::{SeriesLine, SeriesSet, Tables};
@@ -64,6 +64,42 @@ pub fn timeseries(tables: &Tables, spec: &PlotSpec) -> Result<Vec<Chart>, String
     Ok(charts)
 }
 
+/// One line per series (labelled by entity or point), or the envelope of
+/// many; times in `scale` seconds.
+fn series_lines(
+    set: &SeriesSet,
+    series: &[&SeriesLine],
+    labels: Vec<String>,
+    scale: f64,
+) -> Vec<Line> {
+    let scaled = |s: &SeriesLine| -> Vec<(f64, f64)> {
+        s.values
+            .iter()
+            .filter(|v| v.1.is_finite())
+            .map(|&(t, v)| (t / scale, v))
+            .collect()
+    };
+    if series.len() > MAX_LINES {
+        return envelope(series, &scaled);
+    }
+    series
+        .iter()
+        .zip(labels)
+        .enumerate()
+        .map(|(i, (s, label))| Line {
+            label: if label.is_empty() {
+                set.metric.clone()
+            } else {
+                label
+            },
+            colour: i,
+            points: scaled(s),
+            band: Vec::new(),
+            markers: false,
+        })
+        .collect()
+}
+
 fn chart(
     tables: &Tables,
     spec: &PlotSpec,
@@ -74,45 +110,9 @@ fn chart(
 ) -> Chart {
     let study = &tables.study;
     let (scale, unit) = time_unit(study.duration_s);
-    let scaled = |s: &SeriesLine| -> Vec<(f64, f64)> {
-        s.values
-            .iter()
-            .filter(|v| v.1.is_finite())
-            .map(|&(t, v)| (t / scale, v))
-            .collect()
-    };
-    let lines: Vec<Line> = if series.len() > MAX_LINES {
-        envelope(series, &scaled)
-    } else {
-        series
-            .iter()
-            .zip(labels)
-            .enumerate()
-            .map(|(i, (s, label))| Line {
-                label: if label.is_empty() {
-                    set.metric.clone()
-                } else {
-                    label
-                },
-                colour: i,
-                points: scaled(s),
-                band: Vec::new(),
-                markers: false,
-            })
-            .collect()
-    };
+    let lines = series_lines(set, series, labels, scale);
     let objectives = objectives(study, spec, &set.metric, true);
-    let mut rules: Vec<Rule> = objectives
-        .iter()
-        .flat_map(|o| {
-            o.bounds().into_iter().map(|at| Rule {
-                vertical: false,
-                at,
-                label: o.label.clone(),
-                kind: RuleKind::Slo,
-            })
-        })
-        .collect();
+    let mut rules = slo_rules(&objectives);
     if study.warmup_s > 0.0 {
         rules.push(Rule {
             vertical: true,
@@ -126,27 +126,12 @@ fn chart(
         .flat_map(|l| l.points.iter().map(|p| p.0))
         .chain([0.0])
         .collect();
-    let mut ys: Vec<f64> = lines
-        .iter()
-        .flat_map(|l| l.points.iter().map(|p| p.1))
-        .collect();
-    ys.extend(
-        lines
-            .iter()
-            .flat_map(|l| l.band.iter().flat_map(|b| [b.1, b.2])),
-    );
-    ys.extend(objectives.iter().flat_map(|o| o.bounds()));
-    let y = if spec.log_y == Some(true) {
-        Axis::log(&set.metric, &ys)
-    } else {
-        Axis::linear(&set.metric, &ys, true)
-    };
+    let y = y_axis(&set.metric, &lines, &objectives, spec.log_y == Some(true));
     let suffix = point.map_or(String::new(), |p| format!(" at {}", point_label(study, p)));
-    let reading = reading(&lines, unit, series.len(), &suffix);
     Chart {
         file_stem: format!("timeseries-{}", set.metric),
         title: format!("{} over time{suffix}, mean of replications", set.metric),
-        reading,
+        reading: reading(&lines, unit, series.len(), &suffix),
         body: ChartBody::Lines(LineChart {
             x: Axis::linear(&format!("time ({unit})"), &ts, true),
             y,

@@ -3,10 +3,10 @@
 //! lines), and heatmaps over two swept parameters.
 
 use super::axes::param_positions;
-use super::build::{Objective, Slice, objective_reading, objectives, short_names, slice, trend};
-use super::{
-    Axis, Chart, ChartBody, HeatmapChart, Line, LineChart, Rule, RuleKind, Tick, format_value,
+use super::build::{
+    Objective, Slice, objective_reading, objectives, short_names, slice, slo_rules, trend, y_axis,
 };
+use super::{Axis, Chart, ChartBody, HeatmapChart, Line, LineChart, Tick, format_value};
 use crate::model::QUANTILES;
 use crate::report::plotspec::PlotSpec;
 use crate::report::tables::Tables;
@@ -71,38 +71,6 @@ fn x_axis(slice: &Slice) -> Axis {
         })
         .collect();
     Axis::with_ticks(&slice.x_title, slice.x_log, ticks)
-}
-
-fn y_axis(title: &str, lines: &[Line], objectives: &[Objective], log: bool) -> Axis {
-    let mut values: Vec<f64> = lines
-        .iter()
-        .flat_map(|l| l.points.iter().map(|p| p.1))
-        .collect();
-    values.extend(
-        lines
-            .iter()
-            .flat_map(|l| l.band.iter().flat_map(|b| [b.1, b.2])),
-    );
-    values.extend(objectives.iter().flat_map(|o| o.bounds()));
-    if log {
-        Axis::log(title, &values)
-    } else {
-        Axis::linear(title, &values, true)
-    }
-}
-
-fn slo_rules(objectives: &[Objective]) -> Vec<Rule> {
-    objectives
-        .iter()
-        .flat_map(|o| {
-            o.bounds().into_iter().map(|at| Rule {
-                vertical: false,
-                at,
-                label: o.label.clone(),
-                kind: RuleKind::Slo,
-            })
-        })
-        .collect()
 }
 
 /// "label from a at x to b at y" for the first and last lines, and how the
@@ -272,16 +240,11 @@ fn ordered_values(tables: &Tables, param: usize, points: &[usize]) -> Vec<String
     order.into_iter().map(|i| values[i].clone()).collect()
 }
 
-/// A metric over two swept parameters; cells that miss an objective marked.
-pub fn heatmap(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
-    let study = &tables.study;
-    let metric = spec.z.clone().ok_or("a heatmap needs `z`")?;
-    if !tables.summary.contains_key(&metric) {
-        return Err(unknown_metric(tables, &metric));
-    }
+/// The two swept parameters of a heatmap (default: the first two).
+fn heatmap_params(tables: &Tables, spec: &PlotSpec) -> Result<(usize, usize), String> {
+    let paths = &tables.study.sweep_paths;
     let index = |p: &Option<String>, fallback: usize| match p {
-        Some(p) => study
-            .sweep_paths
+        Some(p) => paths
             .iter()
             .position(|q| q == p)
             .ok_or(format!("`{p}` is not swept")),
@@ -289,9 +252,20 @@ pub fn heatmap(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
     };
     let x = index(&spec.x, 0)?;
     let y = index(&spec.y, if x == 1 { 0 } else { 1 })?;
-    if x == y || y >= study.sweep_paths.len() {
+    if x == y || y >= paths.len() {
         return Err("a heatmap needs two different swept parameters".into());
     }
+    Ok((x, y))
+}
+
+/// A metric over two swept parameters; cells that miss an objective marked.
+pub fn heatmap(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
+    let study = &tables.study;
+    let metric = spec.z.clone().ok_or("a heatmap needs `z`")?;
+    if !tables.summary.contains_key(&metric) {
+        return Err(unknown_metric(tables, &metric));
+    }
+    let (x, y) = heatmap_params(tables, spec)?;
     let base = &study.point_values[0];
     let held: Vec<usize> = (0..study.sweep_paths.len())
         .filter(|&i| i != x && i != y)
@@ -304,40 +278,49 @@ pub fn heatmap(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
         ordered_values(tables, y, &points),
     );
     let objectives = objectives(study, spec, &metric, true);
-    let mut cells = vec![vec![None; xs.len()]; ys.len()];
-    let mut failing = vec![vec![false; xs.len()]; ys.len()];
+    let mut map = HeatmapChart {
+        x_title: study.sweep_paths[x].clone(),
+        y_title: study.sweep_paths[y].clone(),
+        z_title: metric.clone(),
+        cells: vec![vec![None; xs.len()]; ys.len()],
+        failing: vec![vec![false; xs.len()]; ys.len()],
+        x_labels: xs,
+        y_labels: ys,
+        slo_text: (!objectives.is_empty()).then(|| {
+            let bounds: Vec<String> = objectives.iter().map(|o| o.bound_text()).collect();
+            format!("SLO {}", bounds.join(", "))
+        }),
+    };
     for &p in &points {
         let values = &study.point_values[p];
-        let col = xs.iter().position(|v| *v == values[x]).unwrap_or(0);
-        let row = ys.iter().position(|v| *v == values[y]).unwrap_or(0);
+        let col = map
+            .x_labels
+            .iter()
+            .position(|v| *v == values[x])
+            .unwrap_or(0);
+        let row = map
+            .y_labels
+            .iter()
+            .position(|v| *v == values[y])
+            .unwrap_or(0);
         if let Some(v) = tables
             .at(&metric, p)
             .map(|r| r.value())
             .filter(|v| v.is_finite())
         {
-            cells[row][col] = Some(v);
-            failing[row][col] = objectives.iter().any(|o| !o.met_by(v));
+            map.cells[row][col] = Some(v);
+            map.failing[row][col] = objectives.iter().any(|o| !o.met_by(v));
         }
     }
     let names = short_names(&study.sweep_paths);
-    let reading = heatmap_reading(
-        &cells,
-        &failing,
-        &xs,
-        &ys,
-        (&names[x], &names[y]),
-        &objectives,
-        &metric,
-    );
-    let held_text: Vec<String> = held
-        .iter()
-        .map(|&i| format!("{}={}", names[i], base[i]))
-        .collect();
-    let reading = if held_text.is_empty() {
-        reading
-    } else {
-        format!("{reading} Other parameters at {}.", held_text.join(", "))
-    };
+    let mut reading = heatmap_reading(&map, (&names[x], &names[y]), &objectives);
+    if !held.is_empty() {
+        let held_text: Vec<String> = held
+            .iter()
+            .map(|&i| format!("{}={}", names[i], base[i]))
+            .collect();
+        reading.push_str(&format!(" Other parameters at {}.", held_text.join(", ")));
+    }
     Ok(Chart {
         file_stem: format!("heatmap-{metric}"),
         title: format!(
@@ -345,34 +328,14 @@ pub fn heatmap(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
             study.sweep_paths[x], study.sweep_paths[y]
         ),
         reading,
-        body: ChartBody::Heatmap(HeatmapChart {
-            x_title: study.sweep_paths[x].clone(),
-            y_title: study.sweep_paths[y].clone(),
-            z_title: metric.clone(),
-            x_labels: xs,
-            y_labels: ys,
-            cells,
-            failing,
-            slo_text: (!objectives.is_empty()).then(|| {
-                let bounds: Vec<String> = objectives.iter().map(|o| o.bound_text()).collect();
-                format!("SLO {}", bounds.join(", "))
-            }),
-        }),
+        body: ChartBody::Heatmap(map),
         png: false,
     })
 }
 
-fn heatmap_reading(
-    cells: &[Vec<Option<f64>>],
-    failing: &[Vec<bool>],
-    xs: &[String],
-    ys: &[String],
-    names: (&str, &str),
-    objectives: &[Objective],
-    metric: &str,
-) -> String {
+fn heatmap_reading(map: &HeatmapChart, names: (&str, &str), objectives: &[Objective]) -> String {
     let mut all: Vec<(f64, usize, usize)> = Vec::new();
-    for (r, row) in cells.iter().enumerate() {
+    for (r, row) in map.cells.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
             if let Some(v) = v {
                 all.push((*v, r, c));
@@ -384,11 +347,12 @@ fn heatmap_reading(
             "{} at {}={}, {}={}",
             format_value(v),
             names.0,
-            xs[c],
+            map.x_labels[c],
             names.1,
-            ys[r]
+            map.y_labels[r]
         )
     };
+    let metric = &map.z_title;
     let lowest = all.iter().min_by(|a, b| a.0.total_cmp(&b.0));
     let highest = all.iter().max_by(|a, b| a.0.total_cmp(&b.0));
     let mut text = match (lowest, highest) {
@@ -398,7 +362,7 @@ fn heatmap_reading(
         _ => format!("{metric} has no values."),
     };
     if !objectives.is_empty() {
-        let failed = failing.iter().flatten().filter(|&&f| f).count();
+        let failed = map.failing.iter().flatten().filter(|&&f| f).count();
         let labels: Vec<String> = objectives.iter().map(|o| o.label.clone()).collect();
         text.push_str(&format!(
             " {failed} of {} cells miss the {} (outlined and crossed).",
