@@ -96,6 +96,10 @@ fn plot_on_a_bad_folder_exits_2_naming_it() {
     }
     let quick = root().join("experiments/quickstart.toml");
     run_reduced(&quick, &d.join("ok"));
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(d.join("ok/manifest.json")).unwrap()).unwrap();
+    manifest["point_values"] = serde_json::json!([]);
+    let no_points = manifest.to_string();
     for (file, content, naming) in [
         ("results.csv", "run_index,point\n1,2\n", "results.csv:1"),
         ("summary.csv", "", "summary.csv"),
@@ -105,6 +109,7 @@ fn plot_on_a_bad_folder_exits_2_naming_it() {
             "histograms.csv:2",
         ),
         ("manifest.json", "[]", "manifest.json"),
+        ("manifest.json", no_points.as_str(), "lists no points"),
     ] {
         let broken = d.join(format!("broken-{file}"));
         fs::create_dir_all(&broken).unwrap();

@@ -111,7 +111,11 @@ fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
     assert_eq!(m1, m2, "manifests differ beyond wall times and threads");
     let plot = edgesim(d, &["plot", "shards/2"]);
     assert_eq!(plot.status.code(), Some(2));
-    assert!(stderr(&plot).contains("merge the shards first"), "{}", stderr(&plot));
+    assert!(
+        stderr(&plot).contains("merge the shards first"),
+        "{}",
+        stderr(&plot)
+    );
 }
 
 fn merge_fails(d: &Path, args: &[&str], naming: &str) {

@@ -153,6 +153,9 @@ pub fn read_manifest(dir: &Path) -> Result<ManifestHead, Error> {
         )
         .at(e.line(), e.column())
     })?;
+    if head.study.point_values.is_empty() || head.study.replications == 0 {
+        return Err(InputError::file(&path, "lists no points or no replications").into());
+    }
     if head
         .study
         .point_values
