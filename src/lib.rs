@@ -14,6 +14,7 @@ pub mod error;
 pub mod experiment;
 pub mod faults;
 pub mod model;
+pub mod push;
 pub mod queueing;
 pub mod replay;
 pub mod report;

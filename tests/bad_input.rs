@@ -291,3 +291,95 @@ fn check_reports_the_same_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("queue.servers"));
 }
+
+const GOOD_PUSH: &str = r#"schema = 1
+name = "bad-push"
+model = "push"
+
+[run]
+seed = 1
+duration = "60s"
+
+[push]
+transport = "websocket"
+clients = 1000
+
+[push.gateways]
+count = 2
+
+[push.connection]
+lifetime = "1800s"
+lifetime_jitter = "180s"
+
+[push.producer]
+rate = "100/s"
+
+[push.kafka]
+partitions = 12
+"#;
+
+fn push_with(from: &str, to: &str) -> Vec<u8> {
+    assert!(GOOD_PUSH.contains(from), "{from}");
+    GOOD_PUSH.replacen(from, to, 1).into_bytes()
+}
+
+#[test]
+fn the_good_push_file_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("exp.toml"), GOOD_PUSH).unwrap();
+    let out = edgesim(dir.path(), &["run", "exp.toml", "--out", "out"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn push_zero_gateways() {
+    rejects(
+        &push_with("count = 2", "count = 0"),
+        &[],
+        "push.gateways.count",
+    );
+}
+
+#[test]
+fn push_negative_rate() {
+    rejects(
+        &push_with("rate = \"100/s\"", "rate = \"-100/s\""),
+        &[],
+        "push.producer.rate",
+    );
+    rejects(
+        &push_with("rate = \"100/s\"", "rate = -5"),
+        &[],
+        "exp.toml:21",
+    );
+}
+
+#[test]
+fn push_too_many_partitions() {
+    rejects(
+        &push_with("partitions = 12", "partitions = 20000"),
+        &[],
+        "push.kafka.partitions",
+    );
+}
+
+#[test]
+fn push_unknown_transport() {
+    rejects(
+        &push_with(
+            "transport = \"websocket\"",
+            "transport = \"carrier_pigeon\"",
+        ),
+        &[],
+        "push.transport",
+    );
+}
+
+#[test]
+fn push_jitter_larger_than_lifetime() {
+    rejects(
+        &push_with("lifetime_jitter = \"180s\"", "lifetime_jitter = \"2h\""),
+        &[],
+        "push.connection.lifetime_jitter",
+    );
+}

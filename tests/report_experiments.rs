@@ -1,15 +1,16 @@
 //! Every experiment shipped in `experiments/` produces its charts and
-//! `report.html` (at reduced size here), and `edgesim plot` redraws them
-//! from the output files to the same bytes.
+//! `report.html` (at reduced size here), the report renders in headless
+//! Chromium with every chart drawn, and `edgesim plot` redraws them from
+//! the output files to the same bytes.
 
 mod common;
-mod shipped;
+mod report_support;
 
 use std::fs;
 use std::path::Path;
 
 use common::{edgesim, root, stderr};
-use shipped::{run_reduced, shipped_experiments};
+use report_support::{check_renders, run_reduced, shipped_experiments};
 
 fn chart_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir.join("plots"))
@@ -71,6 +72,7 @@ fn every_shipped_experiment_gets_charts_and_a_report() {
             "{}: plot redraws differently",
             file.display()
         );
+        check_renders(&out, &file.display().to_string());
         assert_eq!(
             chart_files(&out),
             charts,

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::sweep::SweepSpec;
 use crate::faults::occ::OccParams;
+use crate::push::PushParams;
 use crate::queueing::QueueParams;
 use crate::report::plotspec::{PlotSpec, SloSpec};
 use crate::units::{Count, Duration};
@@ -28,7 +29,7 @@ pub struct ExperimentFile {
     /// What the experiment asks, in a sentence or two.
     #[serde(default)]
     pub description: String,
-    /// Which model runs: "queue", "occ".
+    /// Which model runs: one of `models::MODEL_NAMES`.
     pub model: String,
     pub run: RunSpec,
     #[serde(default)]
@@ -44,6 +45,9 @@ pub struct ExperimentFile {
     /// Parameters of the `occ` model.
     #[serde(default)]
     pub occ: Option<OccParams>,
+    /// Parameters of the `push` model.
+    #[serde(default)]
+    pub push: Option<PushParams>,
 }
 
 /// `[run]`: seeds, replications and the simulated window.

@@ -296,9 +296,13 @@ fn paint_legend<DB: DrawingBackend>(
         .map_err(e)?;
         y += 20;
     }
-    if chart.lines.iter().any(|l| !l.band.is_empty()) {
+    if let Some(note) = chart
+        .band_note
+        .as_ref()
+        .filter(|_| chart.lines.iter().any(|l| !l.band.is_empty()))
+    {
         root.draw(&Text::new(
-            "bands: 95% CI over replications",
+            label(note),
             (x, y),
             text_style(11, HPos::Left, VPos::Center),
         ))

@@ -146,6 +146,7 @@ pub fn distribution(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
         title: format!("{} {what}, pooled over replications", set.name),
         reading: reading(tables, &set.per_point, &points, set.unit, tail),
         body: ChartBody::Lines(LineChart {
+            band_note: None,
             x,
             y,
             lines,

@@ -43,6 +43,8 @@ pub struct LineChart {
     pub y: Axis,
     pub lines: Vec<Line>,
     pub rules: Vec<Rule>,
+    /// What the bands are, for the legend.
+    pub band_note: Option<String>,
 }
 
 /// One line, in data units (the axes map them, log or linear).

@@ -133,6 +133,8 @@ fn chart(
         title: format!("{} over time{suffix}, mean of replications", set.metric),
         reading: reading(&lines, unit, series.len(), &suffix),
         body: ChartBody::Lines(LineChart {
+            band_note: (series.len() > MAX_LINES)
+                .then(|| format!("band: min to max of {}", series.len())),
             x: Axis::linear(&format!("time ({unit})"), &ts, true),
             y,
             lines,
@@ -156,7 +158,7 @@ fn envelope(series: &[&SeriesLine], scaled: &dyn Fn(&SeriesLine) -> Vec<(f64, f6
         band.push((t, at[0].1, at[at.len() - 1].1));
     }
     vec![Line {
-        label: format!("median of {} (band: min to max)", series.len()),
+        label: format!("median of {}", series.len()),
         colour: 0,
         points: median,
         band,

@@ -150,6 +150,7 @@ pub fn line(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
         title: format!("{metric} vs {}", slice.x_title),
         reading,
         body: ChartBody::Lines(LineChart {
+            band_note: Some("bands: 95% CI over replications".into()),
             x: x_axis(&slice),
             y: y_axis(&metric, &lines, &objectives, spec.log_y == Some(true)),
             rules: slo_rules(&objectives),
@@ -211,6 +212,7 @@ pub fn percentiles(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
         title: format!("{histogram} percentiles vs {}", slice.x_title),
         reading,
         body: ChartBody::Lines(LineChart {
+            band_note: Some("bands: 95% CI over replications".into()),
             x: x_axis(&slice),
             y: y_axis(
                 &histogram,
