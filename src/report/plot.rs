@@ -37,10 +37,16 @@ pub fn choose(tables: &Tables) -> (Vec<Chart>, Vec<String>) {
     };
     let mut charts = Vec::new();
     let mut warnings = Vec::new();
+    let mut drawn = 0;
     for (i, spec) in specs.iter().enumerate() {
-        let number = if named { i + 1 } else { charts.len() + 1 };
+        // Named charts keep their place in the file; defaults that do not
+        // apply leave no gap.
+        let number = if named { i + 1 } else { drawn + 1 };
         match build(tables, spec, number) {
-            Ok(built) => charts.extend(built),
+            Ok(built) => {
+                drawn += 1;
+                charts.extend(built);
+            }
             Err(message) if named => {
                 let what = spec.y.as_deref().or(spec.z.as_deref()).unwrap_or("");
                 warnings.push(format!(

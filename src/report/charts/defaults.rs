@@ -34,7 +34,7 @@ pub const PRIORITY_WORDS: [&str; 17] = [
 
 const MAX_HISTOGRAMS: usize = 3;
 const MAX_METRIC_LINES: usize = 6;
-const MAX_SERIES: usize = 8;
+const MAX_SERIES: usize = 10;
 /// Most values of a swept parameter drawn as separate lines.
 const MAX_SERIES_VALUES: usize = 6;
 
@@ -73,14 +73,35 @@ pub fn default_plots(tables: &Tables) -> Vec<PlotSpec> {
         }
         plots.extend(heatmaps(tables, &histograms, x));
     }
-    for set in tables.series.iter().take(MAX_SERIES) {
+    for metric in key_series(tables) {
         plots.push(PlotSpec {
             kind: PlotKind::Timeseries,
-            y: Some(set.metric.clone()),
+            y: Some(metric),
             ..PlotSpec::default()
         });
     }
     plots
+}
+
+/// Series to draw over time: by [`PRIORITY_WORDS`] (connections, lag,
+/// processors, ...), then the model's order, at most [`MAX_SERIES`].
+fn key_series(tables: &Tables) -> Vec<String> {
+    let all: Vec<&String> = tables.series.iter().map(|s| &s.metric).collect();
+    let mut chosen: Vec<String> = Vec::new();
+    for word in PRIORITY_WORDS {
+        for m in all.iter().filter(|m| m.contains(word)) {
+            if !chosen.contains(m) {
+                chosen.push(m.to_string());
+            }
+        }
+    }
+    for m in all {
+        if !chosen.contains(m) {
+            chosen.push(m.clone());
+        }
+    }
+    chosen.truncate(MAX_SERIES);
+    chosen
 }
 
 /// Distinct values of swept parameter `param`, in order of first appearance.

@@ -216,6 +216,11 @@ fn reading(
             .reduce(|a, b| if (f(b) < f(a)) == best { b } else { a })
     };
     match (by(&value, true), by(&value, false)) {
+        (Some(lo), Some(hi)) if value(lo) == value(hi) => format!(
+            "{name} is {} {u} at every point shown ({} points).",
+            format_value(value(lo)),
+            points.len()
+        ),
         (Some(lo), Some(hi)) => format!(
             "{name} ranges from {} {u} ({}) to {} {u} ({}){}.",
             format_value(value(lo)),

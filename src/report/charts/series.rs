@@ -10,7 +10,7 @@ use crate::report::plotspec::PlotSpec;
 use crate::report::tables::{SeriesLine, SeriesSet, Tables};
 
 /// The most points shown as separate charts for a series per entity.
-pub const MAX_SMALL_MULTIPLES: usize = 4;
+pub const MAX_SMALL_MULTIPLES: usize = 3;
 
 /// Seconds per unit of the time axis, chosen from the run's duration.
 fn time_unit(duration_s: f64) -> (f64, &'static str) {
@@ -38,28 +38,36 @@ pub fn timeseries(tables: &Tables, spec: &PlotSpec) -> Result<Vec<Chart>, String
     })?;
     let mut points: Vec<usize> = set.lines.iter().map(|l| l.point).collect();
     points.dedup();
-    if set.entities.len() <= 1 {
+    // A series without an entity is the whole (all servers, all
+    // partitions); one with entities is per server or partition.
+    let (whole, parts): (Vec<&SeriesLine>, Vec<&SeriesLine>) = set
+        .lines
+        .iter()
+        .partition(|l| l.entity.is_empty() || set.entities.len() == 1);
+    let mut charts = Vec::new();
+    if !whole.is_empty() {
         let shown: Vec<usize> = evenly(points.len(), MAX_LINES)
             .into_iter()
             .map(|i| points[i])
             .collect();
-        let lines: Vec<&SeriesLine> = set
-            .lines
-            .iter()
+        let lines: Vec<&SeriesLine> = whole
+            .into_iter()
             .filter(|l| shown.contains(&l.point))
             .collect();
         let labels = lines
             .iter()
             .map(|l| point_label(&tables.study, l.point))
             .collect();
-        return Ok(vec![chart(tables, spec, set, &lines, labels, None)]);
+        charts.push(chart(tables, spec, set, &lines, labels, None));
     }
-    let mut charts = Vec::new();
-    for i in evenly(points.len(), MAX_SMALL_MULTIPLES) {
-        let point = points[i];
-        let lines: Vec<&SeriesLine> = set.lines.iter().filter(|l| l.point == point).collect();
-        let labels = lines.iter().map(|l| l.entity.clone()).collect();
-        charts.push(chart(tables, spec, set, &lines, labels, Some(point)));
+    if !parts.is_empty() {
+        for i in evenly(points.len(), MAX_SMALL_MULTIPLES) {
+            let point = points[i];
+            let lines: Vec<&SeriesLine> =
+                parts.iter().copied().filter(|l| l.point == point).collect();
+            let labels = lines.iter().map(|l| l.entity.clone()).collect();
+            charts.push(chart(tables, spec, set, &lines, labels, Some(point)));
+        }
     }
     Ok(charts)
 }
@@ -194,6 +202,9 @@ fn reading(lines: &[Line], unit: &str, entities: usize, suffix: &str) -> String 
     let lowest = ends.iter().min_by(|a, b| a.0.total_cmp(&b.0));
     let highest = ends.iter().max_by(|a, b| a.0.total_cmp(&b.0));
     let end = match (lowest, highest) {
+        (Some(lo), Some(hi)) if ends.len() > 1 && lo.0 == hi.0 => {
+            format!("; every line ends at {}", format_value(lo.0))
+        }
         (Some(lo), Some(hi)) if ends.len() > 1 => format!(
             "; at the end from {} ({}) to {} ({})",
             format_value(lo.0),
