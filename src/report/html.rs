@@ -16,12 +16,13 @@ use super::tables::{SummaryRow, Tables};
 /// Rows shown in the folded tables; the CSV files hold the rest.
 const MAX_FOLDED_ROWS: usize = 5000;
 /// Columns of the summary table.
-const MAX_SUMMARY_COLUMNS: usize = 8;
+const MAX_SUMMARY_COLUMNS: usize = 6;
 
 const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
 h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ccc}\
 .question{font-size:1.15em}pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.85em}\
-table{border-collapse:collapse;margin:.6em 0;font-size:.9em}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:right}\
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:right;white-space:nowrap}\
+.wide{overflow-x:auto}\
 th{background:#f0f0f0}td.l,th.l{text-align:left}.ci{color:#777;font-size:.85em}\
 .pass{color:#0a6e2f;font-weight:bold}.fail{color:#c00000;font-weight:bold}.warn{color:#8a5a00}\
 figure{margin:1.5em 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}\
@@ -188,7 +189,7 @@ fn verdict(page: &mut String, tables: &Tables) {
     if slos.is_empty() {
         return;
     }
-    page.push_str("<h2>SLO verdict</h2>\n<p>Each point is judged on the pooled value (latency metrics, from the merged histograms of all replications) or the mean over replications; <span class=\"warn\">borderline</span> means the bound lies inside the 95% confidence interval.</p>\n<table>\n");
+    page.push_str("<h2>SLO verdict</h2>\n<p>Each point is judged on the pooled value (latency metrics, from the merged histograms of all replications) or the mean over replications; <span class=\"warn\">borderline</span> means the bound lies inside the 95% confidence interval.</p>\n<div class=\"wide\"><table>\n");
     point_header(page, tables);
     for s in slos {
         let _ = write!(
@@ -235,7 +236,7 @@ fn verdict(page: &mut String, tables: &Tables) {
             if all { "pass" } else { "FAIL" }
         );
     }
-    page.push_str("</table>\n");
+    page.push_str("</table></div>\n");
 }
 
 /// The summary's columns: SLO metrics, p50 and p99 of the first
@@ -262,7 +263,7 @@ fn summary_metrics(tables: &Tables) -> Vec<String> {
 
 fn summary(page: &mut String, tables: &Tables) {
     let metrics = summary_metrics(tables);
-    page.push_str("<h2>Summary</h2>\n<p>Per point: latency percentiles pooled from the merged histograms of all replications, other metrics the mean over replications; ± is the 95% confidence half-width of the mean over replications (Student t). Every metric is in <code>summary.csv</code> and below.</p>\n<table>\n");
+    page.push_str("<h2>Summary</h2>\n<p>Per point: latency percentiles pooled from the merged histograms of all replications, other metrics the mean over replications; ± is the 95% confidence half-width of the mean over replications (Student t). Every metric is in <code>summary.csv</code> and below.</p>\n<div class=\"wide\"><table>\n");
     point_header(page, tables);
     for m in &metrics {
         let _ = write!(page, "<th>{}</th>", escape(m));
@@ -275,7 +276,7 @@ fn summary(page: &mut String, tables: &Tables) {
         }
         page.push_str("</tr>\n");
     }
-    page.push_str("</table>\n");
+    page.push_str("</table></div>\n");
 }
 
 fn chart_section(page: &mut String, charts: &[Chart], svgs: &[String], warnings: &[String]) {
