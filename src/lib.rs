@@ -5,6 +5,7 @@
 //! (in parallel) model built from the spec -> engine run -> metrics -> rows ->
 //! CSV, charts and report. See `docs/ARCHITECTURE.md`.
 
+pub mod batch;
 pub mod cache;
 pub mod cdn;
 pub mod cli;
