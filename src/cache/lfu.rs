@@ -8,9 +8,10 @@
 //! a list in increasing frequency (the O(1) LFU of Shah, Mitra and Matani,
 //! 2010), so no step scans.
 
+use super::CachePolicy;
+use super::list::{ListPolicy, cache_policy_methods};
 use super::slab::{List, NIL};
-use super::store::{Store, store_accessors};
-use super::{Admission, CachePolicy};
+use super::store::Store;
 
 /// The objects of one frequency.
 #[derive(Clone, Copy, Debug)]
@@ -94,8 +95,9 @@ impl<V: Copy> Lfu<V> {
         self.free_bucket = bucket;
     }
 
-    /// Unlinks entry `index` from its bucket's object list.
-    fn unlink(&mut self, index: u32) -> u32 {
+    /// Unlinks entry `index` from its bucket's object list and returns the
+    /// bucket.
+    fn unlink_from_bucket(&mut self, index: u32) -> u32 {
         let bucket = self.store.entry(index).meta;
         let mut objects = self.buckets[bucket as usize].objects;
         self.store.slab.unlink(&mut objects, index);
@@ -108,55 +110,6 @@ impl<V: Copy> Lfu<V> {
         self.store.slab.push_head(&mut objects, index);
         self.buckets[bucket as usize].objects = objects;
         self.store.entry_mut(index).meta = bucket;
-    }
-
-    #[inline]
-    fn hit(&mut self, id: u64) -> Option<u32> {
-        let index = self.store.index(id)?;
-        let from = self.unlink(index);
-        let b = self.buckets[from as usize];
-        let to = if b.higher != NIL && self.buckets[b.higher as usize].freq == b.freq + 1 {
-            b.higher
-        } else {
-            self.new_bucket(b.freq + 1, from)
-        };
-        self.push(to, index);
-        self.drop_bucket_if_empty(from);
-        Some(index)
-    }
-
-    fn evict<F: FnMut(u64, u64, V)>(&mut self, on_evict: &mut F) {
-        let bucket = self.lowest;
-        let victim = self.buckets[bucket as usize].objects.tail;
-        self.unlink(victim);
-        self.drop_bucket_if_empty(bucket);
-        let (id, size, payload) = self.store.drop_entry(victim);
-        on_evict(id, size, payload);
-    }
-
-    #[inline]
-    fn admit<F: FnMut(u64, u64, V)>(
-        &mut self,
-        id: u64,
-        size: u64,
-        payload: V,
-        mut on_evict: F,
-    ) -> Admission {
-        if !self.store.fits(size) {
-            return Admission::TooLarge;
-        }
-        while self.store.needs_room(size) {
-            self.evict(&mut on_evict);
-        }
-        let index = self.store.add(id, size, NIL, payload);
-        let bucket = if self.lowest != NIL && self.buckets[self.lowest as usize].freq == 1 {
-            self.lowest
-        } else {
-            self.new_bucket(1, NIL)
-        };
-        self.push(bucket, index);
-        debug_assert!(self.store.used_bytes <= self.store.capacity);
-        Admission::Inserted
     }
 
     fn bucket_lists(&self) -> Result<Vec<List>, String> {
@@ -184,43 +137,53 @@ impl<V: Copy> Lfu<V> {
     }
 }
 
-impl<V: Copy> CachePolicy<V> for Lfu<V> {
-    store_accessors!();
+impl<V: Copy> ListPolicy<V> for Lfu<V> {
+    type Miss = ();
 
     #[inline]
-    fn lookup(&mut self, id: u64) -> Option<&mut V> {
-        let index = self.hit(id)?;
-        Some(&mut self.store.entry_mut(index).payload)
+    fn on_hit(&mut self, index: u32) {
+        let from = self.unlink_from_bucket(index);
+        let b = self.buckets[from as usize];
+        let to = if b.higher != NIL && self.buckets[b.higher as usize].freq == b.freq + 1 {
+            b.higher
+        } else {
+            self.new_bucket(b.freq + 1, from)
+        };
+        self.push(to, index);
+        self.drop_bucket_if_empty(from);
     }
 
-    fn insert_with<F: FnMut(u64, u64, V)>(
-        &mut self,
-        id: u64,
-        size: u64,
-        payload: V,
-        on_evict: F,
-    ) -> Admission {
-        self.remove(id);
-        self.admit(id, size, payload, on_evict)
+    fn unlink_victim(&mut self) -> Option<u32> {
+        let victim = self.buckets[self.lowest as usize].objects.tail;
+        self.unlink(victim);
+        Some(victim)
     }
 
-    fn remove(&mut self, id: u64) -> Option<V> {
-        let index = self.store.index(id)?;
-        let bucket = self.unlink(index);
+    #[inline]
+    fn link_new(&mut self, index: u32, _: ()) {
+        let bucket = if self.lowest != NIL && self.buckets[self.lowest as usize].freq == 1 {
+            self.lowest
+        } else {
+            self.new_bucket(1, NIL)
+        };
+        self.push(bucket, index);
+    }
+
+    fn unlink(&mut self, index: u32) {
+        let bucket = self.unlink_from_bucket(index);
         self.drop_bucket_if_empty(bucket);
-        Some(self.store.drop_entry(index).2)
     }
 
-    #[inline]
-    fn access(&mut self, id: u64, size: u64, payload: V) -> bool {
-        if self.hit(id).is_some() {
-            return true;
-        }
-        self.admit(id, size, payload, |_, _, _| {});
-        false
-    }
-
-    fn check_invariants(&self) -> Result<(), String> {
+    fn check_lists(&self) -> Result<(), String> {
         self.store.check(&self.bucket_lists()?)
     }
+
+    #[inline]
+    fn store(&mut self) -> &mut Store<V> {
+        &mut self.store
+    }
+}
+
+impl<V: Copy> CachePolicy<V> for Lfu<V> {
+    cache_policy_methods!();
 }

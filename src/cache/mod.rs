@@ -4,10 +4,12 @@
 //! The same caches serve trace replay (`crate::replay`) and the cache servers
 //! of the CDN model. Every policy implements [`CachePolicy`]; the enum
 //! [`Cache`] picks one at run time with a `match` per call (static dispatch,
-//! no boxing). A policy stores its objects in a slab linked into intrusive
-//! lists ([`slab`]) and finds them through a hash map with a one-multiply
-//! hash ([`idmap`]):
-//! O(1) per request and no allocation per request once the cache is warm.
+//! no boxing). A policy's file holds only what makes it different: the hooks
+//! of the internal `list::ListPolicy` trait; the request sequences and the
+//! counting semantics below are written once, in `list`. A policy stores its
+//! objects in a slab linked into intrusive lists ([`slab`]) and finds them
+//! through a hash map with a one-multiply hash ([`idmap`]): O(1) per request
+//! and no allocation per request once the cache is warm.
 //!
 //! Counting semantics (libCacheSim `cache.c`, `cache_get_base` and
 //! `cache_can_insert_default`), shared by every policy:
@@ -25,8 +27,8 @@ pub mod http;
 pub mod idmap;
 pub mod slab;
 
-mod clock;
 mod lfu;
+mod list;
 mod queue;
 mod s3fifo;
 mod sieve;
@@ -35,9 +37,8 @@ mod store;
 use std::fmt;
 use std::str::FromStr;
 
-pub use clock::Clock;
 pub use lfu::Lfu;
-pub use queue::{Fifo, Lru};
+pub use queue::{Clock, Fifo, Lru};
 pub use s3fifo::S3Fifo;
 pub use sieve::Sieve;
 

@@ -12,10 +12,11 @@
 //!   otherwise from small (moving objects hit twice or more to main, until one
 //!   object leaves small for the ghost).
 
+use super::CachePolicy;
 use super::idmap::IdMap;
+use super::list::{ListPolicy, cache_policy_methods};
 use super::slab::{List, Slab};
-use super::store::{Store, store_accessors};
-use super::{Admission, CachePolicy};
+use super::store::Store;
 
 /// libCacheSim S3FIFO.c `DEFAULT_CACHE_PARAMS`: "small-size-ratio=0.10,ghost-size-ratio=0.90,move-to-main-threshold=2".
 const SMALL_SIZE_RATIO: f64 = 0.10;
@@ -83,8 +84,9 @@ impl Ghost {
 }
 
 /// Where a missed id goes if it is inserted.
-#[derive(Copy, Clone, PartialEq, Eq)]
-enum Route {
+#[derive(Copy, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Route {
+    #[default]
     Small,
     Main,
 }
@@ -135,19 +137,88 @@ impl<V: Copy> S3Fifo<V> {
         self.store.entry(index).meta & IN_MAIN != 0
     }
 
-    /// libCacheSim `S3FIFO_find` with `update_cache`: a hit counts; a miss
-    /// consumes the id's ghost entry and says where an insert would go.
-    #[inline]
-    fn find(&mut self, id: u64) -> Result<u32, Route> {
-        if let Some(index) = self.store.index(id) {
-            let e = self.store.entry_mut(index);
-            e.meta = (e.meta & IN_MAIN) | ((e.meta & FREQ_MASK) + 1).min(FREQ_MASK);
-            return Ok(index);
+    fn push_main(&mut self, index: u32, freq: u32) {
+        self.store.entry_mut(index).meta = IN_MAIN | freq;
+        self.store.slab.push_head(&mut self.main, index);
+        self.main_bytes += self.store.entry(index).size;
+    }
+
+    /// libCacheSim `S3FIFO_evict_small`.
+    fn evict_small(&mut self) -> Option<u32> {
+        while self.small_bytes > 0 {
+            let oldest = self.small.tail;
+            self.unlink(oldest);
+            let e = *self.store.entry(oldest);
+            if e.meta & FREQ_MASK >= MOVE_TO_MAIN_THRESHOLD {
+                self.push_main(oldest, 0);
+            } else {
+                if let Some(ghost) = &mut self.ghost {
+                    ghost.record(e.id, e.size);
+                }
+                return Some(oldest);
+            }
         }
+        None
+    }
+
+    /// libCacheSim `S3FIFO_evict_main`.
+    fn evict_main(&mut self) -> Option<u32> {
+        while self.main_bytes > 0 {
+            let oldest = self.main.tail;
+            let freq = self.store.entry(oldest).meta & FREQ_MASK;
+            self.unlink(oldest);
+            if freq >= 1 {
+                self.push_main(oldest, freq.min(MAIN_FREQ_MAX) - 1);
+            } else {
+                return Some(oldest);
+            }
+        }
+        None
+    }
+}
+
+/// libCacheSim `cache_get_base` with S3-FIFO: `S3FIFO_find`, then after a
+/// miss `S3FIFO_can_insert`, the eviction loop and `S3FIFO_insert`.
+impl<V: Copy> ListPolicy<V> for S3Fifo<V> {
+    type Miss = Route;
+
+    /// libCacheSim `S3FIFO_find` with `update_cache`: a hit counts.
+    #[inline]
+    fn on_hit(&mut self, index: u32) {
+        let e = self.store.entry_mut(index);
+        e.meta = (e.meta & IN_MAIN) | ((e.meta & FREQ_MASK) + 1).min(FREQ_MASK);
+    }
+
+    /// The rest of `S3FIFO_find`: a miss consumes the id's ghost entry, which
+    /// sends an insert of it to main.
+    #[inline]
+    fn on_miss(&mut self, id: u64) -> Route {
         if self.ghost.as_mut().is_some_and(|g| g.take(id)) {
-            Err(Route::Main)
+            Route::Main
         } else {
-            Err(Route::Small)
+            Route::Small
+        }
+    }
+
+    fn unlink_victim(&mut self) -> Option<u32> {
+        self.has_evicted = true;
+        if self.main_bytes > self.main_capacity || self.small_bytes == 0 {
+            self.evict_main()
+        } else {
+            self.evict_small()
+        }
+    }
+
+    fn link_new(&mut self, index: u32, route: Route) {
+        let to_main = match route {
+            Route::Main => true,
+            Route::Small => !self.has_evicted && self.small_bytes >= self.small_capacity,
+        };
+        if to_main {
+            self.push_main(index, 0);
+        } else {
+            self.store.slab.push_head(&mut self.small, index);
+            self.small_bytes += self.store.entry(index).size;
         }
     }
 
@@ -162,141 +233,28 @@ impl<V: Copy> S3Fifo<V> {
         }
     }
 
-    fn push_main(&mut self, index: u32, freq: u32) {
-        self.store.entry_mut(index).meta = IN_MAIN | freq;
-        self.store.slab.push_head(&mut self.main, index);
-        self.main_bytes += self.store.entry(index).size;
+    fn admits(&self, size: u64) -> bool {
+        size <= self.small_capacity
     }
 
-    /// libCacheSim `S3FIFO_evict_small`.
-    fn evict_small<F: FnMut(u64, u64, V)>(&mut self, on_evict: &mut F) {
-        while self.small_bytes > 0 {
-            let oldest = self.small.tail;
-            self.unlink(oldest);
-            if self.store.entry(oldest).meta & FREQ_MASK >= MOVE_TO_MAIN_THRESHOLD {
-                self.push_main(oldest, 0);
-            } else {
-                let (id, size, payload) = self.store.drop_entry(oldest);
-                if let Some(ghost) = &mut self.ghost {
-                    ghost.record(id, size);
-                }
-                on_evict(id, size, payload);
-                return;
-            }
-        }
+    fn declines(&self, size: u64, route: Route) -> bool {
+        // An object the size of the small queue would flush it whole.
+        route == Route::Small && size >= self.small_capacity
     }
 
-    /// libCacheSim `S3FIFO_evict_main`.
-    fn evict_main<F: FnMut(u64, u64, V)>(&mut self, on_evict: &mut F) {
-        while self.main_bytes > 0 {
-            let oldest = self.main.tail;
-            let freq = self.store.entry(oldest).meta & FREQ_MASK;
-            self.unlink(oldest);
-            if freq >= 1 {
-                self.push_main(oldest, freq.min(MAIN_FREQ_MAX) - 1);
-            } else {
-                let (id, size, payload) = self.store.drop_entry(oldest);
-                on_evict(id, size, payload);
-                return;
-            }
-        }
+    fn note_lookup(&mut self, id: u64, miss: Option<Route>) {
+        self.ghost_hit = (miss == Some(Route::Main)).then_some(id);
     }
 
-    fn evict<F: FnMut(u64, u64, V)>(&mut self, on_evict: &mut F) {
-        self.has_evicted = true;
-        if self.main_bytes > self.main_capacity || self.small_bytes == 0 {
-            self.evict_main(on_evict);
-        } else {
-            self.evict_small(on_evict);
-        }
-    }
-
-    /// libCacheSim `cache_get_base` after a miss: `S3FIFO_can_insert`, the
-    /// eviction loop, then `S3FIFO_insert`.
-    fn admit<F: FnMut(u64, u64, V)>(
-        &mut self,
-        id: u64,
-        size: u64,
-        payload: V,
-        route: Route,
-        mut on_evict: F,
-    ) -> Admission {
-        if size > self.small_capacity || !self.store.fits(size) {
-            return Admission::TooLarge;
-        }
-        while self.store.needs_room(size) {
-            self.evict(&mut on_evict);
-        }
-        let to_main = match route {
-            Route::Main => true,
-            // An object the size of the small queue would flush it whole.
-            Route::Small if size >= self.small_capacity => return Admission::Declined,
-            Route::Small => !self.has_evicted && self.small_bytes >= self.small_capacity,
-        };
-        let index = self.store.add(id, size, 0, payload);
-        if to_main {
-            self.push_main(index, 0);
-        } else {
-            self.store.slab.push_head(&mut self.small, index);
-            self.small_bytes += size;
-        }
-        debug_assert!(self.store.used_bytes <= self.store.capacity);
-        Admission::Inserted
-    }
-}
-
-impl<V: Copy> CachePolicy<V> for S3Fifo<V> {
-    store_accessors!();
-
-    fn lookup(&mut self, id: u64) -> Option<&mut V> {
-        match self.find(id) {
-            Ok(index) => {
-                self.ghost_hit = None;
-                Some(&mut self.store.entry_mut(index).payload)
-            }
-            Err(route) => {
-                self.ghost_hit = (route == Route::Main).then_some(id);
-                None
-            }
-        }
-    }
-
-    fn insert_with<F: FnMut(u64, u64, V)>(
-        &mut self,
-        id: u64,
-        size: u64,
-        payload: V,
-        on_evict: F,
-    ) -> Admission {
-        self.remove(id);
-        let from_ghost =
-            self.ghost_hit.take() == Some(id) || self.ghost.as_mut().is_some_and(|g| g.take(id));
-        let route = if from_ghost {
+    fn insert_miss(&mut self, id: u64) -> Route {
+        if self.ghost_hit.take() == Some(id) {
             Route::Main
         } else {
-            Route::Small
-        };
-        self.admit(id, size, payload, route, on_evict)
-    }
-
-    fn remove(&mut self, id: u64) -> Option<V> {
-        let index = self.store.index(id)?;
-        self.unlink(index);
-        Some(self.store.drop_entry(index).2)
-    }
-
-    #[inline]
-    fn access(&mut self, id: u64, size: u64, payload: V) -> bool {
-        match self.find(id) {
-            Ok(_) => true,
-            Err(route) => {
-                self.admit(id, size, payload, route, |_, _, _| {});
-                false
-            }
+            self.on_miss(id)
         }
     }
 
-    fn check_invariants(&self) -> Result<(), String> {
+    fn check_lists(&self) -> Result<(), String> {
         self.store.check(&[self.small, self.main])?;
         let bytes = |list: &List| -> Result<u64, String> {
             Ok(self
@@ -317,4 +275,13 @@ impl<V: Copy> CachePolicy<V> for S3Fifo<V> {
         }
         Ok(())
     }
+
+    #[inline]
+    fn store(&mut self) -> &mut Store<V> {
+        &mut self.store
+    }
+}
+
+impl<V: Copy> CachePolicy<V> for S3Fifo<V> {
+    cache_policy_methods!();
 }

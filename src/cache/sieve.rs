@@ -6,12 +6,14 @@
 //! evicted object's newer neighbour, and wraps to the tail after the head.
 //! Objects never move.
 
+use super::CachePolicy;
+use super::list::{ListPolicy, cache_policy_methods};
 use super::slab::{List, NIL};
-use super::store::{Store, store_accessors};
-use super::{Admission, CachePolicy};
+use super::store::Store;
 
 #[derive(Clone)]
 pub struct Sieve<V> {
+    /// Entry `meta` is the visited mark.
     store: Store<V>,
     list: List,
     /// Where the next eviction scan starts; `NIL` means the tail.
@@ -26,15 +28,17 @@ impl<V: Copy> Sieve<V> {
             hand: NIL,
         }
     }
+}
+
+impl<V: Copy> ListPolicy<V> for Sieve<V> {
+    type Miss = ();
 
     #[inline]
-    fn hit(&mut self, id: u64) -> Option<u32> {
-        let index = self.store.index(id)?;
+    fn on_hit(&mut self, index: u32) {
         self.store.entry_mut(index).meta = 1;
-        Some(index)
     }
 
-    fn evict<F: FnMut(u64, u64, V)>(&mut self, on_evict: &mut F) {
+    fn unlink_victim(&mut self) -> Option<u32> {
         let mut index = if self.hand == NIL {
             self.list.tail
         } else {
@@ -54,72 +58,24 @@ impl<V: Copy> Sieve<V> {
         }
         self.hand = self.store.entry(index).prev;
         self.store.slab.unlink(&mut self.list, index);
-        let (id, size, payload) = self.store.drop_entry(index);
-        on_evict(id, size, payload);
+        Some(index)
     }
 
     #[inline]
-    fn admit<F: FnMut(u64, u64, V)>(
-        &mut self,
-        id: u64,
-        size: u64,
-        payload: V,
-        mut on_evict: F,
-    ) -> Admission {
-        if !self.store.fits(size) {
-            return Admission::TooLarge;
-        }
-        while self.store.needs_room(size) {
-            self.evict(&mut on_evict);
-        }
-        let index = self.store.add(id, size, 0, payload);
+    fn link_new(&mut self, index: u32, _: ()) {
         self.store.slab.push_head(&mut self.list, index);
-        debug_assert!(self.store.used_bytes <= self.store.capacity);
-        Admission::Inserted
-    }
-}
-
-impl<V: Copy> CachePolicy<V> for Sieve<V> {
-    store_accessors!();
-
-    #[inline]
-    fn lookup(&mut self, id: u64) -> Option<&mut V> {
-        let index = self.hit(id)?;
-        Some(&mut self.store.entry_mut(index).payload)
     }
 
-    fn insert_with<F: FnMut(u64, u64, V)>(
-        &mut self,
-        id: u64,
-        size: u64,
-        payload: V,
-        on_evict: F,
-    ) -> Admission {
-        self.remove(id);
-        self.admit(id, size, payload, on_evict)
-    }
-
-    fn remove(&mut self, id: u64) -> Option<V> {
-        let index = self.store.index(id)?;
+    fn unlink(&mut self, index: u32) {
         // libCacheSim `Sieve_remove_obj`: a hand resting on the removed
         // object moves to its newer neighbour.
         if self.hand == index {
             self.hand = self.store.entry(index).prev;
         }
         self.store.slab.unlink(&mut self.list, index);
-        Some(self.store.drop_entry(index).2)
     }
 
-    #[inline]
-    fn access(&mut self, id: u64, size: u64, payload: V) -> bool {
-        if self.hit(id).is_some() {
-            return true;
-        }
-        self.admit(id, size, payload, |_, _, _| {});
-        false
-    }
-
-    fn check_invariants(&self) -> Result<(), String> {
+    fn check_lists(&self) -> Result<(), String> {
         self.store.check(&[self.list])?;
         if self.hand != NIL
             && self
@@ -133,4 +89,13 @@ impl<V: Copy> CachePolicy<V> for Sieve<V> {
         }
         Ok(())
     }
+
+    #[inline]
+    fn store(&mut self) -> &mut Store<V> {
+        &mut self.store
+    }
+}
+
+impl<V: Copy> CachePolicy<V> for Sieve<V> {
+    cache_policy_methods!();
 }

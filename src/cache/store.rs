@@ -56,10 +56,11 @@ impl<V: Copy> Store<V> {
         self.used_bytes + size > self.capacity
     }
 
-    /// Stores a new object, unlinked; the caller links it into a list.
+    /// Stores a new object, unlinked and with `meta` 0; the caller links it
+    /// into a list.
     #[inline]
-    pub fn add(&mut self, id: u64, size: u64, meta: u32, payload: V) -> u32 {
-        let index = self.slab.alloc(id, size, meta, payload);
+    pub fn add(&mut self, id: u64, size: u64, payload: V) -> u32 {
+        let index = self.slab.alloc(id, size, 0, payload);
         self.map.insert(id, index);
         self.used_bytes += size;
         debug_assert_eq!(
@@ -123,27 +124,3 @@ impl<V: Copy> Store<V> {
         Ok(())
     }
 }
-
-/// The `CachePolicy` methods that only read or touch the store, for a policy
-/// struct with a `store: Store<V>` field.
-macro_rules! store_accessors {
-    () => {
-        fn capacity(&self) -> u64 {
-            self.store.capacity
-        }
-        fn used_bytes(&self) -> u64 {
-            self.store.used_bytes
-        }
-        fn len(&self) -> usize {
-            self.store.slab.len()
-        }
-        fn contains(&self, id: u64) -> bool {
-            self.store.index(id).is_some()
-        }
-        fn peek_mut(&mut self, id: u64) -> Option<&mut V> {
-            let index = self.store.index(id)?;
-            Some(&mut self.store.entry_mut(index).payload)
-        }
-    };
-}
-pub(crate) use store_accessors;
