@@ -18,13 +18,13 @@ const RATE_PER_S: f64 = 50_000.0;
 /// Simulated seconds per iteration: about 2 M requests.
 const HORIZON_S: u64 = 40;
 
-fn params(mode: Mode, shield: bool, policy: PolicyKind) -> CdnParams {
+fn params(mode: Mode, shield: bool, policy: PolicyKind, objects: u64) -> CdnParams {
     let mut p = CdnParams {
         mode,
         request_rate: Rate(RATE_PER_S),
         ..CdnParams::default()
     };
-    p.catalogue.objects = Count(20_000);
+    p.catalogue.objects = Count(objects);
     p.origin.workers = 8_250;
     p.shield.enabled = shield;
     p.cache.policy = PolicyName(policy);
@@ -55,13 +55,39 @@ fn simulate(model: &mut CdnModel) -> (u64, u64, f64) {
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("cdn");
     group.sample_size(10);
-    for (name, mode, shield, policy) in [
-        ("pull_anycast", Mode::Pull, false, PolicyKind::Lru),
-        ("pull_anycast_sieve", Mode::Pull, false, PolicyKind::Sieve),
-        ("pull_anycast_shield", Mode::Pull, true, PolicyKind::Lru),
-        ("no_cdn", Mode::NoCdn, false, PolicyKind::Lru),
+    for (name, mode, shield, policy, objects) in [
+        (
+            "pull_anycast_2k_objects",
+            Mode::Pull,
+            false,
+            PolicyKind::Lru,
+            2_000,
+        ),
+        ("pull_anycast", Mode::Pull, false, PolicyKind::Lru, 20_000),
+        (
+            "pull_anycast_200k_objects",
+            Mode::Pull,
+            false,
+            PolicyKind::Lru,
+            200_000,
+        ),
+        (
+            "pull_anycast_sieve",
+            Mode::Pull,
+            false,
+            PolicyKind::Sieve,
+            20_000,
+        ),
+        (
+            "pull_anycast_shield",
+            Mode::Pull,
+            true,
+            PolicyKind::Lru,
+            20_000,
+        ),
+        ("no_cdn", Mode::NoCdn, false, PolicyKind::Lru, 20_000),
     ] {
-        let p = params(mode, shield, policy);
+        let p = params(mode, shield, policy, objects);
         let (requests, events, hit_ratio) = simulate(&mut build(&p));
         eprintln!(
             "{name}: {requests} requests, {events} events ({:.2} per request), hit ratio {hit_ratio:.3}",
