@@ -110,9 +110,8 @@ pub struct Stats {
     pub origin_bytes: u64,
     pub push_bytes: u64,
     pub published: u64,
-    pub latency: Histogram,
     pub failed_over_latency: Histogram,
-    /// Per continent, and per reported region.
+    /// Per continent (their merge is the overall histogram), and per reported region.
     pub continent_latency: Vec<Histogram>,
     pub region_latency: Vec<Histogram>,
     /// Per region: its continent and its reported-region slot (or `u16::MAX`).
@@ -143,7 +142,6 @@ impl Stats {
     /// Forgets every count (end of warm-up); keeps the tables' shapes.
     pub fn reset(&mut self) {
         let fresh = Stats {
-            latency: std::mem::take(&mut self.latency),
             failed_over_latency: std::mem::take(&mut self.failed_over_latency),
             continent_latency: std::mem::take(&mut self.continent_latency),
             region_latency: std::mem::take(&mut self.region_latency),
@@ -162,7 +160,6 @@ impl Stats {
         };
         *self = fresh;
         for h in [
-            &mut self.latency,
             &mut self.failed_over_latency,
             &mut self.flash.latency,
             &mut self.video.startup,
@@ -204,7 +201,6 @@ impl Stats {
                 pop.bytes_hit += bytes;
             }
         }
-        self.latency.record(latency);
         let region = req.region as usize;
         self.continent_latency[self.region_continent[region] as usize].record(latency);
         let report = self.region_report[region];
