@@ -5,6 +5,7 @@
 //! (in parallel) model built from the spec -> engine run -> metrics -> rows ->
 //! CSV, charts and report. See `docs/ARCHITECTURE.md`.
 
+pub mod batch;
 pub mod cache;
 pub mod cdn;
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod experiment;
 pub mod faults;
 pub mod model;
+pub mod push;
 pub mod queueing;
 pub mod replay;
 pub mod report;

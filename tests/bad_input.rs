@@ -292,6 +292,162 @@ fn check_reports_the_same_errors() {
     assert!(stderr(&out).contains("queue.servers"));
 }
 
+const GOOD_PUSH: &str = r#"schema = 1
+name = "bad-push"
+model = "push"
+
+[run]
+seed = 1
+duration = "60s"
+
+[push]
+transport = "websocket"
+clients = 1000
+
+[push.gateways]
+count = 2
+
+[push.connection]
+lifetime = "1800s"
+lifetime_jitter = "180s"
+
+[push.producer]
+rate = "100/s"
+
+[push.kafka]
+partitions = 12
+"#;
+
+fn push_with(from: &str, to: &str) -> Vec<u8> {
+    assert!(GOOD_PUSH.contains(from), "{from}");
+    GOOD_PUSH.replacen(from, to, 1).into_bytes()
+}
+
+#[test]
+fn the_good_push_file_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("exp.toml"), GOOD_PUSH).unwrap();
+    let out = edgesim(dir.path(), &["run", "exp.toml", "--out", "out"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn push_zero_gateways() {
+    rejects(
+        &push_with("count = 2", "count = 0"),
+        &[],
+        "push.gateways.count",
+    );
+}
+
+#[test]
+fn push_negative_rate() {
+    rejects(
+        &push_with("rate = \"100/s\"", "rate = \"-100/s\""),
+        &[],
+        "push.producer.rate",
+    );
+    rejects(
+        &push_with("rate = \"100/s\"", "rate = -5"),
+        &[],
+        "exp.toml:21",
+    );
+}
+
+#[test]
+fn push_too_many_partitions() {
+    rejects(
+        &push_with("partitions = 12", "partitions = 20000"),
+        &[],
+        "push.kafka.partitions",
+    );
+}
+
+#[test]
+fn push_unknown_transport() {
+    rejects(
+        &push_with(
+            "transport = \"websocket\"",
+            "transport = \"carrier_pigeon\"",
+        ),
+        &[],
+        "push.transport",
+    );
+}
+
+#[test]
+fn push_jitter_larger_than_lifetime() {
+    rejects(
+        &push_with("lifetime_jitter = \"180s\"", "lifetime_jitter = \"2h\""),
+        &[],
+        "push.connection.lifetime_jitter",
+    );
+}
+
+/// A push file with a fault schedule that is valid as written.
+fn faults_with(schedule: &str) -> Vec<u8> {
+    let mut text = GOOD_PUSH.to_string();
+    text.push_str(schedule);
+    text.into_bytes()
+}
+
+#[test]
+fn the_good_fault_schedule_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = faults_with(
+        "\n[[push.faults]]\nkind = \"crash\"\ngateway = 1\nat = \"20s\"\nrestart_after = \"10s\"\n",
+    );
+    fs::write(dir.path().join("exp.toml"), text).unwrap();
+    let out = edgesim(dir.path(), &["run", "exp.toml", "--out", "out"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn fault_crash_of_a_gateway_that_does_not_exist() {
+    rejects(
+        &faults_with("\n[[push.faults]]\nkind = \"crash\"\ngateway = 2\nat = \"20s\"\n"),
+        &[],
+        "push.faults[0].gateway",
+    );
+}
+
+#[test]
+fn fault_recovery_before_failure() {
+    rejects(
+        &faults_with(
+            "\n[[push.faults]]\nkind = \"crash\"\ngateway = 1\nat = \"20s\"\nrestart_at = \"10s\"\n",
+        ),
+        &[],
+        "push.faults[0].restart_at",
+    );
+    rejects(
+        &faults_with(
+            "\n[[push.faults]]\nkind = \"restart\"\ngateway = 1\nat = \"10s\"\n\
+             \n[[push.faults]]\nkind = \"crash\"\ngateway = 1\nat = \"20s\"\n",
+        ),
+        &[],
+        "push.faults[0].at",
+    );
+}
+
+#[test]
+fn fault_negative_window() {
+    rejects(
+        &faults_with(
+            "\n[[push.faults]]\nkind = \"kafka-leader-loss\"\npartition = 1\nat = \"30s\"\nuntil = \"10s\"\n",
+        ),
+        &[],
+        "push.faults[0].until",
+    );
+    rejects(
+        &faults_with(
+            "\n[[push.faults]]\nkind = \"registry-slowdown\"\nat = \"30s\"\nduration = \"-10s\"\nfactor = 5\n",
+        ),
+        &[],
+        "push.faults[0].duration",
+    );
+}
+
 // --- The `cdn` model's parameters.
 
 const GOOD_CDN: &str = r#"schema = 1

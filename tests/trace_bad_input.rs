@@ -129,6 +129,21 @@ fn binary_garbage_given_as_csv_is_an_error() {
     let path = write(dir.path(), "g.csv", &garbage);
     let m = replay_error(&path, &csv());
     assert!(m.contains(&format!("{}:", path.display())), "{m}");
+    // Every line of it through every text layout with skip_bad: no panic,
+    // and every line is either delivered, dropped or counted as bad.
+    for name in ["csv", "tsv", "txt", "wiki2019", "webcachesim"] {
+        let mut reader =
+            TraceReader::open(&path, &TraceFormat::by_name(name).unwrap(), true).unwrap();
+        let mut batch = Vec::new();
+        while reader.read_batch(&mut batch, 1000).unwrap() > 0 {}
+        let stats = reader.stats();
+        let lines = garbage.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        assert!(
+            stats.requests + stats.zero_size_dropped + stats.bad_skipped <= lines,
+            "{name}"
+        );
+        assert!(stats.bad_skipped > 0, "{name}");
+    }
     // One long line without a newline: refused by the line-length bound.
     let long = vec![b'7'; (1 << 20) + 10];
     let path = write(dir.path(), "long.csv", &long);

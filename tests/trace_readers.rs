@@ -192,3 +192,36 @@ fn explicit_options_override_detection() {
     assert_eq!(got.len(), 2);
     assert!(got.iter().all(|r| r.size == 1));
 }
+
+#[test]
+fn writer_by_file_name_and_millisecond_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Request {
+        time: SimTime::from_millis(1500),
+        id: 3,
+        size: 9,
+    };
+    let csv_path = dir.path().join("rec.csv");
+    let mut w = edgesim::workload::trace::TraceWriter::create(&csv_path, TimeUnit::Millis).unwrap();
+    w.write(&r).unwrap();
+    w.finish().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&csv_path).unwrap(),
+        "timestamp,obj_id,size\n1500,3,9\n"
+    );
+    let bin_path = dir.path().join("rec.oracleGeneral");
+    let mut w = edgesim::workload::trace::TraceWriter::create(&bin_path, TimeUnit::Millis).unwrap();
+    w.write(&r).unwrap();
+    w.finish().unwrap();
+    let back = trace::read_all(&bin_path, &TraceFormat::OracleGeneral).unwrap();
+    assert_eq!(
+        back,
+        vec![req(1, 3, 9)],
+        "oracleGeneral keeps whole seconds"
+    );
+    let err = edgesim::workload::trace::TraceWriter::create(
+        &dir.path().join("rec.parquet"),
+        TimeUnit::Millis,
+    );
+    assert_eq!(err.err().unwrap().exit_code(), 2);
+}

@@ -3,12 +3,12 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::batch::{self, BatchOptions, shard::Shard};
 use crate::error::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Error, InputError};
-use crate::experiment::{self, Experiment, runner};
+use crate::experiment::{self, Experiment};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -16,6 +16,10 @@ Examples:
   edgesim run experiments/quickstart.toml --threads 2 --out /tmp/qs
   edgesim run experiments/validation/mm1.toml --set queue.arrival_rate=0.5/s --dry-run
   edgesim check experiments/quickstart.toml
+  edgesim run experiments/quickstart.toml --resume
+  edgesim run experiments/quickstart.toml --shard 0/4 --out out/shards/0
+  edgesim merge out/shards/0 out/shards/1 out/shards/2 out/shards/3 --out out/quickstart
+  edgesim plot output/quickstart
   edgesim validate";
 
 /// edgesim: a deterministic discrete-event simulator of global CDNs and server-push architectures.
@@ -30,10 +34,20 @@ pub struct Cli {
 pub enum Command {
     /// Run an experiment file: every sweep point and replication, in parallel.
     #[command(
-        after_help = "Writes results.csv, summary.csv, timeseries.csv, histograms.csv and manifest.json\n\
-        to output/<name>/ (or --out). Exit codes: 0 success, 1 a run failed, 2 bad input."
+        after_help = "Writes results.csv, summary.csv, timeseries.csv, histograms.csv, manifest.json,\n\
+        experiment.toml, plots/ and report.html to output/<name>/ (or --out); every finished run is\n\
+        also recorded in runs/ at once, for --resume and merge.\n\
+        Exit codes: 0 success, 1 a run failed, 2 bad input."
     )]
     Run(RunArgs),
+    /// Join the output folders of shards into what one unsharded run writes.
+    #[command(
+        after_help = "Every folder must come from the same experiment file, --set values and edgesim\n\
+        version, and together they must hold every run exactly once. Exit code 2 otherwise."
+    )]
+    Merge(MergeArgs),
+    /// Redraw the charts (plots/) and report.html of an output folder from its files.
+    Plot(PlotArgs),
     /// Validate an experiment file without running it.
     Check(CheckArgs),
     /// Run the built-in validation suite (models against theory); exit 1 on any failure.
@@ -58,6 +72,30 @@ pub struct RunArgs {
     /// Print the run table (run index, point, replication, seed, parameters) and stop.
     #[arg(long)]
     pub dry_run: bool,
+    /// Run only shard K of N: the runs whose index modulo N is K (default
+    /// output: output/<name>/shards/shard-K-of-N).
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
+    /// Keep the runs an interrupted run of the same file already finished
+    /// (recorded in DIR/runs/) and run only the rest.
+    #[arg(long)]
+    pub resume: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The shard output folders.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Where the merged output goes.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// An output folder (with manifest.json, results.csv, summary.csv, ...).
+    pub dir: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -102,6 +140,8 @@ where
     };
     let result = match cli.command {
         Command::Run(args) => cmd_run(&args),
+        Command::Merge(args) => cmd_merge(&args),
+        Command::Plot(args) => cmd_plot(&args),
         Command::Check(args) => cmd_check(&args),
         Command::Validate(args) => cmd_validate(&args),
         Command::Replay(args) => crate::replay::cli::run(&args).map(|()| EXIT_OK),
@@ -182,12 +222,23 @@ fn cmd_check(args: &CheckArgs) -> Result<i32, Error> {
     Ok(EXIT_OK)
 }
 
-/// The output folder: `--out`, else `[output] dir`, else `output/<name>`.
-pub fn output_dir(exp: &Experiment, out: Option<&Path>) -> Result<PathBuf, Error> {
+/// The output folder: `--out`, else `[output] dir`, else `output/<name>`;
+/// for a shard without `--out`, `shards/shard-K-of-N` inside it.
+pub fn output_dir(
+    exp: &Experiment,
+    out: Option<&Path>,
+    shard: Option<Shard>,
+) -> Result<PathBuf, Error> {
     let dir = match (out, &exp.spec.output.dir) {
         (Some(out), _) => out.to_path_buf(),
         (None, Some(dir)) => PathBuf::from(dir),
         (None, None) => Path::new("output").join(&exp.spec.name),
+    };
+    let dir = match (out, shard) {
+        (None, Some(s)) => dir
+            .join("shards")
+            .join(format!("shard-{}-of-{}", s.index, s.count)),
+        _ => dir,
     };
     if dir.exists() && !dir.is_dir() {
         return Err(InputError::new(
@@ -202,34 +253,74 @@ pub fn output_dir(exp: &Experiment, out: Option<&Path>) -> Result<PathBuf, Error
 fn cmd_run(args: &RunArgs) -> Result<i32, Error> {
     let threads = threads(args.threads)?;
     let exp = load(&args.file, &args.sets)?;
-    let plan = exp.plan();
     if args.dry_run {
+        let plan = exp.plan();
+        let plan = args.shard.map_or(plan.clone(), |s| s.select(&plan));
         print!("{}", run_table(&exp, &plan));
         return Ok(EXIT_OK);
     }
-    let dir = output_dir(&exp, args.out.as_deref())?;
-    let started = Instant::now();
-    let options = runner::RunnerOptions {
+    let options = BatchOptions {
+        dir: output_dir(&exp, args.out.as_deref(), args.shard)?,
         threads,
+        shard: args.shard,
+        resume: args.resume,
         progress: true,
     };
-    let records = runner::execute(&exp, &plan, &options)?;
-    let wall_s = started.elapsed().as_secs_f64();
-    let written = crate::report::output::write_all(&exp, &records, &dir, threads, wall_s)?;
-    let events: u64 = records.iter().map(|r| r.output.events).sum();
+    let outcome = batch::run_into(&exp, &options)?;
+    let shard = args
+        .shard
+        .map_or(String::new(), |s| format!(" (shard {s})"));
     eprintln!(
-        "{}: {} runs, {} events in {:.2} s ({:.1} M events/s) on {} thread(s)",
+        "{}{shard}: {} runs done{}, {} events in {:.2} s ({}) on {} thread(s)",
         exp.spec.name,
-        records.len(),
-        events,
-        wall_s,
-        events as f64 / wall_s.max(1e-9) / 1e6,
+        outcome.executed + outcome.resumed,
+        if outcome.resumed > 0 {
+            format!(" ({} kept from before)", outcome.resumed)
+        } else {
+            String::new()
+        },
+        outcome.events_executed,
+        outcome.wall_s,
+        experiment::progress::format_rate(
+            outcome.events_executed as f64 / outcome.wall_s.max(1e-9)
+        ),
         threads
     );
+    finish(&outcome.written, &outcome.warnings)
+}
+
+/// Prints the files written (stdout) and the charts not drawn (stderr).
+fn finish(written: &[PathBuf], warnings: &[String]) -> Result<i32, Error> {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
     for path in written {
         println!("{}", path.display());
     }
     Ok(EXIT_OK)
+}
+
+fn cmd_merge(args: &MergeArgs) -> Result<i32, Error> {
+    let outcome = batch::merge::merge(&args.dirs, &args.out)?;
+    eprintln!(
+        "merged {} runs from {} folder(s) into {}",
+        outcome.runs,
+        args.dirs.len(),
+        args.out.display()
+    );
+    finish(&outcome.written, &outcome.warnings)
+}
+
+fn cmd_plot(args: &PlotArgs) -> Result<i32, Error> {
+    if !args.dir.is_dir() {
+        return Err(InputError::file(
+            &args.dir,
+            "is not a folder; expected an edgesim output folder",
+        )
+        .into());
+    }
+    let drawn = crate::report::plot::redraw(&args.dir)?;
+    finish(&drawn.written, &drawn.warnings)
 }
 
 /// The plan as a tab-separated table.

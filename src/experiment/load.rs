@@ -17,6 +17,7 @@ use super::spans::SpanIndex;
 use super::spec::{ExperimentFile, MAX_REPLICATIONS, MAX_RUNS, SCHEMA_VERSION};
 use super::{Experiment, ExperimentSpec, Point};
 use crate::error::InputError;
+use crate::report::plotspec;
 use crate::units::MAX_DURATION_SECS;
 
 /// The largest experiment file accepted.
@@ -53,6 +54,12 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Experiment, InputError> {
             KeyPath::parse(&format!("sweep.param[{}].{}", e.index, e.key)).unwrap_or_default();
         ctx.error_at(&key, &applied_sets, e.message)
     })?;
+    let sweep_paths: Vec<String> = expansion.paths.iter().map(|p| p.to_string()).collect();
+    plotspec::check_plots(&base.plot, &sweep_paths)
+        .and_then(|()| plotspec::check_slos(&base.output.slo))
+        .map_err(|(key, m)| {
+            ctx.error_at(&KeyPath::parse(&key).unwrap_or_default(), &applied_sets, m)
+        })?;
     let runs = expansion.points.len() as u64 * base_spec.run.replications as u64;
     if runs > MAX_RUNS {
         return Err(ctx.error_at(
@@ -88,7 +95,7 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Experiment, InputError> {
         source,
         sets: sets.to_vec(),
         spec: base_spec,
-        sweep_paths: expansion.paths.iter().map(|p| p.to_string()).collect(),
+        sweep_paths,
         points,
     })
 }
@@ -246,6 +253,7 @@ impl Ctx<'_> {
             model,
             run: file.run.clone(),
             output: file.output.clone(),
+            plots: file.plot.clone(),
         })
     }
 

@@ -5,6 +5,7 @@ pub mod load;
 pub mod models;
 pub mod overrides;
 pub mod path;
+pub mod progress;
 pub mod runner;
 pub mod spans;
 pub mod spec;
@@ -26,6 +27,8 @@ pub struct ExperimentSpec {
     pub model: ModelSpec,
     pub run: RunSpec,
     pub output: OutputSpec,
+    /// The `[[plot]]` entries (checked against the swept parameters).
+    pub plots: Vec<crate::report::plotspec::PlotSpec>,
 }
 
 /// One point of the sweep: its index, the swept values as written, its spec.

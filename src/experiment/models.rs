@@ -6,16 +6,19 @@ use super::spec::ExperimentFile;
 use crate::cdn::{self, CdnParams};
 use crate::faults::occ::{self, OccParams};
 use crate::model::{RunContext, RunOutput};
+use crate::push::{self, PushParams};
 use crate::queueing::{self, QueueParams};
 
-/// Every model name, for messages.
-pub const MODEL_NAMES: &[&str] = &["queue", "occ", "cdn"];
+/// Every model name, for messages; each model's parameters live in the table
+/// of the same name.
+pub const MODEL_NAMES: &[&str] = &["queue", "occ", "push", "cdn"];
 
 /// A model with its parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModelSpec {
     Queue(QueueParams),
     Occ(OccParams),
+    Push(Box<PushParams>),
     Cdn(Box<CdnParams>),
 }
 
@@ -25,74 +28,74 @@ pub type Invalid = (String, String);
 impl ModelSpec {
     /// Picks the model named by `file.model` and its parameter table.
     pub fn from_file(file: &ExperimentFile) -> Result<ModelSpec, Invalid> {
-        if !MODEL_NAMES.contains(&file.model.as_str()) {
+        let model = file.model.as_str();
+        if !MODEL_NAMES.contains(&model) {
             return Err((
                 "model".to_string(),
                 format!(
-                    "unknown model \"{}\"; expected one of: {}",
-                    file.model,
+                    "unknown model \"{model}\"; expected one of: {}",
                     MODEL_NAMES.join(", ")
                 ),
             ));
         }
-        let tables = [
+        let present = [
             ("queue", file.queue.is_some()),
             ("occ", file.occ.is_some()),
+            ("push", file.push.is_some()),
             ("cdn", file.cdn.is_some()),
         ];
-        for (table, present) in tables {
-            if present && table != file.model {
+        for (table, is_present) in present {
+            if is_present && table != model {
                 return Err((
                     table.to_string(),
                     format!(
-                        "table [{table}] is for model \"{table}\", but this experiment's model is \"{}\"",
-                        file.model
+                        "table [{table}] is for model \"{table}\", but this experiment's model is \"{model}\""
                     ),
                 ));
             }
         }
-        match file.model.as_str() {
-            "queue" => file.queue.clone().map(ModelSpec::Queue).ok_or_else(|| {
-                (
-                    "model".to_string(),
-                    "model \"queue\" needs a [queue] table with at least `arrival_rate` and `service`"
-                        .to_string(),
-                )
-            }),
-            "occ" => file.occ.clone().map(ModelSpec::Occ).ok_or_else(|| {
-                (
-                    "model".to_string(),
-                    "model \"occ\" needs an [occ] table with at least `clients` and `strategy`"
-                        .to_string(),
-                )
-            }),
+        let spec = match model {
+            "queue" => file.queue.clone().map(ModelSpec::Queue),
+            "occ" => file.occ.clone().map(ModelSpec::Occ),
+            "push" => file.push.clone().map(|p| ModelSpec::Push(Box::new(p))),
             // Every key of [cdn] has a default: a bare `model = "cdn"` runs.
-            "cdn" => Ok(ModelSpec::Cdn(Box::new(file.cdn.clone().unwrap_or_default()))),
-            other => Err((
+            "cdn" => Some(ModelSpec::Cdn(Box::new(
+                file.cdn.clone().unwrap_or_default(),
+            ))),
+            _ => None,
+        };
+        spec.ok_or_else(|| {
+            (
                 "model".to_string(),
-                format!(
-                    "unknown model \"{other}\"; expected one of: {}",
-                    MODEL_NAMES.join(", ")
-                ),
-            )),
-        }
+                format!("model \"{model}\" needs a [{model}] table with its parameters"),
+            )
+        })
     }
 
     pub fn name(&self) -> &'static str {
         match self {
             ModelSpec::Queue(_) => "queue",
             ModelSpec::Occ(_) => "occ",
+            ModelSpec::Push(_) => "push",
             ModelSpec::Cdn(_) => "cdn",
         }
     }
 
     /// Checks the parameters; every problem with its full key path.
     pub fn validate(&self) -> Result<(), Vec<Invalid>> {
-        match self {
-            ModelSpec::Queue(p) => p.validate().map_err(|e| prefixed("queue", e)),
-            ModelSpec::Occ(p) => p.validate().map_err(|e| prefixed("occ", e)),
-            ModelSpec::Cdn(p) => cdn::check(p).map_err(|e| prefixed("cdn", e)),
-        }
+        let table = self.name();
+        let result = match self {
+            ModelSpec::Queue(p) => p.validate(),
+            ModelSpec::Occ(p) => p.validate(),
+            ModelSpec::Push(p) => p.validate(),
+            ModelSpec::Cdn(p) => cdn::check(p),
+        };
+        result.map_err(|problems| {
+            problems
+                .into_iter()
+                .map(|(key, message)| (format!("{table}.{key}"), message))
+                .collect()
+        })
     }
 
     /// Runs one replication.
@@ -100,15 +103,8 @@ impl ModelSpec {
         match self {
             ModelSpec::Queue(p) => queueing::run_queue(p, ctx),
             ModelSpec::Occ(p) => occ::run_occ(p, ctx),
+            ModelSpec::Push(p) => push::run_push(p, ctx),
             ModelSpec::Cdn(p) => cdn::run_cdn(p, ctx),
         }
     }
-}
-
-/// Puts the model's table name in front of each problem's key.
-fn prefixed(table: &str, problems: Vec<Invalid>) -> Vec<Invalid> {
-    problems
-        .into_iter()
-        .map(|(key, message)| (format!("{table}.{key}"), message))
-        .collect()
 }

@@ -1,14 +1,15 @@
 //! The runner: every run of the plan on a rayon pool, each simulation on one
 //! thread, results collected in run order so that output bytes never depend
-//! on the number of threads.
+//! on the number of threads. Each finished run is handed to a callback at
+//! once (the run store writes it durably there), so an interrupted sweep
+//! loses at most the runs in flight.
 
-use std::io::IsTerminal;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
+use super::progress::Progress;
 use super::{Experiment, RunPlan};
 use crate::engine::{RunWindow, SimTime, Streams};
 use crate::error::Error;
@@ -102,33 +103,33 @@ pub fn execute(
     plan: &[RunPlan],
     options: &RunnerOptions,
 ) -> Result<Vec<RunRecord>, Error> {
+    execute_with(exp, plan, options, &|_| Ok(()))
+}
+
+/// Like [`execute`], and calls `on_done` with every run as soon as it
+/// finishes (from the worker thread that ran it). Every run is attempted;
+/// the first failure in plan order is returned.
+pub fn execute_with(
+    exp: &Experiment,
+    plan: &[RunPlan],
+    options: &RunnerOptions,
+    on_done: &(dyn Fn(&RunRecord) -> Result<(), Error> + Sync),
+) -> Result<Vec<RunRecord>, Error> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.max(1))
         .build()
         .map_err(|e| Error::Run(format!("cannot start {} threads: {e}", options.threads)))?;
-    let bar = progress_bar(plan.len() as u64, options.progress);
+    let progress = Progress::new(&exp.spec.name, plan.len() as u64, options.progress);
     let results: Vec<Result<RunRecord, Error>> = pool.install(|| {
         plan.par_iter()
             .map(|p| {
-                let record = run_one(exp, p);
-                bar.inc(1);
-                record
+                let record = run_one(exp, p)?;
+                on_done(&record)?;
+                progress.run_finished(record.output.events);
+                Ok(record)
             })
             .collect()
     });
-    bar.finish_and_clear();
+    progress.finish();
     results.into_iter().collect()
-}
-
-fn progress_bar(total: u64, wanted: bool) -> ProgressBar {
-    if !wanted || !std::io::stderr().is_terminal() {
-        return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} runs  {elapsed_precise} elapsed, {eta} left",
-    ) {
-        bar.set_style(style);
-    }
-    bar
 }

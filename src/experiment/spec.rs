@@ -6,7 +6,9 @@ use serde::Deserialize;
 use super::sweep::SweepSpec;
 use crate::cdn::CdnParams;
 use crate::faults::occ::OccParams;
+use crate::push::PushParams;
 use crate::queueing::QueueParams;
+use crate::report::plotspec::{PlotSpec, SloSpec};
 use crate::units::{Count, Duration};
 
 /// The schema version this edgesim reads.
@@ -28,13 +30,16 @@ pub struct ExperimentFile {
     /// What the experiment asks, in a sentence or two.
     #[serde(default)]
     pub description: String,
-    /// Which model runs: "queue", "occ" or "cdn".
+    /// Which model runs: one of `models::MODEL_NAMES`.
     pub model: String,
     pub run: RunSpec,
     #[serde(default)]
     pub sweep: SweepSpec,
     #[serde(default)]
     pub output: OutputSpec,
+    /// Charts to draw (`[[plot]]`); none means the model's default charts.
+    #[serde(default)]
+    pub plot: Vec<PlotSpec>,
     /// Parameters of the `queue` model.
     #[serde(default)]
     pub queue: Option<QueueParams>,
@@ -44,6 +49,9 @@ pub struct ExperimentFile {
     /// Parameters of the `occ` model.
     #[serde(default)]
     pub occ: Option<OccParams>,
+    /// Parameters of the `push` model.
+    #[serde(default)]
+    pub push: Option<PushParams>,
 }
 
 /// `[run]`: seeds, replications and the simulated window.
@@ -110,6 +118,16 @@ pub struct OutputSpec {
     /// percentiles and merging shards).
     #[serde(default = "yes")]
     pub histograms: bool,
+    /// Draw the charts (`plots/`) and write `report.html`.
+    #[serde(default = "yes")]
+    pub report: bool,
+    /// Also write every chart as PNG (SVG is always written).
+    #[serde(default)]
+    pub png: bool,
+    /// Service-level objectives (`[[output.slo]]`): judged per point in the
+    /// report and drawn on the charts of their metric.
+    #[serde(default)]
+    pub slo: Vec<SloSpec>,
 }
 
 fn yes() -> bool {
@@ -123,6 +141,9 @@ impl Default for OutputSpec {
             timeseries: true,
             timeseries_step: None,
             histograms: true,
+            report: true,
+            png: false,
+            slo: Vec::new(),
         }
     }
 }

@@ -40,9 +40,10 @@ pub struct ReplayArgs {
     /// Count and skip malformed lines instead of stopping at the first one.
     #[arg(long)]
     pub skip_bad: bool,
-    /// Results go to OUTPUT_DIR/NAME/ (default NAME: the trace file's name).
+    /// Results go to OUTPUT_DIR/NAME/ (default NAME: replay-<trace file name>).
     #[arg(long)]
     pub name: Option<String>,
+    /// Where result folders are made.
     #[arg(long, default_value = "output")]
     pub output_dir: PathBuf,
     /// Worker threads (default: the number of cores). Results do not depend on it.

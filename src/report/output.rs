@@ -7,12 +7,13 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
+use serde::Serialize;
 
 use super::stats::summarize;
+use super::study::{EXPERIMENT_COPY, MANIFEST, ManifestRun, Study};
+use crate::batch::shard::Shard;
 use crate::engine::Histogram;
 use crate::error::Error;
-use crate::experiment::Experiment;
 use crate::experiment::runner::RunRecord;
 use crate::model::{Derivation, TimeUnit};
 
@@ -50,13 +51,13 @@ fn metric_names(records: &[RunRecord]) -> Vec<String> {
 }
 
 /// `results.csv`: one row per run.
-pub fn results_csv(exp: &Experiment, records: &[RunRecord]) -> Result<Vec<u8>, Error> {
+pub fn results_csv(study: &Study, records: &[RunRecord]) -> Result<Vec<u8>, Error> {
     let names = metric_names(records);
     let mut header = vec!["run_index", "point", "replication", "seed"]
         .into_iter()
         .map(String::from)
         .collect::<Vec<_>>();
-    header.extend(exp.sweep_paths.iter().cloned());
+    header.extend(study.sweep_paths.iter().cloned());
     header.push("events".into());
     header.extend(names.iter().cloned());
     let mut rows = vec![header];
@@ -67,7 +68,7 @@ pub fn results_csv(exp: &Experiment, records: &[RunRecord]) -> Result<Vec<u8>, E
             r.plan.replication.to_string(),
             r.plan.seed.to_string(),
         ];
-        row.extend(exp.points[r.plan.point].values.iter().cloned());
+        row.extend(point_values(study, r.plan.point).iter().cloned());
         row.push(r.output.events.to_string());
         for name in &names {
             row.push(r.output.get(name).map(number).unwrap_or_default());
@@ -80,10 +81,10 @@ pub fn results_csv(exp: &Experiment, records: &[RunRecord]) -> Result<Vec<u8>, E
 /// `summary.csv`: per point and metric, the mean with its 95% confidence
 /// half-width over replications, and for latency metrics the value pooled
 /// from the merged histograms of all replications.
-pub fn summary_csv(exp: &Experiment, records: &[RunRecord]) -> Result<Vec<u8>, Error> {
+pub fn summary_csv(study: &Study, records: &[RunRecord]) -> Result<Vec<u8>, Error> {
     let names = metric_names(records);
     let mut header: Vec<String> = vec!["point".into()];
-    header.extend(exp.sweep_paths.iter().cloned());
+    header.extend(study.sweep_paths.iter().cloned());
     for h in [
         "metric",
         "n",
@@ -106,7 +107,7 @@ pub fn summary_csv(exp: &Experiment, records: &[RunRecord]) -> Result<Vec<u8>, E
                 .collect();
             let s = summarize(&values);
             let mut row = vec![point.to_string()];
-            row.extend(exp.points[point].values.iter().cloned());
+            row.extend(point_values(study, point).iter().cloned());
             row.push(name.clone());
             row.push(s.n.to_string());
             for v in [s.mean, s.ci95, s.std, s.min, s.max] {
@@ -216,47 +217,71 @@ pub fn histograms_csv(records: &[RunRecord]) -> Result<Option<Vec<u8>>, Error> {
     csv_bytes(&rows).map(Some)
 }
 
-/// `manifest.json`: version, experiment hash, seeds, per-run events and wall time.
-pub fn manifest_json(
-    exp: &Experiment,
-    records: &[RunRecord],
+/// How the runs behind a manifest were executed (what may differ between
+/// two outputs of the same experiment: threads and wall times).
+#[derive(Copy, Clone, Debug)]
+pub struct Execution {
+    pub threads: usize,
+    pub wall_s: f64,
+    /// Events of the runs executed by this command (resumed or merged runs
+    /// excluded), for `events_per_s`.
+    pub events_executed: u64,
+    /// `Some` for one shard of the plan.
+    pub shard: Option<Shard>,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    #[serde(flatten)]
+    study: &'a Study,
+    points: usize,
+    total_runs: usize,
+    shard: Option<Shard>,
     threads: usize,
+    runs: Vec<ManifestRun>,
+    events: u64,
     wall_s: f64,
-) -> Vec<u8> {
+    events_per_s: f64,
+}
+
+/// `manifest.json`: version, experiment hash, seeds, points, charts, per-run
+/// events and wall time.
+pub fn manifest_json(study: &Study, records: &[RunRecord], execution: &Execution) -> Vec<u8> {
     let events: u64 = records.iter().map(|r| r.output.events).sum();
-    let runs: Vec<_> = records
+    let runs = records
         .iter()
-        .map(|r| {
-            json!({
-                "run_index": r.plan.run_index,
-                "point": r.plan.point,
-                "replication": r.plan.replication,
-                "seed": r.plan.seed,
-                "events": r.output.events,
-                "wall_s": r.wall_s,
-            })
+        .map(|r| ManifestRun {
+            run_index: r.plan.run_index,
+            point: r.plan.point,
+            replication: r.plan.replication,
+            seed: r.plan.seed,
+            events: r.output.events,
+            wall_s: r.wall_s,
         })
         .collect();
-    let manifest = json!({
-        "edgesim_version": env!("CARGO_PKG_VERSION"),
-        "experiment": exp.spec.name,
-        "experiment_file": exp.path.display().to_string(),
-        "experiment_sha256": exp.sha256,
-        "model": exp.spec.model.name(),
-        "set": exp.sets,
-        "master_seed": exp.spec.run.seed,
-        "seed_mode": exp.spec.run.seed_mode.as_str(),
-        "replications": exp.spec.run.replications,
-        "points": exp.points.len(),
-        "threads": threads,
-        "runs": runs,
-        "events": events,
-        "wall_s": wall_s,
-        "events_per_s": if wall_s > 0.0 { events as f64 / wall_s } else { 0.0 },
-    });
+    let wall_s = execution.wall_s;
+    let manifest = Manifest {
+        study,
+        points: study.point_values.len(),
+        total_runs: study.total_runs(),
+        shard: execution.shard,
+        threads: execution.threads,
+        runs,
+        events,
+        wall_s,
+        events_per_s: if wall_s > 0.0 {
+            execution.events_executed as f64 / wall_s
+        } else {
+            0.0
+        },
+    };
     let mut text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
     text.push('\n');
     text.into_bytes()
+}
+
+fn point_values(study: &Study, point: usize) -> &[String] {
+    study.point_values.get(point).map_or(&[], |v| v.as_slice())
 }
 
 /// Writes `bytes` to `dir/name` through a temporary file and a rename.
@@ -275,13 +300,15 @@ pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf,
     Ok(target)
 }
 
-/// Writes every output file of a finished experiment into `dir`.
+/// Writes the output files of finished runs into `dir`: for the whole plan
+/// `results.csv`, `summary.csv`, `timeseries.csv`, `histograms.csv`; for a
+/// shard only `results.csv`; and always `experiment.toml` (the file's
+/// text) and, last, `manifest.json`.
 pub fn write_all(
-    exp: &Experiment,
+    study: &Study,
     records: &[RunRecord],
     dir: &Path,
-    threads: usize,
-    wall_s: f64,
+    execution: &Execution,
 ) -> Result<Vec<PathBuf>, Error> {
     std::fs::create_dir_all(dir).map_err(|e| {
         Error::io(
@@ -289,24 +316,37 @@ pub fn write_all(
             e,
         )
     })?;
-    let mut written = vec![
-        write_atomically(dir, "results.csv", &results_csv(exp, records)?)?,
-        write_atomically(dir, "summary.csv", &summary_csv(exp, records)?)?,
-    ];
-    if exp.spec.output.timeseries
-        && let Some(bytes) = timeseries_csv(records)?
-    {
-        written.push(write_atomically(dir, "timeseries.csv", &bytes)?);
-    }
-    if exp.spec.output.histograms
-        && let Some(bytes) = histograms_csv(records)?
-    {
-        written.push(write_atomically(dir, "histograms.csv", &bytes)?);
+    let mut written = vec![write_atomically(
+        dir,
+        "results.csv",
+        &results_csv(study, records)?,
+    )?];
+    if execution.shard.is_none() {
+        written.push(write_atomically(
+            dir,
+            "summary.csv",
+            &summary_csv(study, records)?,
+        )?);
+        if study.timeseries
+            && let Some(bytes) = timeseries_csv(records)?
+        {
+            written.push(write_atomically(dir, "timeseries.csv", &bytes)?);
+        }
+        if study.histograms
+            && let Some(bytes) = histograms_csv(records)?
+        {
+            written.push(write_atomically(dir, "histograms.csv", &bytes)?);
+        }
     }
     written.push(write_atomically(
         dir,
-        "manifest.json",
-        &manifest_json(exp, records, threads, wall_s),
+        EXPERIMENT_COPY,
+        study.source.as_bytes(),
+    )?);
+    written.push(write_atomically(
+        dir,
+        MANIFEST,
+        &manifest_json(study, records, execution),
     )?);
     Ok(written)
 }

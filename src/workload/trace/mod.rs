@@ -24,7 +24,7 @@ use crate::error::{Error, InputError};
 
 pub use oracle::OracleReader;
 pub use text::{Column, Delimiter, Header, IdKind, TextOptions, TextReader};
-pub use write::{CsvTraceWriter, OracleGeneralWriter};
+pub use write::{CsvTraceWriter, OracleGeneralWriter, TraceWriter};
 
 /// One request of a trace.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]

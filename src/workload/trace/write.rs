@@ -204,3 +204,45 @@ impl OracleGeneralWriter {
         finish_file(&self.file, &self.partial, &self.path)
     }
 }
+
+/// A trace writer chosen by the file name: `.oracleGeneral` (binary, times
+/// in whole seconds) or `.csv` (times in `csv_unit`); for `--record-trace`.
+pub enum TraceWriter {
+    Csv(CsvTraceWriter),
+    OracleGeneral(OracleGeneralWriter),
+}
+
+impl TraceWriter {
+    pub fn create(path: &Path, csv_unit: TimeUnit) -> Result<TraceWriter, Error> {
+        let name = path.to_string_lossy().to_ascii_lowercase();
+        if name.ends_with(".oraclegeneral") {
+            Ok(TraceWriter::OracleGeneral(OracleGeneralWriter::create(
+                path,
+                TimeUnit::Seconds,
+            )?))
+        } else if name.ends_with(".csv") {
+            Ok(TraceWriter::Csv(CsvTraceWriter::create(path, csv_unit)?))
+        } else {
+            Err(InputError::file(
+                path,
+                "cannot tell the trace format to write; name the file *.csv or *.oracleGeneral",
+            )
+            .into())
+        }
+    }
+
+    pub fn write(&mut self, r: &Request) -> Result<(), Error> {
+        match self {
+            TraceWriter::Csv(w) => w.write(r),
+            TraceWriter::OracleGeneral(w) => w.write(r),
+        }
+    }
+
+    /// Completes the file (renames it into place).
+    pub fn finish(self) -> Result<(), Error> {
+        match self {
+            TraceWriter::Csv(w) => w.finish(),
+            TraceWriter::OracleGeneral(w) => w.finish(),
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! `edgesim merge`: joins the output folders of shards into what one
+//! unsharded run would have written. Every folder must come from the same
+//! experiment file (SHA-256), `--set` values and edgesim version, and the
+//! folders together must hold every run of the plan exactly once.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::write_outputs;
+use crate::error::{Error, InputError};
+use crate::experiment::runner::RunRecord;
+use crate::report::output::Execution;
+use crate::report::records::RunStore;
+use crate::report::study::{ManifestHead, read_manifest};
+
+/// What a merge wrote.
+#[derive(Clone, Debug)]
+pub struct MergeOutcome {
+    pub runs: usize,
+    pub written: Vec<PathBuf>,
+    pub warnings: Vec<String>,
+}
+
+/// Merges the shard folders `inputs` into `out`.
+pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<MergeOutcome, Error> {
+    if inputs.is_empty() {
+        return Err(InputError::new("command line", "merge needs at least one folder").into());
+    }
+    let mut heads = Vec::with_capacity(inputs.len());
+    for dir in inputs {
+        if !dir.is_dir() {
+            return Err(
+                InputError::file(dir, "is not a folder; expected a shard's output folder").into(),
+            );
+        }
+        heads.push((dir, read_manifest(dir)?));
+    }
+    let (first_dir, first) = &heads[0];
+    for (dir, head) in &heads[1..] {
+        check_same(first_dir, first, dir, head)?;
+    }
+    let study = first.study.clone();
+    let owners = owners_of_runs(&heads, study.total_runs())?;
+    let mut records = Vec::with_capacity(owners.len());
+    for (index, dir) in &owners {
+        let record = RunStore::new(dir).read(&study, *index)?;
+        check_plan(dir, &record, &study)?;
+        records.push(record);
+    }
+    let out_store = RunStore::new(out);
+    std::fs::create_dir_all(out)
+        .map_err(|e| Error::io(format!("cannot create {}", out.display()), e))?;
+    out_store.create()?;
+    // Overwrite in place rather than clear first: `out` may be one of the
+    // inputs, whose records must never be missing.
+    for record in &records {
+        out_store.write(&study, record)?;
+    }
+    out_store.remove_beyond(records.len())?;
+    let execution = Execution {
+        threads: heads.iter().map(|(_, h)| h.threads).max().unwrap_or(1),
+        wall_s: heads.iter().map(|(_, h)| h.wall_s).fold(0.0, f64::max),
+        events_executed: records.iter().map(|r| r.output.events).sum(),
+        shard: None,
+    };
+    let (written, warnings) = write_outputs(&study, &records, out, &execution)?;
+    Ok(MergeOutcome {
+        runs: records.len(),
+        written,
+        warnings,
+    })
+}
+
+fn check_same(a_dir: &Path, a: &ManifestHead, b_dir: &Path, b: &ManifestHead) -> Result<(), Error> {
+    let (sa, sb) = (&a.study, &b.study);
+    let differs = if sa.experiment_sha256 != sb.experiment_sha256 {
+        Some(format!(
+            "comes from another experiment file (SHA-256 {} vs {} in {})",
+            sb.experiment_sha256,
+            sa.experiment_sha256,
+            a_dir.display()
+        ))
+    } else if sa.set != sb.set {
+        Some(format!(
+            "was run with other --set values ({:?} vs {:?} in {})",
+            sb.set,
+            sa.set,
+            a_dir.display()
+        ))
+    } else if sa.edgesim_version != sb.edgesim_version {
+        Some(format!(
+            "was written by edgesim {} and {} by edgesim {}",
+            sb.edgesim_version,
+            a_dir.display(),
+            sa.edgesim_version
+        ))
+    } else {
+        None
+    };
+    match differs {
+        Some(m) => Err(InputError::file(b_dir, format!("cannot be merged: it {m}")).into()),
+        None => Ok(()),
+    }
+}
+
+/// Which folder holds each run; every run of the plan exactly once.
+fn owners_of_runs<'a>(
+    heads: &[(&'a PathBuf, ManifestHead)],
+    total: usize,
+) -> Result<BTreeMap<usize, &'a PathBuf>, Error> {
+    let mut owners: BTreeMap<usize, &PathBuf> = BTreeMap::new();
+    for (dir, head) in heads {
+        for run in &head.runs {
+            if run.run_index >= total {
+                return Err(InputError::file(
+                    dir,
+                    format!(
+                        "lists run {} but the plan has only {total} runs",
+                        run.run_index
+                    ),
+                )
+                .into());
+            }
+            if let Some(other) = owners.insert(run.run_index, dir) {
+                return Err(InputError::file(
+                    dir,
+                    format!(
+                        "holds run {} which {} holds too; each run must come from exactly one folder (was a shard given twice?)",
+                        run.run_index,
+                        other.display()
+                    ),
+                )
+                .into());
+            }
+        }
+    }
+    let missing: Vec<String> = (0..total)
+        .filter(|i| !owners.contains_key(i))
+        .map(|i| i.to_string())
+        .collect();
+    if !missing.is_empty() {
+        let shown = missing
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = if missing.len() > 10 { ", …" } else { "" };
+        let folders: Vec<String> = heads.iter().map(|(d, _)| d.display().to_string()).collect();
+        return Err(InputError::new(
+            "merge",
+            format!(
+                "{} of {total} runs are in none of the folders {} (runs {shown}{more}); is a shard missing or unfinished? Run it again with --resume",
+                missing.len(),
+                folders.join(", ")
+            ),
+        )
+        .into());
+    }
+    Ok(owners)
+}
+
+fn check_plan(
+    dir: &Path,
+    record: &RunRecord,
+    study: &crate::report::study::Study,
+) -> Result<(), Error> {
+    let point = study.point_of(record.plan.run_index);
+    let replication = record.plan.run_index % study.replications.max(1) as usize;
+    if record.plan.point != point || record.plan.replication as usize != replication {
+        return Err(InputError::file(
+            dir,
+            format!(
+                "run {} is recorded as point {}, replication {}; the plan says point {point}, replication {replication}",
+                record.plan.run_index, record.plan.point, record.plan.replication
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}

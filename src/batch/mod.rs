@@ -1,0 +1,179 @@
+//! Running an experiment into an output folder, and joining folders: each
+//! finished run is recorded durably in `runs/` as it ends; `--resume` keeps
+//! the recorded runs and runs only the rest; `--shard K/N` runs one slice of
+//! the plan; `merge` joins shard folders. The output files are always built
+//! from the full set of run records in run order, so a resumed, a sharded
+//! and merged, and an uninterrupted sweep write the same bytes.
+
+pub mod merge;
+pub mod shard;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::error::{Error, InputError};
+use crate::experiment::runner::{self, RunRecord, RunnerOptions};
+use crate::experiment::{Experiment, RunPlan};
+use crate::report::output::{self, Execution};
+use crate::report::records::RunStore;
+use crate::report::study::Study;
+use shard::Shard;
+
+/// How to run an experiment into a folder.
+#[derive(Clone, Debug)]
+pub struct BatchOptions {
+    pub dir: PathBuf,
+    pub threads: usize,
+    pub shard: Option<Shard>,
+    /// Keep runs already recorded in the folder's `runs/`.
+    pub resume: bool,
+    /// Show progress on stderr.
+    pub progress: bool,
+}
+
+/// What a batch did.
+#[derive(Clone, Debug)]
+pub struct BatchOutcome {
+    /// Runs kept from an earlier, interrupted invocation.
+    pub resumed: usize,
+    /// Runs executed now.
+    pub executed: usize,
+    pub events_executed: u64,
+    pub wall_s: f64,
+    pub written: Vec<PathBuf>,
+    /// Charts that could not be drawn, and why.
+    pub warnings: Vec<String>,
+}
+
+/// Runs the plan (or one shard of it) of `exp` into `options.dir`.
+pub fn run_into(exp: &Experiment, options: &BatchOptions) -> Result<BatchOutcome, Error> {
+    let study = Study::from_experiment(exp);
+    let full = exp.plan();
+    let plan = match options.shard {
+        Some(shard) => shard.select(&full),
+        None => full,
+    };
+    let store = RunStore::new(&options.dir);
+    create_dir(&options.dir)?;
+    store.create()?;
+    let kept = if options.resume {
+        recorded_runs(&store, &study, &plan, options.shard)?
+    } else {
+        store.clear()?;
+        BTreeMap::new()
+    };
+    let todo: Vec<RunPlan> = plan
+        .iter()
+        .filter(|p| !kept.contains_key(&p.run_index))
+        .copied()
+        .collect();
+    if !kept.is_empty() {
+        eprintln!(
+            "{}: resuming: {} of {} runs already done, {} to run",
+            study.experiment,
+            kept.len(),
+            plan.len(),
+            todo.len()
+        );
+    }
+    let started = Instant::now();
+    let runner_options = RunnerOptions {
+        threads: options.threads,
+        progress: options.progress,
+    };
+    let fresh = runner::execute_with(exp, &todo, &runner_options, &|record| {
+        store.write(&study, record)
+    })?;
+    let wall_s = started.elapsed().as_secs_f64();
+    let events_executed = fresh.iter().map(|r| r.output.events).sum();
+    let executed = fresh.len();
+    let resumed = kept.len();
+    let mut all = kept;
+    all.extend(fresh.into_iter().map(|r| (r.plan.run_index, r)));
+    let records: Vec<RunRecord> = all.into_values().collect();
+    let execution = Execution {
+        threads: options.threads,
+        wall_s,
+        events_executed,
+        shard: options.shard,
+    };
+    let (written, warnings) = write_outputs(&study, &records, &options.dir, &execution)?;
+    Ok(BatchOutcome {
+        resumed,
+        executed,
+        events_executed,
+        wall_s,
+        written,
+        warnings,
+    })
+}
+
+/// Writes the output files and, for a whole plan, the charts and report.
+pub fn write_outputs(
+    study: &Study,
+    records: &[RunRecord],
+    dir: &Path,
+    execution: &Execution,
+) -> Result<(Vec<PathBuf>, Vec<String>), Error> {
+    let mut written = output::write_all(study, records, dir, execution)?;
+    let mut warnings = Vec::new();
+    if execution.shard.is_none() && study.report {
+        let drawn = crate::report::plot::redraw(dir)?;
+        written.extend(drawn.written);
+        warnings = drawn.warnings;
+    }
+    Ok((written, warnings))
+}
+
+fn create_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Error::io(
+            format!("cannot create the output folder {}", dir.display()),
+            e,
+        )
+    })
+}
+
+/// The runs recorded in `store`, checked against the plan: each must be a
+/// run of this plan (or shard), from the same experiment, with its seed.
+fn recorded_runs(
+    store: &RunStore,
+    study: &Study,
+    plan: &[RunPlan],
+    shard: Option<Shard>,
+) -> Result<BTreeMap<usize, RunRecord>, Error> {
+    let planned: BTreeMap<usize, &RunPlan> = plan.iter().map(|p| (p.run_index, p)).collect();
+    let mut kept = BTreeMap::new();
+    for (index, path) in store.indexes()? {
+        let hint = "run without --resume to start over, or choose another --out";
+        let Some(expected) = planned.get(&index) else {
+            let scope = shard.map_or("this experiment".to_string(), |s| format!("shard {s}"));
+            return Err(InputError::file(
+                &path,
+                format!("run {index} is not part of {scope}; {hint}"),
+            )
+            .into());
+        };
+        let record = store.read(study, index).map_err(|e| match e {
+            Error::Input(mut input) => {
+                input.message = format!("{}; {hint}", input.message);
+                Error::Input(input)
+            }
+            other => other,
+        })?;
+        if record.plan != **expected {
+            return Err(InputError::file(
+                &path,
+                format!(
+                    "the record of run {index} has point {}, replication {}, seed {}, but the plan says point {}, replication {}, seed {}; {hint}",
+                    record.plan.point, record.plan.replication, record.plan.seed,
+                    expected.point, expected.replication, expected.seed
+                ),
+            )
+            .into());
+        }
+        kept.insert(index, record);
+    }
+    Ok(kept)
+}

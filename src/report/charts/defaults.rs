@@ -1,0 +1,255 @@
+//! The charts an experiment gets when it names none, chosen from what its
+//! model recorded, so every model (and every model still to come) gets
+//! useful pictures: latency CDF and tail per histogram; percentiles vs the
+//! first swept parameter; the metrics capacity planners look at first (hit
+//! ratio, origin load, utilisation, throughput, lag, connections, …) vs
+//! that parameter; heatmaps of p99 for two-parameter grids; every time
+//! series.
+
+use super::axes::numeric_positions;
+use crate::report::plotspec::{PlotKind, PlotSpec};
+use crate::report::tables::Tables;
+
+/// Scalar metrics worth a chart, most important first: a metric whose name
+/// contains one of these words is drawn against the swept parameter.
+pub const PRIORITY_WORDS: [&str; 17] = [
+    "hit_ratio",
+    "origin",
+    "utilisation",
+    "utilization",
+    "throughput",
+    "goodput",
+    "lag",
+    "processor",
+    "connection",
+    "connect",
+    "reject",
+    "drop",
+    "fail",
+    "empty",
+    "egress",
+    "delivered",
+    "forward",
+];
+
+const MAX_HISTOGRAMS: usize = 3;
+const MAX_METRIC_LINES: usize = 6;
+const MAX_SERIES: usize = 10;
+/// Most values of a swept parameter drawn as separate lines.
+const MAX_SERIES_VALUES: usize = 6;
+
+/// The default charts for these tables.
+pub fn default_plots(tables: &Tables) -> Vec<PlotSpec> {
+    let histograms: Vec<String> = tables
+        .histograms
+        .iter()
+        .take(MAX_HISTOGRAMS)
+        .map(|h| h.name.clone())
+        .collect();
+    let mut plots = Vec::new();
+    for h in &histograms {
+        for kind in [PlotKind::Cdf, PlotKind::Ccdf] {
+            plots.push(PlotSpec {
+                kind,
+                y: Some(h.clone()),
+                ..PlotSpec::default()
+            });
+        }
+    }
+    if let Some((x, series)) = choose_axes(tables) {
+        let paths = &tables.study.sweep_paths;
+        let along = |kind, y: &str| PlotSpec {
+            kind,
+            x: Some(paths[x].clone()),
+            y: Some(y.to_string()),
+            series: series.map(|s| paths[s].clone()),
+            ..PlotSpec::default()
+        };
+        for h in &histograms {
+            plots.push(along(PlotKind::Percentiles, h));
+        }
+        for metric in key_metrics(tables) {
+            plots.push(along(PlotKind::Line, &metric));
+        }
+        plots.extend(heatmaps(tables, &histograms, x));
+    }
+    for metric in key_series(tables) {
+        plots.push(PlotSpec {
+            kind: PlotKind::Timeseries,
+            y: Some(metric),
+            ..PlotSpec::default()
+        });
+    }
+    plots
+}
+
+/// Series to draw over time: by [`PRIORITY_WORDS`] (connections, lag,
+/// processors, ...), then the model's order, at most [`MAX_SERIES`].
+fn key_series(tables: &Tables) -> Vec<String> {
+    let all: Vec<&String> = tables.series.iter().map(|s| &s.metric).collect();
+    let mut chosen: Vec<String> = Vec::new();
+    for word in PRIORITY_WORDS {
+        for m in all.iter().filter(|m| m.contains(word)) {
+            if !chosen.contains(m) {
+                chosen.push(m.to_string());
+            }
+        }
+    }
+    for m in all {
+        if !chosen.contains(m) {
+            chosen.push(m.clone());
+        }
+    }
+    chosen.truncate(MAX_SERIES);
+    chosen
+}
+
+/// Distinct values of swept parameter `param`, in order of first appearance.
+fn distinct_values(tables: &Tables, param: usize) -> Vec<&String> {
+    let mut seen: Vec<&String> = Vec::new();
+    for values in &tables.study.point_values {
+        if !seen.contains(&&values[param]) {
+            seen.push(&values[param]);
+        }
+    }
+    seen
+}
+
+/// The parameter on the x axis and the one giving a line per value: x is
+/// the numeric parameter with the most values (load, size, clients), else
+/// the parameter with the most values; the series is the first other
+/// parameter with few values (policy, strategy, skew).
+fn choose_axes(tables: &Tables) -> Option<(usize, Option<usize>)> {
+    let n = tables.study.sweep_paths.len();
+    if n == 0 {
+        return None;
+    }
+    let counts: Vec<usize> = (0..n).map(|p| distinct_values(tables, p).len()).collect();
+    let numeric = |p: usize| {
+        let values: Vec<String> = distinct_values(tables, p).into_iter().cloned().collect();
+        numeric_positions(&values).is_some()
+    };
+    let best = |candidates: Vec<usize>| {
+        candidates
+            .into_iter()
+            .reduce(|a, b| if counts[b] > counts[a] { b } else { a })
+    };
+    let x = best((0..n).filter(|&p| counts[p] > 1 && numeric(p)).collect())
+        .or_else(|| best((0..n).collect()))?;
+    let series = (0..n).find(|&p| p != x && (2..=MAX_SERIES_VALUES).contains(&counts[p]));
+    Some((x, series))
+}
+
+/// True when a metric's value differs materially between points: by more
+/// than 2% of its largest magnitude (less is replication noise, such as
+/// arrivals at a fixed rate).
+fn varies(tables: &Tables, metric: &str) -> bool {
+    let values: Vec<f64> = tables
+        .summary
+        .get(metric)
+        .map(|rows| {
+            rows.iter()
+                .flatten()
+                .map(|r| r.value())
+                .filter(|v| v.is_finite())
+                .collect()
+        })
+        .unwrap_or_default();
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    hi - lo > 0.02 * lo.abs().max(hi.abs())
+}
+
+/// Scalar metrics to draw vs the swept parameter: those named in an SLO,
+/// then by [`PRIORITY_WORDS`], then the others in the model's order, at most
+/// [`MAX_METRIC_LINES`], each varying between points.
+pub fn key_metrics(tables: &Tables) -> Vec<String> {
+    let all = tables.summary_metrics();
+    let mut chosen: Vec<String> = Vec::new();
+    for slo in &tables.study.slo {
+        if all.contains(&slo.metric)
+            && !tables.is_pooled(&slo.metric)
+            && !chosen.contains(&slo.metric)
+        {
+            chosen.push(slo.metric.clone());
+        }
+    }
+    let scalars: Vec<String> = all
+        .into_iter()
+        .filter(|m| !tables.is_pooled(m) && varies(tables, m))
+        .collect();
+    for word in PRIORITY_WORDS {
+        for m in scalars.iter().filter(|m| m.contains(word)) {
+            if !chosen.contains(m) {
+                chosen.push(m.clone());
+            }
+        }
+    }
+    // Then the model's own order, which puts its main results first.
+    for m in scalars {
+        if !chosen.contains(&m) {
+            chosen.push(m);
+        }
+    }
+    chosen.truncate(MAX_METRIC_LINES);
+    chosen
+}
+
+/// Heatmaps over the x parameter and a second one, when the two form a
+/// full grid: each histogram's p99, the SLO metrics and origin load (or,
+/// without those, the first key metric).
+fn heatmaps(tables: &Tables, histograms: &[String], x: usize) -> Vec<PlotSpec> {
+    let study = &tables.study;
+    let Some(y) = (0..study.sweep_paths.len()).find(|&p| p != x && full_grid(tables, x, p)) else {
+        return Vec::new();
+    };
+    let mut metrics: Vec<String> = histograms
+        .iter()
+        .take(2)
+        .map(|h| format!("{h}_p99"))
+        .collect();
+    metrics.extend(study.slo.iter().map(|s| s.metric.clone()));
+    let key = key_metrics(tables);
+    metrics.extend(key.iter().find(|m| m.contains("origin")).cloned());
+    metrics.retain(|m| tables.summary.contains_key(m));
+    if metrics.is_empty() {
+        metrics.extend(key.first().cloned());
+    }
+    let mut unique: Vec<String> = Vec::new();
+    for m in metrics {
+        if !unique.contains(&m) {
+            unique.push(m);
+        }
+    }
+    unique
+        .into_iter()
+        .map(|z| PlotSpec {
+            kind: PlotKind::Heatmap,
+            x: Some(study.sweep_paths[x].clone()),
+            y: Some(study.sweep_paths[y].clone()),
+            z: Some(z),
+            ..PlotSpec::default()
+        })
+        .collect()
+}
+
+/// True when parameters `a` and `b` take every combination of their
+/// values (a grid sweep, not a zip), with any others held at one value.
+fn full_grid(tables: &Tables, a: usize, b: usize) -> bool {
+    let study = &tables.study;
+    let base = &study.point_values[0];
+    let held = |v: &Vec<String>| (0..v.len()).all(|i| i == a || i == b || v[i] == base[i]);
+    let mut pairs: Vec<(&String, &String)> = study
+        .point_values
+        .iter()
+        .filter(|v| held(v))
+        .map(|v| (&v[a], &v[b]))
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    let (xs, ys) = (
+        distinct_values(tables, a).len(),
+        distinct_values(tables, b).len(),
+    );
+    xs > 1 && ys > 1 && pairs.len() == xs * ys
+}

@@ -1,0 +1,357 @@
+//! `report.html`: one self-contained page (inline SVG and CSS, no script, no
+//! network) that answers the experiment's question: what it asks, how it
+//! was run (file, hash, seeds, version), the SLO verdict per point, a
+//! summary with confidence intervals, every chart with a one-line reading,
+//! and, folded, every metric, every run's seed and the experiment file.
+//! Nothing in it depends on when or where it was written.
+
+use std::fmt::Write;
+
+use super::charts::build::point_label;
+use super::charts::defaults::key_metrics;
+use super::charts::{Chart, format_significant, format_value};
+use super::plot::PLOTS_DIR;
+use super::tables::{SummaryRow, Tables};
+
+/// Rows shown in the folded tables; the CSV files hold the rest.
+const MAX_FOLDED_ROWS: usize = 5000;
+/// Columns of the summary table.
+const MAX_SUMMARY_COLUMNS: usize = 6;
+
+const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
+h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ccc}\
+.question{font-size:1.15em}pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.85em}\
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:right;white-space:nowrap}\
+.wide{overflow-x:auto}\
+th{background:#f0f0f0}td.l,th.l{text-align:left}.ci{color:#777;font-size:.85em}\
+.pass{color:#0a6e2f;font-weight:bold}.fail{color:#c00000;font-weight:bold}.warn{color:#8a5a00}\
+figure{margin:1.5em 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}\
+figcaption{margin-top:.3em}";
+
+/// HTML-escapes `text`.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The page, from the tables, the charts and their SVG text.
+pub fn report(tables: &Tables, charts: &[Chart], svgs: &[String], warnings: &[String]) -> String {
+    let study = &tables.study;
+    let mut page = String::new();
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>edgesim: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(&study.experiment)
+    );
+    question(&mut page, tables);
+    facts(&mut page, tables);
+    verdict(&mut page, tables);
+    summary(&mut page, tables);
+    chart_section(&mut page, charts, svgs, warnings);
+    folded_tables(&mut page, tables);
+    let _ = write!(
+        page,
+        "<h2>Experiment file</h2>\n<pre>{}</pre>\n</body>\n</html>\n",
+        escape(&study.source)
+    );
+    page
+}
+
+/// The comment lines at the top of the file, without their `#`.
+pub fn leading_comment(source: &str) -> String {
+    source
+        .lines()
+        .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        .map(|l| {
+            let text = l.trim_start().trim_start_matches('#');
+            text.strip_prefix(' ').unwrap_or(text)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+fn question(page: &mut String, tables: &Tables) {
+    let study = &tables.study;
+    let _ = writeln!(page, "<h1>{}</h1>", escape(&study.experiment));
+    if !study.description.is_empty() {
+        let _ = writeln!(
+            page,
+            "<p class=\"question\">{}</p>",
+            escape(&study.description)
+        );
+    }
+    let comment = leading_comment(&study.source);
+    if !comment.is_empty() {
+        let _ = writeln!(page, "<pre class=\"comment\">{}</pre>", escape(&comment));
+    }
+}
+
+fn facts(page: &mut String, tables: &Tables) {
+    let s = &tables.study;
+    let swept = if s.sweep_paths.is_empty() {
+        "nothing".to_string()
+    } else {
+        s.sweep_paths.join(", ")
+    };
+    let sets = if s.set.is_empty() {
+        "none".to_string()
+    } else {
+        s.set.join("  ")
+    };
+    let rows = [
+        ("Model", s.model.clone()),
+        ("Experiment file", s.experiment_file.clone()),
+        ("SHA-256 of the file", s.experiment_sha256.clone()),
+        ("--set", sets),
+        ("edgesim version", s.edgesim_version.clone()),
+        (
+            "Master seed",
+            format!("{} (seed mode {})", s.master_seed, s.seed_mode),
+        ),
+        (
+            "Runs",
+            format!(
+                "{} points × {} replications = {}",
+                s.point_values.len(),
+                s.replications,
+                s.total_runs()
+            ),
+        ),
+        ("Swept", swept),
+        (
+            "Simulated per run",
+            format!(
+                "{} s, of which {} s warm-up",
+                format_value(s.duration_s),
+                format_value(s.warmup_s)
+            ),
+        ),
+    ];
+    page.push_str("<table class=\"facts\">\n");
+    for (k, v) in rows {
+        let _ = writeln!(
+            page,
+            "<tr><th class=\"l\">{}</th><td class=\"l\">{}</td></tr>",
+            escape(k),
+            escape(&v)
+        );
+    }
+    page.push_str("</table>\n");
+}
+
+/// "12.3 ± 0.4": the value (pooled where the metric is a latency) and the
+/// 95% CI half-width of the mean over replications.
+fn cell(row: Option<&SummaryRow>) -> String {
+    match row {
+        None => "<td>–</td>".into(),
+        Some(r) => {
+            let ci = if r.n >= 2 && r.ci95.is_finite() {
+                format!(
+                    " <span class=\"ci\">± {}</span>",
+                    format_significant(r.ci95, 2)
+                )
+            } else {
+                String::new()
+            };
+            format!("<td>{}{ci}</td>", format_value(r.value()))
+        }
+    }
+}
+
+fn point_header(page: &mut String, tables: &Tables) {
+    page.push_str("<tr><th>point</th>");
+    for p in &tables.study.sweep_paths {
+        let _ = write!(page, "<th class=\"l\">{}</th>", escape(p));
+    }
+}
+
+fn point_cells(page: &mut String, tables: &Tables, point: usize) {
+    let _ = write!(page, "<tr><td>{point}</td>");
+    for v in &tables.study.point_values[point] {
+        let _ = write!(page, "<td class=\"l\">{}</td>", escape(v));
+    }
+}
+
+fn verdict(page: &mut String, tables: &Tables) {
+    let slos = &tables.study.slo;
+    if slos.is_empty() {
+        return;
+    }
+    page.push_str("<h2>SLO verdict</h2>\n<p>Each point is judged on the pooled value (latency metrics, from the merged histograms of all replications) or the mean over replications; <span class=\"warn\">borderline</span> means the bound lies inside the 95% confidence interval.</p>\n<div class=\"wide\"><table>\n");
+    point_header(page, tables);
+    for s in slos {
+        let _ = write!(
+            page,
+            "<th>{} {}</th>",
+            escape(&s.metric),
+            escape(&s.bound_text())
+        );
+    }
+    page.push_str("<th>all</th></tr>\n");
+    for point in 0..tables.study.point_values.len() {
+        point_cells(page, tables, point);
+        let mut all = true;
+        for s in slos {
+            let row = tables.at(&s.metric, point);
+            let Some(r) = row.filter(|r| r.value().is_finite()) else {
+                all = false;
+                page.push_str("<td class=\"warn\">no value</td>");
+                continue;
+            };
+            let met = s.met_by(r.value());
+            all &= met;
+            let borderline = r.band().is_some_and(|(lo, hi)| {
+                s.max.is_some_and(|m| lo <= m && m <= hi)
+                    || s.min.is_some_and(|m| lo <= m && m <= hi)
+            });
+            let _ = write!(
+                page,
+                "<td>{} <span class=\"{}\">{}</span>{}</td>",
+                format_value(r.value()),
+                if met { "pass" } else { "fail" },
+                if met { "pass" } else { "FAIL" },
+                if borderline {
+                    " <span class=\"warn\">borderline</span>"
+                } else {
+                    ""
+                }
+            );
+        }
+        let _ = writeln!(
+            page,
+            "<td><span class=\"{}\">{}</span></td></tr>",
+            if all { "pass" } else { "fail" },
+            if all { "pass" } else { "FAIL" }
+        );
+    }
+    page.push_str("</table></div>\n");
+}
+
+/// The summary's columns: SLO metrics, p50 and p99 of the first
+/// histograms, then the key scalar metrics.
+fn summary_metrics(tables: &Tables) -> Vec<String> {
+    let mut metrics: Vec<String> = tables.study.slo.iter().map(|s| s.metric.clone()).collect();
+    for h in tables.histograms.iter().take(2) {
+        metrics.push(format!("{}_p50", h.name));
+        metrics.push(format!("{}_p99", h.name));
+    }
+    metrics.extend(key_metrics(tables));
+    let mut unique: Vec<String> = Vec::new();
+    for m in metrics {
+        if tables.summary.contains_key(&m) && !unique.contains(&m) {
+            unique.push(m);
+        }
+    }
+    if unique.is_empty() {
+        unique = tables.summary_metrics();
+    }
+    unique.truncate(MAX_SUMMARY_COLUMNS);
+    unique
+}
+
+fn summary(page: &mut String, tables: &Tables) {
+    let metrics = summary_metrics(tables);
+    page.push_str("<h2>Summary</h2>\n<p>Per point: latency percentiles pooled from the merged histograms of all replications, other metrics the mean over replications; ± is the 95% confidence half-width of the mean over replications (Student t). Every metric is in <code>summary.csv</code> and below.</p>\n<div class=\"wide\"><table>\n");
+    point_header(page, tables);
+    for m in &metrics {
+        let _ = write!(page, "<th>{}</th>", escape(m));
+    }
+    page.push_str("</tr>\n");
+    for point in 0..tables.study.point_values.len() {
+        point_cells(page, tables, point);
+        for m in &metrics {
+            page.push_str(&cell(tables.at(m, point)));
+        }
+        page.push_str("</tr>\n");
+    }
+    page.push_str("</table></div>\n");
+}
+
+fn chart_section(page: &mut String, charts: &[Chart], svgs: &[String], warnings: &[String]) {
+    let _ = writeln!(
+        page,
+        "<h2>Charts</h2>\n<p>{} charts; each is also in <code>{PLOTS_DIR}/</code>.</p>",
+        charts.len()
+    );
+    for (chart, svg) in charts.iter().zip(svgs) {
+        let _ = writeln!(
+            page,
+            "<figure id=\"{id}\" class=\"chart\">\n{svg}\n<figcaption><b>{title}.</b> {reading} <a href=\"{PLOTS_DIR}/{id}.svg\">SVG</a></figcaption>\n</figure>",
+            id = escape(&chart.file_stem),
+            svg = svg.trim(),
+            title = escape(&chart.title),
+            reading = escape(&chart.reading),
+        );
+    }
+    if !warnings.is_empty() {
+        page.push_str("<h3>Charts not drawn</h3>\n<ul>\n");
+        for w in warnings {
+            let _ = writeln!(page, "<li class=\"warn\">{}</li>", escape(w));
+        }
+        page.push_str("</ul>\n");
+    }
+}
+
+fn folded_tables(page: &mut String, tables: &Tables) {
+    page.push_str("<h2>All metrics</h2>\n<details><summary>Every metric at every point (from summary.csv)</summary>\n<table>\n");
+    point_header(page, tables);
+    page.push_str("<th class=\"l\">metric</th><th>value</th><th>n</th></tr>\n");
+    let mut rows = 0;
+    'points: for point in 0..tables.study.point_values.len() {
+        for m in tables.summary_metrics() {
+            if rows == MAX_FOLDED_ROWS {
+                break 'points;
+            }
+            rows += 1;
+            point_cells(page, tables, point);
+            let row = tables.at(&m, point);
+            let _ = writeln!(
+                page,
+                "<td class=\"l\">{}</td>{}<td>{}</td></tr>",
+                escape(&m),
+                cell(row),
+                row.map_or(0, |r| r.n)
+            );
+        }
+    }
+    page.push_str("</table>\n</details>\n<h2>Runs and seeds</h2>\n<details><summary>Every run with its seed (from results.csv)</summary>\n<table>\n<tr><th>run_index</th><th>point</th><th>replication</th><th>seed</th><th class=\"l\">parameters</th></tr>\n");
+    for run in tables.runs.iter().take(MAX_FOLDED_ROWS) {
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
+            run.run_index,
+            run.point,
+            run.replication,
+            run.seed,
+            escape(&point_label(&tables.study, run.point))
+        );
+    }
+    page.push_str("</table>\n</details>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_comments() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+        let src = "# How many servers?\n#\n# Second line.\nschema = 1\n# not this\n";
+        assert_eq!(leading_comment(src), "How many servers?\n\nSecond line.");
+    }
+}

@@ -1,0 +1,164 @@
+//! Charts named in the experiment file (`[[plot]]`) with their SLOs and
+//! options; a chart the data cannot give is reported, not fatal; bad
+//! `[[plot]]` and `[[output.slo]]` entries exit 2 naming the file, line and
+//! key before anything runs.
+
+mod common;
+
+use std::fs;
+
+use common::{SMALL_QUEUE, edgesim, stderr};
+
+const PLOTS: &str = r#"
+[[plot]]
+kind = "percentiles"
+x = "queue.arrival_rate"
+y = "time_in_system_s"
+series = "queue.servers"
+quantiles = ["p50", "p99"]
+slo = 8.0
+title = "Tail latency vs load"
+
+[[plot]]
+kind = "heatmap"
+x = "queue.arrival_rate"
+y = "queue.servers"
+z = "utilisation"
+png = true
+
+[[plot]]
+kind = "line"
+x = "queue.arrival_rate"
+y = "throughput_per_s"
+slo_min = 0.6
+
+[[plot]]
+kind = "ccdf"
+y = "time_in_system_s"
+
+[[plot]]
+kind = "timeseries"
+y = "in_system"
+
+[[plot]]
+kind = "line"
+y = "no_such_metric"
+
+[[output.slo]]
+metric = "utilisation"
+max = 0.75
+"#;
+
+#[test]
+fn named_charts_are_drawn_in_file_order() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("exp.toml"), format!("{SMALL_QUEUE}{PLOTS}")).unwrap();
+    let out = edgesim(dir.path(), &["run", "exp.toml", "--out", "o"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "warning: [[plot]] number 6 (line no_such_metric): no metric `no_such_metric`"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let mut names: Vec<String> = fs::read_dir(dir.path().join("o/plots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            "01-percentiles-time_in_system_s.svg",
+            "02-heatmap-utilisation.png",
+            "02-heatmap-utilisation.svg",
+            "03-line-throughput_per_s.svg",
+            "04-ccdf-time_in_system_s.svg",
+            "05-timeseries-in_system.svg",
+        ]
+    );
+    let png = fs::read(dir.path().join("o/plots/02-heatmap-utilisation.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let report = fs::read_to_string(dir.path().join("o/report.html")).unwrap();
+    assert!(report.contains("<b>Tail latency vs load.</b>"));
+    assert!(report.contains("SLO ≤ 8"), "the chart's own SLO is drawn");
+    assert!(report.contains("cells miss the SLO utilisation ≤ 0.75"));
+    assert!(report.contains("Charts not drawn"));
+    assert!(report.contains("SLO verdict"));
+    assert!(report.contains("FAIL") && report.contains("pass"));
+}
+
+#[test]
+fn bad_plot_entries_exit_2_before_running() {
+    let cases: [(&str, &str, &str); 8] = [
+        (
+            "[[plot]]\nkind = \"pie\"\n",
+            "plot[0].kind",
+            "unknown variant `pie`",
+        ),
+        (
+            "[[plot]]\nkind = \"line\"\nx = \"queue.nope\"\ny = \"m\"\n",
+            "plot[0].x",
+            "not a swept parameter",
+        ),
+        ("[[plot]]\nkind = \"line\"\n", "plot[0].y", "needs `y`"),
+        (
+            "[[plot]]\nkind = \"heatmap\"\nz = \"m\"\ny = \"queue.servers\"\nx = \"queue.servers\"\n",
+            "plot[0].y",
+            "must be different",
+        ),
+        (
+            "[[plot]]\nkind = \"percentiles\"\nquantiles = [\"p42\"]\n",
+            "plot[0].quantiles",
+            "unknown percentile",
+        ),
+        (
+            "[[plot]]\nkind = \"cdf\"\ncolour = \"red\"\n",
+            "plot[0]",
+            "unknown field `colour`",
+        ),
+        (
+            "[[output.slo]]\nmetric = \"m\"\n",
+            "output.slo[0].max",
+            "needs `max`",
+        ),
+        (
+            "[[plot]]\nkind = \"line\"\ny = \"m\"\nseries = \"queue.servers\"\nx = \"queue.servers\"\n",
+            "plot[0].series",
+            "must differ",
+        ),
+    ];
+    for (extra, key, message) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("exp.toml"), format!("{SMALL_QUEUE}{extra}")).unwrap();
+        let out = edgesim(dir.path(), &["run", "exp.toml", "--out", "o"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{extra}: {err}");
+        assert!(err.contains("exp.toml:"), "{extra}: {err}");
+        assert!(err.contains(key), "{extra}: {err}");
+        assert!(err.contains(message), "{extra}: {err}");
+        assert!(
+            !dir.path().join("o").exists(),
+            "nothing is written on bad input"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let single = SMALL_QUEUE
+        .split("[[sweep.param]]")
+        .next()
+        .unwrap()
+        .to_string();
+    fs::write(
+        dir.path().join("exp.toml"),
+        format!("{single}[[plot]]\nkind = \"heatmap\"\nz = \"m\"\n"),
+    )
+    .unwrap();
+    let out = edgesim(dir.path(), &["check", "exp.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("needs a swept parameter"),
+        "{}",
+        stderr(&out)
+    );
+}
