@@ -39,7 +39,8 @@ impl CdnModel {
                 .iter()
                 .map(|_| self.cfg.servers_per_pop * self.servers[0].workers.workers())
                 .collect();
-            out.series.extend(series.finish(end, &workers));
+            let push = self.cfg.mode == Mode::Push;
+            out.series.extend(series.finish(end, &workers, push));
         }
         out
     }

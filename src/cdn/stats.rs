@@ -288,8 +288,9 @@ impl Series {
         }
     }
 
-    /// The finished series: rates per second, ratios, and PoP utilisation.
-    pub fn finish(&self, end: SimTime, pop_workers: &[u32]) -> Vec<SeriesOut> {
+    /// The finished series: rates per second, ratios, and PoP utilisation
+    /// (push traffic only when objects are pushed).
+    pub fn finish(&self, end: SimTime, pop_workers: &[u32], push: bool) -> Vec<SeriesOut> {
         let step = self.requests.step();
         let step_s = step.as_secs_f64();
         let values = |g: &GridSeries| g.values(end);
@@ -317,8 +318,10 @@ impl Series {
             out("failed_over_per_s", "", per_s(&self.failed_over)),
             out("origin_requests_per_s", "", per_s(&self.origin_requests)),
             out("origin_egress_bits_per_s", "", per_s(&self.origin_bits)),
-            out("push_bits_per_s", "", per_s(&self.push_bits)),
         ];
+        if push {
+            series.push(out("push_bits_per_s", "", per_s(&self.push_bits)));
+        }
         for (i, g) in self.pop_requests.iter().enumerate() {
             series.push(out("pop_requests_per_s", &g.entity, per_s(g)));
             let busy = values(&self.pop_busy_ns[i]);
