@@ -18,17 +18,29 @@ const RATE_PER_S: f64 = 50_000.0;
 /// Simulated seconds per iteration: about 2 M requests.
 const HORIZON_S: u64 = 40;
 
-fn params(mode: Mode, shield: bool, policy: PolicyKind) -> CdnParams {
+fn params(v: &Variant) -> CdnParams {
     let mut p = CdnParams {
-        mode,
+        mode: v.mode,
         request_rate: Rate(RATE_PER_S),
         ..CdnParams::default()
     };
-    p.catalogue.objects = Count(20_000);
+    p.catalogue.objects = Count(v.objects);
+    p.cache.servers = v.servers;
     p.origin.workers = 8_250;
-    p.shield.enabled = shield;
-    p.cache.policy = PolicyName(policy);
+    p.shield.enabled = v.shield;
+    p.cache.policy = PolicyName(v.policy);
     p
+}
+
+/// One benchmarked configuration.
+#[derive(Copy, Clone)]
+struct Variant {
+    name: &'static str,
+    mode: Mode,
+    shield: bool,
+    policy: PolicyKind,
+    objects: u64,
+    servers: u32,
 }
 
 fn context() -> RunContext {
@@ -55,13 +67,49 @@ fn simulate(model: &mut CdnModel) -> (u64, u64, f64) {
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("cdn");
     group.sample_size(10);
-    for (name, mode, shield, policy) in [
-        ("pull_anycast", Mode::Pull, false, PolicyKind::Lru),
-        ("pull_anycast_sieve", Mode::Pull, false, PolicyKind::Sieve),
-        ("pull_anycast_shield", Mode::Pull, true, PolicyKind::Lru),
-        ("no_cdn", Mode::NoCdn, false, PolicyKind::Lru),
-    ] {
-        let p = params(mode, shield, policy);
+    let base = Variant {
+        name: "pull_anycast",
+        mode: Mode::Pull,
+        shield: false,
+        policy: PolicyKind::Lru,
+        objects: 20_000,
+        servers: 4,
+    };
+    let variants = [
+        Variant {
+            name: "pull_anycast_2k_objects",
+            objects: 2_000,
+            ..base
+        },
+        base,
+        Variant {
+            name: "pull_anycast_200k_objects",
+            objects: 200_000,
+            ..base
+        },
+        Variant {
+            name: "pull_anycast_1_server_per_pop",
+            servers: 1,
+            ..base
+        },
+        Variant {
+            name: "pull_anycast_sieve",
+            policy: PolicyKind::Sieve,
+            ..base
+        },
+        Variant {
+            name: "pull_anycast_shield",
+            shield: true,
+            ..base
+        },
+        Variant {
+            name: "no_cdn",
+            mode: Mode::NoCdn,
+            ..base
+        },
+    ];
+    for v in &variants {
+        let (name, p) = (v.name, params(v));
         let (requests, events, hit_ratio) = simulate(&mut build(&p));
         eprintln!(
             "{name}: {requests} requests, {events} events ({:.2} per request), hit ratio {hit_ratio:.3}",

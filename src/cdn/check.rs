@@ -13,8 +13,13 @@ use crate::world::{World, WorldSpec};
 /// A problem: the key under `[cdn]` and what was expected.
 pub type Invalid = (String, String);
 
-/// Largest catalogue accepted (its tables take 5 bytes per object).
-pub const MAX_OBJECTS: u64 = 1 << 28;
+/// Largest catalogue accepted: its size, class and Zipf tables take about
+/// 25 bytes per object, so this bounds them below 1 GB.
+pub const MAX_OBJECTS: u64 = 1 << 25;
+/// Regions and PoPs are `u16` ids in the model's tables (one value is "none").
+const MAX_SITES: usize = u16::MAX as usize - 1;
+/// Workers of all cache servers together (8 bytes each).
+const MAX_EDGE_WORKERS: u64 = 10_000_000;
 /// Bounds on counts that size per-run tables.
 const MAX_SERVERS_PER_POP: u32 = 1_024;
 const MAX_WORKERS: u32 = 1_000_000;
@@ -46,9 +51,26 @@ pub fn load_world(params: &CdnParams) -> Result<World, Invalid> {
                 format!("with this PoP selection the world is unusable: {m}"),
             )
         })?;
+        check_size(&selected)?;
         return Ok(World::build(selected));
     }
+    check_size(&full)?;
     Ok(World::build(full))
+}
+
+fn check_size(spec: &WorldSpec) -> Result<(), Invalid> {
+    if spec.regions.len() > MAX_SITES || spec.pops.len() > MAX_SITES {
+        return Err((
+            "world".into(),
+            format!(
+                "`{}` has {} regions and {} PoPs; the CDN model takes at most {MAX_SITES} of each",
+                spec.file_name,
+                spec.regions.len(),
+                spec.pops.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn read_world(params: &CdnParams, only: Option<&[String]>) -> Result<WorldSpec, String> {
@@ -82,6 +104,7 @@ pub fn check(params: &CdnParams) -> Result<(), Vec<Invalid>> {
     check_workload_extras(params, &mut add);
     if let Some(world) = &world {
         check_names(params, world, &mut add);
+        check_capacity(params, world, &mut add);
     }
     if problems.is_empty() {
         Ok(())
@@ -381,6 +404,22 @@ fn check_names(p: &CdnParams, world: &World, add: &mut Add) {
             format!(
                 "the world `{}` has no [[shield]] sites for a parent tier",
                 world.spec().file_name
+            ),
+        );
+    }
+}
+
+/// What the world and the edge parameters add up to must stay simulable.
+fn check_capacity(p: &CdnParams, world: &World, add: &mut Add) {
+    let edge_workers = world.pop_count() as u64 * p.cache.servers as u64 * p.cache.workers as u64;
+    if edge_workers > MAX_EDGE_WORKERS {
+        add(
+            "cache.workers",
+            format!(
+                "{} PoPs x {} servers x {} workers = {edge_workers} workers in all; at most {MAX_EDGE_WORKERS} are simulated",
+                world.pop_count(),
+                p.cache.servers,
+                p.cache.workers
             ),
         );
     }

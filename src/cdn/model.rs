@@ -250,6 +250,8 @@ pub struct CdnModel {
     /// PoP of each (region, client prefix) now, and with every PoP up.
     pub routes: Vec<u16>,
     pub base_routes: Vec<u16>,
+    /// Each region's nearest PoP (for the share of requests reaching it).
+    pub nearest: Vec<u16>,
     /// The consistent-hash ring of cache servers: every PoP runs the same
     /// software with the same server count, so they share one layout.
     pub ring: HashRing,

@@ -8,7 +8,7 @@ use super::params::Mode;
 use super::setup::{continents, slug};
 use super::stats::Failure;
 use crate::cache::CachePolicy;
-use crate::engine::SimTime;
+use crate::engine::{Histogram, SimTime};
 use crate::model::{RunOutput, TimeUnit};
 use crate::world::routing_stats;
 
@@ -39,7 +39,8 @@ impl CdnModel {
                 .iter()
                 .map(|_| self.cfg.servers_per_pop * self.servers[0].workers.workers())
                 .collect();
-            out.series.extend(series.finish(end, &workers));
+            let push = self.cfg.mode == Mode::Push;
+            out.series.extend(series.finish(end, &workers, push));
         }
         out
     }
@@ -67,7 +68,11 @@ impl CdnModel {
 
     fn latency(&self, out: &mut RunOutput, report_regions: &[String]) {
         let st = &self.stats;
-        out.histogram("latency_ms", TimeUnit::Millis, st.latency.clone());
+        let mut all = Histogram::new();
+        for h in &st.continent_latency {
+            all.merge(h);
+        }
+        out.histogram("latency_ms", TimeUnit::Millis, all);
         for (name, h) in continents(&self.world).iter().zip(&st.continent_latency) {
             let name = format!("continent.{}.latency_ms", slug(name));
             out.histogram(&name, TimeUnit::Millis, h.clone());

@@ -123,7 +123,7 @@ impl CdnModel {
             self.note_failover(new.region, self.base_routes[slot], rtt);
         }
         let set_up = self.set_up_delay(rtt, new.warm);
-        if self.world.nearest_pop(RegionId(new.region as u32)).0 as u16 == pop {
+        if self.nearest[new.region as usize] == pop {
             self.stats.to_nearest += 1;
         }
         if arrived {

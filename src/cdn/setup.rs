@@ -49,6 +49,10 @@ pub fn build_in(params: &CdnParams, world: World, ctx: &RunContext) -> Result<Cd
     let mut model = CdnModel {
         routes: Vec::new(),
         base_routes: Vec::new(),
+        nearest: world
+            .regions()
+            .map(|r| world.nearest_pop(r).0 as u16)
+            .collect(),
         ring: HashRing::new(
             params.cache.servers,
             RING_POINTS_PER_SERVER,

@@ -110,9 +110,8 @@ pub struct Stats {
     pub origin_bytes: u64,
     pub push_bytes: u64,
     pub published: u64,
-    pub latency: Histogram,
     pub failed_over_latency: Histogram,
-    /// Per continent, and per reported region.
+    /// Per continent (their merge is the overall histogram), and per reported region.
     pub continent_latency: Vec<Histogram>,
     pub region_latency: Vec<Histogram>,
     /// Per region: its continent and its reported-region slot (or `u16::MAX`).
@@ -143,7 +142,6 @@ impl Stats {
     /// Forgets every count (end of warm-up); keeps the tables' shapes.
     pub fn reset(&mut self) {
         let fresh = Stats {
-            latency: std::mem::take(&mut self.latency),
             failed_over_latency: std::mem::take(&mut self.failed_over_latency),
             continent_latency: std::mem::take(&mut self.continent_latency),
             region_latency: std::mem::take(&mut self.region_latency),
@@ -162,7 +160,6 @@ impl Stats {
         };
         *self = fresh;
         for h in [
-            &mut self.latency,
             &mut self.failed_over_latency,
             &mut self.flash.latency,
             &mut self.video.startup,
@@ -204,7 +201,6 @@ impl Stats {
                 pop.bytes_hit += bytes;
             }
         }
-        self.latency.record(latency);
         let region = req.region as usize;
         self.continent_latency[self.region_continent[region] as usize].record(latency);
         let report = self.region_report[region];
@@ -292,8 +288,9 @@ impl Series {
         }
     }
 
-    /// The finished series: rates per second, ratios, and PoP utilisation.
-    pub fn finish(&self, end: SimTime, pop_workers: &[u32]) -> Vec<SeriesOut> {
+    /// The finished series: rates per second, ratios, and PoP utilisation
+    /// (push traffic only when objects are pushed).
+    pub fn finish(&self, end: SimTime, pop_workers: &[u32], push: bool) -> Vec<SeriesOut> {
         let step = self.requests.step();
         let step_s = step.as_secs_f64();
         let values = |g: &GridSeries| g.values(end);
@@ -321,8 +318,10 @@ impl Series {
             out("failed_over_per_s", "", per_s(&self.failed_over)),
             out("origin_requests_per_s", "", per_s(&self.origin_requests)),
             out("origin_egress_bits_per_s", "", per_s(&self.origin_bits)),
-            out("push_bits_per_s", "", per_s(&self.push_bits)),
         ];
+        if push {
+            series.push(out("push_bits_per_s", "", per_s(&self.push_bits)));
+        }
         for (i, g) in self.pop_requests.iter().enumerate() {
             series.push(out("pop_requests_per_s", &g.entity, per_s(g)));
             let busy = values(&self.pop_busy_ns[i]);

@@ -80,22 +80,23 @@ impl DiurnalSpec {
 /// A Poisson stream at a fixed candidate rate (the peak rate when thinned).
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct PoissonStream {
-    mean_gap_s: f64,
+    mean_gap_ns: f64,
 }
 
 impl PoissonStream {
     /// Candidates at `rate_per_s` (above zero).
     pub fn new(rate_per_s: f64) -> PoissonStream {
         PoissonStream {
-            mean_gap_s: 1.0 / rate_per_s,
+            mean_gap_ns: 1e9 / rate_per_s,
         }
     }
 
-    /// The gap to the next candidate.
+    /// The gap to the next candidate, truncated to the nanosecond (the cast
+    /// saturates, so a huge draw at a tiny rate stays finite).
     #[inline]
     pub fn gap(&self, rng: &mut SimRng) -> SimTime {
         let e: f64 = Exp1.sample(rng);
-        SimTime::from_secs_f64(e * self.mean_gap_s)
+        SimTime::from_nanos((e * self.mean_gap_ns) as u64)
     }
 }
 
