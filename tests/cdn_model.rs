@@ -168,3 +168,43 @@ fn video_sessions_play_and_a_slow_origin_without_cdn_stalls_them() {
     assert!(get(&slow, "video.rebuffer_ratio") > get(&cdn, "video.rebuffer_ratio"));
     assert!(get(&slow, "video.startup_ms_p50") > get(&cdn, "video.startup_ms_p50"));
 }
+
+#[test]
+fn random_pop_failures_are_seeded_and_every_pop_recovers() {
+    let text = r#"
+request_rate = "500/s"
+[catalogue]
+objects = "2k"
+cache_control = "max-age=600"
+[[failure]]
+pop = "Frankfurt am Main"
+mtbf = "60s"
+mttr = "10s"
+withdraw_after = "2s"
+"#;
+    let params: CdnParams = toml::from_str(text).unwrap();
+    edgesim::cdn::check(&params).unwrap();
+    let ctx = RunContext::new(5, SimTime::from_secs(10), SimTime::from_secs(300));
+    let a = run_cdn(&params, &ctx).unwrap();
+    let b = run_cdn(&params, &ctx).unwrap();
+    assert_eq!(
+        a.metrics, b.metrics,
+        "the same seed gives the same failures"
+    );
+    assert!(
+        get(&a, "failed_requests") > 0.0,
+        "Frankfurt failed at least once"
+    );
+    let other = run_cdn(
+        &params,
+        &RunContext::new(6, SimTime::from_secs(10), SimTime::from_secs(300)),
+    )
+    .unwrap();
+    assert_ne!(get(&a, "failed_requests"), get(&other, "failed_requests"));
+    let mut both = params.clone();
+    both.failure[0].at = Some(Duration(SimTime::from_secs(30)));
+    assert!(
+        edgesim::cdn::check(&both).is_err(),
+        "`at` and `mtbf` together are refused"
+    );
+}

@@ -4,10 +4,11 @@
 
 use std::path::Path;
 
-use super::params::{CdnParams, Mode};
+use super::params::{CdnParams, FailureParams, Mode};
 use crate::cache::http::CacheControl;
 use crate::cache::{Cache, PolicyKind};
 use crate::dist::DurationDist;
+use crate::engine::SimTime;
 use crate::world::{World, WorldSpec};
 
 /// A problem: the key under `[cdn]` and what was expected.
@@ -327,12 +328,41 @@ fn check_workload_extras(p: &CdnParams, add: &mut Add) {
     );
     check_header("video.segment_cache_control", &v.segment_cache_control, add);
     for (i, f) in p.failure.iter().enumerate() {
-        if f.duration.is_some_and(|d| d.0.as_nanos() == 0) {
-            add(
-                &format!("failure[{i}].duration"),
-                "a failure must last longer than zero; leave `duration` out for a PoP that stays down".into(),
-            );
+        check_failure(i, f, add);
+    }
+}
+
+/// A failure is either scheduled (`at`, optional `duration`) or random
+/// (`mtbf` and `mttr`), never both.
+fn check_failure(i: usize, f: &FailureParams, add: &mut Add) {
+    let key = |k: &str| format!("failure[{i}].{k}");
+    match (f.at, f.mtbf, f.mttr) {
+        (Some(_), None, None) => {
+            if f.duration.is_some_and(|d| d.0.as_nanos() == 0) {
+                add(
+                    &key("duration"),
+                    "a failure must last longer than zero; leave `duration` out for a PoP that stays down".into(),
+                );
+            }
         }
+        (None, Some(mtbf), Some(mttr)) => {
+            if mtbf.0 < SimTime::from_secs(1) {
+                add(&key("mtbf"), "`mtbf` must be at least 1s".into());
+            }
+            if mttr.0 == SimTime::ZERO {
+                add(&key("mttr"), "`mttr` must be greater than zero".into());
+            }
+            if f.duration.is_some() {
+                add(
+                    &key("duration"),
+                    "a random failure lasts `mttr` on average; `duration` is for failures at a fixed `at`".into(),
+                );
+            }
+        }
+        _ => add(
+            &key("at"),
+            "give either `at` (a scheduled failure, with an optional `duration`) or both `mtbf` and `mttr` (random failures)".into(),
+        ),
     }
 }
 

@@ -309,15 +309,24 @@ impl Default for PushParams {
     }
 }
 
-/// A scheduled PoP failure (`[[cdn.failure]]`).
+/// A PoP failure (`[[cdn.failure]]`): scheduled (`at`, optional
+/// `duration`), or random (`mtbf` and `mttr`: exponential times between
+/// failures and to repair, drawn from the seeded stream `faults/pop`).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FailureParams {
     pub pop: String,
-    pub at: Duration,
+    #[serde(default)]
+    pub at: Option<Duration>,
     /// How long it stays down; none: until the end.
     #[serde(default)]
     pub duration: Option<Duration>,
+    /// Mean time between failures (random failures).
+    #[serde(default)]
+    pub mtbf: Option<Duration>,
+    /// Mean time to repair (random failures).
+    #[serde(default)]
+    pub mttr: Option<Duration>,
     /// Delay until its route is withdrawn (clients fail until then).
     #[serde(default = "withdraw_after")]
     pub withdraw_after: Duration,

@@ -18,6 +18,7 @@ use crate::cache::Cache;
 use crate::cache::http::{CacheControl, Storage};
 use crate::cache::idmap::IdMap;
 use crate::engine::{Histogram, SimTime, Streams};
+use crate::faults::schedule::random_outages;
 use crate::model::RunContext;
 use crate::workload::arrivals::PoissonStream;
 use crate::workload::catalogue::Catalogue;
@@ -45,7 +46,8 @@ pub fn build_in(params: &CdnParams, world: World, ctx: &RunContext) -> Result<Cd
         &class_shares(params),
         &mut streams.stream("cdn/catalogue", 0),
     )?;
-    let (pops, servers) = edge(params, &world, &streams)?;
+    let failures = failures(params, &world, &streams, ctx.window.horizon)?;
+    let (pops, servers) = edge(params, &world, &streams, &failures)?;
     let mut model = CdnModel {
         routes: Vec::new(),
         base_routes: Vec::new(),
@@ -71,7 +73,7 @@ pub fn build_in(params: &CdnParams, world: World, ctx: &RunContext) -> Result<Cd
         requests: Slab::new(),
         fetches: Slab::new(),
         workload: workload(params, &world, &streams, &cfg)?,
-        failures: failures(params, &world),
+        failures,
         stats: stats(params, &world),
         series: Series::new(ctx, &pop_names(&world)),
         world,
@@ -180,6 +182,7 @@ fn edge(
     p: &CdnParams,
     world: &World,
     streams: &Streams,
+    failures: &[FailureState],
 ) -> Result<(Vec<PopState>, Vec<CacheServer>), String> {
     let n = p.cache.servers;
     let links = world.spec().links;
@@ -191,11 +194,10 @@ fn edge(
         pops.push(PopState {
             down: false,
             epoch: 0,
-            next_fail: p
-                .failure
+            next_fail: failures
                 .iter()
-                .filter(|f| f.pop == *name)
-                .map(|f| f.at.0)
+                .filter(|f| f.pop as usize == pop.0 as usize)
+                .map(|f| f.at)
                 .min()
                 .unwrap_or(SimTime::MAX),
             first_server: servers.len() as u32,
@@ -384,19 +386,46 @@ fn video(
     }))
 }
 
-fn failures(p: &CdnParams, world: &World) -> Vec<FailureState> {
-    p.failure
-        .iter()
-        .filter_map(|f| {
-            let pop = world.pop_by_name(&f.pop)?;
-            Some(FailureState {
-                pop: pop.0 as u16,
-                at: f.at.0,
-                until: f.duration.map(|d| f.at.0 + d.0),
-                withdraw_after: f.withdraw_after.0,
-            })
-        })
-        .collect()
+/// Every failure window: the scheduled ones as written, then the random ones
+/// of each `mtbf`/`mttr` entry, drawn from stream `faults/pop` (component =
+/// the entry's index) up to the horizon.
+fn failures(
+    p: &CdnParams,
+    world: &World,
+    streams: &Streams,
+    horizon: SimTime,
+) -> Result<Vec<FailureState>, String> {
+    let mut out = Vec::new();
+    for (i, f) in p.failure.iter().enumerate() {
+        let Some(pop) = world.pop_by_name(&f.pop) else {
+            continue;
+        };
+        let state = |at: SimTime, until: Option<SimTime>| FailureState {
+            pop: pop.0 as u16,
+            at,
+            until,
+            withdraw_after: f.withdraw_after.0,
+        };
+        match (f.at, f.mtbf, f.mttr) {
+            (Some(at), _, _) => out.push(state(at.0, f.duration.map(|d| at.0 + d.0))),
+            (None, Some(mtbf), Some(mttr)) => {
+                let mut rng = streams.stream("faults/pop", i as u64);
+                for o in random_outages(mtbf.0, mttr.0, horizon, &mut rng) {
+                    out.push(state(o.down, Some(o.up)));
+                }
+            }
+            _ => {}
+        }
+    }
+    // Failure events carry a 16-bit index.
+    if out.len() > u16::MAX as usize {
+        return Err(format!(
+            "cdn.failure: {} PoP failures in one run; at most {} (raise `mtbf`)",
+            out.len(),
+            u16::MAX
+        ));
+    }
+    Ok(out)
 }
 
 /// The continents of a world, sorted: the per-continent latency tables.
