@@ -7,6 +7,7 @@
 
 pub mod batch;
 pub mod cache;
+pub mod cdn;
 pub mod cli;
 pub mod dist;
 pub mod engine;

@@ -383,3 +383,202 @@ fn push_jitter_larger_than_lifetime() {
         "push.connection.lifetime_jitter",
     );
 }
+
+/// A push file with a fault schedule that is valid as written.
+fn faults_with(schedule: &str) -> Vec<u8> {
+    let mut text = GOOD_PUSH.to_string();
+    text.push_str(schedule);
+    text.into_bytes()
+}
+
+#[test]
+fn the_good_fault_schedule_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = faults_with(
+        "\n[[push.faults]]\nkind = \"crash\"\ngateway = 1\nat = \"20s\"\nrestart_after = \"10s\"\n",
+    );
+    fs::write(dir.path().join("exp.toml"), text).unwrap();
+    let out = edgesim(dir.path(), &["run", "exp.toml", "--out", "out"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn fault_crash_of_a_gateway_that_does_not_exist() {
+    rejects(
+        &faults_with("\n[[push.faults]]\nkind = \"crash\"\ngateway = 2\nat = \"20s\"\n"),
+        &[],
+        "push.faults[0].gateway",
+    );
+}
+
+#[test]
+fn fault_recovery_before_failure() {
+    rejects(
+        &faults_with(
+            "\n[[push.faults]]\nkind = \"crash\"\ngateway = 1\nat = \"20s\"\nrestart_at = \"10s\"\n",
+        ),
+        &[],
+        "push.faults[0].restart_at",
+    );
+    rejects(
+        &faults_with(
+            "\n[[push.faults]]\nkind = \"restart\"\ngateway = 1\nat = \"10s\"\n\
+             \n[[push.faults]]\nkind = \"crash\"\ngateway = 1\nat = \"20s\"\n",
+        ),
+        &[],
+        "push.faults[0].at",
+    );
+}
+
+#[test]
+fn fault_negative_window() {
+    rejects(
+        &faults_with(
+            "\n[[push.faults]]\nkind = \"kafka-leader-loss\"\npartition = 1\nat = \"30s\"\nuntil = \"10s\"\n",
+        ),
+        &[],
+        "push.faults[0].until",
+    );
+    rejects(
+        &faults_with(
+            "\n[[push.faults]]\nkind = \"registry-slowdown\"\nat = \"30s\"\nduration = \"-10s\"\nfactor = 5\n",
+        ),
+        &[],
+        "push.faults[0].duration",
+    );
+}
+
+// --- The `cdn` model's parameters.
+
+const GOOD_CDN: &str = r#"schema = 1
+name = "bad-cdn"
+model = "cdn"
+
+[run]
+seed = 1
+duration = "60s"
+
+[cdn]
+request_rate = "100/s"
+"#;
+
+/// A world with two PoPs where region R may only reach PoP A.
+const RESTRICTED_WORLD: &str = r#"
+[[pop]]
+name = "A"
+lat = 0.0
+lon = 0.0
+continent = "x"
+
+[[pop]]
+name = "B"
+lat = 10.0
+lon = 10.0
+continent = "x"
+
+[links]
+access = "10Gbps"
+backbone = "10Gbps"
+upstream = "10Gbps"
+direct = "10Gbps"
+pop_egress = "10Gbps"
+origin_egress = "10Gbps"
+
+[[origin]]
+name = "o"
+lat = 0.0
+lon = 0.0
+
+[[region]]
+name = "R"
+lat = 1.0
+lon = 1.0
+population_millions = 1.0
+utc_offset_hours = 0.0
+continent = "x"
+pops = ["A"]
+"#;
+
+fn cdn_with(extra: &str) -> Vec<u8> {
+    format!("{GOOD_CDN}{extra}").into_bytes()
+}
+
+/// Like `rejects`, with a world file `w.toml` next to the experiment.
+fn rejects_with_world(content: &[u8], needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("exp.toml"), content).unwrap();
+    fs::write(dir.path().join("w.toml"), RESTRICTED_WORLD).unwrap();
+    let out = edgesim(dir.path(), &["run", "exp.toml", "--out", "out"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+    for needle in needles {
+        assert!(
+            err.contains(needle),
+            "message does not name `{needle}`: {err}"
+        );
+    }
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn the_good_cdn_file_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("exp.toml"), GOOD_CDN).unwrap();
+    let out = edgesim(dir.path(), &["run", "exp.toml", "--out", "out"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn cdn_negative_capacity() {
+    let text = cdn_with("\n[cdn.cache]\ncapacity = \"-1GB\"\n");
+    rejects(&text, &[], "key `cdn.cache.capacity`");
+    rejects(&text, &[], "exp.toml:13");
+    rejects(&text, &[], "cannot be negative");
+}
+
+#[test]
+fn cdn_ttl_that_does_not_parse() {
+    let header = cdn_with("\n[cdn.catalogue]\ncache_control = \"max-age=soon\"\n");
+    rejects(&header, &[], "key `cdn.catalogue.cache_control`");
+    rejects(&header, &[], "expected max-age=<seconds>");
+    let ttl = cdn_with("\n[cdn.catalogue]\ndefault_ttl = \"1 fortnight\"\n");
+    rejects(&ttl, &[], "key `cdn.catalogue.default_ttl`");
+    let crowd = cdn_with(
+        "\n[[cdn.flash_crowd]]\nat = \"10s\"\nduration = \"10s\"\nrate = \"1k/s\"\ncache_control = \"s-maxage\"\n",
+    );
+    rejects(&crowd, &[], "key `cdn.flash_crowd[0].cache_control`");
+}
+
+#[test]
+fn cdn_unknown_pop() {
+    let failure = cdn_with("\n[[cdn.failure]]\npop = \"Atlantis\"\nat = \"10s\"\n");
+    rejects(&failure, &[], "key `cdn.failure[0].pop`");
+    rejects(&failure, &[], "unknown PoP `Atlantis`");
+    let selection = cdn_with("pops = [\"Atlantis\"]\n");
+    rejects(&selection, &[], "key `cdn.pops`");
+    let region = cdn_with("report_regions = [\"Atlantis\"]\n");
+    rejects(&region, &[], "unknown region `Atlantis`");
+}
+
+#[test]
+fn cdn_zero_pops() {
+    rejects(&cdn_with("pops = []\n"), &[], "zero PoPs");
+    rejects(&cdn_with("pops = []\n"), &[], "key `cdn.pops`");
+}
+
+#[test]
+fn cdn_region_with_no_route() {
+    let text = cdn_with("world = \"w.toml\"\npops = [\"B\"]\n");
+    rejects_with_world(
+        &text,
+        &[
+            "key `cdn.pops`",
+            "region `R` has no route",
+            "w.toml",
+            "exp.toml:12",
+        ],
+    );
+    let missing = cdn_with("world = \"nowhere.toml\"\n");
+    rejects_with_world(&missing, &["key `cdn.world`", "nowhere.toml"]);
+}

@@ -3,6 +3,7 @@
 //! one run is started.
 
 use super::spec::ExperimentFile;
+use crate::cdn::{self, CdnParams};
 use crate::faults::occ::{self, OccParams};
 use crate::model::{RunContext, RunOutput};
 use crate::push::{self, PushParams};
@@ -10,7 +11,7 @@ use crate::queueing::{self, QueueParams};
 
 /// Every model name, for messages; each model's parameters live in the table
 /// of the same name.
-pub const MODEL_NAMES: &[&str] = &["queue", "occ", "push"];
+pub const MODEL_NAMES: &[&str] = &["queue", "occ", "push", "cdn"];
 
 /// A model with its parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,6 +19,7 @@ pub enum ModelSpec {
     Queue(QueueParams),
     Occ(OccParams),
     Push(Box<PushParams>),
+    Cdn(Box<CdnParams>),
 }
 
 /// A problem with a model's parameters: the full key path and what was expected.
@@ -40,6 +42,7 @@ impl ModelSpec {
             ("queue", file.queue.is_some()),
             ("occ", file.occ.is_some()),
             ("push", file.push.is_some()),
+            ("cdn", file.cdn.is_some()),
         ];
         for (table, is_present) in present {
             if is_present && table != model {
@@ -55,6 +58,10 @@ impl ModelSpec {
             "queue" => file.queue.clone().map(ModelSpec::Queue),
             "occ" => file.occ.clone().map(ModelSpec::Occ),
             "push" => file.push.clone().map(|p| ModelSpec::Push(Box::new(p))),
+            // Every key of [cdn] has a default: a bare `model = "cdn"` runs.
+            "cdn" => Some(ModelSpec::Cdn(Box::new(
+                file.cdn.clone().unwrap_or_default(),
+            ))),
             _ => None,
         };
         spec.ok_or_else(|| {
@@ -70,6 +77,7 @@ impl ModelSpec {
             ModelSpec::Queue(_) => "queue",
             ModelSpec::Occ(_) => "occ",
             ModelSpec::Push(_) => "push",
+            ModelSpec::Cdn(_) => "cdn",
         }
     }
 
@@ -80,6 +88,7 @@ impl ModelSpec {
             ModelSpec::Queue(p) => p.validate(),
             ModelSpec::Occ(p) => p.validate(),
             ModelSpec::Push(p) => p.validate(),
+            ModelSpec::Cdn(p) => cdn::check(p),
         };
         result.map_err(|problems| {
             problems
@@ -95,6 +104,7 @@ impl ModelSpec {
             ModelSpec::Queue(p) => queueing::run_queue(p, ctx),
             ModelSpec::Occ(p) => occ::run_occ(p, ctx),
             ModelSpec::Push(p) => push::run_push(p, ctx),
+            ModelSpec::Cdn(p) => cdn::run_cdn(p, ctx),
         }
     }
 }

@@ -136,13 +136,26 @@ pub fn display_value(value: &Value) -> String {
         Value::Float(f) => f.to_string(),
         Value::Boolean(b) => b.to_string(),
         Value::Datetime(d) => d.to_string(),
-        Value::Array(_) | Value::Table(_) => {
-            let mut t = Table::new();
-            t.insert("v".into(), value.clone());
-            toml::to_string(&t)
-                .map(|s| s.trim_start_matches("v = ").trim().to_string())
-                .unwrap_or_default()
+        Value::Array(_) | Value::Table(_) => inline(value),
+    }
+}
+
+/// A value on one line, as TOML writes it inline (tables as `{ k = v }`),
+/// so that a swept table fits one CSV cell.
+fn inline(value: &Value) -> String {
+    match value {
+        Value::Array(items) => {
+            let parts: Vec<String> = items.iter().map(inline).collect();
+            format!("[{}]", parts.join(", "))
         }
+        Value::Table(table) => {
+            let parts: Vec<String> = table
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", inline(v)))
+                .collect();
+            format!("{{ {} }}", parts.join(", "))
+        }
+        other => other.to_string(),
     }
 }
 

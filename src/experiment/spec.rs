@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use super::sweep::SweepSpec;
+use crate::cdn::CdnParams;
 use crate::faults::occ::OccParams;
 use crate::push::PushParams;
 use crate::queueing::QueueParams;
@@ -42,6 +43,9 @@ pub struct ExperimentFile {
     /// Parameters of the `queue` model.
     #[serde(default)]
     pub queue: Option<QueueParams>,
+    /// Parameters of the `cdn` model.
+    #[serde(default)]
+    pub cdn: Option<CdnParams>,
     /// Parameters of the `occ` model.
     #[serde(default)]
     pub occ: Option<OccParams>,

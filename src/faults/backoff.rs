@@ -75,6 +75,21 @@ impl RetryState {
     pub fn reset(&mut self) {
         *self = RetryState::default();
     }
+
+    /// A state rebuilt from what a model stores per client: the attempts
+    /// so far and the previous sleep (decorrelated jitter only).
+    pub fn resume(attempt: u32, previous_ns: u64) -> RetryState {
+        RetryState {
+            attempt,
+            previous_ns,
+        }
+    }
+
+    /// The previous sleep of decorrelated jitter, in nanoseconds (0 before
+    /// the first).
+    pub fn previous_ns(&self) -> u64 {
+        self.previous_ns
+    }
 }
 
 impl RetryPolicy {
@@ -90,7 +105,8 @@ impl RetryPolicy {
         }
     }
 
-    fn max_attempts(&self) -> Option<u32> {
+    /// The attempts after which the client gives up, if bounded.
+    pub fn max_attempts(&self) -> Option<u32> {
         match self {
             RetryPolicy::Immediate { max_attempts }
             | RetryPolicy::Fixed { max_attempts, .. }
@@ -99,6 +115,11 @@ impl RetryPolicy {
             | RetryPolicy::EqualJitter { max_attempts, .. }
             | RetryPolicy::Decorrelated { max_attempts, .. } => *max_attempts,
         }
+    }
+
+    /// Whether the policy remembers its previous sleep (decorrelated jitter).
+    pub fn needs_previous(&self) -> bool {
+        matches!(self, RetryPolicy::Decorrelated { .. })
     }
 
     fn base_cap(&self) -> Option<(SimTime, SimTime)> {

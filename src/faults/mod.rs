@@ -1,6 +1,17 @@
-//! Faults and what clients do about them: retry and reconnect policies
-//! (backoff and jitter) and the optimistic-concurrency contention experiment
-//! that compares them.
+//! Faults and what clients do about them: fault schedules (crashes,
+//! restarts, drains, rolling deploys, registry slowdowns, Kafka leader
+//! loss), graceful shutdown strategies, admission limits on new
+//! connections, retry and reconnect policies (backoff and jitter), the
+//! measurement of reconnect storms, and the optimistic-concurrency
+//! contention experiment that compares backoff policies.
+//!
+//! These pieces know nothing of a particular model; the push model wires
+//! them to its gateways, registry and Kafka (`push::faults`). See
+//! `docs/faults.md`.
 
+pub mod admission;
 pub mod backoff;
+pub mod drain;
 pub mod occ;
+pub mod schedule;
+pub mod storm;

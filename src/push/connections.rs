@@ -210,8 +210,9 @@ impl PushModel {
     fn start_connect(&mut self, c: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
         let Some(g) = self.pick_gateway() else {
+            self.faults.count_attempt(now, false);
             self.count_close(CloseReason::Refused);
-            return self.after_close(c, CloseReason::Refused, sched);
+            return self.after_close(c, CloseReason::Refused, SimTime::ZERO, sched);
         };
         self.add_open(g, 1);
         let client = &mut self.clients[c as usize];
@@ -239,10 +240,10 @@ impl PushModel {
             return;
         }
         let g = client.gateway as usize;
-        if !self.gateways[g].up || !self.has_memory_for_one(g) {
+        let now = sched.now();
+        if !self.admit(g, now) {
             return self.close_connection(c, CloseReason::Refused, sched);
         }
-        let now = sched.now();
         self.add_accepted(g, 1, now);
         let client = &mut self.clients[c as usize];
         client.state = ConnState::Handshaking;
@@ -273,7 +274,7 @@ impl PushModel {
         self.count_request(now);
         self.clients[c as usize].state = ConnState::Registering;
         self.count_registry_write(now);
-        let write = self.s.registry_write.sample(&mut self.rng.registry);
+        let write = self.registry_write_time();
         sched.schedule_in(
             write,
             Event::RegistryWritten {
@@ -314,6 +315,7 @@ impl PushModel {
         };
         self.registry[c as usize] = client.gateway;
         self.note_registered(1, now);
+        self.faults.tracker.on_connected(c, now);
         let deadline = self.next_deadline(c);
         self.set_deadline(c, deadline, sched);
     }
@@ -323,6 +325,19 @@ impl PushModel {
     /// record if it still points here, and schedules the reconnect. The one
     /// place a connection ends; fault models call it too.
     pub fn close_connection(&mut self, c: u32, reason: CloseReason, sched: &mut Scheduler<Event>) {
+        self.end_connection(c, reason, SimTime::ZERO, sched);
+    }
+
+    /// As [`PushModel::close_connection`], with the client learning of the
+    /// end `notice` later. A crashed gateway cannot remove its registry
+    /// records: they stay, phantoms, until overwritten (REFERENCES Z20).
+    pub fn end_connection(
+        &mut self,
+        c: u32,
+        reason: CloseReason,
+        notice: SimTime,
+        sched: &mut Scheduler<Event>,
+    ) {
         let now = sched.now();
         let client = self.clients[c as usize];
         let g = client.gateway as usize;
@@ -335,7 +350,7 @@ impl PushModel {
             }
             ConnState::Registered => {
                 self.note_registered(-1, now);
-                if self.registry[c as usize] == client.gateway {
+                if self.registry[c as usize] == client.gateway && reason != CloseReason::Crash {
                     self.registry[c as usize] = NO_GATEWAY;
                     self.count_registry_write(now);
                 }
@@ -344,25 +359,26 @@ impl PushModel {
             }
         }
         self.count_close(reason);
-        self.after_close(c, reason, sched);
+        self.after_close(c, reason, notice, sched);
     }
 
-    /// The client is disconnected; its reconnect policy sets the next attempt.
-    fn after_close(&mut self, c: u32, reason: CloseReason, sched: &mut Scheduler<Event>) {
+    /// The client is disconnected; after `notice` its reconnect policy sets
+    /// the next attempt (or it gives up: no deadline).
+    fn after_close(
+        &mut self,
+        c: u32,
+        reason: CloseReason,
+        notice: SimTime,
+        sched: &mut Scheduler<Event>,
+    ) {
         let client = &mut self.clients[c as usize];
         client.generation = client.generation.wrapping_add(1);
         client.state = ConnState::Disconnected;
         client.gateway = NO_GATEWAY;
-        client.failures = if reason.is_failure() {
-            client.failures.saturating_add(1)
-        } else {
-            0
-        };
-        let failures = client.failures as u32;
-        let delay = self
-            .reconnect
-            .delay(reason, failures, &mut self.rng.reconnect);
-        self.set_deadline(c, sched.now() + delay, sched);
+        match self.reconnect_delay(c, reason) {
+            Some(delay) => self.set_deadline(c, sched.now() + notice + delay, sched),
+            None => self.give_up(c),
+        }
     }
 
     fn note_registered(&mut self, delta: i64, now: SimTime) {

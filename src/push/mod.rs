@@ -9,12 +9,14 @@
 //! its next timed action a deadline in a timing wheel, and keep-alive pings
 //! are charged to the gateways in batches. See `docs/push.md`.
 //!
-//! Not here: fault models (crashes, drains, reconnect storms) build on the
-//! hooks in `reconnect` and `connections` (see `docs/push.md`).
+//! Faults (crashes, drains, rolling deploys, registry slowdowns, Kafka
+//! leader loss, admission limits, backoff) are wired in `faults` through
+//! hooks in `reconnect`, `connections` and `pipeline` (see `docs/faults.md`).
 
 pub mod autoscale;
 pub mod balancer;
 mod connections;
+pub mod faults;
 pub mod messages;
 pub mod model;
 mod output;

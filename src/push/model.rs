@@ -5,7 +5,8 @@
 use std::collections::VecDeque;
 
 use super::autoscale::Autoscaler;
-use super::balancer::LeastLoaded;
+use super::balancer::{DOWN, LeastLoaded};
+use super::faults::{FaultEvent, FaultState};
 use super::messages::Messages;
 use super::params::{IoModel, LbPolicy, PushParams, Transport};
 use super::reconnect::{CloseReason, ReconnectPolicy};
@@ -84,6 +85,8 @@ pub enum CpuJob {
     Poll { poller: u32 },
     /// A batch of keep-alive pings, pre-computed work.
     Ping { work_ns: u64 },
+    /// Taking over connections migrated from a draining gateway.
+    Migrate { work_ns: u64 },
 }
 
 /// The model's events: small plain values.
@@ -140,6 +143,8 @@ pub enum Event {
     RebalanceDone {
         epoch: u32,
     },
+    /// Something of the fault schedule happens (`push::faults`).
+    Fault(FaultEvent),
 }
 
 /// One gateway: CPU, connections, memory.
@@ -153,6 +158,9 @@ pub struct Gateway {
     pub accepted_level: TimeWeighted,
     /// Hook for fault models: a gateway that is down takes no traffic.
     pub up: bool,
+    /// False while a gateway is out of service (draining): it keeps its
+    /// connections but the balancer sends it no new ones.
+    pub accepting: bool,
 }
 
 /// One processor replica.
@@ -204,7 +212,7 @@ pub struct Counters {
     pub polls_empty: u64,
     pub long_polls_cut: u64,
     pub connects: u64,
-    pub closes: [u64; 4],
+    pub closes: [u64; CloseReason::COUNT],
     pub registry_reads: u64,
     pub registry_writes: u64,
     pub upstream: u64,
@@ -395,6 +403,8 @@ pub struct PushModel {
     pub ready_level: TimeWeighted,
     pub lag_level: TimeWeighted,
     pub series: SeriesSet,
+    /// The fault schedule, admission limits and storm metrics.
+    pub faults: FaultState,
 }
 
 impl PushModel {
@@ -411,6 +421,7 @@ impl PushModel {
                 _ => SimTime::ZERO,
             }),
             failure_delay: p.reconnect.failure_delay.0,
+            backoff: p.reconnect.backoff.clone(),
         };
         let (pollers, mailboxes) = polling_state(p, n);
         let autoscaler = p
@@ -466,12 +477,14 @@ impl PushModel {
             ready_level: TimeWeighted::new(initial_replicas as f64),
             lag_level: TimeWeighted::new(0.0),
             series: SeriesSet::new(ctx, p.kafka.partitions as usize, gateways_n, persistent),
+            faults: FaultState::new(p, ctx),
             p: p.clone(),
         })
     }
 
     /// Bytes of simulator state that grow with the number of clients
-    /// (per-client slots, registry, wheel links, pollers, mailboxes).
+    /// (per-client slots, registry, wheel links, pollers, mailboxes, and
+    /// the fault tracker's and decorrelated backoff's per-client words).
     pub fn client_state_bytes(&self) -> usize {
         self.clients.capacity() * std::mem::size_of::<Client>()
             + self.registry.capacity() * std::mem::size_of::<u16>()
@@ -483,6 +496,7 @@ impl PushModel {
             + self.pollers.capacity() * std::mem::size_of::<Poller>()
             + self.poll_order.capacity() * std::mem::size_of::<u32>()
             + self.mailboxes.capacity() * std::mem::size_of::<Mailbox>()
+            + self.faults.client_state_bytes()
     }
 
     /// One network hop between a client and a gateway, balancer included.
@@ -511,9 +525,18 @@ impl PushModel {
     pub fn add_open(&mut self, g: usize, delta: i64) {
         let gw = &mut self.gateways[g];
         gw.open = gw.open.saturating_add_signed(delta);
-        if gw.up {
+        if gw.up && gw.accepting {
             self.balancer.set(g, gw.open);
         }
+    }
+
+    /// Tells the balancer whether gateway `g` takes new connections.
+    pub fn set_accepting(&mut self, g: usize, up: bool, accepting: bool) {
+        let gw = &mut self.gateways[g];
+        gw.up = up;
+        gw.accepting = up && accepting;
+        let load = if gw.accepting { gw.open } else { DOWN };
+        self.balancer.set(g, load);
     }
 
     /// Changes gateway `g`'s accepted connections (memory) by `delta`.
@@ -562,6 +585,7 @@ impl PushModel {
 
     fn start_job(&mut self, g: usize, job: CpuJob, sched: &mut Scheduler<Event>) {
         let service = self.service_time(g, &job, sched.now());
+        self.faults.cpu_busy(g, sched.now(), service);
         sched.schedule_in(
             service,
             Event::CpuDone {
@@ -573,6 +597,11 @@ impl PushModel {
 
     fn service_time(&self, g: usize, job: &CpuJob, now: SimTime) -> SimTime {
         let c = &self.p.connection;
+        if !self.gateways[g].up {
+            // A crashed gateway's queue is gone: its jobs end at once
+            // (deliveries bounce, handshakes are stale).
+            return SimTime::ZERO;
+        }
         let switch = self.switch_cost(g);
         match *job {
             CpuJob::Handshake { client, generation } => {
@@ -599,7 +628,7 @@ impl PushModel {
                 }
             }
             CpuJob::Poll { .. } => self.request_cost + switch,
-            CpuJob::Ping { work_ns } => SimTime::from_nanos(work_ns),
+            CpuJob::Ping { work_ns } | CpuJob::Migrate { work_ns } => SimTime::from_nanos(work_ns),
         }
     }
 
@@ -615,7 +644,7 @@ impl PushModel {
             CpuJob::Deliver { message } => self.on_deliver_done(g, message, sched),
             CpuJob::Upstream => self.count_request(now),
             CpuJob::Poll { poller } => self.on_poll_done(g, poller, sched),
-            CpuJob::Ping { .. } => {}
+            CpuJob::Ping { .. } | CpuJob::Migrate { .. } => {}
         }
     }
 
@@ -633,6 +662,7 @@ impl PushModel {
 
     pub fn count_registry_write(&mut self, now: SimTime) {
         self.counters.registry_writes += 1;
+        self.faults.registry_writes.add(now, 1);
         SeriesSet::count(&mut self.series.registry_writes, now, 1.0);
     }
 
@@ -663,6 +693,7 @@ fn new_gateway(p: &PushParams) -> Gateway {
         accepted: 0,
         accepted_level: TimeWeighted::new(0.0),
         up: true,
+        accepting: true,
     }
 }
 
@@ -705,6 +736,7 @@ impl Model for PushModel {
             self.start_polling(sched);
         }
         self.start_pipeline(sched);
+        self.start_faults(sched);
         if self.p.upstream_rate.0 > 0.0 {
             self.schedule_upstream(sched);
         }
@@ -739,6 +771,7 @@ impl Model for PushModel {
             Event::AutoscaleTick => self.on_autoscale_tick(sched),
             Event::ReplicasReady { count } => self.on_replicas_ready(count, sched),
             Event::RebalanceDone { epoch } => self.on_rebalance_done(epoch, sched),
+            Event::Fault(fault) => self.on_fault(fault, sched),
         }
     }
 
@@ -754,6 +787,7 @@ impl Model for PushModel {
             g.cpu.reset_stats(now);
             g.accepted_level.reset(now);
         }
+        self.faults.end_warmup(now);
     }
 }
 

@@ -61,6 +61,9 @@ impl PushModel {
             TimeUnit::Millis,
             self.connect_latency.clone(),
         );
+        if self.transport.is_persistent() {
+            self.write_faults(out, end, measured_s);
+        }
         self.write_series(out, end);
     }
 
@@ -190,7 +193,11 @@ impl PushModel {
                 }
             }
             let record = self.registry[c];
+            // A crashed gateway leaves its records behind (phantoms, Z20)
+            // until the client registers again.
+            let phantom = self.faults.tracker.is_pending(c as u32);
             if record != NO_GATEWAY
+                && !phantom
                 && (client.state != ConnState::Registered || client.gateway != record)
             {
                 return Err(format!(

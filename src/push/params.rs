@@ -10,6 +10,9 @@ use serde::Deserialize;
 
 use crate::dist::DurationDist;
 use crate::engine::SimTime;
+use crate::faults::admission::AdmissionParams;
+use crate::faults::backoff::RetryPolicy;
+use crate::faults::schedule::FaultSpec;
 use crate::units::{Bytes, Count, Duration, Rate};
 
 /// The most online clients one run may simulate (about 5 GB of state at
@@ -93,6 +96,12 @@ pub struct PushParams {
     /// Present: processors scale on Kafka lag (KEDA + HPA).
     #[serde(default)]
     pub autoscaling: Option<AutoscalingParams>,
+    /// Limits on new connections per gateway (`docs/faults.md`).
+    #[serde(default)]
+    pub admission: AdmissionParams,
+    /// Scheduled and random faults, `[[push.faults]]` (`docs/faults.md`).
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
 }
 
 /// `[push.network]`: one-way latencies.
@@ -299,7 +308,13 @@ pub struct ReconnectParams {
     pub delay: Option<Duration>,
     /// Mean delay after a refused or timed-out attempt; each delay is drawn
     /// uniformly in [0.5, 1.5) times it so that refused clients spread out.
+    /// Not used with a `backoff`.
     pub failure_delay: Duration,
+    /// Backoff after a dropped connection (crash, idle cut) and after each
+    /// failed attempt, e.g. `{ policy = "full-jitter", base = "1s", cap =
+    /// "60s" }` (REFERENCES §2.1); absent: a dropped connection reconnects
+    /// after `delay`, a failed attempt after `failure_delay`.
+    pub backoff: Option<RetryPolicy>,
 }
 
 impl Default for ReconnectParams {
@@ -308,6 +323,7 @@ impl Default for ReconnectParams {
             delay: None,
             // Assumption: a client-side retry timer of a few seconds.
             failure_delay: Duration(SimTime::from_secs(5)),
+            backoff: None,
         }
     }
 }
@@ -685,6 +701,7 @@ impl PushParams {
         if let Some(a) = &self.autoscaling {
             a.validate(&mut problems);
         }
+        problems.extend(super::faults::validate(self));
         if problems.is_empty() {
             Ok(())
         } else {

@@ -113,6 +113,10 @@ impl PushModel {
 
     pub fn on_kafka_visible(&mut self, m: u32, sched: &mut Scheduler<Event>) {
         let p = self.partition_of(self.messages.get(m).user);
+        if let Some(elected) = self.faults.leader_back_at(p, sched.now()) {
+            // No leader: the producer retries until the election ends.
+            return sched.schedule_at(elected, Event::KafkaVisible { message: m });
+        }
         self.partitions[p].push_back(m);
         self.lag_changed(p, 1, sched.now());
         if !self.rebalancing && self.consumers > 0 {
@@ -132,7 +136,7 @@ impl PushModel {
 
     /// Processor `r` takes messages from its partitions (round robin) while
     /// it has free threads. Partition p belongs to consumer p mod consumers.
-    fn try_dispatch(&mut self, r: u32, sched: &mut Scheduler<Event>) {
+    pub(super) fn try_dispatch(&mut self, r: u32, sched: &mut Scheduler<Event>) {
         let partitions = self.partitions.len() as u32;
         let stride = self.consumers;
         if r >= partitions || stride == 0 {
@@ -141,9 +145,10 @@ impl PushModel {
         let owned = (partitions - r).div_ceil(stride);
         while self.processors[r as usize].busy < self.p.processors.threads {
             let cursor = self.processors[r as usize].cursor % owned;
-            let found = (0..owned)
-                .map(|i| (cursor + i) % owned)
-                .find(|&k| !self.partitions[(r + k * stride) as usize].is_empty());
+            let found = (0..owned).map(|i| (cursor + i) % owned).find(|&k| {
+                let p = (r + k * stride) as usize;
+                !self.partitions[p].is_empty() && !self.faults.leaderless(p)
+            });
             let Some(k) = found else {
                 break;
             };
@@ -158,8 +163,8 @@ impl PushModel {
             proc.busy += 1;
             self.busy_threads.add(now, 1.0);
             self.count_registry_read(now);
-            let work = self.s.processor_cpu.sample(&mut self.rng.processor)
-                + self.s.registry_read.sample(&mut self.rng.registry);
+            let work =
+                self.s.processor_cpu.sample(&mut self.rng.processor) + self.registry_read_time();
             sched.schedule_in(
                 work,
                 Event::ProcessorDone {
@@ -229,6 +234,7 @@ impl PushModel {
         }
         let arrival = now + self.client_hop();
         self.deliver(m, arrival, now);
+        self.after_response(g, user, sched);
     }
 
     /// The connection moved (or closed) before the message reached it:
@@ -242,7 +248,7 @@ impl PushModel {
         }
         self.counters.redeliveries += 1;
         self.count_registry_read(now);
-        let delay = self.internal_hop() + self.s.registry_read.sample(&mut self.rng.registry);
+        let delay = self.internal_hop() + self.registry_read_time();
         sched.schedule_in(delay, Event::LookupDone { message: m });
     }
 
@@ -255,7 +261,10 @@ impl PushModel {
     }
 
     pub fn end_message(&mut self, m: u32, fate: Fate, now: SimTime) {
-        self.messages.end(m);
+        let message = self.messages.end(m);
+        if fate != Fate::Delivered && self.faults.tracker.is_pending(message.user) {
+            self.faults.messages_dropped_storm += 1;
+        }
         match fate {
             Fate::Delivered => {
                 self.counters.delivered += 1;

@@ -93,11 +93,15 @@ impl PushModel {
     /// No gateway is up: a long-poll client tries again after the failure
     /// delay (a short-poll client simply waits for its next tick).
     fn poll_later(&mut self, t: u32, sched: &mut Scheduler<Event>) {
-        let delay = self.reconnect.delay(
-            super::reconnect::CloseReason::Refused,
-            1,
-            &mut self.rng.reconnect,
-        );
+        let mut first_failure = crate::faults::backoff::RetryState::default();
+        let delay = self
+            .reconnect
+            .delay(
+                super::reconnect::CloseReason::Refused,
+                &mut first_failure,
+                &mut self.rng.reconnect,
+            )
+            .unwrap_or(self.reconnect.failure_delay);
         sched.schedule_in(delay, Event::PollArrive { poller: t });
     }
 

@@ -1,10 +1,17 @@
 //! Why connections end and how long a client waits before it connects
 //! again: the seam where fault models (crashes, drains, load-balancer idle
 //! cuts) and backoff policies plug in.
+//!
+//! A client tells three kinds of ends apart: the server asked it to go
+//! (lifetime end, a drain's go-away) and it reconnects after `delay`; the
+//! connection dropped without a word (crash, idle cut) and it starts its
+//! backoff; an attempt failed (refused, handshake timed out) and it backs
+//! off further. The backoff is a [`RetryPolicy`] (REFERENCES §2.1).
 
 use rand::RngExt;
 
 use crate::engine::{SimRng, SimTime};
+use crate::faults::backoff::{RetryPolicy, RetryState};
 
 /// Why a connection (or a connection attempt) ended.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -13,25 +20,53 @@ pub enum CloseReason {
     LifetimeEnd,
     /// The load balancer cut a connection with no data for its idle timeout.
     IdleTimeout,
-    /// The gateway refused the connection: accepting it would exceed memory,
-    /// or no gateway was up.
+    /// The gateway refused the connection: accepting it would exceed memory
+    /// or an admission limit, or no gateway was up.
     Refused,
     /// The connection was not authenticated within `auth_timeout` (Z14).
     AuthTimeout,
+    /// The gateway crashed under the connection.
+    Crash,
+    /// The gateway, going out of service, asked the client to go away.
+    Drain,
+}
+
+/// How the client sees an end.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CloseKind {
+    /// The server said goodbye.
+    Graceful,
+    /// The connection vanished.
+    Dropped,
+    /// The attempt failed.
+    Failed,
 }
 
 impl CloseReason {
-    /// True when the attempt failed (the client backs off), false when an
-    /// established connection ended normally.
-    pub fn is_failure(self) -> bool {
-        matches!(self, CloseReason::Refused | CloseReason::AuthTimeout)
+    /// How the client sees this end.
+    pub fn kind(self) -> CloseKind {
+        match self {
+            CloseReason::LifetimeEnd | CloseReason::Drain => CloseKind::Graceful,
+            CloseReason::IdleTimeout | CloseReason::Crash => CloseKind::Dropped,
+            CloseReason::Refused | CloseReason::AuthTimeout => CloseKind::Failed,
+        }
     }
 
-    pub const ALL: [CloseReason; 4] = [
+    /// True when the attempt failed (the client backs off further), false
+    /// when an established connection ended.
+    pub fn is_failure(self) -> bool {
+        self.kind() == CloseKind::Failed
+    }
+
+    pub const COUNT: usize = 6;
+
+    pub const ALL: [CloseReason; CloseReason::COUNT] = [
         CloseReason::LifetimeEnd,
         CloseReason::IdleTimeout,
         CloseReason::Refused,
         CloseReason::AuthTimeout,
+        CloseReason::Crash,
+        CloseReason::Drain,
     ];
 
     pub fn index(self) -> usize {
@@ -45,6 +80,8 @@ impl CloseReason {
             CloseReason::IdleTimeout => "closes_idle_timeout",
             CloseReason::Refused => "connects_refused",
             CloseReason::AuthTimeout => "closes_auth_timeout",
+            CloseReason::Crash => "closes_crash",
+            CloseReason::Drain => "closes_drain",
         }
     }
 }
@@ -52,21 +89,71 @@ impl CloseReason {
 /// The client's reconnect behaviour.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReconnectPolicy {
-    /// After a normal close.
+    /// After a graceful close.
     pub delay: SimTime,
-    /// Mean delay after a failed attempt, jittered uniformly in [0.5, 1.5).
+    /// Without a backoff policy: the mean delay after a failed attempt,
+    /// jittered uniformly in [0.5, 1.5).
     pub failure_delay: SimTime,
+    /// After a dropped connection (its first retry) and after each failed
+    /// attempt; without it a dropped connection reconnects after `delay`.
+    pub backoff: Option<RetryPolicy>,
 }
 
 impl ReconnectPolicy {
-    /// How long the client waits after a close for `reason`, having failed
-    /// `failures` attempts in a row.
-    pub fn delay(&self, reason: CloseReason, _failures: u32, rng: &mut SimRng) -> SimTime {
-        if reason.is_failure() {
-            let u: f64 = rng.random();
-            SimTime::from_secs_f64(self.failure_delay.as_secs_f64() * (0.5 + u))
-        } else {
-            self.delay
+    /// How long the client waits after a close for `reason`, advancing its
+    /// retry `state`; `None` when the client gives up (`max_attempts`).
+    pub fn delay(
+        &self,
+        reason: CloseReason,
+        state: &mut RetryState,
+        rng: &mut SimRng,
+    ) -> Option<SimTime> {
+        match (reason.kind(), &self.backoff) {
+            (CloseKind::Graceful, _) | (CloseKind::Dropped, None) => {
+                state.reset();
+                Some(self.delay)
+            }
+            (CloseKind::Dropped, Some(policy)) => {
+                state.reset();
+                policy.next_delay(state, rng)
+            }
+            (CloseKind::Failed, Some(policy)) => policy.next_delay(state, rng),
+            (CloseKind::Failed, None) => {
+                *state = RetryState::resume(state.attempt.saturating_add(1), 0);
+                let u: f64 = rng.random();
+                Some(SimTime::from_secs_f64(
+                    self.failure_delay.as_secs_f64() * (0.5 + u),
+                ))
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Streams;
+    use crate::units::Duration;
+
+    #[test]
+    fn a_drop_starts_the_backoff_and_failures_continue_it() {
+        let policy = ReconnectPolicy {
+            delay: SimTime::ZERO,
+            failure_delay: SimTime::from_secs(5),
+            backoff: Some(RetryPolicy::Exponential {
+                base: Duration(SimTime::from_secs(1)),
+                cap: Duration(SimTime::from_secs(60)),
+                max_attempts: Some(3),
+            }),
+        };
+        let mut rng = Streams::new(1).stream("t", 0);
+        let mut state = RetryState::default();
+        let mut next = |reason| policy.delay(reason, &mut state, &mut rng);
+        assert_eq!(next(CloseReason::Crash), Some(SimTime::from_secs(2)));
+        assert_eq!(next(CloseReason::Refused), Some(SimTime::from_secs(4)));
+        assert_eq!(next(CloseReason::AuthTimeout), Some(SimTime::from_secs(8)));
+        assert_eq!(next(CloseReason::Refused), None);
+        assert_eq!(next(CloseReason::LifetimeEnd), Some(SimTime::ZERO));
+        assert_eq!(next(CloseReason::IdleTimeout), Some(SimTime::from_secs(2)));
     }
 }

@@ -3,6 +3,7 @@
 //! simulated; the integration tests run the same checks.
 
 pub mod cache;
+pub mod cdn;
 pub mod queueing;
 pub mod world;
 
@@ -52,12 +53,13 @@ impl CheckResult {
 /// contains `only`. Groups run one after another; a group may run its
 /// replications in parallel on the current rayon pool.
 pub fn all_checks(seed: Option<u64>, only: Option<&str>) -> Vec<CheckResult> {
-    let groups: [(&str, CheckGroup); 3] = [
+    let groups: [(&str, CheckGroup); 4] = [
         ("queueing", |s| {
             queueing::queueing_checks(s.unwrap_or(queueing::DEFAULT_SEED))
         }),
         ("cache", |_| cache::cache_checks()),
         ("world", |_| world::world_checks()),
+        ("cdn", |_| cdn::cdn_checks()),
     ];
     let mut results = Vec::new();
     for (_, checks) in groups {

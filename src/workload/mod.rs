@@ -1,4 +1,10 @@
-//! Workloads: recorded request traces and popularity distributions.
+//! Workloads: recorded request traces, popularity and size distributions,
+//! arrival processes, flash crowds and video sessions.
 
+pub mod arrivals;
+pub mod catalogue;
+pub mod flash;
+pub mod sizes;
 pub mod trace;
+pub mod video;
 pub mod zipf;

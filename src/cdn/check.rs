@@ -1,0 +1,387 @@
+//! Checks of the `[cdn]` parameters, against the world they name and the
+//! HTTP rules: every problem comes back with its key (relative to `[cdn]`)
+//! and what was expected, so the loader can point at the line.
+
+use std::path::Path;
+
+use super::params::{CdnParams, Mode};
+use crate::cache::http::CacheControl;
+use crate::cache::{Cache, PolicyKind};
+use crate::dist::DurationDist;
+use crate::world::{World, WorldSpec};
+
+/// A problem: the key under `[cdn]` and what was expected.
+pub type Invalid = (String, String);
+
+/// Largest catalogue accepted (its tables take 5 bytes per object).
+pub const MAX_OBJECTS: u64 = 1 << 28;
+/// Bounds on counts that size per-run tables.
+const MAX_SERVERS_PER_POP: u32 = 1_024;
+const MAX_WORKERS: u32 = 1_000_000;
+const MAX_CLIENTS_PER_REGION: u32 = 100_000;
+const MAX_QUEUE_LIMIT: u64 = 1_000_000_000;
+const MAX_RATE_PER_S: f64 = 1e9;
+
+/// The world `params` names, with its PoP selection applied.
+pub fn load_world(params: &CdnParams) -> Result<World, Invalid> {
+    let full = read_world(params, None).map_err(|m| ("world".to_string(), m))?;
+    if let Some(names) = &params.pops {
+        if names.is_empty() {
+            return Err((
+                "pops".into(),
+                "the PoP selection is empty: zero PoPs cannot serve anyone; list at least one PoP or leave `pops` out".into(),
+            ));
+        }
+        for name in names {
+            if full.pop_id(name).is_none() {
+                return Err((
+                    "pops".into(),
+                    unknown("PoP", name, full.pops.iter().map(|p| &p.name)),
+                ));
+            }
+        }
+        let selected = read_world(params, Some(names)).map_err(|m| {
+            (
+                "pops".to_string(),
+                format!("with this PoP selection the world is unusable: {m}"),
+            )
+        })?;
+        return Ok(World::build(selected));
+    }
+    Ok(World::build(full))
+}
+
+fn read_world(params: &CdnParams, only: Option<&[String]>) -> Result<WorldSpec, String> {
+    let spec = match &params.world {
+        Some(path) => WorldSpec::load(Path::new(path), only),
+        None => WorldSpec::shipped_with(only),
+    };
+    spec.map_err(|e| e.to_string())
+}
+
+/// "unknown PoP `x`; known: a, b, c".
+fn unknown<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a String>) -> String {
+    let known: Vec<&str> = known.map(String::as_str).collect();
+    format!("unknown {what} `{name}`; known: {}", known.join(", "))
+}
+
+/// Checks every parameter; all problems found, in file order.
+pub fn check(params: &CdnParams) -> Result<(), Vec<Invalid>> {
+    let mut problems = Vec::new();
+    let mut add = |key: &str, message: String| problems.push((key.to_string(), message));
+    let world = match load_world(params) {
+        Ok(world) => Some(world),
+        Err((key, message)) => {
+            add(&key, message);
+            None
+        }
+    };
+    check_rates(params, &mut add);
+    check_stations(params, &mut add);
+    check_catalogue(params, &mut add);
+    check_workload_extras(params, &mut add);
+    if let Some(world) = &world {
+        check_names(params, world, &mut add);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+type Add<'a> = dyn FnMut(&str, String) + 'a;
+
+fn check_rates(p: &CdnParams, add: &mut Add) {
+    let rate = p.request_rate.0;
+    if rate > MAX_RATE_PER_S {
+        add(
+            "request_rate",
+            format!("expected at most {MAX_RATE_PER_S}/s"),
+        );
+    }
+    if rate == 0.0 && !p.video.enabled() && p.flash_crowd.is_empty() {
+        add(
+            "request_rate",
+            "no requests at all: set a rate above zero, e.g. \"2k/s\" (or video sessions or a flash crowd)".into(),
+        );
+    }
+    if p.clients_per_region == 0 || p.clients_per_region > MAX_CLIENTS_PER_REGION {
+        add(
+            "clients_per_region",
+            format!("expected 1 to {MAX_CLIENTS_PER_REGION} client prefixes per region"),
+        );
+    }
+    if let Some((key, message)) = p.routing.problem() {
+        add(key, message);
+    }
+    let n = &p.network;
+    if n.handshake_round_trips > 10 {
+        add(
+            "network.handshake_round_trips",
+            "expected at most 10 round trips (TCP + TLS 1.2 is 3)".into(),
+        );
+    }
+    if n.timeout.0.as_nanos() == 0 {
+        add(
+            "network.timeout",
+            "the timeout must be above zero, e.g. \"30s\"".into(),
+        );
+    }
+    if n.client_bandwidth.is_some_and(|b| b.0 < 1.0) {
+        add(
+            "network.client_bandwidth",
+            "expected a bandwidth of at least 1 bit/s, e.g. \"50Mbps\"".into(),
+        );
+    }
+    if p.overload.max_forwards > 10 {
+        add(
+            "overload.max_forwards",
+            "expected at most 10 forwards".into(),
+        );
+    }
+}
+
+fn check_station(
+    prefix: &str,
+    workers: u32,
+    service: &DurationDist,
+    queue_limit: u64,
+    add: &mut Add,
+) {
+    if workers == 0 || workers > MAX_WORKERS {
+        add(
+            &format!("{prefix}.workers"),
+            format!("expected 1 to {MAX_WORKERS} workers, got {workers}"),
+        );
+    }
+    if let Err(e) = service.compile() {
+        add(&format!("{prefix}.service.{}", e.key), e.message);
+    }
+    if queue_limit > MAX_QUEUE_LIMIT {
+        add(
+            &format!("{prefix}.queue_limit"),
+            format!("expected at most {MAX_QUEUE_LIMIT} waiting requests"),
+        );
+    }
+}
+
+fn check_cache(prefix: &str, policy: PolicyKind, capacity: u64, add: &mut Add) {
+    if let Err(e) = Cache::<()>::new(policy, capacity) {
+        add(
+            &format!("{prefix}.capacity"),
+            format!("{e} (policy {policy} with capacity {capacity} bytes)"),
+        );
+    }
+}
+
+fn check_stations(p: &CdnParams, add: &mut Add) {
+    let c = &p.cache;
+    if c.servers == 0 || c.servers > MAX_SERVERS_PER_POP {
+        add(
+            "cache.servers",
+            format!(
+                "expected 1 to {MAX_SERVERS_PER_POP} cache servers per PoP, got {}",
+                c.servers
+            ),
+        );
+    }
+    check_station("cache", c.workers, &c.service, c.queue_limit.0, add);
+    check_cache("cache", c.policy.0, c.capacity.0, add);
+    let s = &p.shield;
+    check_station("shield", s.workers, &s.service, s.queue_limit.0, add);
+    check_cache("shield", s.policy.0, s.capacity.0, add);
+    let o = &p.origin;
+    check_station("origin", o.workers, &o.service, o.queue_limit.0, add);
+    for (i, outage) in o.outage.iter().enumerate() {
+        if outage.duration.0.as_nanos() == 0 {
+            add(
+                &format!("origin.outage[{i}].duration"),
+                "an outage must last longer than zero".into(),
+            );
+        }
+    }
+}
+
+/// Checks a `Cache-Control` header as written.
+fn check_header(key: &str, header: &str, add: &mut Add) {
+    if let Err(e) = CacheControl::parse(header) {
+        add(
+            key,
+            format!("Cache-Control \"{header}\" does not parse: {e}"),
+        );
+    }
+}
+
+fn check_catalogue(p: &CdnParams, add: &mut Add) {
+    let c = &p.catalogue;
+    if c.objects.0 == 0 || c.objects.0 > MAX_OBJECTS {
+        add(
+            "catalogue.objects",
+            format!("expected 1 to {MAX_OBJECTS} objects, got {}", c.objects.0),
+        );
+    }
+    if !(c.zipf_alpha.is_finite() && (0.0..=10.0).contains(&c.zipf_alpha)) {
+        add(
+            "catalogue.zipf_alpha",
+            format!(
+                "expected a Zipf exponent from 0 to 10, got {}",
+                c.zipf_alpha
+            ),
+        );
+    }
+    if let Some((key, message)) = c.size.problem() {
+        add(&format!("catalogue.size.{key}"), message);
+    }
+    check_header("catalogue.cache_control", &c.cache_control, add);
+    if c.publish_rate.0 > 1e6 {
+        add(
+            "catalogue.publish_rate",
+            "expected at most 1M publications/s".into(),
+        );
+    }
+    if c.class.len() > crate::workload::catalogue::MAX_CLASSES - 4 {
+        add("catalogue.class", "too many classes (at most 250)".into());
+    }
+    let mut total = 0.0;
+    for (i, class) in c.class.iter().enumerate() {
+        if !(class.share.is_finite() && class.share > 0.0) {
+            add(
+                &format!("catalogue.class[{i}].share"),
+                format!("expected a share above 0, got {}", class.share),
+            );
+        }
+        total += class.share;
+        check_header(
+            &format!("catalogue.class[{i}].cache_control"),
+            &class.cache_control,
+            add,
+        );
+    }
+    if !c.class.is_empty() && (total - 1.0).abs() > 1e-6 {
+        add(
+            "catalogue.class",
+            format!("the class shares must sum to 1, they sum to {total}"),
+        );
+    }
+}
+
+fn check_workload_extras(p: &CdnParams, add: &mut Add) {
+    if let Some((key, message)) = p.diurnal.problem() {
+        add(&format!("diurnal.{key}"), message);
+    }
+    for (i, crowd) in p.flash_crowd.iter().enumerate() {
+        if let Some((key, message)) = crowd.problem() {
+            add(&format!("flash_crowd[{i}].{key}"), message);
+        }
+        if let Some(header) = &crowd.cache_control {
+            check_header(&format!("flash_crowd[{i}].cache_control"), header, add);
+        }
+        if crowd.rank.is_some_and(|r| r.0 >= p.catalogue.objects.0) {
+            add(
+                &format!("flash_crowd[{i}].rank"),
+                format!(
+                    "expected a rank below the catalogue's {} objects",
+                    p.catalogue.objects.0
+                ),
+            );
+        }
+    }
+    let v = &p.video;
+    if let Some((key, message)) = v.problem() {
+        add(&format!("video.{key}"), message);
+    }
+    if v.session_rate.0 > MAX_RATE_PER_S {
+        add(
+            "video.session_rate",
+            format!("expected at most {MAX_RATE_PER_S}/s"),
+        );
+    }
+    check_header(
+        "video.manifest_cache_control",
+        &v.manifest_cache_control,
+        add,
+    );
+    check_header("video.segment_cache_control", &v.segment_cache_control, add);
+    for (i, f) in p.failure.iter().enumerate() {
+        if f.duration.is_some_and(|d| d.0.as_nanos() == 0) {
+            add(
+                &format!("failure[{i}].duration"),
+                "a failure must last longer than zero; leave `duration` out for a PoP that stays down".into(),
+            );
+        }
+    }
+}
+
+/// Names of PoPs and regions used by the parameters must exist in the world.
+fn check_names(p: &CdnParams, world: &World, add: &mut Add) {
+    let pop_names = || world.spec().pops.iter().map(|x| &x.name);
+    let region_names = || world.spec().regions.iter().map(|x| &x.name);
+    if let Some(names) = &p.regions {
+        if names.is_empty() {
+            add(
+                "regions",
+                "no client regions: list at least one or leave `regions` out for all".into(),
+            );
+        }
+        for (i, name) in names.iter().enumerate() {
+            if world.region_by_name(name).is_none() {
+                add(
+                    &format!("regions[{i}]"),
+                    unknown("region", name, region_names()),
+                );
+            }
+        }
+    }
+    for (i, name) in p.report_regions.iter().enumerate() {
+        if world.region_by_name(name).is_none() {
+            add(
+                &format!("report_regions[{i}]"),
+                unknown("region", name, region_names()),
+            );
+        }
+    }
+    for (i, crowd) in p.flash_crowd.iter().enumerate() {
+        for (j, name) in crowd.regions.iter().enumerate() {
+            if world.region_by_name(name).is_none() {
+                add(
+                    &format!("flash_crowd[{i}].regions[{j}]"),
+                    unknown("region", name, region_names()),
+                );
+            }
+        }
+    }
+    for (i, f) in p.failure.iter().enumerate() {
+        if world.pop_by_name(&f.pop).is_none() {
+            add(
+                &format!("failure[{i}].pop"),
+                unknown("PoP", &f.pop, pop_names()),
+            );
+        }
+    }
+    if let Some(names) = &p.push.pops {
+        if names.is_empty() && p.mode == Mode::Push {
+            add(
+                "push.pops",
+                "push to zero PoPs: list at least one PoP or leave `pops` out for all".into(),
+            );
+        }
+        for (i, name) in names.iter().enumerate() {
+            if world.pop_by_name(name).is_none() {
+                add(
+                    &format!("push.pops[{i}]"),
+                    unknown("PoP", name, pop_names()),
+                );
+            }
+        }
+    }
+    if p.shield.enabled && world.shields().is_empty() {
+        add(
+            "shield.enabled",
+            format!(
+                "the world `{}` has no [[shield]] sites for a parent tier",
+                world.spec().file_name
+            ),
+        );
+    }
+}

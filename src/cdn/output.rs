@@ -1,0 +1,199 @@
+//! The metrics of a finished CDN run. Names carry units last
+//! (`latency_ms_p99`, `origin_egress_bits_per_s`); per-entity metrics are
+//! prefixed `pop.<name>.`, `continent.<name>.` and `region.<name>.` with the
+//! name in lower case and `-` for other characters.
+
+use super::model::CdnModel;
+use super::params::Mode;
+use super::setup::{continents, slug};
+use super::stats::Failure;
+use crate::cache::CachePolicy;
+use crate::engine::SimTime;
+use crate::model::{RunOutput, TimeUnit};
+use crate::world::routing_stats;
+
+/// `part / whole`, NaN when the whole is zero (the CSV leaves it empty).
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        f64::NAN
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+impl CdnModel {
+    /// Every metric of the run that ended at `end`, measured over `measured_s`.
+    pub fn output(&self, end: SimTime, measured_s: f64, report_regions: &[String]) -> RunOutput {
+        let mut out = RunOutput::default();
+        self.overall(&mut out, measured_s);
+        self.latency(&mut out, report_regions);
+        self.origin(&mut out, end, measured_s);
+        if self.cfg.mode != Mode::NoCdn {
+            self.routing(&mut out);
+            self.per_pop(&mut out, end, measured_s);
+        }
+        self.extras(&mut out, measured_s);
+        if let Some(series) = &self.series {
+            let workers: Vec<u32> = self
+                .pops
+                .iter()
+                .map(|_| self.cfg.servers_per_pop * self.servers[0].workers.workers())
+                .collect();
+            out.series.extend(series.finish(end, &workers));
+        }
+        out
+    }
+
+    fn overall(&self, out: &mut RunOutput, measured_s: f64) {
+        let st = &self.stats;
+        let attempted = st.requests + st.failed;
+        out.scalar("requests", attempted as f64);
+        out.scalar("requests_per_s", attempted as f64 / measured_s);
+        out.scalar("hit_ratio", share(st.hits, st.requests));
+        out.scalar("byte_hit_ratio", share(st.bytes_hit, st.bytes));
+        out.scalar("stale_hits", st.stale_hits as f64);
+        out.scalar("stale_if_error_served", st.stale_on_error as f64);
+        out.scalar("uncacheable_requests", st.passes as f64);
+        out.scalar("collapsed_requests", st.collapsed as f64);
+        out.scalar("collapsed_at_shield", st.collapsed_at_shield as f64);
+        out.scalar("forwarded_requests", st.forwarded as f64);
+        out.scalar("failed_over_requests", st.failed_over as f64);
+        out.scalar("failed_requests", st.failed as f64);
+        out.scalar("failed_share", share(st.failed, attempted));
+        for (name, count) in Failure::NAMES.iter().zip(st.failed_by) {
+            out.scalar(format!("failed_{name}"), count as f64);
+        }
+    }
+
+    fn latency(&self, out: &mut RunOutput, report_regions: &[String]) {
+        let st = &self.stats;
+        out.histogram("latency_ms", TimeUnit::Millis, st.latency.clone());
+        for (name, h) in continents(&self.world).iter().zip(&st.continent_latency) {
+            let name = format!("continent.{}.latency_ms", slug(name));
+            out.histogram(&name, TimeUnit::Millis, h.clone());
+        }
+        for (name, h) in report_regions.iter().zip(&st.region_latency) {
+            let name = format!("region.{}.latency_ms", slug(name));
+            out.histogram(&name, TimeUnit::Millis, h.clone());
+        }
+        if !self.failures.is_empty() {
+            let h = st.failed_over_latency.clone();
+            out.histogram("failed_over.latency_ms", TimeUnit::Millis, h);
+            let extra = st.failover_extra_rtt_ms / st.failover_routed as f64;
+            out.scalar("failed_over.extra_rtt_ms_mean", extra);
+            let slower = share(st.failover_slower, st.failover_routed);
+            out.scalar("failed_over.slower_share", slower);
+        }
+    }
+
+    fn origin(&self, out: &mut RunOutput, end: SimTime, measured_s: f64) {
+        let st = &self.stats;
+        out.scalar("origin_requests", st.origin_requests as f64);
+        out.scalar(
+            "origin_requests_per_s",
+            st.origin_requests as f64 / measured_s,
+        );
+        out.scalar("origin_revalidations", st.origin_revalidations as f64);
+        out.scalar("origin_refused", st.origin_refused as f64);
+        out.scalar(
+            "origin_egress_bits_per_s",
+            st.origin_bytes as f64 * 8.0 / measured_s,
+        );
+        out.scalar(
+            "origin_offload",
+            1.0 - share(st.origin_requests, st.requests + st.failed),
+        );
+        let utilisation = self
+            .origins
+            .iter()
+            .map(|o| o.workers.utilisation(end))
+            .sum::<f64>()
+            / self.origins.len().max(1) as f64;
+        out.scalar("origin_utilisation", utilisation);
+    }
+
+    /// The routing's calibration over the world (exact, from its
+    /// distributions) and the share of requests that reached their nearest PoP.
+    fn routing(&self, out: &mut RunOutput) {
+        let r = routing_stats(&self.world, &self.router);
+        out.scalar("routing.nearest_share", r.nearest_share);
+        out.scalar("routing.suboptimal_share", r.suboptimal_share);
+        out.scalar("routing.far_share", r.far_share);
+        out.scalar("routing.rtt_ms_mean", r.rtt_ms_mean);
+        out.scalar("routing.extra_rtt_ms_mean", r.extra_rtt_ms_mean);
+        let st = &self.stats;
+        out.scalar(
+            "requests_to_nearest_pop_share",
+            share(st.to_nearest, st.requests + st.failed),
+        );
+    }
+
+    fn per_pop(&self, out: &mut RunOutput, end: SimTime, measured_s: f64) {
+        let n = self.cfg.servers_per_pop as usize;
+        let mut stored_total = 0u64;
+        let mut egress_total = 0u64;
+        for (i, pop) in self.pops.iter().enumerate() {
+            let c = &self.stats.pops[i];
+            let servers = &self.servers[pop.first_server as usize..pop.first_server as usize + n];
+            let stored: u64 = servers.iter().map(|s| s.cache.used_bytes()).sum();
+            let utilisation = servers
+                .iter()
+                .map(|s| s.workers.utilisation(end))
+                .sum::<f64>()
+                / n as f64;
+            stored_total += stored;
+            egress_total += pop.egress.bytes;
+            let name = slug(&self.world.spec().pops[i].name);
+            let mut add = |metric: &str, v: f64| out.scalar(format!("pop.{name}.{metric}"), v);
+            add("requests_per_s", c.requests as f64 / measured_s);
+            add("hit_ratio", share(c.hits, c.requests));
+            add("byte_hit_ratio", share(c.bytes_hit, c.bytes));
+            add("utilisation", utilisation);
+            add(
+                "egress_bits_per_s",
+                pop.egress.bytes as f64 * 8.0 / measured_s,
+            );
+            add("stored_bytes", stored as f64);
+            add("forwarded_out", c.forwarded_out as f64);
+            add("failed", c.failed as f64);
+        }
+        out.scalar("stored_bytes", stored_total as f64);
+        out.scalar(
+            "edge_egress_bits_per_s",
+            egress_total as f64 * 8.0 / measured_s,
+        );
+    }
+
+    fn extras(&self, out: &mut RunOutput, measured_s: f64) {
+        let st = &self.stats;
+        if self.cfg.mode == Mode::Push {
+            out.scalar("push_bytes", st.push_bytes as f64);
+            out.scalar("push_bits_per_s", st.push_bytes as f64 * 8.0 / measured_s);
+        }
+        if self.workload.publish.is_some() || self.cfg.mode == Mode::Push {
+            out.scalar("published_objects", st.published as f64);
+        }
+        if !self.workload.flash.is_empty() {
+            let f = &st.flash;
+            out.scalar("flash.requests", f.requests as f64);
+            out.scalar("flash.hit_ratio", share(f.hits, f.requests));
+            out.scalar("flash.origin_fetches", f.origin_fetches as f64);
+            out.scalar("flash.fetch_episodes", f.episodes as f64);
+            out.scalar(
+                "flash.origin_fetches_per_expiry",
+                share(f.origin_fetches, f.episodes),
+            );
+            out.histogram("flash.latency_ms", TimeUnit::Millis, f.latency.clone());
+        }
+        if self.workload.video.is_some() {
+            let v = &st.video;
+            out.scalar("video.sessions", v.sessions as f64);
+            out.scalar("video.completed_sessions", v.completed as f64);
+            out.scalar("video.failed_sessions", v.failed as f64);
+            out.scalar("video.segments", v.segments as f64);
+            out.scalar("video.stalls_per_session", share(v.stalls, v.completed));
+            out.scalar("video.rebuffer_ratio", share(v.stall_ns, v.watch_ns));
+            out.histogram("video.startup_ms", TimeUnit::Millis, v.startup.clone());
+        }
+    }
+}

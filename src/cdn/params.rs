@@ -1,0 +1,328 @@
+//! The `[cdn]` table of an experiment file: what a capacity planner writes.
+//! Every table and key has a default (see [`super::defaults`]); unknown keys
+//! are errors. Checking values against the world and HTTP is
+//! [`super::check`]'s job.
+
+use serde::Deserialize;
+
+use super::defaults as d;
+use crate::cache::PolicyKind;
+use crate::dist::DurationDist;
+use crate::units::{Bandwidth, Bytes, Count, Duration, Rate};
+use crate::workload::arrivals::DiurnalSpec;
+use crate::workload::flash::FlashCrowdSpec;
+use crate::workload::sizes::SizeSpec;
+use crate::workload::video::VideoSpec;
+use crate::world::{RoutingSpec, ServerChoice};
+
+/// How content reaches the edge.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Fetch from the origin on a miss and keep for the TTL.
+    #[default]
+    Pull,
+    /// Objects are pushed to the PoPs when published (misses still pull).
+    Push,
+    /// No CDN: every client talks to the origin.
+    NoCdn,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Pull => "pull",
+            Mode::Push => "push",
+            Mode::NoCdn => "no-cdn",
+        }
+    }
+}
+
+/// Parameters of the `cdn` model (`[cdn]`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CdnParams {
+    pub mode: Mode,
+    /// A world file (relative to the current folder); default: the shipped world.
+    pub world: Option<String>,
+    /// Enable only these PoPs of the world.
+    pub pops: Option<Vec<String>>,
+    /// The regions whose clients send requests (by population); none: all.
+    pub regions: Option<Vec<String>>,
+    /// Regions that get their own latency percentiles.
+    pub report_regions: Vec<String>,
+    /// Catalogue requests per second over all regions (daily mean).
+    pub request_rate: Rate,
+    /// Client prefixes per region (the routing granularity).
+    pub clients_per_region: u32,
+    /// Concurrent misses for one object at one cache server share one fetch.
+    pub collapsing: bool,
+    pub routing: RoutingSpec,
+    pub network: NetworkParams,
+    pub cache: CacheParams,
+    pub overload: OverloadParams,
+    pub shield: ShieldParams,
+    pub origin: OriginParams,
+    pub catalogue: CatalogueParams,
+    pub diurnal: DiurnalSpec,
+    pub flash_crowd: Vec<FlashCrowdSpec>,
+    pub video: VideoSpec,
+    pub push: PushParams,
+    pub failure: Vec<FailureParams>,
+}
+
+impl Default for CdnParams {
+    fn default() -> CdnParams {
+        CdnParams {
+            mode: Mode::Pull,
+            world: None,
+            pops: None,
+            regions: None,
+            report_regions: Vec::new(),
+            request_rate: Rate(d::REQUEST_RATE_PER_S),
+            clients_per_region: d::CLIENTS_PER_REGION,
+            collapsing: true,
+            routing: RoutingSpec::default(),
+            network: NetworkParams::default(),
+            cache: CacheParams::default(),
+            overload: OverloadParams::default(),
+            shield: ShieldParams::default(),
+            origin: OriginParams::default(),
+            catalogue: CatalogueParams::default(),
+            diurnal: DiurnalSpec::default(),
+            flash_crowd: Vec::new(),
+            video: VideoSpec::default(),
+            push: PushParams::default(),
+            failure: Vec::new(),
+        }
+    }
+}
+
+/// Protocol costs on the client side (`[cdn.network]`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkParams {
+    /// Round trips to set up a client connection (TCP + TLS).
+    pub handshake_round_trips: u32,
+    /// TCP initial window; responses larger than it pay slow-start round
+    /// trips. "0B" leaves slow start out.
+    pub initial_window: Bytes,
+    /// Each client's own access bandwidth; none: not a bottleneck.
+    pub client_bandwidth: Option<Bandwidth>,
+    /// Requests not answered within this fail.
+    pub timeout: Duration,
+}
+
+impl Default for NetworkParams {
+    fn default() -> NetworkParams {
+        NetworkParams {
+            handshake_round_trips: d::HANDSHAKE_ROUND_TRIPS,
+            initial_window: Bytes(d::INITIAL_WINDOW_BYTES),
+            client_bandwidth: None,
+            timeout: Duration(d::TIMEOUT),
+        }
+    }
+}
+
+/// The cache servers of every PoP (`[cdn.cache]`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheParams {
+    /// Cache servers per PoP.
+    pub servers: u32,
+    /// How the request-routing server picks a cache server.
+    pub server_choice: ServerChoice,
+    /// Capacity of each cache server.
+    pub capacity: Bytes,
+    /// Replacement policy: lru, fifo, lfu, sieve, clock or s3fifo.
+    pub policy: PolicyName,
+    /// Requests a server processes at once.
+    pub workers: u32,
+    /// Processing time of one request.
+    pub service: DurationDist,
+    /// Requests that may wait at one server.
+    pub queue_limit: Count,
+}
+
+impl Default for CacheParams {
+    fn default() -> CacheParams {
+        CacheParams {
+            servers: d::CACHE_SERVERS_PER_POP,
+            server_choice: ServerChoice::default(),
+            capacity: Bytes(d::CACHE_CAPACITY_BYTES),
+            policy: PolicyName(PolicyKind::Lru),
+            workers: d::CACHE_WORKERS,
+            service: DurationDist::exponential_mean(d::CACHE_SERVICE_MEAN),
+            queue_limit: Count(d::CACHE_QUEUE_LIMIT),
+        }
+    }
+}
+
+/// A replacement policy as written ("lru", "s3fifo", ...).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct PolicyName(pub PolicyKind);
+
+impl<'de> Deserialize<'de> for PolicyName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<PolicyName, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse()
+            .map(PolicyName)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Busy-PoP forwarding (`[cdn.overload]`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OverloadParams {
+    /// Forward a request that would wait longer than this for a worker of
+    /// its cache server; none: never forward.
+    pub forward_wait: Option<Duration>,
+    /// PoPs a request may be forwarded through.
+    pub max_forwards: u32,
+}
+
+impl Default for OverloadParams {
+    fn default() -> OverloadParams {
+        OverloadParams {
+            forward_wait: Some(Duration(d::FORWARD_WAIT)),
+            max_forwards: d::MAX_FORWARDS,
+        }
+    }
+}
+
+/// The optional parent tier (`[cdn.shield]`): one cache per shield site of the world.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShieldParams {
+    pub enabled: bool,
+    pub capacity: Bytes,
+    pub policy: PolicyName,
+    pub workers: u32,
+    pub service: DurationDist,
+    pub queue_limit: Count,
+}
+
+impl Default for ShieldParams {
+    fn default() -> ShieldParams {
+        let edge = CacheParams::default();
+        ShieldParams {
+            enabled: false,
+            capacity: Bytes(edge.capacity.0 * edge.servers as u64),
+            policy: edge.policy,
+            workers: edge.workers * edge.servers,
+            service: edge.service,
+            queue_limit: edge.queue_limit,
+        }
+    }
+}
+
+/// The origin (`[cdn.origin]`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OriginParams {
+    pub workers: u32,
+    pub service: DurationDist,
+    pub queue_limit: Count,
+    /// Windows in which the origin answers every request with an error.
+    pub outage: Vec<OutageParams>,
+}
+
+impl Default for OriginParams {
+    fn default() -> OriginParams {
+        OriginParams {
+            workers: d::ORIGIN_WORKERS,
+            service: DurationDist::Uniform {
+                low: Duration(d::ORIGIN_SERVICE_LOW),
+                high: Duration(d::ORIGIN_SERVICE_HIGH),
+            },
+            queue_limit: Count(d::ORIGIN_QUEUE_LIMIT),
+            outage: Vec::new(),
+        }
+    }
+}
+
+/// An origin outage (`[[cdn.origin.outage]]`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutageParams {
+    pub at: Duration,
+    pub duration: Duration,
+}
+
+/// The catalogue (`[cdn.catalogue]`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CatalogueParams {
+    pub objects: Count,
+    pub zipf_alpha: f64,
+    pub size: SizeSpec,
+    /// The `Cache-Control` response header of every object (unless classes are given).
+    pub cache_control: String,
+    /// Lifetime of responses whose header gives none.
+    pub default_ttl: Duration,
+    /// New objects per second (each becomes the most popular).
+    pub publish_rate: Rate,
+    /// Content classes with their own header, sharing the catalogue.
+    pub class: Vec<ClassParams>,
+}
+
+impl Default for CatalogueParams {
+    fn default() -> CatalogueParams {
+        CatalogueParams {
+            objects: Count(d::CATALOGUE_OBJECTS),
+            zipf_alpha: d::ZIPF_ALPHA,
+            size: SizeSpec::default(),
+            cache_control: String::new(),
+            default_ttl: Duration(d::DEFAULT_TTL),
+            publish_rate: Rate(0.0),
+            class: Vec::new(),
+        }
+    }
+}
+
+/// A content class (`[[cdn.catalogue.class]]`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassParams {
+    /// Share of the catalogue's objects.
+    pub share: f64,
+    pub cache_control: String,
+}
+
+/// Push CDN (`[cdn.push]`), used when `mode = "push"`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PushParams {
+    /// The PoPs objects are pushed to; none: every PoP.
+    pub pops: Option<Vec<String>>,
+    /// Push the whole catalogue at the start (least popular first).
+    pub preload: bool,
+}
+
+impl Default for PushParams {
+    fn default() -> PushParams {
+        PushParams {
+            pops: None,
+            preload: true,
+        }
+    }
+}
+
+/// A scheduled PoP failure (`[[cdn.failure]]`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureParams {
+    pub pop: String,
+    pub at: Duration,
+    /// How long it stays down; none: until the end.
+    #[serde(default)]
+    pub duration: Option<Duration>,
+    /// Delay until its route is withdrawn (clients fail until then).
+    #[serde(default = "withdraw_after")]
+    pub withdraw_after: Duration,
+}
+
+fn withdraw_after() -> Duration {
+    Duration(d::WITHDRAW_AFTER)
+}

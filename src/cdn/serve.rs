@@ -1,0 +1,418 @@
+//! The request path at the edge: a region's request reaches its PoP, the
+//! PoP forwards it when busy, a cache server processes it and looks the
+//! object up (lazily classifying freshness), and the response crosses the
+//! PoP's egress and the access link back to the client.
+//!
+//! Latency of a request = connection set-up and request round trips to the
+//! PoP (from the world's region x PoP RTTs) + queueing and service at the
+//! cache server + on a miss the fetch (see `fetch`) + transfer through the
+//! PoP egress and access link + TCP slow-start round trips + the response's
+//! half round trip.
+
+use rand::{Rng, RngExt};
+
+use super::links::slow_start_rounds;
+use super::model::{CdnModel, Chooser, Event, NO_POP, NONE, OriginJob, Request, Source};
+use super::params::Mode;
+use super::stats::{Failure, Served};
+use crate::cache::CachePolicy;
+use crate::cache::http::{Freshness, Storage};
+use crate::engine::{Scheduler, SimTime};
+use crate::world::{PopId, RegionId};
+
+/// A request about to enter the CDN.
+#[derive(Copy, Clone, Debug)]
+pub struct NewRequest {
+    pub region: u16,
+    pub client: u32,
+    pub object: u64,
+    pub size: u64,
+    pub class: u8,
+    /// On an open connection (later video segments).
+    pub warm: bool,
+    pub source: Source,
+}
+
+/// A uniform draw in 0..n from one random word (Lemire's multiply-shift).
+#[inline]
+pub fn below(rng: &mut crate::engine::SimRng, n: u32) -> u32 {
+    ((rng.next_u64() as u128 * n as u128) >> 64) as u32
+}
+
+impl CdnModel {
+    /// A catalogue request of `region` reaches its PoP now; the next is scheduled.
+    pub(super) fn on_arrival(&mut self, region: u16, s: &mut Scheduler<Event>) {
+        let r = region as usize;
+        let Some(stream) = self.workload.arrivals[r] else {
+            return;
+        };
+        s.schedule_in(
+            stream.gap(&mut self.workload.arrival_rngs[r]),
+            Event::Arrival(region),
+        );
+        if !self.keep_candidate(region, s.now()) {
+            return;
+        }
+        let rng = &mut self.workload.request_rngs[r];
+        let object = self.catalogue.sample(rng);
+        let client = below(rng, self.cfg.clients_per_region);
+        let new = NewRequest {
+            region,
+            client,
+            object,
+            size: self.catalogue.size(object),
+            class: self.class_of(object),
+            warm: false,
+            source: Source::Catalogue,
+        };
+        self.dispatch(new, true, s);
+    }
+
+    /// Thinning for the diurnal cycle: keep a candidate with probability rate(t) / peak rate.
+    #[inline]
+    pub(super) fn keep_candidate(&mut self, region: u16, now: SimTime) -> bool {
+        let diurnal = self.workload.diurnal;
+        if diurnal.amplitude == 0.0 {
+            return true;
+        }
+        let offset = self.world.region(RegionId(region as u32)).utc_offset_hours;
+        let keep = diurnal.factor(offset, now) / diurnal.peak_factor();
+        let u: f64 = self.workload.arrival_rngs[region as usize].random();
+        u < keep
+    }
+
+    /// The content class of `object`: a flash crowd's own, or the catalogue's.
+    #[inline]
+    pub(super) fn class_of(&self, object: u64) -> u8 {
+        for crowd in &self.workload.flash {
+            if crowd.object == object {
+                return crowd.class;
+            }
+        }
+        self.catalogue.class(object) as u8
+    }
+
+    /// Whether `object` is the object of a running or past flash crowd.
+    #[inline]
+    pub(super) fn is_flash(&self, object: u64) -> bool {
+        self.workload.flash.iter().any(|c| c.object == object)
+    }
+
+    /// Routes a new request and lets it reach its PoP (or the origin without a
+    /// CDN). With `arrived` the request reaches it now (its client sent it
+    /// one set-up earlier); otherwise the client sends it now.
+    pub(super) fn dispatch(&mut self, new: NewRequest, arrived: bool, s: &mut Scheduler<Event>) {
+        if self.cfg.mode == Mode::NoCdn {
+            return self.dispatch_direct(new, arrived, s);
+        }
+        let now = s.now();
+        let slot = self.route_slot(new.region, new.client);
+        let pop = self.routes[slot];
+        let mut req = self.blank_request(new, now);
+        if pop == NO_POP {
+            let idx = self.requests.insert(req);
+            return self.fail(idx, Failure::Unrouted, s);
+        }
+        req.entry_pop = pop;
+        req.pop = pop;
+        req.failed_over = self.base_routes[slot] != pop;
+        let rtt = self
+            .world
+            .rtt_region_pop(RegionId(new.region as u32), PopId(pop as u32));
+        if req.failed_over {
+            self.note_failover(new.region, self.base_routes[slot], rtt);
+        }
+        let set_up = self.set_up_delay(rtt, new.warm);
+        if self.world.nearest_pop(RegionId(new.region as u32)).0 as u16 == pop {
+            self.stats.to_nearest += 1;
+        }
+        if arrived {
+            req.sent_at = now - set_up;
+            let idx = self.requests.insert(req);
+            self.admit(idx, s);
+        } else {
+            let idx = self.requests.insert(req);
+            s.schedule_in(set_up, Event::AtPop(idx));
+        }
+    }
+
+    /// A request routed away from its first-choice PoP: how much longer its round trip is.
+    fn note_failover(&mut self, region: u16, first_choice: u16, rtt: SimTime) {
+        let before = self
+            .world
+            .rtt_region_pop(RegionId(region as u32), PopId(first_choice as u32));
+        self.stats.failover_routed += 1;
+        self.stats.failover_slower += (rtt > before) as u64;
+        self.stats.failover_extra_rtt_ms += rtt.as_millis_f64() - before.as_millis_f64();
+    }
+
+    fn blank_request(&self, new: NewRequest, now: SimTime) -> Request {
+        Request {
+            sent_at: now,
+            object: new.object,
+            detour: SimTime::ZERO,
+            ready: now,
+            size: new.size.min(u32::MAX as u64) as u32,
+            server: NONE,
+            epoch: 0,
+            next: NONE,
+            region: new.region,
+            entry_pop: NO_POP,
+            pop: NO_POP,
+            class: new.class,
+            hops: 0,
+            warm: new.warm,
+            failed_over: false,
+            source: new.source,
+        }
+    }
+
+    /// From the client's first packet to the request reaching the server:
+    /// handshakes on a new connection, then half a round trip.
+    #[inline]
+    fn set_up_delay(&self, rtt: SimTime, warm: bool) -> SimTime {
+        let handshakes = if warm {
+            0
+        } else {
+            self.cfg.handshake_round_trips as u64
+        };
+        rtt.saturating_mul(handshakes) + SimTime::from_nanos(rtt.as_nanos() / 2)
+    }
+
+    /// No CDN: the request goes to the origin nearest its region.
+    fn dispatch_direct(&mut self, new: NewRequest, arrived: bool, s: &mut Scheduler<Event>) {
+        let now = s.now();
+        let origin = self.region_origin(new.region);
+        let rtt = self
+            .world
+            .rtt_region_origin(RegionId(new.region as u32), origin);
+        let set_up = self.set_up_delay(rtt, new.warm);
+        let mut req = self.blank_request(new, now);
+        req.server = origin.0;
+        if arrived {
+            req.sent_at = now - set_up;
+        }
+        let idx = self.requests.insert(req);
+        if arrived {
+            self.on_origin_arrive(OriginJob::Direct(idx), s);
+        } else {
+            s.schedule_in(set_up, Event::OriginArrive(OriginJob::Direct(idx)));
+        }
+    }
+
+    /// The origin nearest a region (the no-CDN path).
+    pub(super) fn region_origin(&self, region: u16) -> crate::world::OriginId {
+        let r = RegionId(region as u32);
+        (0..self.world.origins().len())
+            .map(crate::world::OriginId::from_index)
+            .min_by_key(|&o| (self.world.rtt_region_origin(r, o), o))
+            .unwrap_or(crate::world::OriginId(0))
+    }
+
+    /// A forwarded request reaches its next PoP, or a new one its first.
+    pub(super) fn on_at_pop(&mut self, idx: u32, s: &mut Scheduler<Event>) {
+        self.admit(idx, s);
+    }
+
+    /// The request is at PoP `req.pop`: forward it, or hand it to a cache
+    /// server, which consults its cache now and answers when a worker has
+    /// processed it (`Request::ready`).
+    pub(super) fn admit(&mut self, idx: u32, s: &mut Scheduler<Event>) {
+        let now = s.now();
+        let req = *self.requests.get(idx);
+        let pop = req.pop as usize;
+        if self.pops[pop].down {
+            return self.fail(idx, Failure::PopDown, s);
+        }
+        let server = self.choose_server(pop, req.object, now);
+        let wait = self.servers[server as usize].workers.earliest_start(now) - now;
+        if req.hops < self.cfg.max_forwards
+            && self.cfg.forward_wait.is_some_and(|limit| wait > limit)
+            && let Some(target) = self.forward_target(pop)
+        {
+            return self.forward(idx, pop, target, s);
+        }
+        let srv = &mut self.servers[server as usize];
+        let service = self.cfg.cache_service.sample(&mut srv.rng);
+        let Some(slot) = srv.workers.admit(now, service) else {
+            return self.fail(idx, Failure::Refused, s);
+        };
+        if let Some(series) = &mut self.series {
+            series.pop_busy_ns[pop].add(now, service.as_nanos() as f64);
+        }
+        if slot.finish >= self.pops[pop].next_fail {
+            // The PoP fails before this request is answered.
+            return self.fail(idx, Failure::PopDown, s);
+        }
+        let r = self.requests.get_mut(idx);
+        r.server = server;
+        r.epoch = self.pops[pop].epoch;
+        r.ready = slot.finish;
+        self.look_up(idx, s);
+    }
+
+    /// Sends request `idx` on from PoP `pop` to PoP `target`.
+    fn forward(&mut self, idx: u32, pop: usize, target: u16, s: &mut Scheduler<Event>) {
+        let rtt = self
+            .world
+            .rtt_pop_pop(PopId(pop as u32), PopId(target as u32));
+        let one_way = SimTime::from_nanos(rtt.as_nanos() / 2);
+        let r = self.requests.get_mut(idx);
+        r.hops += 1;
+        r.pop = target;
+        r.detour += one_way;
+        self.stats.forwarded += 1;
+        self.stats.pops[pop].forwarded_out += 1;
+        if let Some(series) = &mut self.series {
+            series.forwarded.add(s.now(), 1.0);
+        }
+        s.schedule_in(one_way, Event::AtPop(idx));
+    }
+
+    /// The nearest available, working PoP to forward to.
+    fn forward_target(&self, pop: usize) -> Option<u16> {
+        self.router
+            .forward_targets(&self.world, PopId(pop as u32))
+            .find(|p| !self.pops[p.index()].down)
+            .map(|p| p.0 as u16)
+    }
+
+    /// The request-routing server's choice of cache server (global index).
+    /// Least loaded is the server whose next worker is free soonest (ties
+    /// to the lowest index): with event-free workers there is no count of
+    /// requests in service to compare, and the earliest start is what a
+    /// least-loaded balancer aims for.
+    #[inline]
+    fn choose_server(&mut self, pop: usize, object: u64, now: SimTime) -> u32 {
+        let first = self.pops[pop].first_server;
+        let local = match &mut self.pops[pop].chooser {
+            Chooser::RoundRobin(rr) => rr.pick(),
+            Chooser::LeastLoaded => {
+                let n = self.cfg.servers_per_pop;
+                (0..n)
+                    .min_by_key(|&i| {
+                        self.servers[(first + i) as usize]
+                            .workers
+                            .earliest_start(now)
+                    })
+                    .unwrap_or(0)
+            }
+            Chooser::Hash => self.ring.lookup(object).unwrap_or(0),
+        };
+        first + local
+    }
+
+    /// Lazy freshness: the entry's deadlines are compared with now, here and only here.
+    fn look_up(&mut self, idx: u32, s: &mut Scheduler<Event>) {
+        let now = s.now();
+        let req = *self.requests.get(idx);
+        let rule = self.cfg.rules[req.class as usize];
+        if rule == Storage::NotStored {
+            return self.miss(idx, false, false, s);
+        }
+        let srv = &mut self.servers[req.server as usize];
+        let state = srv.cache.lookup(req.object).map(|e| e.classify(now));
+        match state {
+            Some(Freshness::Fresh) => self.respond(idx, Served::Hit, s),
+            Some(Freshness::StaleWhileRevalidate) => {
+                self.respond(idx, Served::StaleHit, s);
+                self.revalidate_in_background(req, s);
+            }
+            Some(Freshness::StaleIfErrorOnly | Freshness::Stale) => self.miss(idx, true, true, s),
+            None => self.miss(idx, true, false, s),
+        }
+    }
+
+    /// Sends the response to request `idx` from its PoP, as soon as its
+    /// server has processed it, and completes it.
+    pub(super) fn respond(&mut self, idx: u32, served: Served, s: &mut Scheduler<Event>) {
+        let req = *self.requests.get(idx);
+        let now = s.now().max(req.ready);
+        let (region, entry) = (RegionId(req.region as u32), PopId(req.entry_pop as u32));
+        let rtt = self.world.rtt_region_pop(region, entry);
+        let bytes = req.size as u64;
+        let access = req.region as usize * self.world.pop_count() + req.entry_pop as usize;
+        let egress = &self.pops[req.pop as usize].egress;
+        let mut sent = egress
+            .finish(now, bytes)
+            .max(self.access[access].finish(now, bytes));
+        sent = sent.max(now + self.client_serialisation(bytes));
+        let received = sent + req.detour + self.return_delay(rtt, bytes, req.warm);
+        if received - req.sent_at > self.cfg.timeout {
+            return self.fail(idx, Failure::Timeout, s);
+        }
+        self.pops[req.pop as usize].egress.send(now, bytes);
+        self.access[access].send(now, bytes);
+        self.complete(idx, received, served, s);
+    }
+
+    /// No CDN: the origin sends the response to request `idx` once processed.
+    pub(super) fn respond_direct(&mut self, idx: u32, s: &mut Scheduler<Event>) {
+        let req = *self.requests.get(idx);
+        let now = s.now().max(req.ready);
+        let origin = crate::world::OriginId(req.server);
+        let rtt = self
+            .world
+            .rtt_region_origin(RegionId(req.region as u32), origin);
+        let bytes = req.size as u64;
+        let direct = req.region as usize * self.world.origins().len() + origin.index();
+        let egress = &self.origins[origin.index()].egress;
+        let mut sent = egress
+            .finish(now, bytes)
+            .max(self.direct[direct].finish(now, bytes));
+        sent = sent.max(now + self.client_serialisation(bytes));
+        let received = sent + self.return_delay(rtt, bytes, req.warm);
+        if received - req.sent_at > self.cfg.timeout {
+            return self.fail(idx, Failure::Timeout, s);
+        }
+        self.origins[origin.index()].egress.send(now, bytes);
+        self.direct[direct].send(now, bytes);
+        self.note_origin_bytes(now, bytes);
+        self.complete(idx, received, Served::Origin, s);
+    }
+
+    /// Time for the client's own access link to take `bytes`.
+    #[inline]
+    fn client_serialisation(&self, bytes: u64) -> SimTime {
+        SimTime::from_nanos((bytes as f64 * self.cfg.client_ns_per_byte) as u64)
+    }
+
+    /// From the last byte leaving to it reaching the client: half a round
+    /// trip plus the slow-start round trips of a new connection.
+    #[inline]
+    fn return_delay(&self, rtt: SimTime, bytes: u64, warm: bool) -> SimTime {
+        let rounds = if warm {
+            0
+        } else {
+            slow_start_rounds(bytes, self.cfg.initial_window)
+        };
+        SimTime::from_nanos(rtt.as_nanos() / 2) + rtt.saturating_mul(rounds as u64)
+    }
+
+    /// Records a served request and frees it; a video player hears of it at `received`.
+    fn complete(&mut self, idx: u32, received: SimTime, served: Served, s: &mut Scheduler<Event>) {
+        let req = *self.requests.get(idx);
+        let latency = received - req.sent_at;
+        self.stats.record(&req, latency, served);
+        if let Some(series) = &mut self.series {
+            series.record(s.now(), &req, latency, served);
+        }
+        if let Source::Video(session) = req.source {
+            s.schedule_at(received, Event::VideoReceived(session));
+        }
+        self.requests.remove(idx);
+    }
+
+    /// Fails request `idx` and frees it.
+    pub(super) fn fail(&mut self, idx: u32, why: Failure, s: &mut Scheduler<Event>) {
+        let req = *self.requests.get(idx);
+        self.stats.record_failure(&req, why);
+        if let Some(series) = &mut self.series {
+            series.failed.add(s.now(), 1.0);
+        }
+        if let Source::Video(session) = req.source {
+            self.on_video_failed(session);
+        }
+        self.requests.remove(idx);
+    }
+}

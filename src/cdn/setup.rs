@@ -1,0 +1,448 @@
+//! Wiring, once per run: the world and its routing tables, the content
+//! classes' storage rules, PoPs with their cache servers and links,
+//! shields, origins, the workload generators and the statistics tables.
+//! Every random stream is named here.
+
+use super::check::load_world;
+use super::links::Link;
+use super::model::{
+    CacheServer, CdnModel, Chooser, Config, FailureState, FlashState, NO_POP, OriginState,
+    PopState, ShieldState, Workload,
+};
+use super::params::{CdnParams, Mode};
+use super::slab::Slab;
+use super::stats::{Series, Stats};
+use super::video::VideoState;
+use super::workers::Workers;
+use crate::cache::Cache;
+use crate::cache::http::{CacheControl, Storage};
+use crate::cache::idmap::IdMap;
+use crate::engine::{Histogram, SimTime, Streams};
+use crate::model::RunContext;
+use crate::workload::arrivals::PoissonStream;
+use crate::workload::catalogue::Catalogue;
+use crate::workload::zipf::Zipf;
+use crate::world::servers::RING_POINTS_PER_SERVER;
+use crate::world::{HashRing, RegionId, RoundRobin, Router, ServerChoice, World};
+
+/// Builds the model of one run.
+pub fn build(params: &CdnParams, ctx: &RunContext) -> Result<CdnModel, String> {
+    let world = load_world(params).map_err(|(k, m)| format!("cdn.{k}: {m}"))?;
+    build_in(params, world, ctx)
+}
+
+/// Builds the model of one run over an already built world (which then
+/// replaces `params.world` and `params.pops`).
+pub fn build_in(params: &CdnParams, world: World, ctx: &RunContext) -> Result<CdnModel, String> {
+    let streams = ctx.streams;
+    let router = Router::new(&world, &params.routing, &streams);
+    let rules = storage_rules(params)?;
+    let cfg = config(params, rules)?;
+    let catalogue = Catalogue::new(
+        params.catalogue.objects.0,
+        params.catalogue.zipf_alpha,
+        &params.catalogue.size,
+        &class_shares(params),
+        &mut streams.stream("cdn/catalogue", 0),
+    )?;
+    let (pops, servers) = edge(params, &world, &streams)?;
+    let mut model = CdnModel {
+        routes: Vec::new(),
+        base_routes: Vec::new(),
+        ring: HashRing::new(
+            params.cache.servers,
+            RING_POINTS_PER_SERVER,
+            streams.key("cdn/ring", 0),
+        ),
+        shields: shields(params, &world, &streams)?,
+        origins: origins(params, &world, &streams),
+        access: links(
+            world.region_count() * world.pop_count(),
+            world.spec().links.access_bps,
+        ),
+        direct: links(
+            world.region_count() * world.origins().len(),
+            world.spec().links.direct_bps,
+        ),
+        requests: Slab::new(),
+        fetches: Slab::new(),
+        workload: workload(params, &world, &streams, &cfg)?,
+        failures: failures(params, &world),
+        stats: stats(params, &world),
+        series: Series::new(ctx, &pop_names(&world)),
+        world,
+        router,
+        cfg,
+        catalogue,
+        pops,
+        servers,
+    };
+    let slots = model.world.region_count() * params.clients_per_region as usize;
+    model.routes = vec![NO_POP; slots];
+    model.refresh_routes();
+    model.base_routes = model.routes.clone();
+    Ok(model)
+}
+
+/// The PoPs' names as metric and series entities: lower case, `-` for spaces.
+pub fn slug(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+fn pop_names(world: &World) -> Vec<String> {
+    world.spec().pops.iter().map(|p| slug(&p.name)).collect()
+}
+
+fn links(n: usize, bits_per_s: f64) -> Vec<Link> {
+    vec![Link::new(bits_per_s); n]
+}
+
+fn storage(header: &str, default_ttl: SimTime) -> Result<Storage, String> {
+    CacheControl::parse(header)
+        .map(|cc| cc.shared_cache_storage(default_ttl))
+        .map_err(|e| format!("Cache-Control \"{header}\": {e}"))
+}
+
+/// Storage rules by class: the catalogue's classes, then each flash crowd
+/// with its own header, then the video manifest and segment classes.
+fn storage_rules(p: &CdnParams) -> Result<Vec<Storage>, String> {
+    let ttl = p.catalogue.default_ttl.0;
+    let mut rules = Vec::new();
+    if p.catalogue.class.is_empty() {
+        rules.push(storage(&p.catalogue.cache_control, ttl)?);
+    }
+    for class in &p.catalogue.class {
+        rules.push(storage(&class.cache_control, ttl)?);
+    }
+    for crowd in &p.flash_crowd {
+        if let Some(header) = &crowd.cache_control {
+            rules.push(storage(header, ttl)?);
+        }
+    }
+    rules.push(storage(&p.video.manifest_cache_control, ttl)?);
+    rules.push(storage(&p.video.segment_cache_control, ttl)?);
+    Ok(rules)
+}
+
+fn class_shares(p: &CdnParams) -> Vec<f64> {
+    if p.catalogue.class.is_empty() {
+        vec![1.0]
+    } else {
+        p.catalogue.class.iter().map(|c| c.share).collect()
+    }
+}
+
+fn config(p: &CdnParams, rules: Vec<Storage>) -> Result<Config, String> {
+    let compile = |d: &crate::dist::DurationDist, key: &str| {
+        d.compile()
+            .map_err(|e| format!("cdn.{key}.service.{}: {}", e.key, e.message))
+    };
+    Ok(Config {
+        mode: p.mode,
+        collapsing: p.collapsing,
+        handshake_round_trips: p.network.handshake_round_trips,
+        initial_window: p.network.initial_window.0,
+        client_ns_per_byte: p.network.client_bandwidth.map_or(0.0, |b| 8e9 / b.0),
+        timeout: p.network.timeout.0,
+        max_forwards: p.overload.max_forwards.min(u8::MAX as u32) as u8,
+        forward_wait: p.overload.forward_wait.map(|d| d.0),
+        servers_per_pop: p.cache.servers,
+        shield_enabled: p.shield.enabled,
+        push_preload: p.push.preload,
+        rules,
+        cache_service: compile(&p.cache.service, "cache")?,
+        shield_service: compile(&p.shield.service, "shield")?,
+        origin_service: compile(&p.origin.service, "origin")?,
+        clients_per_region: p.clients_per_region,
+        outages: p
+            .origin
+            .outage
+            .iter()
+            .map(|o| (o.at.0, o.at.0 + o.duration.0))
+            .collect(),
+    })
+}
+
+/// The PoPs and their cache servers (servers of PoP p are contiguous).
+fn edge(
+    p: &CdnParams,
+    world: &World,
+    streams: &Streams,
+) -> Result<(Vec<PopState>, Vec<CacheServer>), String> {
+    let n = p.cache.servers;
+    let links = world.spec().links;
+    let push_targets: Option<Vec<String>> = p.push.pops.clone();
+    let mut pops = Vec::with_capacity(world.pop_count());
+    let mut servers = Vec::with_capacity(world.pop_count() * n as usize);
+    for pop in world.pops() {
+        let name = &world.pop(pop).name;
+        pops.push(PopState {
+            down: false,
+            epoch: 0,
+            next_fail: p
+                .failure
+                .iter()
+                .filter(|f| f.pop == *name)
+                .map(|f| f.at.0)
+                .min()
+                .unwrap_or(SimTime::MAX),
+            first_server: servers.len() as u32,
+            chooser: match p.cache.server_choice {
+                ServerChoice::RoundRobin => Chooser::RoundRobin(RoundRobin::new(n)),
+                ServerChoice::LeastLoaded => Chooser::LeastLoaded,
+                ServerChoice::ConsistentHash => Chooser::Hash,
+            },
+            egress: Link::new(links.pop_egress_bps),
+            origin_link: Link::new(links.upstream_bps),
+            shield_link: Link::new(links.upstream_bps),
+            push_target: push_targets.as_ref().is_none_or(|t| t.contains(name)),
+        });
+        for _ in 0..n {
+            let index = servers.len() as u64;
+            servers.push(CacheServer {
+                cache: Cache::new(p.cache.policy.0, p.cache.capacity.0)?,
+                workers: Workers::new(p.cache.workers, p.cache.queue_limit.0 as usize),
+                inflight: IdMap::with_capacity(64),
+                rng: streams.stream("cdn/cache-service", index),
+                pop: pop.0 as u16,
+            });
+        }
+    }
+    Ok((pops, servers))
+}
+
+fn shields(p: &CdnParams, world: &World, streams: &Streams) -> Result<Vec<ShieldState>, String> {
+    if !p.shield.enabled {
+        return Ok(Vec::new());
+    }
+    (0..world.shields().len())
+        .map(|i| {
+            Ok(ShieldState {
+                cache: Cache::new(p.shield.policy.0, p.shield.capacity.0)?,
+                workers: Workers::new(p.shield.workers, p.shield.queue_limit.0 as usize),
+                inflight: IdMap::with_capacity(64),
+                rng: streams.stream("cdn/shield-service", i as u64),
+                origin_link: Link::new(world.spec().links.upstream_bps),
+            })
+        })
+        .collect()
+}
+
+fn origins(p: &CdnParams, world: &World, streams: &Streams) -> Vec<OriginState> {
+    (0..world.origins().len())
+        .map(|i| OriginState {
+            workers: Workers::new(p.origin.workers, p.origin.queue_limit.0 as usize),
+            egress: Link::new(world.spec().links.origin_egress_bps),
+            rng: streams.stream("cdn/origin-service", i as u64),
+        })
+        .collect()
+}
+
+/// Cumulative population weights over `regions`.
+fn cumulative(world: &World, regions: &[u16]) -> Vec<f64> {
+    let total: f64 = regions
+        .iter()
+        .map(|&r| world.region_share(crate::world::RegionId(r as u32)))
+        .sum();
+    let mut running = 0.0;
+    regions
+        .iter()
+        .map(|&r| {
+            running += world.region_share(crate::world::RegionId(r as u32)) / total;
+            running
+        })
+        .collect()
+}
+
+fn workload(
+    p: &CdnParams,
+    world: &World,
+    streams: &Streams,
+    cfg: &Config,
+) -> Result<Workload, String> {
+    let peak = p.diurnal.peak_factor();
+    let regions = world.region_count();
+    let clients = client_regions(p, world);
+    let total: f64 = clients
+        .iter()
+        .map(|&r| world.region_share(RegionId(r as u32)))
+        .sum();
+    let arrivals = world
+        .regions()
+        .map(|r| {
+            let rate = p.request_rate.0 * world.region_share(r) / total * peak;
+            (rate > 0.0 && clients.contains(&(r.0 as u16))).then(|| PoissonStream::new(rate))
+        })
+        .collect();
+    Ok(Workload {
+        arrivals,
+        arrival_rngs: (0..regions)
+            .map(|r| streams.stream("cdn/arrivals", r as u64))
+            .collect(),
+        request_rngs: (0..regions)
+            .map(|r| streams.stream("cdn/requests", r as u64))
+            .collect(),
+        diurnal: p.diurnal,
+        publish: (p.catalogue.publish_rate.0 > 0.0)
+            .then(|| PoissonStream::new(p.catalogue.publish_rate.0)),
+        publish_rng: streams.stream("cdn/publish", 0),
+        flash: flash_crowds(p, world, streams),
+        video: video(p, world, streams, cfg)?,
+    })
+}
+
+/// The regions whose clients send requests: `cdn.regions`, or all.
+fn client_regions(p: &CdnParams, world: &World) -> Vec<u16> {
+    match &p.regions {
+        Some(names) => names
+            .iter()
+            .filter_map(|name| world.region_by_name(name))
+            .map(|r| r.0 as u16)
+            .collect(),
+        None => world.regions().map(|r| r.0 as u16).collect(),
+    }
+}
+
+fn flash_crowds(p: &CdnParams, world: &World, streams: &Streams) -> Vec<FlashState> {
+    let mut own_class = if p.catalogue.class.is_empty() {
+        1
+    } else {
+        p.catalogue.class.len()
+    };
+    let mut crowds = Vec::new();
+    for (i, c) in p.flash_crowd.iter().enumerate() {
+        let regions: Vec<u16> = if c.regions.is_empty() {
+            world.regions().map(|r| r.0 as u16).collect()
+        } else {
+            c.regions
+                .iter()
+                .filter_map(|name| world.region_by_name(name))
+                .map(|r| r.0 as u16)
+                .collect()
+        };
+        let class = match c.cache_control {
+            Some(_) => {
+                own_class += 1;
+                (own_class - 1) as u8
+            }
+            None => u8::MAX,
+        };
+        crowds.push(FlashState {
+            start: c.at.0,
+            end: c.at.0 + c.duration.0,
+            stream: PoissonStream::new(c.rate.0),
+            region_cumulative: cumulative(world, &regions),
+            regions,
+            rank: c.rank.map(|r| r.0),
+            object: u64::MAX,
+            class,
+            rng: streams.stream("cdn/flash", i as u64),
+        });
+    }
+    crowds
+}
+
+fn video(
+    p: &CdnParams,
+    world: &World,
+    streams: &Streams,
+    cfg: &Config,
+) -> Result<Option<VideoState>, String> {
+    let v = &p.video;
+    if !v.enabled() {
+        return Ok(None);
+    }
+    let regions = client_regions(p, world);
+    let classes = cfg.rules.len();
+    Ok(Some(VideoState {
+        stream: PoissonStream::new(v.session_rate.0 * p.diurnal.peak_factor()),
+        rng: streams.stream("cdn/video", 0),
+        region_cumulative: cumulative(world, &regions),
+        regions,
+        videos: Zipf::new(v.videos.0, v.zipf_alpha)?,
+        segment_bytes: (0..v.ladder.len()).map(|r| v.segment_bytes(r)).collect(),
+        segment_duration: v.segment_duration.0,
+        buffer: v.buffer.0,
+        segments: v.segments,
+        watch_mean_s: v.watch_mean.0.as_secs_f64(),
+        manifest_bytes: v.manifest_size.0,
+        manifest_class: (classes - 2) as u8,
+        segment_class: (classes - 1) as u8,
+        sessions: Slab::new(),
+    }))
+}
+
+fn failures(p: &CdnParams, world: &World) -> Vec<FailureState> {
+    p.failure
+        .iter()
+        .filter_map(|f| {
+            let pop = world.pop_by_name(&f.pop)?;
+            Some(FailureState {
+                pop: pop.0 as u16,
+                at: f.at.0,
+                until: f.duration.map(|d| f.at.0 + d.0),
+                withdraw_after: f.withdraw_after.0,
+            })
+        })
+        .collect()
+}
+
+/// The continents of a world, sorted: the per-continent latency tables.
+pub fn continents(world: &World) -> Vec<String> {
+    let mut names: Vec<String> = world
+        .spec()
+        .regions
+        .iter()
+        .map(|r| r.continent.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn stats(p: &CdnParams, world: &World) -> Stats {
+    let continents = continents(world);
+    let region_continent = world
+        .spec()
+        .regions
+        .iter()
+        .map(|r| {
+            continents
+                .iter()
+                .position(|c| *c == r.continent)
+                .unwrap_or(0) as u8
+        })
+        .collect();
+    let region_report = world
+        .spec()
+        .regions
+        .iter()
+        .map(|r| {
+            p.report_regions
+                .iter()
+                .position(|n| *n == r.name)
+                .map_or(u16::MAX, |i| i as u16)
+        })
+        .collect();
+    Stats {
+        continent_latency: vec![Histogram::new(); continents.len()],
+        region_latency: vec![Histogram::new(); p.report_regions.len()],
+        region_continent,
+        region_report,
+        pops: vec![Default::default(); world.pop_count()],
+        ..Stats::default()
+    }
+}
+
+/// Whether a run's mode uses the edge at all.
+pub fn uses_edge(mode: Mode) -> bool {
+    mode != Mode::NoCdn
+}

@@ -1,0 +1,184 @@
+//! Video sessions through the CDN: a player fetches the manifest, then the
+//! segments of one rendition in order over the same (warm) connection,
+//! keeping `buffer` of content ahead of playback. A segment that arrives
+//! after its playback deadline stalls playback (rebuffering) for the
+//! difference. Segment URLs point at the CDN, so segments are cached like
+//! any object; a failed request ends its session.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
+
+use super::model::{CdnModel, Event, Source};
+use super::serve::{NewRequest, below};
+use super::slab::Slab;
+use crate::engine::{Scheduler, SimRng, SimTime};
+use crate::workload::arrivals::PoissonStream;
+use crate::workload::video::{manifest_id, segment_id};
+use crate::workload::zipf::Zipf;
+use crate::world::RegionId;
+
+/// `Session::segment` while the manifest is awaited.
+const MANIFEST: u32 = u32::MAX;
+
+/// One viewer watching one video.
+#[derive(Copy, Clone, Debug)]
+pub struct Session {
+    pub started_at: SimTime,
+    pub play_start: SimTime,
+    /// Playback time lost to stalls so far.
+    pub stall: SimTime,
+    pub video: u64,
+    pub client: u32,
+    /// The segment asked for last, or `MANIFEST`.
+    pub segment: u32,
+    /// The last segment the viewer watches.
+    pub last: u32,
+    pub region: u16,
+    pub rendition: u8,
+}
+
+/// The video workload while a run goes.
+pub struct VideoState {
+    /// Session candidates at the diurnal peak rate.
+    pub stream: PoissonStream,
+    pub rng: SimRng,
+    /// Cumulative population weights of the client regions, and their ids.
+    pub region_cumulative: Vec<f64>,
+    pub regions: Vec<u16>,
+    pub videos: Zipf,
+    pub segment_bytes: Vec<u64>,
+    pub segment_duration: SimTime,
+    pub buffer: SimTime,
+    pub segments: u32,
+    pub watch_mean_s: f64,
+    pub manifest_bytes: u64,
+    pub manifest_class: u8,
+    pub segment_class: u8,
+    pub sessions: Slab<Session>,
+}
+
+impl CdnModel {
+    /// A viewer starts a session (if the diurnal cycle keeps the candidate).
+    pub(super) fn on_video_start(&mut self, s: &mut Scheduler<Event>) {
+        let now = s.now();
+        let clients = self.cfg.clients_per_region;
+        let diurnal = self.workload.diurnal;
+        let Some(video) = &mut self.workload.video else {
+            return;
+        };
+        let gap = video.stream.gap(&mut video.rng);
+        s.schedule_in(gap, Event::VideoStart);
+        let u: f64 = video.rng.random();
+        let slot = video
+            .region_cumulative
+            .partition_point(|&c| c <= u)
+            .min(video.regions.len() - 1);
+        let region = video.regions[slot];
+        let offset = self.world.region(RegionId(region as u32)).utc_offset_hours;
+        let keep: f64 = video.rng.random();
+        if keep >= diurnal.factor(offset, now) / diurnal.peak_factor() {
+            return;
+        }
+        let watch: f64 = Exp1.sample(&mut video.rng);
+        let watched = (watch * video.watch_mean_s / video.segment_duration.as_secs_f64()).ceil();
+        let session = Session {
+            started_at: now,
+            play_start: SimTime::ZERO,
+            stall: SimTime::ZERO,
+            video: video.videos.sample(&mut video.rng),
+            client: below(&mut video.rng, clients),
+            segment: MANIFEST,
+            last: (watched as u32).clamp(1, video.segments) - 1,
+            region,
+            rendition: below(&mut video.rng, video.segment_bytes.len() as u32) as u8,
+        };
+        let id = video.sessions.insert(session);
+        self.stats.video.sessions += 1;
+        self.video_request(id, s);
+    }
+
+    /// The player asks for the session's current object.
+    fn video_request(&mut self, id: u32, s: &mut Scheduler<Event>) {
+        let Some(video) = &self.workload.video else {
+            return;
+        };
+        let session = *video.sessions.get(id);
+        let new = if session.segment == MANIFEST {
+            NewRequest {
+                region: session.region,
+                client: session.client,
+                object: manifest_id(session.video),
+                size: video.manifest_bytes,
+                class: video.manifest_class,
+                warm: false,
+                source: Source::Video(id),
+            }
+        } else {
+            NewRequest {
+                region: session.region,
+                client: session.client,
+                object: segment_id(session.video, session.rendition as usize, session.segment),
+                size: video.segment_bytes[session.rendition as usize],
+                class: video.segment_class,
+                warm: true,
+                source: Source::Video(id),
+            }
+        };
+        self.dispatch(new, false, s);
+    }
+
+    /// The buffer has room again: ask for the next segment.
+    pub(super) fn on_video_request(&mut self, id: u32, s: &mut Scheduler<Event>) {
+        self.video_request(id, s);
+    }
+
+    /// A response reached the player: start or continue playback, note
+    /// stalls, and ask for the next segment when the buffer has room.
+    pub(super) fn on_video_received(&mut self, id: u32, s: &mut Scheduler<Event>) {
+        let now = s.now();
+        let Some(video) = &mut self.workload.video else {
+            return;
+        };
+        let (d, buffer) = (video.segment_duration, video.buffer);
+        let session = video.sessions.get_mut(id);
+        if session.segment == MANIFEST {
+            session.segment = 0;
+            return self.video_request(id, s);
+        }
+        let k = session.segment;
+        if k == 0 {
+            session.play_start = now;
+            self.stats.video.startup.record(now - session.started_at);
+        } else {
+            let deadline = session.play_start + session.stall + d.saturating_mul(k as u64);
+            if now > deadline {
+                session.stall += now - deadline;
+                self.stats.video.stalls += 1;
+            }
+        }
+        self.stats.video.segments += 1;
+        if k >= session.last {
+            self.stats.video.completed += 1;
+            self.stats.video.watch_ns += d.as_nanos() * (session.last as u64 + 1);
+            self.stats.video.stall_ns += session.stall.as_nanos();
+            video.sessions.remove(id);
+            return;
+        }
+        session.segment = k + 1;
+        let buffered_until = session.play_start + session.stall + d.saturating_mul(k as u64 + 1);
+        let ask_at = buffered_until - buffer;
+        if ask_at <= now {
+            self.video_request(id, s);
+        } else {
+            s.schedule_at(ask_at, Event::VideoRequest(id));
+        }
+    }
+
+    /// A request of the session failed: the viewer gives up.
+    pub(super) fn on_video_failed(&mut self, id: u32) {
+        if let Some(video) = &mut self.workload.video {
+            self.stats.video.failed += 1;
+            video.sessions.remove(id);
+        }
+    }
+}
