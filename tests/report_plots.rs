@@ -39,6 +39,7 @@ y = "time_in_system_s"
 [[plot]]
 kind = "timeseries"
 y = "in_system"
+marks = [{ at = "10min", label = "operator restarts" }, { at = "20min" }]
 
 [[plot]]
 kind = "line"
@@ -87,11 +88,14 @@ fn named_charts_are_drawn_in_file_order() {
     assert!(report.contains("Charts not drawn"));
     assert!(report.contains("SLO verdict"));
     assert!(report.contains("FAIL") && report.contains("pass"));
+    let series =
+        fs::read_to_string(dir.path().join("o/plots/05-timeseries-in_system.svg")).unwrap();
+    assert!(series.contains("operator restarts") && series.contains("t = 1200 s"));
 }
 
 #[test]
 fn bad_plot_entries_exit_2_before_running() {
-    let cases: [(&str, &str, &str); 8] = [
+    let cases: [(&str, &str, &str); 9] = [
         (
             "[[plot]]\nkind = \"pie\"\n",
             "plot[0].kind",
@@ -128,6 +132,11 @@ fn bad_plot_entries_exit_2_before_running() {
             "plot[0].series",
             "must differ",
         ),
+        (
+            "[[plot]]\nkind = \"cdf\"\nmarks = [{ at = \"1s\" }]\n",
+            "plot[0].marks",
+            "only timeseries",
+        ),
     ];
     for (extra, key, message) in cases {
         let dir = tempfile::tempdir().unwrap();
@@ -143,6 +152,10 @@ fn bad_plot_entries_exit_2_before_running() {
             "nothing is written on bad input"
         );
     }
+}
+
+#[test]
+fn sweep_charts_need_a_sweep() {
     let dir = tempfile::tempdir().unwrap();
     let single = SMALL_QUEUE
         .split("[[sweep.param]]")

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::QUANTILES;
+use crate::units::Duration;
 
 /// The most `[[plot]]` entries a file may name.
 pub const MAX_PLOTS: usize = 100;
@@ -80,7 +81,23 @@ pub struct PlotSpec {
     /// Also write this chart as PNG.
     #[serde(default, skip_serializing_if = "is_false")]
     pub png: bool,
+    /// Instants to mark on a time series (a crash, a deploy, the end of a
+    /// burst), e.g. `[{ at = "5min", label = "crash" }]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<Mark>,
 }
+
+/// An instant marked on a time-series chart.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mark {
+    pub at: Duration,
+    #[serde(default)]
+    pub label: String,
+}
+
+/// The most marks one chart may carry.
+pub const MAX_MARKS: usize = 20;
 
 fn is_false(b: &bool) -> bool {
     !*b
@@ -195,6 +212,15 @@ fn check_plot(p: &PlotSpec, i: usize, sweep_paths: &[String]) -> Result<(), Inva
         if v.is_some_and(|v| !v.is_finite()) {
             return Err((key(name), "expected a finite number".into()));
         }
+    }
+    if !p.marks.is_empty() && kind != PlotKind::Timeseries {
+        return Err((
+            key("marks"),
+            "marks are instants on a time axis; only timeseries charts have one".into(),
+        ));
+    }
+    if p.marks.len() > MAX_MARKS {
+        return Err((key("marks"), format!("at most {MAX_MARKS} marks")));
     }
     if p.title.as_ref().is_some_and(|t| t.chars().count() > 200) {
         return Err((key("title"), "a title of at most 200 characters".into()));

@@ -12,9 +12,70 @@ use std::time::{Duration, Instant};
 use crate::common::{edgesim, root, stderr};
 
 /// Extra `--set` values that make a shipped experiment quick enough for a
-/// test, by file name (the push model's test uses the same sizes). Every
+/// test, by file name (the models' own tests use the same sizes). Every
 /// file also runs at most 2 replications. Add heavy new experiments here.
 const REDUCED: &[(&str, &[&str])] = &[
+    ("quickstart.toml", &CDN_SMALL),
+    ("cdn-ttl.toml", &CDN_SMALL),
+    ("cdn-pull-push.toml", &CDN_SMALL),
+    ("cdn-routing.toml", &CDN_SMALL),
+    (
+        "cdn-cache-size-policy.toml",
+        &[
+            "run.replications=1",
+            "run.duration=4min",
+            "run.warmup=1min",
+            "cdn.request_rate=2k/s",
+        ],
+    ),
+    (
+        "cdn-pop-failure.toml",
+        &[
+            "run.replications=1",
+            "run.duration=5min",
+            "run.warmup=1min",
+            "cdn.request_rate=2k/s",
+            "cdn.failure[0].at=2min",
+            "cdn.failure[0].duration=2min",
+        ],
+    ),
+    (
+        "cdn-flash-crowd.toml",
+        &[
+            "run.replications=1",
+            "run.duration=3min",
+            "run.warmup=30s",
+            "cdn.flash_crowd[0].at=1min",
+            "cdn.flash_crowd[0].duration=1min",
+            "cdn.flash_crowd[0].rate=5k/s",
+        ],
+    ),
+    (
+        "small-vs-big-servers.toml",
+        &[
+            "run.replications=1",
+            "push.clients=100000",
+            "push.producer.rate=100/s",
+            "run.duration=700s",
+            "run.warmup=500s",
+        ],
+    ),
+    (
+        "graceful-drain.toml",
+        &[
+            "run.replications=1",
+            "push.clients=20000",
+            "push.producer.rate=100/s",
+        ],
+    ),
+    (
+        "faults-pipeline.toml",
+        &[
+            "run.replications=1",
+            "push.clients=20000",
+            "run.duration=600s",
+        ],
+    ),
     (
         "mailru.toml",
         &[
@@ -88,6 +149,14 @@ const REDUCED: &[(&str, &[&str])] = &[
     ),
     ("push-reconnect-dither.toml", &["push.clients=20000"]),
     ("aws-backoff.toml", &["occ.clients=10"]),
+];
+
+/// The CDN model's test size (tests/cdn_experiments.rs).
+const CDN_SMALL: [&str; 4] = [
+    "run.replications=1",
+    "run.duration=4min",
+    "run.warmup=1min",
+    "cdn.request_rate=1k/s",
 ];
 
 /// Every experiment file under `experiments/`.

@@ -34,18 +34,16 @@ pub const PRIORITY_WORDS: [&str; 17] = [
 
 const MAX_HISTOGRAMS: usize = 3;
 const MAX_METRIC_LINES: usize = 6;
+/// Most grouped histogram families (and as many grouped scalar families).
+const MAX_FAMILIES: usize = 2;
 const MAX_SERIES: usize = 10;
 /// Most values of a swept parameter drawn as separate lines.
 const MAX_SERIES_VALUES: usize = 6;
 
 /// The default charts for these tables.
 pub fn default_plots(tables: &Tables) -> Vec<PlotSpec> {
-    let histograms: Vec<String> = tables
-        .histograms
-        .iter()
-        .take(MAX_HISTOGRAMS)
-        .map(|h| h.name.clone())
-        .collect();
+    let names: Vec<String> = tables.histograms.iter().map(|h| h.name.clone()).collect();
+    let histograms: Vec<String> = top_level(&names).into_iter().take(MAX_HISTOGRAMS).collect();
     let mut plots = Vec::new();
     for h in &histograms {
         for kind in [PlotKind::Cdf, PlotKind::Ccdf] {
@@ -58,7 +56,7 @@ pub fn default_plots(tables: &Tables) -> Vec<PlotSpec> {
     }
     if let Some((x, series)) = choose_axes(tables) {
         let paths = &tables.study.sweep_paths;
-        let along = |kind, y: &str| PlotSpec {
+        let along = |kind, y: &str, series: Option<usize>| PlotSpec {
             kind,
             x: Some(paths[x].clone()),
             y: Some(y.to_string()),
@@ -66,10 +64,14 @@ pub fn default_plots(tables: &Tables) -> Vec<PlotSpec> {
             ..PlotSpec::default()
         };
         for h in &histograms {
-            plots.push(along(PlotKind::Percentiles, h));
+            plots.push(along(PlotKind::Percentiles, h, series));
         }
         for metric in key_metrics(tables) {
-            plots.push(along(PlotKind::Line, &metric));
+            plots.push(along(PlotKind::Line, &metric, series));
+        }
+        // Per region, per PoP, per gateway: one line per member.
+        for family in key_families(tables, &names) {
+            plots.push(along(PlotKind::Line, &family, None));
         }
         plots.extend(heatmaps(tables, &histograms, x));
     }
@@ -81,6 +83,61 @@ pub fn default_plots(tables: &Tables) -> Vec<PlotSpec> {
         });
     }
     plots
+}
+
+/// Names without a dotted group (`latency_ms`, not
+/// `region.tokyo.latency_ms`); all names when every one has a group.
+fn top_level(names: &[String]) -> Vec<String> {
+    let top: Vec<String> = names.iter().filter(|n| !n.contains('.')).cloned().collect();
+    if top.is_empty() { names.to_vec() } else { top }
+}
+
+/// Families of grouped names `group.member.quantity` with two or more
+/// members, as patterns `group.*.quantity`, in order of first appearance.
+fn families(names: &[String]) -> Vec<String> {
+    let mut found: Vec<(String, usize)> = Vec::new();
+    for name in names {
+        let parts: Vec<&str> = name.split('.').collect();
+        if parts.len() != 3 {
+            continue;
+        }
+        let pattern = format!("{}.*.{}", parts[0], parts[2]);
+        match found.iter_mut().find(|(p, _)| *p == pattern) {
+            Some((_, n)) => *n += 1,
+            None => found.push((pattern, 1)),
+        }
+    }
+    found
+        .into_iter()
+        .filter(|(_, n)| *n >= 2)
+        .map(|(p, _)| p)
+        .collect()
+}
+
+/// Grouped metrics worth a chart with a line per member: each grouped
+/// histogram's p99 (latency per region), then grouped scalars named by
+/// [`PRIORITY_WORDS`] (hit ratio or utilisation per PoP).
+fn key_families(tables: &Tables, histograms: &[String]) -> Vec<String> {
+    let mut chosen: Vec<String> = families(histograms)
+        .into_iter()
+        .map(|f| format!("{f}_p99"))
+        .take(MAX_FAMILIES)
+        .collect();
+    // Members differ from each other even where a point leaves them flat.
+    let scalars: Vec<String> = tables
+        .summary_metrics()
+        .into_iter()
+        .filter(|m| m.contains('.') && !tables.is_pooled(m))
+        .collect();
+    let grouped = families(&scalars);
+    for word in PRIORITY_WORDS {
+        for f in grouped.iter().filter(|f| f.contains(word)) {
+            if !chosen.contains(f) && chosen.len() < 2 * MAX_FAMILIES {
+                chosen.push(f.clone());
+            }
+        }
+    }
+    chosen
 }
 
 /// Series to draw over time: by [`PRIORITY_WORDS`] (connections, lag,
@@ -161,8 +218,8 @@ fn varies(tables: &Tables, metric: &str) -> bool {
 }
 
 /// Scalar metrics to draw vs the swept parameter: those named in an SLO,
-/// then by [`PRIORITY_WORDS`], then the others in the model's order, at most
-/// [`MAX_METRIC_LINES`], each varying between points.
+/// then ungrouped ones by [`PRIORITY_WORDS`], then the others in the
+/// model's order, at most [`MAX_METRIC_LINES`], each varying between points.
 pub fn key_metrics(tables: &Tables) -> Vec<String> {
     let all = tables.summary_metrics();
     let mut chosen: Vec<String> = Vec::new();
@@ -174,7 +231,7 @@ pub fn key_metrics(tables: &Tables) -> Vec<String> {
             chosen.push(slo.metric.clone());
         }
     }
-    let scalars: Vec<String> = all
+    let scalars: Vec<String> = top_level(&all)
         .into_iter()
         .filter(|m| !tables.is_pooled(m) && varies(tables, m))
         .collect();

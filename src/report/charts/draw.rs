@@ -234,6 +234,16 @@ fn paint_lines<DB: DrawingBackend>(root: &Area<DB>, chart: &LineChart) -> Result
         };
         if let Some([from, to]) = ends {
             dashed(root, from, to, colour.stroke_width(2))?;
+            if rule.vertical && rule.kind == RuleKind::Marker {
+                // Instants are named on the chart: several may share the grey.
+                let style = text_style(11, HPos::Left, VPos::Top).color(&colour);
+                root.draw(&Text::new(
+                    truncate(&rule.label, 24),
+                    (from.0 + 4, f.top + 4),
+                    style,
+                ))
+                .map_err(|e| e.to_string())?;
+            }
         }
     }
     paint_legend(root, chart, right + 16, f.top)

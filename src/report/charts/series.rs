@@ -129,9 +129,23 @@ fn chart(
             kind: RuleKind::Marker,
         });
     }
+    for mark in &spec.marks {
+        let at = mark.at.0.as_secs_f64();
+        rules.push(Rule {
+            vertical: true,
+            at: at / scale,
+            label: if mark.label.is_empty() {
+                format!("t = {} s", format_value(at))
+            } else {
+                mark.label.clone()
+            },
+            kind: RuleKind::Marker,
+        });
+    }
     let ts: Vec<f64> = lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.0))
+        .chain(rules.iter().filter(|r| r.vertical).map(|r| r.at))
         .chain([0.0])
         .collect();
     let y = y_axis(&set.metric, &lines, &objectives, spec.log_y == Some(true));

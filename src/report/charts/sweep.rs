@@ -4,7 +4,8 @@
 
 use super::axes::param_positions;
 use super::build::{
-    Objective, Slice, objective_reading, objectives, short_names, slice, slo_rules, trend, y_axis,
+    MAX_LINES, Objective, Slice, objective_reading, objectives, short_names, slice, slo_rules,
+    trend, y_axis,
 };
 use super::{Axis, Chart, ChartBody, HeatmapChart, Line, LineChart, Tick, format_value};
 use crate::model::QUANTILES;
@@ -23,9 +24,22 @@ fn unknown_metric(tables: &Tables, metric: &str) -> String {
     )
 }
 
+/// Bands of more lines than this hide each other; the lines stay.
+const MAX_BANDS: usize = 4;
+
 /// One line per (group, metric) of the slice: pooled or mean values, and
-/// the CI band of the replication mean.
+/// the CI band of the replication mean (when there are few lines).
 fn metric_lines(tables: &Tables, slice: &Slice, metrics: &[(String, String)]) -> Vec<Line> {
+    let mut lines = lines_of(tables, slice, metrics);
+    if lines.len() > MAX_BANDS {
+        for line in &mut lines {
+            line.band.clear();
+        }
+    }
+    lines
+}
+
+fn lines_of(tables: &Tables, slice: &Slice, metrics: &[(String, String)]) -> Vec<Line> {
     let mut lines = Vec::new();
     for group in &slice.groups {
         for (suffix, metric) in metrics {
@@ -131,28 +145,101 @@ fn reading_of(slice: &Slice, lines: &[Line], objectives: &[(String, Objective)])
     format!("{}.", parts.join("; "))
 }
 
-/// A metric vs a swept parameter.
-pub fn line(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
-    let metric = spec.y.clone().ok_or("a line chart needs `y`")?;
-    if !tables.summary.contains_key(&metric) {
-        return Err(unknown_metric(tables, &metric));
+/// What `*` matched when `metric` fits `pattern` (`*` standing for one
+/// dotted segment), joined by dots.
+fn star_match(pattern: &str, metric: &str) -> Option<String> {
+    let (wanted, parts): (Vec<&str>, Vec<&str>) =
+        (pattern.split('.').collect(), metric.split('.').collect());
+    if parts.len() != wanted.len() {
+        return None;
     }
+    let mut stars = Vec::new();
+    for (p, w) in parts.iter().zip(&wanted) {
+        match *w {
+            "*" => stars.push(*p),
+            w if w == *p => {}
+            _ => return None,
+        }
+    }
+    Some(stars.join("."))
+}
+
+/// The metrics `pattern` names, each with what labels its line: the metric
+/// itself (label empty), or every metric a `*` pattern such as
+/// `region.*.latency_ms_p99` matches, labelled by what `*` matched.
+pub fn matching_metrics(tables: &Tables, pattern: &str) -> Vec<(String, String)> {
+    if !pattern.contains('*') {
+        return vec![(String::new(), pattern.to_string())];
+    }
+    tables
+        .summary_metrics()
+        .into_iter()
+        .filter_map(|m| star_match(pattern, &m).map(|label| (label, m)))
+        .collect()
+}
+
+/// At most [`MAX_LINES`] of `found`: those with the largest values, in
+/// their order.
+fn largest(tables: &Tables, found: Vec<(String, String)>) -> Vec<(String, String)> {
+    if found.len() <= MAX_LINES {
+        return found;
+    }
+    let peak = |m: &str| {
+        let rows = tables.summary.get(m).map_or(&[][..], |r| r.as_slice());
+        rows.iter()
+            .flatten()
+            .map(|r| r.value())
+            .filter(|v| v.is_finite())
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    let mut ranked: Vec<usize> = (0..found.len()).collect();
+    ranked.sort_by(|&a, &b| {
+        peak(&found[b].1)
+            .total_cmp(&peak(&found[a].1))
+            .then(a.cmp(&b))
+    });
+    ranked.truncate(MAX_LINES);
+    ranked.sort();
+    ranked.into_iter().map(|i| found[i].clone()).collect()
+}
+
+/// A metric vs a swept parameter (or every metric a `*` pattern matches).
+pub fn line(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
+    let pattern = spec.y.clone().ok_or("a line chart needs `y`")?;
+    let all = matching_metrics(tables, &pattern);
+    if all.is_empty() || !tables.summary.contains_key(&all[0].1) {
+        return Err(unknown_metric(tables, &pattern));
+    }
+    let total = all.len();
+    let metrics = largest(tables, all);
+    let family = pattern.contains('*');
+    // A family gives the lines; other swept parameters are held.
+    let spec = &PlotSpec {
+        series: spec.series.clone().filter(|_| !family),
+        ..spec.clone()
+    };
     let slice = slice(&tables.study, spec)?;
-    let lines = metric_lines(tables, &slice, &[(String::new(), metric.clone())]);
-    let objectives = objectives(&tables.study, spec, &metric, true);
+    let lines = metric_lines(tables, &slice, &metrics);
+    let objectives = objectives(&tables.study, spec, &pattern, true);
     let labelled: Vec<(String, Objective)> = objectives
         .iter()
         .map(|o| (String::new(), o.clone()))
         .collect();
-    let reading = reading_of(&slice, &lines, &labelled);
+    let mut reading = reading_of(&slice, &lines, &labelled);
+    if total > lines.len() {
+        reading.push_str(&format!(
+            " The {} largest of {total} are shown.",
+            lines.len()
+        ));
+    }
     Ok(Chart {
-        file_stem: format!("line-{metric}"),
-        title: format!("{metric} vs {}", slice.x_title),
+        file_stem: format!("line-{pattern}"),
+        title: format!("{pattern} vs {}", slice.x_title),
         reading,
         body: ChartBody::Lines(LineChart {
-            band_note: Some("bands: 95% CI over replications".into()),
+            band_note: Some("bands: 95% CI of the mean".into()),
             x: x_axis(&slice),
-            y: y_axis(&metric, &lines, &objectives, spec.log_y == Some(true)),
+            y: y_axis(&pattern, &lines, &objectives, spec.log_y == Some(true)),
             rules: slo_rules(&objectives),
             lines,
         }),
@@ -212,7 +299,7 @@ pub fn percentiles(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
         title: format!("{histogram} percentiles vs {}", slice.x_title),
         reading,
         body: ChartBody::Lines(LineChart {
-            band_note: Some("bands: 95% CI over replications".into()),
+            band_note: Some("bands: 95% CI of the mean".into()),
             x: x_axis(&slice),
             y: y_axis(
                 &histogram,
@@ -373,4 +460,66 @@ fn heatmap_reading(map: &HeatmapChart, names: (&str, &str), objectives: &[Object
         ));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::study::tests::study;
+    use crate::report::tables::SummaryRow;
+
+    fn tables(metrics: &[(&str, f64)]) -> Tables {
+        let row = |v: f64| {
+            Some(SummaryRow {
+                n: 2,
+                mean: v,
+                ci95: 0.1,
+                pooled: None,
+            })
+        };
+        Tables {
+            study: study(),
+            runs: Vec::new(),
+            metrics: metrics.iter().map(|(m, _)| m.to_string()).collect(),
+            summary: metrics
+                .iter()
+                .map(|(m, v)| (m.to_string(), vec![row(*v); 4]))
+                .collect(),
+            histograms: Vec::new(),
+            series: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn star_patterns_match_one_segment_and_keep_the_largest() {
+        let mut metrics: Vec<(String, f64)> = (0..10)
+            .map(|i| (format!("pop.p{i}.hit_ratio"), i as f64))
+            .collect();
+        metrics.push(("pop.p0.extra.hit_ratio".into(), 99.0));
+        metrics.push(("hit_ratio".into(), 0.5));
+        let refs: Vec<(&str, f64)> = metrics.iter().map(|(m, v)| (m.as_str(), *v)).collect();
+        let t = tables(&refs);
+        let all = matching_metrics(&t, "pop.*.hit_ratio");
+        assert_eq!(all.len(), 10);
+        assert_eq!(all[3], ("p3".to_string(), "pop.p3.hit_ratio".to_string()));
+        let kept: Vec<String> = largest(&t, all).into_iter().map(|(l, _)| l).collect();
+        assert_eq!(kept, vec!["p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9"]);
+        assert_eq!(
+            matching_metrics(&t, "hit_ratio"),
+            vec![(String::new(), "hit_ratio".into())]
+        );
+        let chart = line(
+            &t,
+            &PlotSpec {
+                y: Some("pop.*.hit_ratio".into()),
+                ..PlotSpec::default()
+            },
+        )
+        .unwrap();
+        assert!(
+            chart.reading.contains("The 8 largest of 10 are shown."),
+            "{}",
+            chart.reading
+        );
+    }
 }
