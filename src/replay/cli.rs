@@ -7,9 +7,8 @@ use super::output;
 use super::{CacheSize, ReplaySpec, Warmup, replay};
 use crate::cache::PolicyKind;
 use crate::error::{Error, InputError};
-use crate::workload::trace::{
-    Column, Delimiter, FORMAT_NAMES, Header, IdKind, TextOptions, TimeUnit, TraceFormat,
-};
+use crate::workload::trace::TraceFormat;
+use crate::workload::trace::options::TraceOptions;
 
 /// Replay a request trace through one cache per (policy, size) and report
 /// miss ratios the way libCacheSim counts them.
@@ -70,6 +69,14 @@ pub struct ReplayArgs {
     /// Unit of the trace's timestamps: s, ms, us, ns.
     #[arg(long, default_value = "s")]
     pub time_unit: String,
+    /// Text traces, with --model cdn: the client's region column (world region names or
+    /// their slugs), 1-based or by header name.
+    #[arg(long)]
+    pub region_col: Option<String>,
+    /// Text traces, with --model cdn: a client id column (picks the client's prefix, and
+    /// its region when there is no region column).
+    #[arg(long)]
+    pub client_col: Option<String>,
 }
 
 fn arg_error(key: &str, message: impl Into<String>) -> Error {
@@ -78,122 +85,36 @@ fn arg_error(key: &str, message: impl Into<String>) -> Error {
         .into()
 }
 
-fn column(key: &str, text: &str) -> Result<Option<Column>, Error> {
-    let t = text.trim();
-    if t.eq_ignore_ascii_case("none") {
-        return Ok(None);
-    }
-    match t.parse::<usize>() {
-        Ok(0) => Err(arg_error(key, "columns are numbered from 1")),
-        Ok(i) => Ok(Some(Column::Index(i))),
-        Err(_) if !t.is_empty() => Ok(Some(Column::Name(t.to_string()))),
-        Err(_) => Err(arg_error(
-            key,
-            "expected a 1-based column number or a header name",
-        )),
+/// The trace-reading flags, as options shared with `[cdn.workload]`.
+pub fn trace_options(args: &ReplayArgs) -> TraceOptions {
+    TraceOptions {
+        format: args.format.clone(),
+        time_unit: Some(args.time_unit.clone()),
+        time_col: args.time_col.clone(),
+        id_col: args.id_col.clone(),
+        size_col: args.size_col.clone(),
+        region_col: args.region_col.clone(),
+        client_col: args.client_col.clone(),
+        delimiter: args.delimiter.clone(),
+        header: args.header.clone(),
+        id_kind: args.id_kind.clone(),
     }
 }
 
-fn delimiter(text: &str) -> Result<Delimiter, Error> {
-    Ok(match text {
-        "auto" => Delimiter::Auto,
-        "tab" | "\\t" | "\t" => Delimiter::Byte(b'\t'),
-        "space" | "whitespace" | " " => Delimiter::Whitespace,
-        t if t.len() == 1 => Delimiter::Byte(t.as_bytes()[0]),
-        t => {
-            return Err(arg_error(
-                "--delimiter",
-                format!("\"{t}\": expected one character, \"tab\", \"space\" or \"auto\""),
-            ));
-        }
-    })
+/// The flag an option key is given by: `time_col` is `--time-col`.
+pub fn flag(key: &str) -> String {
+    format!("--{}", key.replace('_', "-"))
 }
 
 /// The trace format from `--format` or the file name, with column overrides applied.
 pub fn trace_format(args: &ReplayArgs) -> Result<TraceFormat, Error> {
-    let mut format = match &args.format {
-        Some(name) => TraceFormat::by_name(name)
-            .ok_or_else(|| arg_error("--format", format!("unknown format \"{name}\"; expected one of {FORMAT_NAMES}")))?,
-        None => TraceFormat::from_path(&args.trace).ok_or_else(|| {
-            InputError::file(
-                &args.trace,
-                format!("cannot tell the trace format from the file name; give --format ({FORMAT_NAMES})"),
-            )
-        })?,
-    };
-    let time_unit: TimeUnit = args
-        .time_unit
-        .parse()
-        .map_err(|m: String| arg_error("--time-unit", m))?;
-    match &mut format {
-        TraceFormat::Text(options) => apply_text_overrides(options, args, time_unit)?,
-        TraceFormat::OracleGeneral => {
-            let text_only = [
-                &args.time_col,
-                &args.id_col,
-                &args.size_col,
-                &args.delimiter,
-                &args.header,
-                &args.id_kind,
-            ];
-            if text_only.iter().any(|o| o.is_some()) {
-                return Err(arg_error(
-                    "--format",
-                    "column, delimiter, header and id options apply to text traces only",
-                ));
-            }
+    trace_options(args).format(&args.trace).map_err(|e| {
+        if e.key == "format" && args.format.is_none() {
+            InputError::file(&args.trace, format!("{}; give --format", e.message)).into()
+        } else {
+            arg_error(&flag(e.key), e.message)
         }
-    }
-    Ok(format)
-}
-
-fn apply_text_overrides(
-    options: &mut TextOptions,
-    args: &ReplayArgs,
-    time_unit: TimeUnit,
-) -> Result<(), Error> {
-    options.time_unit = time_unit;
-    if let Some(c) = &args.time_col {
-        options.time = column("--time-col", c)?;
-    }
-    if let Some(c) = &args.id_col {
-        options.id = column("--id-col", c)?
-            .ok_or_else(|| arg_error("--id-col", "every trace needs an id column"))?;
-    }
-    if let Some(c) = &args.size_col {
-        options.size = column("--size-col", c)?;
-    }
-    if let Some(d) = &args.delimiter {
-        options.delimiter = delimiter(d)?;
-    }
-    if let Some(h) = &args.header {
-        options.header = match h.as_str() {
-            "yes" | "true" => Header::Present,
-            "no" | "false" => Header::Absent,
-            "auto" => Header::Auto,
-            other => {
-                return Err(arg_error(
-                    "--header",
-                    format!("\"{other}\": expected yes, no or auto"),
-                ));
-            }
-        };
-    }
-    if let Some(k) = &args.id_kind {
-        options.id_kind = match k.as_str() {
-            "auto" => IdKind::Auto,
-            "numeric" | "num" => IdKind::Numeric,
-            "signed" => IdKind::Signed,
-            "hash" | "hashed" | "string" => IdKind::Hashed,
-            other => {
-                return Err(arg_error(
-                    "--id-kind",
-                    format!("\"{other}\": expected auto, numeric, signed or hash"),
-                ));
-            }
-        };
-    }
-    Ok(())
+    })
 }
 
 /// The replay spec the arguments describe.
