@@ -443,6 +443,13 @@ fn check_trace_workload(p: &CdnParams, world: Option<&World>, add: &mut Add) {
         }
         return;
     };
+    if trace.trim().is_empty() {
+        add(
+            "workload.trace",
+            "expected the path of a trace file (.csv, .tsv, .txt, .tr, .oracleGeneral; .gz or .zst too)".into(),
+        );
+        return;
+    }
     if !(w.speed.is_finite() && w.speed > 0.0 && w.speed <= 1e6) {
         add(
             "workload.speed",

@@ -22,6 +22,8 @@ use std::sync::Arc;
 use rand::RngExt;
 
 use super::model::{CdnModel, Event, Source};
+#[cfg(test)]
+use super::params::OptionValue;
 use super::params::{CdnParams, HashBy, Spread, TimeOrigin};
 use super::serve::{NewRequest, below};
 use crate::engine::rng::{mix2, splitmix64};
@@ -205,7 +207,8 @@ pub struct TraceSource {
     spread_ns: u64,
     origin_ns: u64,
     speed: f64,
-    /// The latest arrival handed out: arrivals never go backwards.
+    /// The latest trace time read, and the latest arrival handed out.
+    latest_ns: u64,
     last: SimTime,
     clients: ClientMap,
     pending: Option<Pending>,
@@ -237,6 +240,7 @@ impl TraceSource {
                 TimeOrigin::Zero => 0,
             },
             speed: w.speed,
+            latest_ns: 0,
             last: SimTime::ZERO,
             clients: ClientMap::new(p, world, regions),
             pending: None,
@@ -302,15 +306,16 @@ impl TraceSource {
             (self.spread_ns as u128 * self.group.sent as u128 / self.group.size as u128) as u64;
         self.group.sent += 1;
         let trace_ns = self.group.time.as_nanos().saturating_add(offset);
+        if trace_ns < self.latest_ns {
+            self.reordered += 1;
+        }
+        self.latest_ns = self.latest_ns.max(trace_ns);
         let mut since = trace_ns.saturating_sub(self.origin_ns);
         if self.speed != 1.0 {
             since = (since as f64 / self.speed) as u64;
         }
-        let mut at = SimTime::from_nanos(since);
-        if at < self.last {
-            self.reordered += 1;
-            at = self.last;
-        }
+        // An earlier stamp arrives with the latest one: arrivals never go back.
+        let at = SimTime::from_nanos(since).max(self.last);
         self.last = at;
         let (region, client) = self.clients.assign(&r, self.taken);
         self.taken += 1;
@@ -501,5 +506,101 @@ impl CdnModel {
             Some(recorder) => recorder.finish(),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cdn::check::load_world;
+    use crate::validate::cdn::point_world;
+
+    /// A trace source over `text` (a CSV body) with `adjust` applied to the parameters.
+    fn source(text: &str, world: &World, adjust: impl Fn(&mut CdnParams)) -> TraceSource {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, text).unwrap();
+        let mut p = CdnParams::default();
+        p.workload.trace = Some(path.display().to_string());
+        adjust(&mut p);
+        let regions: Vec<u16> = world.regions().map(|r| r.0 as u16).collect();
+        let source = TraceSource::open(&p, world, &regions).unwrap();
+        // The reader holds the file open; the folder may go.
+        drop(dir);
+        source
+    }
+
+    fn arrivals(source: &mut TraceSource) -> Vec<(f64, u64)> {
+        std::iter::from_fn(|| source.advance())
+            .map(|(at, p)| (at.as_secs_f64(), p.object))
+            .collect()
+    }
+
+    #[test]
+    fn whole_second_stamps_are_spread_over_their_second() {
+        let text = "0,1,10\n0,2,10\n0,3,10\n0,4,10\n1,5,10\n";
+        let world = point_world();
+        let mut auto = source(text, &world, |_| {});
+        let spread = [(0.0, 1), (0.25, 2), (0.5, 3), (0.75, 4), (1.0, 5)];
+        assert_eq!(arrivals(&mut auto), spread);
+        let mut none = source(text, &world, |p| p.workload.spread = Spread::None);
+        let piled = [(0.0, 1), (0.0, 2), (0.0, 3), (0.0, 4), (1.0, 5)];
+        assert_eq!(arrivals(&mut none), piled);
+        let stamped = "0.5,1,10\n0.5,2,10\n0.75,3,10\n";
+        let mut exact = source(stamped, &world, |_| {});
+        assert_eq!(arrivals(&mut exact), [(0.0, 1), (0.0, 2), (0.25, 3)]);
+    }
+
+    #[test]
+    fn origin_speed_and_times_going_backwards() {
+        let world = point_world();
+        let mut fast = source("10,1,1\n20,2,1\n", &world, |p| {
+            p.workload.time_origin = TimeOrigin::Zero;
+            p.workload.speed = 2.0;
+        });
+        assert_eq!(arrivals(&mut fast), [(5.0, 1), (10.0, 2)]);
+        let mut late = source("5,1,1\n3,2,1\n6,3,1\n", &world, |p| {
+            p.workload.spread = Spread::None;
+        });
+        assert_eq!(arrivals(&mut late), [(0.0, 1), (0.0, 2), (1.0, 3)]);
+        assert_eq!(late.reordered, 1);
+        assert_eq!(late.taken, 3);
+    }
+
+    #[test]
+    fn clients_come_from_columns_or_hashes() {
+        let world = load_world(&CdnParams::default()).unwrap();
+        let sydney = world.region_by_name("Sydney").unwrap().0 as u16;
+        let text = "t,id,size,where,who\n0,1,1,Sydney,7\n0,2,1,sydney,1007\n";
+        let mut named = source(text, &world, |p| {
+            p.workload.region_col = Some(OptionValue::Text("where".into()));
+            p.workload.client_col = Some(OptionValue::Integer(5));
+        });
+        let got: Vec<(u16, u32)> = std::iter::from_fn(|| named.advance())
+            .map(|(_, p)| (p.region, p.client))
+            .collect();
+        assert_eq!(got, [(sydney, 7), (sydney, 7)], "1007 mod 1000 prefixes");
+
+        let many: String = (0..2_000).map(|i| format!("{i},{},1\n", i % 3)).collect();
+        let regions_seen = |source: &mut TraceSource| {
+            let mut seen: Vec<(u64, u16, u32)> = std::iter::from_fn(|| source.advance())
+                .map(|(_, p)| (p.object, p.region, p.client))
+                .collect();
+            seen.sort_unstable();
+            seen.dedup();
+            seen
+        };
+        let mut by_object = source(&many, &world, |p| p.workload.hash_by = HashBy::Object);
+        assert_eq!(
+            regions_seen(&mut by_object).len(),
+            3,
+            "one client per object"
+        );
+        let mut by_request = source(&many, &world, |_| {});
+        let spread = regions_seen(&mut by_request);
+        let mut regions: Vec<u16> = spread.iter().map(|s| s.1).collect();
+        regions.sort_unstable();
+        regions.dedup();
+        assert!(regions.len() > 50, "{} regions", regions.len());
     }
 }

@@ -60,7 +60,7 @@ impl SimTime {
     pub fn from_secs_f64(secs: f64) -> SimTime {
         let nanos = secs * NANOS_PER_SEC as f64;
         // Below one half (and NaN) rounds to zero or less.
-        if !(nanos >= 0.5) {
+        if nanos.is_nan() || nanos < 0.5 {
             SimTime::ZERO
         } else if nanos >= u64::MAX as f64 {
             SimTime::MAX
@@ -150,7 +150,7 @@ mod tests {
             4503599627370495.5,
             4503599627370497.0,
             9007199254740993.0,
-            1.8446744073709550e19,
+            1.844_674_407_370_955e19,
             1.8446744073709552e19,
             1e300,
             -1.0,

@@ -51,8 +51,10 @@ fn arg_error(key: &str, message: impl Into<String>) -> Error {
 /// Runs `edgesim replay TRACE --model cdn`.
 pub fn run(args: &ReplayArgs) -> Result<(), Error> {
     refuse_cache_only_flags(args)?;
+    // The region column's names are checked against the experiment's world
+    // when it loads; this first pass finds every other problem of the trace.
     let format = trace_format(args)?;
-    let summary = scan(&args.trace, &plain(&format), args.skip_bad)?;
+    let summary = scan(&args.trace, &format, args.skip_bad)?;
     report_input(&summary, &args.trace);
     let name = output_name(args);
     let dir = args.output_dir.join(&name);
@@ -89,17 +91,6 @@ pub fn run(args: &ReplayArgs) -> Result<(), Error> {
         dir.display()
     );
     Ok(())
-}
-
-/// The format without region and client columns: what the first pass and
-/// the footprint need (the columns are checked against the world later).
-fn plain(format: &TraceFormat) -> TraceFormat {
-    let mut format = format.clone();
-    if let TraceFormat::Text(options) = &mut format {
-        options.region = None;
-        options.client = None;
-    }
-    format
 }
 
 fn report_input(summary: &TraceSummary, trace: &Path) {
@@ -212,7 +203,7 @@ fn capacities(args: &ReplayArgs, format: &TraceFormat) -> Result<Vec<String>, Er
         .iter()
         .any(|s| matches!(s, CacheSize::FootprintPercent(_)));
     let bytes = if needs_footprint {
-        footprint(&args.trace, &plain(format), args.skip_bad)?.bytes
+        footprint(&args.trace, format, args.skip_bad)?.bytes
     } else {
         0
     };
@@ -348,21 +339,23 @@ fn with_file(file: &Path, plan: Plan, user_sets: &[String]) -> Result<Experiment
             ),
         ));
     }
-    let mut sets: Vec<String> = plan.keys.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    sets.extend(user_sets.iter().cloned());
-    let exp = experiment::load(file, &sets)?;
-    if exp.spec.model.name() != "cdn" {
+    // The model first, so that a queue experiment is named as such rather
+    // than refusing the `cdn.*` keys the flags set.
+    let bare = experiment::load(file, &[])?;
+    if bare.spec.model.name() != "cdn" {
         return Err(InputError::file(
             file,
             format!(
                 "is an experiment of model \"{}\"; --model cdn replays through a \"cdn\" experiment",
-                exp.spec.model.name()
+                bare.spec.model.name()
             ),
         )
         .with_key("model")
         .into());
     }
-    Ok(exp)
+    let mut sets: Vec<String> = plan.keys.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    sets.extend(user_sets.iter().cloned());
+    Ok(experiment::load(file, &sets)?)
 }
 
 /// A CDN experiment with the `[cdn]` defaults, written out in full so that

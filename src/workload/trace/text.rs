@@ -81,7 +81,8 @@ pub struct TextOptions {
     pub time_unit: TimeUnit,
     /// The client's region, one of `region_labels` (full-model replay).
     pub region: Option<Column>,
-    /// The names the region column may hold; required with `region`.
+    /// The names the region column may hold; without them the column must
+    /// be there but its values are not read.
     pub region_labels: Option<Arc<Labels>>,
     /// A client id (any text; a decimal integer is kept as its value).
     pub client: Option<Column>,
@@ -733,20 +734,16 @@ fn parse_extras(
         let (a, b) = fields[i];
         (a + 1, unquote(&line[a..b]))
     };
-    if let Some(i) = layout.region {
+    if let (Some(i), Some(labels)) = (layout.region, labels) {
         let (column, f) = field(i);
-        let found = labels.and_then(|l| l.get(f));
-        tagged.region = found.ok_or_else(|| LineError {
+        tagged.region = labels.get(f).ok_or_else(|| LineError {
             column: Some(column),
             key: Some("region"),
-            message: match labels {
-                Some(l) => format!(
-                    "unknown region \"{}\"; expected a region of the world: {}",
-                    show(f),
-                    l.examples()
-                ),
-                None => "no region names to match the region column against".into(),
-            },
+            message: format!(
+                "unknown region \"{}\"; expected a region of the world: {}",
+                show(f),
+                labels.examples()
+            ),
         })?;
     }
     if let Some(i) = layout.client {
