@@ -51,6 +51,7 @@ fn sweep(exp: &Experiment, threads: usize) -> u64 {
     let options = RunnerOptions {
         threads,
         progress: false,
+        record: None,
     };
     let records = execute(exp, &exp.plan(), &options).expect("the runs succeed");
     records.iter().map(|r| r.output.events).sum()
@@ -101,6 +102,7 @@ fn whole_run(exp: &Experiment, out: &Path, threads: usize) {
         shard: None,
         resume: false,
         progress: false,
+        record: None,
     };
     run_into(exp, &options).expect("the sweep succeeds");
 }

@@ -30,6 +30,8 @@ pub struct BatchOptions {
     pub resume: bool,
     /// Show progress on stderr.
     pub progress: bool,
+    /// Write the requests runs send (`--record-trace`).
+    pub record: Option<runner::Recording>,
 }
 
 /// What a batch did.
@@ -54,6 +56,7 @@ pub fn run_into(exp: &Experiment, options: &BatchOptions) -> Result<BatchOutcome
         Some(shard) => shard.select(&full),
         None => full,
     };
+    check_recording(options, &plan)?;
     let store = RunStore::new(&options.dir);
     create_dir(&options.dir)?;
     store.create()?;
@@ -78,9 +81,11 @@ pub fn run_into(exp: &Experiment, options: &BatchOptions) -> Result<BatchOutcome
         );
     }
     let started = Instant::now();
+    check_recording(options, &todo)?;
     let runner_options = RunnerOptions {
         threads: options.threads,
         progress: options.progress,
+        record: options.record.clone(),
     };
     let fresh = runner::execute_with(exp, &todo, &runner_options, &|record| {
         store.write(&study, record)
@@ -124,6 +129,20 @@ pub fn write_outputs(
         warnings = drawn.warnings;
     }
     Ok((written, warnings))
+}
+
+/// `--record-trace FILE` records run 0: it must be among the runs to do.
+fn check_recording(options: &BatchOptions, runs: &[RunPlan]) -> Result<(), Error> {
+    match &options.record {
+        Some(runner::Recording::File(path)) if !runs.iter().any(|p| p.run_index == 0) => {
+            Err(InputError::file(
+                path,
+                "--record-trace FILE records run 0, which this invocation does not run (another shard has it, or it was done before --resume); give a folder (--record-trace DIR/) for one file per run",
+            )
+            .into())
+        }
+        _ => Ok(()),
+    }
 }
 
 fn create_dir(dir: &Path) -> Result<(), Error> {

@@ -13,9 +13,13 @@ pub(crate) struct Store<V> {
     pub capacity: u64,
 }
 
-/// Entries to reserve up front: enough for small caches, growth does the rest
-/// (a byte-mode cache's object count is unknown until objects arrive).
-const INITIAL_ENTRIES_MAX: u64 = 1 << 16;
+/// Entries to reserve up front; growth does the rest (a byte-mode cache's
+/// object count is unknown until objects arrive). Kept small because a CDN
+/// run holds one cache per server (156 in the shipped world): reserving
+/// 65,536 entries each spread every server's few thousand objects over a
+/// 2 MB table, so nearly every lookup missed the CPU caches; sized by growth,
+/// the tables stay dense (`cargo bench --bench cdn`, docs/cdn.md).
+const INITIAL_ENTRIES_MAX: u64 = 1 << 8;
 
 impl<V: Copy> Store<V> {
     pub fn new(capacity: u64) -> Store<V> {

@@ -4,11 +4,13 @@
 
 use std::path::Path;
 
-use super::params::{CdnParams, FailureParams, Mode};
+use super::params::{CdnParams, FailureParams, Mode, WorkloadParams};
+use super::source::trace_format;
 use crate::cache::http::CacheControl;
 use crate::cache::{Cache, PolicyKind};
 use crate::dist::DurationDist;
 use crate::engine::SimTime;
+use crate::workload::trace::scan::scan;
 use crate::world::{World, WorldSpec};
 
 /// A problem: the key under `[cdn]` and what was expected.
@@ -107,6 +109,7 @@ pub fn check(params: &CdnParams) -> Result<(), Vec<Invalid>> {
         check_names(params, world, &mut add);
         check_capacity(params, world, &mut add);
     }
+    check_trace_workload(params, world.as_ref(), &mut add);
     if problems.is_empty() {
         Ok(())
     } else {
@@ -124,7 +127,7 @@ fn check_rates(p: &CdnParams, add: &mut Add) {
             format!("expected at most {MAX_RATE_PER_S}/s"),
         );
     }
-    if rate == 0.0 && !p.video.enabled() && p.flash_crowd.is_empty() {
+    if rate == 0.0 && !p.video.enabled() && p.flash_crowd.is_empty() && p.workload.trace.is_none() {
         add(
             "request_rate",
             "no requests at all: set a rate above zero, e.g. \"2k/s\" (or video sessions or a flash crowd)".into(),
@@ -452,5 +455,78 @@ fn check_capacity(p: &CdnParams, world: &World, add: &mut Add) {
                 p.cache.workers
             ),
         );
+    }
+}
+
+/// `[cdn.workload]`: its options describe a trace, so they need one; a
+/// trace replaces the synthetic generators, so what shapes those cannot be
+/// used with it; and the trace itself is read through once, so a bad line
+/// is found (with its file and line) before anything runs.
+fn check_trace_workload(p: &CdnParams, world: Option<&World>, add: &mut Add) {
+    let w = &p.workload;
+    let Some(trace) = &w.trace else {
+        if *w != WorkloadParams::default() {
+            add(
+                "workload.trace",
+                "the [cdn.workload] options describe a trace; set `trace` to its file, or leave them out".into(),
+            );
+        }
+        return;
+    };
+    if trace.trim().is_empty() {
+        add(
+            "workload.trace",
+            "expected the path of a trace file (.csv, .tsv, .txt, .tr, .oracleGeneral; .gz or .zst too)".into(),
+        );
+        return;
+    }
+    if !(w.speed.is_finite() && w.speed > 0.0 && w.speed <= 1e6) {
+        add(
+            "workload.speed",
+            format!("expected a speed above 0 and at most 1e6, got {}", w.speed),
+        );
+    }
+    let with_trace = "with a trace workload the trace holds every request";
+    if p.mode == Mode::Push {
+        add(
+            "mode",
+            "push mode pushes catalogue objects; a trace workload runs in \"pull\" or \"no-cdn\" mode".into(),
+        );
+    }
+    if !p.flash_crowd.is_empty() {
+        add(
+            "flash_crowd",
+            format!("flash crowds request catalogue objects; {with_trace}"),
+        );
+    }
+    if p.video.enabled() {
+        add(
+            "video.session_rate",
+            format!("video sessions request their own objects; {with_trace}"),
+        );
+    }
+    if p.catalogue.publish_rate.0 > 0.0 {
+        add(
+            "catalogue.publish_rate",
+            format!("publications change the catalogue's popularity; {with_trace}"),
+        );
+    }
+    if p.diurnal.amplitude > 0.0 {
+        add(
+            "diurnal.amplitude",
+            "the trace's timestamps are the arrivals; a diurnal cycle cannot be laid on them"
+                .into(),
+        );
+    }
+    let Some(world) = world else {
+        return;
+    };
+    match trace_format(p, world) {
+        Ok(format) => {
+            if let Err(e) = scan(Path::new(trace), &format, w.skip_bad) {
+                add("workload.trace", e.to_string());
+            }
+        }
+        Err((key, message)) => add(&key, message),
     }
 }

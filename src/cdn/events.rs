@@ -26,12 +26,7 @@ const PUSHED: Expiry = Expiry {
 impl CdnModel {
     /// Time zero: the first event of every generator, and the push preload.
     pub(super) fn on_start(&mut self, s: &mut Scheduler<Event>) {
-        for r in 0..self.workload.arrivals.len() {
-            if let Some(stream) = self.workload.arrivals[r] {
-                let gap = stream.gap(&mut self.workload.arrival_rngs[r]);
-                s.schedule_at(gap, Event::Arrival(r as u16));
-            }
-        }
+        self.start_requests(s);
         if let Some(publish) = self.workload.publish {
             s.schedule_at(publish.gap(&mut self.workload.publish_rng), Event::Publish);
         }

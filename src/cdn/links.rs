@@ -8,6 +8,7 @@
 //! that grows with the backlog, and no event is scheduled per transfer.
 
 use crate::engine::SimTime;
+use crate::engine::time::ceil_to_u64;
 
 /// One link (or egress port) of finite bandwidth.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -32,7 +33,7 @@ impl Link {
     #[inline]
     pub fn finish(&self, now: SimTime, bytes: u64) -> SimTime {
         let start = self.free_at.max(now);
-        start + SimTime::from_nanos((bytes as f64 * self.ns_per_byte).ceil() as u64)
+        start + self.serialisation(bytes)
     }
 
     /// Sends `bytes` handed over at `now`; returns when they are sent.
@@ -47,7 +48,7 @@ impl Link {
     /// Time to send `bytes` on an idle link.
     #[inline]
     pub fn serialisation(&self, bytes: u64) -> SimTime {
-        SimTime::from_nanos((bytes as f64 * self.ns_per_byte).ceil() as u64)
+        SimTime::from_nanos(ceil_to_u64(bytes as f64 * self.ns_per_byte))
     }
 }
 

@@ -27,6 +27,7 @@ pub mod params;
 mod serve;
 pub mod setup;
 pub mod slab;
+pub mod source;
 pub mod stats;
 mod video;
 pub mod workers;
@@ -35,13 +36,29 @@ pub use check::{Invalid, check, load_world};
 pub use model::CdnModel;
 pub use params::{CdnParams, Mode};
 
+use std::path::Path;
+
 use crate::engine::{RunReport, run};
 use crate::model::{RunContext, RunOutput};
 
 /// Runs one replication of the `cdn` model.
 pub fn run_cdn(params: &CdnParams, ctx: &RunContext) -> Result<RunOutput, String> {
-    let model = setup::build(params, ctx)?;
-    Ok(finish(model, params, ctx))
+    run_cdn_recording(params, ctx, None)
+}
+
+/// Runs one replication, writing every request it sends to `record`
+/// (`.csv` or `.oracleGeneral`) when given.
+pub fn run_cdn_recording(
+    params: &CdnParams,
+    ctx: &RunContext,
+    record: Option<&Path>,
+) -> Result<RunOutput, String> {
+    let mut model = setup::build(params, ctx)?;
+    if let Some(path) = record {
+        let recorder = source::Recorder::create(path, &model.world).map_err(|e| e.to_string())?;
+        model.workload.recorder = Some(recorder);
+    }
+    finish(model, params, ctx)
 }
 
 /// Runs one replication over an already built world (validation, tests).
@@ -51,13 +68,14 @@ pub fn run_cdn_in(
     ctx: &RunContext,
 ) -> Result<RunOutput, String> {
     let model = setup::build_in(params, world, ctx)?;
-    Ok(finish(model, params, ctx))
+    finish(model, params, ctx)
 }
 
-fn finish(mut model: CdnModel, params: &CdnParams, ctx: &RunContext) -> RunOutput {
+fn finish(mut model: CdnModel, params: &CdnParams, ctx: &RunContext) -> Result<RunOutput, String> {
     let report: RunReport = run(&mut model, ctx.window);
+    model.finish_workload()?;
     let measured_s = (ctx.window.horizon - ctx.window.warmup).as_secs_f64();
     let mut out = model.output(report.end, measured_s, &params.report_regions);
     out.events = report.events;
-    out
+    Ok(out)
 }

@@ -17,6 +17,7 @@ use crate::world::{HashRing, RoundRobin, Router, World};
 use super::links::Link;
 use super::params::Mode;
 use super::slab::Slab;
+use super::source::{Recorder, RequestSource};
 use super::stats::{Series, Stats};
 use super::video::VideoState;
 use super::workers::Workers;
@@ -202,11 +203,10 @@ pub struct FailureState {
 
 /// The workload generators.
 pub struct Workload {
-    /// Candidate streams per region (at the diurnal peak rate); none for
-    /// regions that send no catalogue requests.
-    pub arrivals: Vec<Option<PoissonStream>>,
-    pub arrival_rngs: Vec<SimRng>,
-    pub request_rngs: Vec<SimRng>,
+    /// The catalogue requests: synthetic or from a trace.
+    pub source: RequestSource,
+    /// Writes every request sent (`--record-trace`).
+    pub recorder: Option<Recorder>,
     pub diurnal: DiurnalSpec,
     pub publish: Option<PoissonStream>,
     pub publish_rng: SimRng,
@@ -219,6 +219,8 @@ pub struct Workload {
 pub enum Event {
     /// A catalogue request of a region reaches its PoP.
     Arrival(u16),
+    /// The trace's next request reaches its PoP.
+    TraceArrival,
     FlashStart(u16),
     FlashArrival(u16),
     Publish,
@@ -283,6 +285,7 @@ impl Model for CdnModel {
     fn handle(&mut self, event: Event, s: &mut Scheduler<Event>) {
         match event {
             Event::Arrival(region) => self.on_arrival(region, s),
+            Event::TraceArrival => self.on_trace_arrival(s),
             Event::FlashStart(crowd) => self.on_flash_start(crowd, s),
             Event::FlashArrival(crowd) => self.on_flash_arrival(crowd, s),
             Event::Publish => self.on_publish(s),

@@ -6,6 +6,7 @@
 use super::model::CdnModel;
 use super::params::Mode;
 use super::setup::{continents, slug};
+use super::source::RequestSource;
 use super::stats::Failure;
 use crate::cache::CachePolicy;
 use crate::engine::{Histogram, SimTime};
@@ -171,6 +172,12 @@ impl CdnModel {
 
     fn extras(&self, out: &mut RunOutput, measured_s: f64) {
         let st = &self.stats;
+        if let RequestSource::Trace(trace) = &self.workload.source {
+            // Counted from time zero (warm-up included): they describe the input.
+            out.scalar("trace.sent_requests", trace.sent as f64);
+            out.scalar("trace.reordered_requests", trace.reordered as f64);
+            out.scalar("trace.exhausted", trace.exhausted() as u8 as f64);
+        }
         if self.cfg.mode == Mode::Push {
             out.scalar("push_bytes", st.push_bytes as f64);
             out.scalar("push_bits_per_s", st.push_bytes as f64 * 8.0 / measured_s);

@@ -69,6 +69,8 @@ pub struct CdnParams {
     pub video: VideoSpec,
     pub push: PushParams,
     pub failure: Vec<FailureParams>,
+    /// Where catalogue requests come from: generated, or a recorded trace.
+    pub workload: WorkloadParams,
 }
 
 impl Default for CdnParams {
@@ -94,6 +96,7 @@ impl Default for CdnParams {
             video: VideoSpec::default(),
             push: PushParams::default(),
             failure: Vec::new(),
+            workload: WorkloadParams::default(),
         }
     }
 }
@@ -334,4 +337,156 @@ pub struct FailureParams {
 
 fn withdraw_after() -> Duration {
     Duration(d::WITHDRAW_AFTER)
+}
+
+/// The source of the requests (`[cdn.workload]`): the synthetic workload
+/// (the default: Poisson arrivals over the Zipf catalogue), or a recorded
+/// trace streamed from a file, whose timestamps are the arrivals and whose
+/// object ids and sizes are the objects. The text-trace keys are those of
+/// `edgesim replay` (`time_col` is `--time-col`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkloadParams {
+    /// The trace file (relative to the current folder); none: synthetic requests.
+    pub trace: Option<String>,
+    pub format: Option<String>,
+    pub time_unit: Option<String>,
+    pub time_col: Option<OptionValue>,
+    pub id_col: Option<OptionValue>,
+    pub size_col: Option<OptionValue>,
+    /// The client's region (world region names or their slugs).
+    pub region_col: Option<OptionValue>,
+    /// A client id: picks the client prefix (and the region, without a region column).
+    pub client_col: Option<OptionValue>,
+    pub delimiter: Option<String>,
+    pub header: Option<OptionValue>,
+    pub id_kind: Option<String>,
+    /// Count and skip malformed lines instead of stopping.
+    pub skip_bad: bool,
+    /// Without region and client columns, what a client is hashed from.
+    pub hash_by: HashBy,
+    /// The trace time that simulated time zero stands for.
+    pub time_origin: TimeOrigin,
+    /// Requests sharing one timestamp are spread evenly over this interval.
+    pub spread: Spread,
+    /// Replay speed: 2 plays the trace in half the time (twice the rate).
+    pub speed: f64,
+}
+
+impl Default for WorkloadParams {
+    fn default() -> WorkloadParams {
+        WorkloadParams {
+            trace: None,
+            format: None,
+            time_unit: None,
+            time_col: None,
+            id_col: None,
+            size_col: None,
+            region_col: None,
+            client_col: None,
+            delimiter: None,
+            header: None,
+            id_kind: None,
+            skip_bad: false,
+            hash_by: HashBy::Request,
+            time_origin: TimeOrigin::First,
+            spread: Spread::Auto,
+            speed: 1.0,
+        }
+    }
+}
+
+impl WorkloadParams {
+    /// The trace-reading options, as `edgesim replay` takes them.
+    pub fn trace_options(&self) -> crate::workload::trace::options::TraceOptions {
+        let text = |v: &Option<OptionValue>| v.as_ref().map(OptionValue::text);
+        crate::workload::trace::options::TraceOptions {
+            format: self.format.clone(),
+            time_unit: self.time_unit.clone(),
+            time_col: text(&self.time_col),
+            id_col: text(&self.id_col),
+            size_col: text(&self.size_col),
+            region_col: text(&self.region_col),
+            client_col: text(&self.client_col),
+            delimiter: self.delimiter.clone(),
+            header: text(&self.header),
+            id_kind: self.id_kind.clone(),
+        }
+    }
+}
+
+/// A column or flag written as a number, a boolean or text (`time_col = 1`,
+/// `region_col = "region"`, `header = true`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum OptionValue {
+    Integer(i64),
+    Flag(bool),
+    Text(String),
+}
+
+impl OptionValue {
+    /// As the command line would give it.
+    pub fn text(&self) -> String {
+        match self {
+            OptionValue::Integer(n) => n.to_string(),
+            OptionValue::Flag(true) => "yes".into(),
+            OptionValue::Flag(false) => "no".into(),
+            OptionValue::Text(t) => t.clone(),
+        }
+    }
+}
+
+/// What a request's client comes from when the trace has no region or
+/// client column.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HashBy {
+    /// Each request on its own (its position in the trace): an object's
+    /// requests come from every region by population, as in the synthetic
+    /// workload.
+    #[default]
+    Request,
+    /// The object id: all requests for an object come from one client.
+    Object,
+}
+
+/// The trace time at simulated time zero.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimeOrigin {
+    /// The first request's time (traces stamped with Unix times start at once).
+    #[default]
+    First,
+    /// Trace time zero (a recording replays at the times it was recorded).
+    Zero,
+}
+
+/// How requests that share a timestamp are placed in time.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum Spread {
+    /// Over one time unit when every timestamp is a whole number of units
+    /// (a trace stamped in whole seconds), otherwise not at all.
+    #[default]
+    Auto,
+    /// At their timestamp, all at once.
+    None,
+    /// Evenly over this interval, in trace order.
+    Over(crate::engine::SimTime),
+}
+
+impl TryFrom<String> for Spread {
+    type Error = String;
+    fn try_from(text: String) -> Result<Spread, String> {
+        match text.as_str() {
+            "auto" => Ok(Spread::Auto),
+            "none" => Ok(Spread::None),
+            other => crate::units::parse_duration(other)
+                .map(Spread::Over)
+                .map_err(|e| {
+                    format!("expected \"auto\", \"none\" or a duration such as \"1s\": {e}")
+                }),
+        }
+    }
 }

@@ -9,7 +9,7 @@
 //! PoP egress and access link + TCP slow-start round trips + the response's
 //! half round trip.
 
-use rand::{Rng, RngExt};
+use rand::Rng;
 
 use super::links::slow_start_rounds;
 use super::model::{CdnModel, Chooser, Event, NO_POP, NONE, OriginJob, Request, Source};
@@ -40,47 +40,6 @@ pub fn below(rng: &mut crate::engine::SimRng, n: u32) -> u32 {
 }
 
 impl CdnModel {
-    /// A catalogue request of `region` reaches its PoP now; the next is scheduled.
-    pub(super) fn on_arrival(&mut self, region: u16, s: &mut Scheduler<Event>) {
-        let r = region as usize;
-        let Some(stream) = self.workload.arrivals[r] else {
-            return;
-        };
-        s.schedule_in(
-            stream.gap(&mut self.workload.arrival_rngs[r]),
-            Event::Arrival(region),
-        );
-        if !self.keep_candidate(region, s.now()) {
-            return;
-        }
-        let rng = &mut self.workload.request_rngs[r];
-        let object = self.catalogue.sample(rng);
-        let client = below(rng, self.cfg.clients_per_region);
-        let new = NewRequest {
-            region,
-            client,
-            object,
-            size: self.catalogue.size(object),
-            class: self.class_of(object),
-            warm: false,
-            source: Source::Catalogue,
-        };
-        self.dispatch(new, true, s);
-    }
-
-    /// Thinning for the diurnal cycle: keep a candidate with probability rate(t) / peak rate.
-    #[inline]
-    pub(super) fn keep_candidate(&mut self, region: u16, now: SimTime) -> bool {
-        let diurnal = self.workload.diurnal;
-        if diurnal.amplitude == 0.0 {
-            return true;
-        }
-        let offset = self.world.region(RegionId(region as u32)).utc_offset_hours;
-        let keep = diurnal.factor(offset, now) / diurnal.peak_factor();
-        let u: f64 = self.workload.arrival_rngs[region as usize].random();
-        u < keep
-    }
-
     /// The content class of `object`: a flash crowd's own, or the catalogue's.
     #[inline]
     pub(super) fn class_of(&self, object: u64) -> u8 {
@@ -102,6 +61,9 @@ impl CdnModel {
     /// CDN). With `arrived` the request reaches it now (its client sent it
     /// one set-up earlier); otherwise the client sends it now.
     pub(super) fn dispatch(&mut self, new: NewRequest, arrived: bool, s: &mut Scheduler<Event>) {
+        if let Some(recorder) = &mut self.workload.recorder {
+            recorder.note(s.now(), &new);
+        }
         if self.cfg.mode == Mode::NoCdn {
             return self.dispatch_direct(new, arrived, s);
         }

@@ -11,6 +11,7 @@ use super::model::{
 };
 use super::params::{CdnParams, Mode};
 use super::slab::Slab;
+use super::source::request_source;
 use super::stats::{Series, Stats};
 use super::video::VideoState;
 use super::workers::Workers;
@@ -24,7 +25,7 @@ use crate::workload::arrivals::PoissonStream;
 use crate::workload::catalogue::Catalogue;
 use crate::workload::zipf::Zipf;
 use crate::world::servers::RING_POINTS_PER_SERVER;
-use crate::world::{HashRing, RegionId, RoundRobin, Router, ServerChoice, World};
+use crate::world::{HashRing, RoundRobin, Router, ServerChoice, World};
 
 /// Builds the model of one run.
 pub fn build(params: &CdnParams, ctx: &RunContext) -> Result<CdnModel, String> {
@@ -92,15 +93,7 @@ pub fn build_in(params: &CdnParams, world: World, ctx: &RunContext) -> Result<Cd
 
 /// The PoPs' names as metric and series entities: lower case, `-` for spaces.
 pub fn slug(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect()
+    crate::workload::trace::labels::slug(name)
 }
 
 fn pop_names(world: &World) -> Vec<String> {
@@ -274,28 +267,10 @@ fn workload(
     streams: &Streams,
     cfg: &Config,
 ) -> Result<Workload, String> {
-    let peak = p.diurnal.peak_factor();
-    let regions = world.region_count();
     let clients = client_regions(p, world);
-    let total: f64 = clients
-        .iter()
-        .map(|&r| world.region_share(RegionId(r as u32)))
-        .sum();
-    let arrivals = world
-        .regions()
-        .map(|r| {
-            let rate = p.request_rate.0 * world.region_share(r) / total * peak;
-            (rate > 0.0 && clients.contains(&(r.0 as u16))).then(|| PoissonStream::new(rate))
-        })
-        .collect();
     Ok(Workload {
-        arrivals,
-        arrival_rngs: (0..regions)
-            .map(|r| streams.stream("cdn/arrivals", r as u64))
-            .collect(),
-        request_rngs: (0..regions)
-            .map(|r| streams.stream("cdn/requests", r as u64))
-            .collect(),
+        source: request_source(p, world, streams, &clients)?,
+        recorder: None,
         diurnal: p.diurnal,
         publish: (p.catalogue.publish_rate.0 > 0.0)
             .then(|| PoissonStream::new(p.catalogue.publish_rate.0)),

@@ -4,15 +4,20 @@
 //!
 //! With c workers and FIFO order, request n starts at
 //! `max(arrival_n, earliest time a worker is free)` and that worker is then
-//! busy until `start_n + service_n`. Keeping the c free-at times in a small
-//! min-heap gives each request's start and finish when it arrives, so the
-//! model needs no departure event per request (the busiest path of a CDN
-//! run). Starts never decrease, so the requests still waiting at time t are
-//! a suffix of the recent starts: a ring of start times gives the queue
-//! length and enforces the queue bound. This is the same M/G/c/K station as
-//! `crate::station::Station`, which the origin and shields use.
+//! busy until `start_n + service_n`. Keeping the busy workers' free-at times
+//! in a min-heap gives each request's start and finish when it arrives, so
+//! the model needs no departure event per request (the busiest path of a
+//! CDN run). A worker free by the time a request arrives is as good as any
+//! other idle one, so only times still ahead are kept: the heap holds the
+//! requests in service, not one slot per worker (a lightly loaded cache
+//! server's is nearly empty; an origin with thousands of workers does not
+//! sift through them all). Starts never decrease, so the requests still
+//! waiting at time t are a suffix of the recent starts: a ring of start
+//! times gives the queue length and enforces the queue bound. This is the
+//! same M/G/c/K station as `crate::station::Station`.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 use crate::engine::SimTime;
 
@@ -26,8 +31,11 @@ pub struct Slot {
 /// c workers in front of one FIFO queue with a bound.
 #[derive(Clone, Debug)]
 pub struct Workers {
-    /// Min-heap of the times each worker is free.
-    free_at: Vec<SimTime>,
+    /// Min-heap of the times busy workers become free; a worker not in it
+    /// is idle. Times at or before the last arrival may linger until the
+    /// next `admit` drops them: they are idle workers too.
+    busy: BinaryHeap<Reverse<SimTime>>,
+    workers: usize,
     /// Start times of admitted requests that had not started when admitted.
     waiting: VecDeque<SimTime>,
     queue_limit: usize,
@@ -40,7 +48,8 @@ impl Workers {
     /// `workers` (at least one) idle workers and room for `queue_limit` waiting requests.
     pub fn new(workers: u32, queue_limit: usize) -> Workers {
         Workers {
-            free_at: vec![SimTime::ZERO; workers.max(1) as usize],
+            busy: BinaryHeap::new(),
+            workers: workers.max(1) as usize,
             waiting: VecDeque::new(),
             queue_limit,
             busy_ns: 0,
@@ -49,7 +58,7 @@ impl Workers {
     }
 
     pub fn workers(&self) -> u32 {
-        self.free_at.len() as u32
+        self.workers as u32
     }
 
     /// Requests waiting for a worker at `now` (admitted, not started).
@@ -64,14 +73,24 @@ impl Workers {
     /// The earliest a request arriving at `now` could start.
     #[inline]
     pub fn earliest_start(&self, now: SimTime) -> SimTime {
-        self.free_at[0].max(now)
+        match self.busy.peek() {
+            Some(&Reverse(free_at)) if self.busy.len() == self.workers => free_at.max(now),
+            _ => now,
+        }
     }
 
     /// A request arrives at `now` needing `service`: its slot, or `None`
     /// when the queue is full (it is refused).
     #[inline]
     pub fn admit(&mut self, now: SimTime, service: SimTime) -> Option<Slot> {
-        let start = self.free_at[0].max(now);
+        while self
+            .busy
+            .peek()
+            .is_some_and(|&Reverse(free_at)| free_at <= now)
+        {
+            self.busy.pop();
+        }
+        let start = self.earliest_start(now);
         if start > now {
             if self.waiting(now) >= self.queue_limit {
                 return None;
@@ -79,47 +98,26 @@ impl Workers {
             self.waiting.push_back(start);
         }
         let finish = start + service;
-        self.free_at[0] = finish;
-        self.sift_down();
+        if self.busy.len() < self.workers {
+            self.busy.push(Reverse(finish));
+        } else if let Some(mut earliest) = self.busy.peek_mut() {
+            // The worker free soonest takes the request.
+            *earliest = Reverse(finish);
+        }
         self.busy_ns += service.as_nanos() as u128;
         Some(Slot { start, finish })
     }
 
-    /// Restores the heap after the root grew.
-    #[inline]
-    fn sift_down(&mut self) {
-        let heap = &mut self.free_at;
-        let n = heap.len();
-        let mut i = 0;
-        loop {
-            let left = 2 * i + 1;
-            if left >= n {
-                break;
-            }
-            let right = left + 1;
-            let child = if right < n && heap[right] < heap[left] {
-                right
-            } else {
-                left
-            };
-            if heap[child] >= heap[i] {
-                break;
-            }
-            heap.swap(i, child);
-            i = child;
-        }
-    }
-
     /// Every worker is free from `now` and nobody waits (the server crashed).
-    pub fn clear(&mut self, now: SimTime) {
-        self.free_at.fill(now);
+    pub fn clear(&mut self, _now: SimTime) {
+        self.busy.clear();
         self.waiting.clear();
     }
 
     /// Share of worker time busy over [last reset, `now`): service handed
     /// out over capacity (service of requests still running counts whole).
     pub fn utilisation(&self, now: SimTime) -> f64 {
-        let span = (now - self.since).as_nanos() as f64 * self.free_at.len() as f64;
+        let span = (now - self.since).as_nanos() as f64 * self.workers as f64;
         if span <= 0.0 {
             return 0.0;
         }
@@ -180,6 +178,57 @@ mod tests {
         );
         // 10 + 10 + 5 + 1 = 26 ms of work on 2 workers over 20 ms.
         assert!((w.utilisation(t(20)) - 26.0 / 40.0).abs() < 1e-12);
+    }
+
+    /// The recursion with one free-at time per worker, idle ones included.
+    fn per_worker_slots(
+        workers: usize,
+        limit: usize,
+        jobs: &[(SimTime, SimTime)],
+    ) -> Vec<Option<Slot>> {
+        let mut free_at = vec![SimTime::ZERO; workers];
+        let mut starts: Vec<SimTime> = Vec::new();
+        jobs.iter()
+            .map(|&(now, service)| {
+                let (worker, &earliest) = free_at.iter().enumerate().min_by_key(|&(_, t)| *t)?;
+                let start = earliest.max(now);
+                if start > now && starts.iter().filter(|&&s| s > now).count() >= limit {
+                    return None;
+                }
+                starts.push(start);
+                free_at[worker] = start + service;
+                Some(Slot {
+                    start,
+                    finish: start + service,
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn keeping_only_busy_workers_changes_no_slot() {
+        use crate::engine::Streams;
+        use rand::RngExt;
+        let mut rng = Streams::new(5).stream("workers-test", 1);
+        for (workers, limit) in [(1, 3), (3, 2), (24, 1_000), (40, 0)] {
+            let mut now = SimTime::ZERO;
+            let jobs: Vec<(SimTime, SimTime)> = (0..5_000)
+                .map(|i| {
+                    // Bursts (several arrivals at one instant) and idle gaps.
+                    if i % 7 != 0 {
+                        now += SimTime::from_micros(rng.random_range(0..300));
+                    }
+                    (now, SimTime::from_micros(rng.random_range(0..2_000)))
+                })
+                .collect();
+            let mut w = Workers::new(workers as u32, limit);
+            let got: Vec<Option<Slot>> = jobs.iter().map(|&(t, s)| w.admit(t, s)).collect();
+            assert_eq!(
+                got,
+                per_worker_slots(workers, limit, &jobs),
+                "{workers} workers"
+            );
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::batch::{self, BatchOptions, shard::Shard};
 use crate::error::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Error, InputError};
+use crate::experiment::runner::Recording;
 use crate::experiment::{self, Experiment};
 
 const EXAMPLES: &str = "\
@@ -80,6 +81,14 @@ pub struct RunArgs {
     /// (recorded in DIR/runs/) and run only the rest.
     #[arg(long)]
     pub resume: bool,
+    /// Write the requests the workload sends as a trace (model cdn): a .csv
+    /// (with region and client columns) or .oracleGeneral file records run 0;
+    /// a folder (ending in /) gets one file per run, run-NNNNNNNN.csv.
+    #[arg(long, value_name = "PATH")]
+    pub record_trace: Option<PathBuf>,
+    /// Format of the files --record-trace writes into a folder: csv or oracleGeneral.
+    #[arg(long, value_name = "FORMAT")]
+    pub record_format: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -259,12 +268,14 @@ fn cmd_run(args: &RunArgs) -> Result<i32, Error> {
         print!("{}", run_table(&exp, &plan));
         return Ok(EXIT_OK);
     }
+    let record = recording(args, &exp)?;
     let options = BatchOptions {
         dir: output_dir(&exp, args.out.as_deref(), args.shard)?,
         threads,
         shard: args.shard,
         resume: args.resume,
         progress: true,
+        record,
     };
     let outcome = batch::run_into(&exp, &options)?;
     let shard = args
@@ -287,6 +298,42 @@ fn cmd_run(args: &RunArgs) -> Result<i32, Error> {
         threads
     );
     finish(&outcome.written, &outcome.warnings)
+}
+
+/// Where `--record-trace` writes, checked before anything runs.
+fn recording(args: &RunArgs, exp: &Experiment) -> Result<Option<Recording>, Error> {
+    let Some(path) = &args.record_trace else {
+        if args.record_format.is_some() {
+            return Err(
+                InputError::new("command line", "--record-format needs --record-trace")
+                    .with_key("--record-format")
+                    .into(),
+            );
+        }
+        return Ok(None);
+    };
+    if let Some(point) = exp.points.iter().find(|p| !p.spec.model.records_requests()) {
+        return Err(InputError::new(
+            "command line",
+            format!(
+                "model \"{}\" has no request stream to record; --record-trace works with model \"cdn\"",
+                point.spec.model.name()
+            ),
+        )
+        .with_key("--record-trace")
+        .into());
+    }
+    let record = Recording::parse(path, args.record_format.as_deref())?;
+    let runs = exp.points.len() * exp.spec.run.replications as usize;
+    if let Recording::File(path) = &record
+        && runs > 1
+    {
+        eprintln!(
+            "recording run 0 (point 0, replication 0) of {runs} to {}; give a folder (ending in /) to record every run",
+            path.display()
+        );
+    }
+    Ok(Some(record))
 }
 
 /// Prints the files written (stdout) and the charts not drawn (stderr).

@@ -26,6 +26,21 @@ const MAX_FILE_BYTES: u64 = 64 << 20;
 /// Loads and validates the experiment at `path` with `--set` overrides `sets`.
 pub fn load(path: &Path, sets: &[String]) -> Result<Experiment, InputError> {
     let (bytes, source) = read_source(path)?;
+    load_source(path, &bytes, source, sets)
+}
+
+/// Loads and validates an experiment made in memory (`edgesim replay
+/// --model cdn`), shown as `path`.
+pub fn load_text(path: &Path, source: &str, sets: &[String]) -> Result<Experiment, InputError> {
+    load_source(path, source.as_bytes(), source.to_string(), sets)
+}
+
+fn load_source(
+    path: &Path,
+    bytes: &[u8],
+    source: String,
+    sets: &[String],
+) -> Result<Experiment, InputError> {
     let origin = path.display().to_string();
     let spans = SpanIndex::parse(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
     let mut table: Table =
@@ -91,7 +106,7 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Experiment, InputError> {
     }
     Ok(Experiment {
         path: path.to_path_buf(),
-        sha256: hex(&Sha256::digest(&bytes)),
+        sha256: hex(&Sha256::digest(bytes)),
         source,
         sets: sets.to_vec(),
         spec: base_spec,

@@ -13,7 +13,7 @@ pub mod sweep;
 
 use std::path::PathBuf;
 
-pub use load::load;
+pub use load::{load, load_text};
 pub use models::ModelSpec;
 pub use spec::{OutputSpec, RunSpec, SeedMode};
 

@@ -100,11 +100,31 @@ impl ModelSpec {
 
     /// Runs one replication.
     pub fn run(&self, ctx: &RunContext) -> Result<RunOutput, String> {
-        match self {
-            ModelSpec::Queue(p) => queueing::run_queue(p, ctx),
-            ModelSpec::Occ(p) => occ::run_occ(p, ctx),
-            ModelSpec::Push(p) => push::run_push(p, ctx),
-            ModelSpec::Cdn(p) => cdn::run_cdn(p, ctx),
+        self.run_recording(ctx, None)
+    }
+
+    /// Whether the model sends requests for objects that `--record-trace`
+    /// can write as a trace.
+    pub fn records_requests(&self) -> bool {
+        matches!(self, ModelSpec::Cdn(_))
+    }
+
+    /// Runs one replication, writing the requests it sends to `record`
+    /// (only models that [`records_requests`](Self::records_requests)).
+    pub fn run_recording(
+        &self,
+        ctx: &RunContext,
+        record: Option<&std::path::Path>,
+    ) -> Result<RunOutput, String> {
+        match (self, record) {
+            (ModelSpec::Cdn(p), _) => cdn::run_cdn_recording(p, ctx, record),
+            (_, Some(_)) => Err(format!(
+                "model \"{}\" has no request stream to record",
+                self.name()
+            )),
+            (ModelSpec::Queue(p), None) => queueing::run_queue(p, ctx),
+            (ModelSpec::Occ(p), None) => occ::run_occ(p, ctx),
+            (ModelSpec::Push(p), None) => push::run_push(p, ctx),
         }
     }
 }

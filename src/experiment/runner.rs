@@ -5,6 +5,7 @@
 //! loses at most the runs in flight.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -12,8 +13,9 @@ use rayon::prelude::*;
 use super::progress::Progress;
 use super::{Experiment, RunPlan};
 use crate::engine::{RunWindow, SimTime, Streams};
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::model::{RunContext, RunOutput};
+use crate::workload::trace::write::WriteFormat;
 
 /// Events allowed per run when the file sets no `max_events`.
 pub const DEFAULT_MAX_EVENTS: u64 = 100_000_000_000;
@@ -24,6 +26,79 @@ pub struct RunnerOptions {
     pub threads: usize,
     /// Draw a progress bar (only ever on a terminal).
     pub progress: bool,
+    /// Write the requests runs send (`--record-trace`).
+    pub record: Option<Recording>,
+}
+
+/// Where `--record-trace` writes the requests of runs. Every recorded run
+/// has its own file, written by the thread that runs it, so recordings
+/// never interleave and do not depend on the thread count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recording {
+    /// Run 0 (the first point's first replication) only, to this file.
+    File(PathBuf),
+    /// Every run, to `dir/run-NNNNNNNN` with the format's extension.
+    Folder { dir: PathBuf, format: WriteFormat },
+}
+
+impl Recording {
+    /// `--record-trace PATH` (with `--record-format` for a folder): a path
+    /// ending in `/` or naming a folder records every run into it; a
+    /// `.csv` or `.oracleGeneral` file records run 0. The folder must exist.
+    pub fn parse(path: &Path, format: Option<&str>) -> Result<Recording, InputError> {
+        let text = path.to_string_lossy();
+        let bad = |m: String| InputError::file(path, m).with_key("--record-trace");
+        if text.ends_with('/') || path.is_dir() {
+            if !path.is_dir() {
+                return Err(bad("the folder to record into does not exist".into()));
+            }
+            let format = match format.unwrap_or("csv").to_ascii_lowercase().as_str() {
+                "csv" => WriteFormat::Csv,
+                "oraclegeneral" => WriteFormat::OracleGeneral,
+                other => {
+                    return Err(InputError::new(
+                        "command line",
+                        format!("unknown trace format \"{other}\"; expected csv or oracleGeneral"),
+                    )
+                    .with_key("--record-format"));
+                }
+            };
+            return Ok(Recording::Folder {
+                dir: path.to_path_buf(),
+                format,
+            });
+        }
+        if format.is_some() {
+            return Err(InputError::new(
+                "command line",
+                "--record-format is for a folder; a file's name gives its format",
+            )
+            .with_key("--record-format"));
+        }
+        if WriteFormat::from_path(path).is_none() {
+            return Err(bad(
+                "cannot tell the trace format to write; name the file *.csv or *.oracleGeneral, or give a folder (ending in /) for one file per run".into(),
+            ));
+        }
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(folder) = parent.filter(|p| !p.is_dir()) {
+            return Err(bad(format!(
+                "the folder {} does not exist",
+                folder.display()
+            )));
+        }
+        Ok(Recording::File(path.to_path_buf()))
+    }
+
+    /// The file run `run_index` is recorded to, if it is recorded.
+    pub fn path_for(&self, run_index: usize) -> Option<PathBuf> {
+        match self {
+            Recording::File(path) => (run_index == 0).then(|| path.clone()),
+            Recording::Folder { dir, format } => {
+                Some(dir.join(format!("run-{run_index:08}{}", format.extension())))
+            }
+        }
+    }
 }
 
 /// One finished run.
@@ -58,11 +133,15 @@ pub fn context(exp: &Experiment, plan: &RunPlan) -> RunContext {
 
 /// Runs one plan entry; a model error or panic becomes a run error that
 /// names the seed and how to reproduce the run.
-pub fn run_one(exp: &Experiment, plan: &RunPlan) -> Result<RunRecord, Error> {
+pub fn run_one(
+    exp: &Experiment,
+    plan: &RunPlan,
+    record: Option<&Path>,
+) -> Result<RunRecord, Error> {
     let ctx = context(exp, plan);
     let spec = &exp.points[plan.point].spec;
     let started = Instant::now();
-    let result = catch_unwind(AssertUnwindSafe(|| spec.model.run(&ctx)));
+    let result = catch_unwind(AssertUnwindSafe(|| spec.model.run_recording(&ctx, record)));
     let wall_s = started.elapsed().as_secs_f64();
     let describe = || {
         format!(
@@ -123,7 +202,11 @@ pub fn execute_with(
     let results: Vec<Result<RunRecord, Error>> = pool.install(|| {
         plan.par_iter()
             .map(|p| {
-                let record = run_one(exp, p)?;
+                let path = options
+                    .record
+                    .as_ref()
+                    .and_then(|r| r.path_for(p.run_index));
+                let record = run_one(exp, p, path.as_deref())?;
                 on_done(&record)?;
                 progress.run_finished(record.output.events);
                 Ok(record)

@@ -7,9 +7,8 @@ use super::output;
 use super::{CacheSize, ReplaySpec, Warmup, replay};
 use crate::cache::PolicyKind;
 use crate::error::{Error, InputError};
-use crate::workload::trace::{
-    Column, Delimiter, FORMAT_NAMES, Header, IdKind, TextOptions, TimeUnit, TraceFormat,
-};
+use crate::workload::trace::TraceFormat;
+use crate::workload::trace::options::TraceOptions;
 
 /// Replay a request trace through one cache per (policy, size) and report
 /// miss ratios the way libCacheSim counts them.
@@ -20,20 +19,22 @@ pub struct ReplayArgs {
     /// Trace format when the file name does not say: csv, tsv, txt, oracleGeneral, wiki2019, webcachesim.
     #[arg(long)]
     pub format: Option<String>,
-    /// Replacement policies: lru, fifo, lfu, sieve, clock, s3fifo (comma-separated or repeated).
-    #[arg(long = "policy", value_delimiter = ',', default_value = "lru")]
+    /// Replacement policies: lru, fifo, lfu, sieve, clock, s3fifo (comma-separated or repeated;
+    /// default lru). With --model cdn: the cache servers' policy (several: a sweep).
+    #[arg(long = "policy", value_delimiter = ',')]
     pub policies: Vec<String>,
     /// Cache sizes: objects or bytes ("50000"), bytes with a unit ("10GiB"), or a share of the
-    /// trace's footprint ("5%"); comma-separated or repeated.
-    #[arg(long = "cache-size", value_delimiter = ',', required = true)]
+    /// trace's footprint ("5%"); comma-separated or repeated. With --model cdn: each cache
+    /// server's capacity (several: a sweep).
+    #[arg(long = "cache-size", value_delimiter = ',')]
     pub cache_sizes: Vec<String>,
     /// Object mode: every object has size 1 and cache sizes count objects.
     #[arg(long)]
     pub ignore_size: bool,
     /// Requests that warm the caches before counting starts: a count ("100000") or a fraction
-    /// ("0.2", "20%").
-    #[arg(long, default_value = "0")]
-    pub warmup: String,
+    /// ("0.2", "20%"). With --model cdn: simulated time ("5min") or a share of the duration ("20%").
+    #[arg(long)]
+    pub warmup: Option<String>,
     /// Print one JSON object per (policy, size) instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -67,9 +68,46 @@ pub struct ReplayArgs {
     /// Text traces: how ids are read: auto, numeric (decimal, 0x hex, 0-octal), signed, hash.
     #[arg(long)]
     pub id_kind: Option<String>,
-    /// Unit of the trace's timestamps: s, ms, us, ns.
-    #[arg(long, default_value = "s")]
-    pub time_unit: String,
+    /// Unit of the trace's timestamps: s, ms, us, ns (default s).
+    #[arg(long)]
+    pub time_unit: Option<String>,
+    /// Text traces, with --model cdn: the client's region column (world region names or
+    /// their slugs), 1-based or by header name.
+    #[arg(long)]
+    pub region_col: Option<String>,
+    /// Text traces, with --model cdn: a client id column (picks the client's prefix, and
+    /// its region when there is no region column).
+    #[arg(long)]
+    pub client_col: Option<String>,
+    /// cache (default): one cache per (policy, size), libCacheSim's counting. cdn: the trace
+    /// drives the whole CDN model (routing, PoPs, shield, origin, links), with every CDN metric.
+    #[arg(long, default_value = "cache")]
+    pub model: String,
+    /// With --model cdn: the CDN experiment to replay through (default: the [cdn] defaults on
+    /// the shipped world, for as long as the trace lasts).
+    #[arg(long, value_name = "FILE")]
+    pub experiment: Option<PathBuf>,
+    /// With --model cdn: override a key of the experiment (repeatable), as for `edgesim run`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// With --model cdn: simulated time (default: the trace's span plus one second).
+    #[arg(long)]
+    pub duration: Option<String>,
+    /// With --model cdn and no region or client column: hash each request (request, the
+    /// default) or each object (object) to a client region by population.
+    #[arg(long)]
+    pub hash_by: Option<String>,
+    /// With --model cdn: the trace time of simulated time zero: first (the first request's) or
+    /// zero.
+    #[arg(long)]
+    pub time_origin: Option<String>,
+    /// With --model cdn: requests sharing a timestamp are spread evenly over this interval:
+    /// auto (one time unit when every stamp is whole), none, or a duration.
+    #[arg(long)]
+    pub spread: Option<String>,
+    /// With --model cdn: replay speed (2 plays the trace in half the time).
+    #[arg(long)]
+    pub speed: Option<f64>,
 }
 
 fn arg_error(key: &str, message: impl Into<String>) -> Error {
@@ -78,128 +116,53 @@ fn arg_error(key: &str, message: impl Into<String>) -> Error {
         .into()
 }
 
-fn column(key: &str, text: &str) -> Result<Option<Column>, Error> {
-    let t = text.trim();
-    if t.eq_ignore_ascii_case("none") {
-        return Ok(None);
-    }
-    match t.parse::<usize>() {
-        Ok(0) => Err(arg_error(key, "columns are numbered from 1")),
-        Ok(i) => Ok(Some(Column::Index(i))),
-        Err(_) if !t.is_empty() => Ok(Some(Column::Name(t.to_string()))),
-        Err(_) => Err(arg_error(
-            key,
-            "expected a 1-based column number or a header name",
-        )),
+/// The trace-reading flags, as options shared with `[cdn.workload]`.
+pub fn trace_options(args: &ReplayArgs) -> TraceOptions {
+    TraceOptions {
+        format: args.format.clone(),
+        time_unit: args.time_unit.clone(),
+        time_col: args.time_col.clone(),
+        id_col: args.id_col.clone(),
+        size_col: args.size_col.clone(),
+        region_col: args.region_col.clone(),
+        client_col: args.client_col.clone(),
+        delimiter: args.delimiter.clone(),
+        header: args.header.clone(),
+        id_kind: args.id_kind.clone(),
     }
 }
 
-fn delimiter(text: &str) -> Result<Delimiter, Error> {
-    Ok(match text {
-        "auto" => Delimiter::Auto,
-        "tab" | "\\t" | "\t" => Delimiter::Byte(b'\t'),
-        "space" | "whitespace" | " " => Delimiter::Whitespace,
-        t if t.len() == 1 => Delimiter::Byte(t.as_bytes()[0]),
-        t => {
-            return Err(arg_error(
-                "--delimiter",
-                format!("\"{t}\": expected one character, \"tab\", \"space\" or \"auto\""),
-            ));
-        }
-    })
+/// The flag an option key is given by: `time_col` is `--time-col`.
+pub fn flag(key: &str) -> String {
+    format!("--{}", key.replace('_', "-"))
 }
 
 /// The trace format from `--format` or the file name, with column overrides applied.
 pub fn trace_format(args: &ReplayArgs) -> Result<TraceFormat, Error> {
-    let mut format = match &args.format {
-        Some(name) => TraceFormat::by_name(name)
-            .ok_or_else(|| arg_error("--format", format!("unknown format \"{name}\"; expected one of {FORMAT_NAMES}")))?,
-        None => TraceFormat::from_path(&args.trace).ok_or_else(|| {
-            InputError::file(
-                &args.trace,
-                format!("cannot tell the trace format from the file name; give --format ({FORMAT_NAMES})"),
-            )
-        })?,
-    };
-    let time_unit: TimeUnit = args
-        .time_unit
-        .parse()
-        .map_err(|m: String| arg_error("--time-unit", m))?;
-    match &mut format {
-        TraceFormat::Text(options) => apply_text_overrides(options, args, time_unit)?,
-        TraceFormat::OracleGeneral => {
-            let text_only = [
-                &args.time_col,
-                &args.id_col,
-                &args.size_col,
-                &args.delimiter,
-                &args.header,
-                &args.id_kind,
-            ];
-            if text_only.iter().any(|o| o.is_some()) {
-                return Err(arg_error(
-                    "--format",
-                    "column, delimiter, header and id options apply to text traces only",
-                ));
-            }
+    trace_options(args).format(&args.trace).map_err(|e| {
+        if e.key == "format" && args.format.is_none() {
+            InputError::file(&args.trace, format!("{}; give --format", e.message)).into()
+        } else {
+            arg_error(&flag(e.key), e.message)
         }
-    }
-    Ok(format)
-}
-
-fn apply_text_overrides(
-    options: &mut TextOptions,
-    args: &ReplayArgs,
-    time_unit: TimeUnit,
-) -> Result<(), Error> {
-    options.time_unit = time_unit;
-    if let Some(c) = &args.time_col {
-        options.time = column("--time-col", c)?;
-    }
-    if let Some(c) = &args.id_col {
-        options.id = column("--id-col", c)?
-            .ok_or_else(|| arg_error("--id-col", "every trace needs an id column"))?;
-    }
-    if let Some(c) = &args.size_col {
-        options.size = column("--size-col", c)?;
-    }
-    if let Some(d) = &args.delimiter {
-        options.delimiter = delimiter(d)?;
-    }
-    if let Some(h) = &args.header {
-        options.header = match h.as_str() {
-            "yes" | "true" => Header::Present,
-            "no" | "false" => Header::Absent,
-            "auto" => Header::Auto,
-            other => {
-                return Err(arg_error(
-                    "--header",
-                    format!("\"{other}\": expected yes, no or auto"),
-                ));
-            }
-        };
-    }
-    if let Some(k) = &args.id_kind {
-        options.id_kind = match k.as_str() {
-            "auto" => IdKind::Auto,
-            "numeric" | "num" => IdKind::Numeric,
-            "signed" => IdKind::Signed,
-            "hash" | "hashed" | "string" => IdKind::Hashed,
-            other => {
-                return Err(arg_error(
-                    "--id-kind",
-                    format!("\"{other}\": expected auto, numeric, signed or hash"),
-                ));
-            }
-        };
-    }
-    Ok(())
+    })
 }
 
 /// The replay spec the arguments describe.
 pub fn replay_spec(args: &ReplayArgs) -> Result<ReplaySpec, Error> {
+    if args.cache_sizes.is_empty() {
+        return Err(arg_error(
+            "--cache-size",
+            "give at least one cache size: a count (\"5000\"), bytes (\"10GiB\") or a share of the footprint (\"5%\")",
+        ));
+    }
     let mut policies = Vec::new();
-    for p in &args.policies {
+    let given = if args.policies.is_empty() {
+        vec!["lru".to_string()]
+    } else {
+        args.policies.clone()
+    };
+    for p in &given {
         let kind: PolicyKind = p.parse().map_err(|m: String| arg_error("--policy", m))?;
         if !policies.contains(&kind) {
             policies.push(kind);
@@ -210,7 +173,8 @@ pub fn replay_spec(args: &ReplayArgs) -> Result<ReplaySpec, Error> {
         .iter()
         .map(|s| CacheSize::parse(s).map_err(|m| arg_error("--cache-size", m)))
         .collect::<Result<Vec<_>, _>>()?;
-    let warmup = Warmup::parse(&args.warmup).map_err(|m| arg_error("--warmup", m))?;
+    let warmup = Warmup::parse(args.warmup.as_deref().unwrap_or("0"))
+        .map_err(|m| arg_error("--warmup", m))?;
     Ok(ReplaySpec {
         policies,
         sizes,
@@ -229,8 +193,43 @@ fn output_name(args: &ReplayArgs) -> String {
     })
 }
 
+/// Flags that only the full-model replay reads.
+fn refuse_model_only_flags(args: &ReplayArgs) -> Result<(), Error> {
+    let model_only = [
+        ("--experiment", args.experiment.is_some()),
+        ("--set", !args.sets.is_empty()),
+        ("--duration", args.duration.is_some()),
+        ("--hash-by", args.hash_by.is_some()),
+        ("--time-origin", args.time_origin.is_some()),
+        ("--spread", args.spread.is_some()),
+        ("--speed", args.speed.is_some()),
+        ("--region-col", args.region_col.is_some()),
+        ("--client-col", args.client_col.is_some()),
+    ];
+    match model_only.iter().find(|(_, given)| *given) {
+        Some((name, _)) => Err(arg_error(
+            name,
+            format!("{name} applies to the full-model replay; add --model cdn"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Runs `edgesim replay`.
 pub fn run(args: &ReplayArgs) -> Result<(), Error> {
+    match args.model.as_str() {
+        "cache" => {}
+        "cdn" => return super::model::run(args),
+        other => {
+            return Err(arg_error(
+                "--model",
+                format!(
+                    "unknown model \"{other}\"; expected cache (one cache per policy and size) or cdn (the whole CDN model)"
+                ),
+            ));
+        }
+    }
+    refuse_model_only_flags(args)?;
     let format = trace_format(args)?;
     let spec = replay_spec(args)?;
     let outcome = match args.threads {
@@ -266,5 +265,8 @@ pub fn run(args: &ReplayArgs) -> Result<(), Error> {
     let dir = args.output_dir.join(output_name(args));
     let path = output::write_curve(&dir, &outcome, spec.ignore_size)?;
     eprintln!("miss-ratio curve written to {}", path.display());
+    for chart in super::chart::write_charts(&dir, &outcome, &args.trace, spec.ignore_size)? {
+        eprintln!("chart written to {}", chart.display());
+    }
     Ok(())
 }

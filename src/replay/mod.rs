@@ -8,10 +8,14 @@
 //! trace order, so results do not depend on the number of threads, and rows
 //! come out in the order the policies and sizes were given.
 //!
-//! Not for: the full CDN model (that replays through `cdn`), or drawing the
-//! miss-ratio curve ([`miss_ratio_curve`] hands its data to the report).
+//! The curve is written as CSV ([`output`]) and drawn as charts ([`chart`],
+//! with the report's chart module). Replaying a trace through the whole CDN
+//! model is [`model`]'s job: it builds an experiment whose requests come
+//! from the trace.
 
+pub mod chart;
 pub mod cli;
+pub mod model;
 pub mod output;
 
 use std::path::Path;

@@ -11,7 +11,10 @@
 //! [`InputError`]: crate::error::InputError
 
 pub mod input;
+pub mod labels;
+pub mod options;
 pub mod oracle;
+pub mod scan;
 pub mod text;
 pub mod write;
 
@@ -22,6 +25,7 @@ use std::str::FromStr;
 use crate::engine::SimTime;
 use crate::error::{Error, InputError};
 
+pub use labels::Labels;
 pub use oracle::OracleReader;
 pub use text::{Column, Delimiter, Header, IdKind, TextOptions, TextReader};
 pub use write::{CsvTraceWriter, OracleGeneralWriter, TraceWriter};
@@ -33,6 +37,33 @@ pub struct Request {
     pub id: u64,
     /// Bytes; never 0 once read.
     pub size: u64,
+}
+
+/// "No region column": the region of a [`TaggedRequest`] read without one.
+pub const NO_REGION: u16 = u16::MAX;
+
+/// A request with what a full-model replay needs besides it: its client's
+/// region (an index into the region labels) and client id, when the trace
+/// has those columns.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct TaggedRequest {
+    pub request: Request,
+    /// [`NO_REGION`] without a region column.
+    pub region: u16,
+    /// A decimal client id's value, or a hash of any other text.
+    pub client: Option<u64>,
+}
+
+impl TaggedRequest {
+    /// A request without region or client.
+    #[inline]
+    pub fn plain(request: Request) -> TaggedRequest {
+        TaggedRequest {
+            request,
+            region: NO_REGION,
+            client: None,
+        }
+    }
 }
 
 /// The unit of a trace's timestamps.
@@ -121,6 +152,14 @@ impl TraceFormat {
         })
     }
 
+    /// The unit its timestamps are read in.
+    pub fn time_unit(&self) -> TimeUnit {
+        match self {
+            TraceFormat::Text(options) => options.time_unit,
+            TraceFormat::OracleGeneral => TimeUnit::Seconds,
+        }
+    }
+
     /// The format a file name implies (compression extensions ignored), if any.
     pub fn from_path(path: &Path) -> Option<TraceFormat> {
         let name = input::uncompressed_name(path);
@@ -139,7 +178,7 @@ impl TraceFormat {
 
 /// A reader of any format.
 pub enum TraceReader {
-    Text(TextReader),
+    Text(Box<TextReader>),
     Oracle(OracleReader),
 }
 
@@ -148,7 +187,7 @@ impl TraceReader {
     pub fn open(path: &Path, format: &TraceFormat, skip_bad: bool) -> Result<TraceReader, Error> {
         Ok(match format {
             TraceFormat::Text(options) => {
-                TraceReader::Text(TextReader::open(path, options.clone(), skip_bad)?)
+                TraceReader::Text(Box::new(TextReader::open(path, options.clone(), skip_bad)?))
             }
             TraceFormat::OracleGeneral => {
                 TraceReader::Oracle(OracleReader::open(path, TimeUnit::Seconds, skip_bad)?)
@@ -162,6 +201,18 @@ impl TraceReader {
         match self {
             TraceReader::Text(r) => r.read_batch(out, max),
             TraceReader::Oracle(r) => r.read_batch(out, max),
+        }
+    }
+
+    /// Reads up to `max` requests with their region and client columns.
+    pub fn read_tagged(
+        &mut self,
+        out: &mut Vec<TaggedRequest>,
+        max: usize,
+    ) -> Result<usize, Error> {
+        match self {
+            TraceReader::Text(r) => r.read_tagged(out, max),
+            TraceReader::Oracle(r) => r.read_tagged(out, max),
         }
     }
 

@@ -17,7 +17,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::input::{self, CHUNK_BYTES};
-use super::{ReadStats, Request, TimeUnit};
+use super::{ReadStats, Request, TaggedRequest, TimeUnit};
 use crate::engine::SimTime;
 use crate::error::{Error, InputError};
 
@@ -103,6 +103,25 @@ impl OracleReader {
 
     /// Reads up to `max` requests into `out` (cleared first); returns how many.
     pub fn read_batch(&mut self, out: &mut Vec<Request>, max: usize) -> Result<usize, Error> {
+        self.read_with(out, max, |r| r)
+    }
+
+    /// Reads up to `max` requests, without region or client (the format has neither).
+    pub fn read_tagged(
+        &mut self,
+        out: &mut Vec<TaggedRequest>,
+        max: usize,
+    ) -> Result<usize, Error> {
+        self.read_with(out, max, TaggedRequest::plain)
+    }
+
+    #[inline]
+    fn read_with<T>(
+        &mut self,
+        out: &mut Vec<T>,
+        max: usize,
+        make: impl Fn(Request) -> T,
+    ) -> Result<usize, Error> {
         out.clear();
         let unit_nanos = self.time_unit.nanos();
         while out.len() < max {
@@ -122,11 +141,11 @@ impl OracleReader {
                     continue;
                 }
                 let time = u32::from_le_bytes(record[0..4].try_into().expect("4 bytes"));
-                out.push(Request {
+                out.push(make(Request {
                     time: SimTime::from_nanos(time as u64 * unit_nanos),
                     id: u64::from_le_bytes(record[4..12].try_into().expect("8 bytes")),
                     size: size as u64,
-                });
+                }));
             }
             self.start += take * RECORD_BYTES;
         }

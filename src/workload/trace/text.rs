@@ -10,8 +10,11 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use super::input::{self, CHUNK_BYTES};
-use super::{ReadStats, Request, TimeUnit};
+use super::labels::Labels;
+use super::{ReadStats, Request, TaggedRequest, TimeUnit};
 use crate::engine::SimTime;
 use crate::engine::rng::{fnv1a64, splitmix64};
 use crate::error::{Error, InputError};
@@ -76,6 +79,13 @@ pub struct TextOptions {
     pub size: Option<Column>,
     pub id_kind: IdKind,
     pub time_unit: TimeUnit,
+    /// The client's region, one of `region_labels` (full-model replay).
+    pub region: Option<Column>,
+    /// The names the region column may hold; without them the column must
+    /// be there but its values are not read.
+    pub region_labels: Option<Arc<Labels>>,
+    /// A client id (any text; a decimal integer is kept as its value).
+    pub client: Option<Column>,
 }
 
 impl TextOptions {
@@ -90,6 +100,9 @@ impl TextOptions {
             size: Some(Column::Index(3)),
             id_kind: IdKind::Auto,
             time_unit: TimeUnit::Seconds,
+            region: None,
+            region_labels: None,
+            client: None,
         }
     }
 
@@ -104,6 +117,9 @@ impl TextOptions {
             size: Some(Column::Index(4)),
             id_kind: IdKind::Signed,
             time_unit: TimeUnit::Seconds,
+            region: None,
+            region_labels: None,
+            client: None,
         }
     }
 
@@ -117,6 +133,9 @@ impl TextOptions {
             size: Some(Column::Index(3)),
             id_kind: IdKind::Signed,
             time_unit: TimeUnit::Seconds,
+            region: None,
+            region_labels: None,
+            client: None,
         }
     }
 }
@@ -136,6 +155,8 @@ struct Layout {
     time: Option<usize>,
     id: usize,
     size: Option<usize>,
+    region: Option<usize>,
+    client: Option<usize>,
     id_kind: IdKind,
     /// Fields a line must have.
     min_fields: usize,
@@ -170,6 +191,8 @@ fn parse_plain(line: &[u8], layout: &Layout, unit: TimeUnit) -> Option<Request> 
     };
     if layout.min_fields > FAST_FIELDS_MAX
         || !matches!(layout.id_kind, IdKind::Numeric | IdKind::Signed)
+        || layout.region.is_some()
+        || layout.client.is_some()
     {
         return None;
     }
@@ -355,6 +378,26 @@ impl TextReader {
     /// Reads up to `max` requests into `out` (cleared first); returns how many.
     /// Fewer than `max` means the trace has ended.
     pub fn read_batch(&mut self, out: &mut Vec<Request>, max: usize) -> Result<usize, Error> {
+        self.read_with(out, max, |tagged| tagged.request)
+    }
+
+    /// Like [`TextReader::read_batch`], with each request's region and client
+    /// columns (when the options name them).
+    pub fn read_tagged(
+        &mut self,
+        out: &mut Vec<TaggedRequest>,
+        max: usize,
+    ) -> Result<usize, Error> {
+        self.read_with(out, max, |tagged| tagged)
+    }
+
+    #[inline]
+    fn read_with<T>(
+        &mut self,
+        out: &mut Vec<T>,
+        max: usize,
+        make: impl Fn(TaggedRequest) -> T,
+    ) -> Result<usize, Error> {
         out.clear();
         while out.len() < max {
             let Some((a, b)) = self.next_line()? else {
@@ -377,12 +420,16 @@ impl TextReader {
             }
             let line = &self.buf[a..b];
             let parsed = match parse_plain(line, layout, self.options.time_unit) {
-                Some(r) => Ok(r),
-                None => parse_line(line, layout, self.options.time_unit, &mut self.fields),
+                Some(r) => Ok(TaggedRequest::plain(r)),
+                None => parse_line(line, layout, self.options.time_unit, &mut self.fields)
+                    .and_then(|r| {
+                        let labels = self.options.region_labels.as_deref();
+                        parse_extras(line, layout, &self.fields, labels, r)
+                    }),
             };
             match parsed {
-                Ok(r) if r.size == 0 => self.stats.zero_size_dropped += 1,
-                Ok(r) => out.push(r),
+                Ok(r) if r.request.size == 0 => self.stats.zero_size_dropped += 1,
+                Ok(r) => out.push(make(r)),
                 Err(e) => self.bad_line(e)?,
             }
         }
@@ -449,6 +496,8 @@ impl TextReader {
             Some(&self.options.id),
             self.options.time.as_ref(),
             self.options.size.as_ref(),
+            self.options.region.as_ref(),
+            self.options.client.as_ref(),
         ]
         .into_iter()
         .flatten()
@@ -459,7 +508,9 @@ impl TextReader {
         let id =
             resolve(&Some(self.options.id.clone()), "obj_id")?.expect("the id column is given");
         let size = resolve(&self.options.size, "size")?;
-        let min_fields = 1 + [time, Some(id), size]
+        let region = resolve(&self.options.region, "region")?;
+        let client = resolve(&self.options.client, "client")?;
+        let min_fields = 1 + [time, Some(id), size, region, client]
             .into_iter()
             .flatten()
             .max()
@@ -469,6 +520,8 @@ impl TextReader {
             time,
             id,
             size,
+            region,
+            client,
             id_kind: self.options.id_kind,
             min_fields,
         };
@@ -667,6 +720,48 @@ fn parse_line(
     Ok(Request { time, id, size })
 }
 
+/// The region and client columns of a line `parse_line` has split into
+/// `fields`, added to its request.
+fn parse_extras(
+    line: &[u8],
+    layout: &Layout,
+    fields: &[(usize, usize)],
+    labels: Option<&Labels>,
+    request: Request,
+) -> Result<TaggedRequest, LineError> {
+    let mut tagged = TaggedRequest::plain(request);
+    let field = |i: usize| {
+        let (a, b) = fields[i];
+        (a + 1, unquote(&line[a..b]))
+    };
+    if let (Some(i), Some(labels)) = (layout.region, labels) {
+        let (column, f) = field(i);
+        tagged.region = labels.get(f).ok_or_else(|| LineError {
+            column: Some(column),
+            key: Some("region"),
+            message: format!(
+                "unknown region \"{}\"; expected a region of the world: {}",
+                show(f),
+                labels.examples()
+            ),
+        })?;
+    }
+    if let Some(i) = layout.client {
+        let (column, f) = field(i);
+        if f.is_empty() {
+            return Err(LineError {
+                column: Some(column),
+                key: Some("client"),
+                message: "expected a client id, found an empty field".into(),
+            });
+        }
+        // A decimal id keeps its value (a recorded client prefix replays as
+        // itself); any other text is hashed.
+        tagged.client = Some(parse_digits(f, 10).unwrap_or_else(|| splitmix64(fnv1a64(f))));
+    }
+    Ok(tagged)
+}
+
 fn parse_digits(f: &[u8], radix: u64) -> Option<u64> {
     if f.is_empty() {
         return None;
@@ -738,9 +833,12 @@ fn parse_size(f: &[u8]) -> Result<u64, &'static str> {
 }
 
 /// A non-negative time in `unit`, integer or decimal (libCacheSim reads it
-/// with `atof`; edgesim keeps the fraction down to the nanosecond).
+/// with `atof`; edgesim keeps the fraction down to the nanosecond). Plain
+/// decimals are converted exactly, so a time written with nine decimals of
+/// seconds reads back to the same nanosecond; exponents go through `f64`.
 fn parse_time(f: &[u8], unit: TimeUnit) -> Result<SimTime, &'static str> {
     const EXPECTED: &str = "expected a non-negative time (integer or decimal)";
+    const TOO_LARGE: &str = "time too large for the simulator's clock";
     if f.first() == Some(&b'-') {
         return Err("times cannot be negative; expected a non-negative time");
     }
@@ -748,7 +846,10 @@ fn parse_time(f: &[u8], unit: TimeUnit) -> Result<SimTime, &'static str> {
         return v
             .checked_mul(unit.nanos())
             .map(SimTime::from_nanos)
-            .ok_or("time too large for the simulator's clock");
+            .ok_or(TOO_LARGE);
+    }
+    if let Some(nanos) = parse_plain_decimal(f, unit) {
+        return nanos.map(SimTime::from_nanos).ok_or(TOO_LARGE);
     }
     let ok_chars = f
         .iter()
@@ -763,6 +864,38 @@ fn parse_time(f: &[u8], unit: TimeUnit) -> Result<SimTime, &'static str> {
         return Err("time out of range");
     }
     Ok(SimTime::from_nanos(nanos as u64))
+}
+
+/// `digits.digits` in `unit`, in nanoseconds (truncated below one), in
+/// integer arithmetic; `None` when `f` is not of that form, `Some(None)`
+/// when it overflows.
+fn parse_plain_decimal(f: &[u8], unit: TimeUnit) -> Option<Option<u64>> {
+    let dot = memchr::memchr(b'.', f)?;
+    let (whole, fraction) = (&f[..dot], &f[dot + 1..]);
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let whole = if whole.is_empty() {
+        0
+    } else {
+        parse_digits(whole, 10)?
+    };
+    if !fraction.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    // Digits past the 18th are below a nanosecond for every unit.
+    let kept = &fraction[..fraction.len().min(18)];
+    let numerator = if kept.is_empty() {
+        0
+    } else {
+        parse_digits(kept, 10)?
+    };
+    let sub = numerator as u128 * unit.nanos() as u128 / 10u128.pow(kept.len() as u32);
+    Some(
+        whole
+            .checked_mul(unit.nanos())
+            .and_then(|w| w.checked_add(sub as u64)),
+    )
 }
 
 #[cfg(test)]
@@ -807,6 +940,22 @@ mod tests {
         assert!(parse_time(b"-3", TimeUnit::Seconds).is_err());
         assert!(parse_time(b"abc", TimeUnit::Seconds).is_err());
         assert!(parse_time(b".", TimeUnit::Seconds).is_err());
+        assert_eq!(
+            parse_time(b"3600.123456789", TimeUnit::Seconds),
+            Ok(SimTime::from_nanos(3_600_123_456_789))
+        );
+        assert_eq!(
+            parse_time(b".5", TimeUnit::Millis),
+            Ok(SimTime::from_nanos(500_000))
+        );
+        assert_eq!(
+            parse_time(b"7.", TimeUnit::Seconds),
+            Ok(SimTime::from_secs(7))
+        );
+        assert_eq!(
+            parse_time(b"1.5e3", TimeUnit::Seconds),
+            Ok(SimTime::from_secs(1500))
+        );
     }
 
     #[test]
@@ -825,6 +974,8 @@ mod tests {
                 time,
                 id,
                 size,
+                region: None,
+                client: None,
                 id_kind: kind,
                 min_fields: 1 + [time, Some(id), size].into_iter().flatten().max().unwrap(),
             };

@@ -3,7 +3,13 @@
 //! other tools.
 //!
 //! Both write to `<path>.partial` and rename on `finish`, so an interrupted
-//! run never leaves a file that looks whole.
+//! run never leaves a file that looks whole; a writer dropped without
+//! `finish` (a failed run) deletes its partial file.
+//!
+//! A recording (`--record-trace`) is a CSV with two more columns,
+//! `timestamp,obj_id,size,region,client`, and times in seconds with nine
+//! decimals, so that it reads back to the same nanosecond and a full-model
+//! replay can put every request where the run put it.
 //!
 //! oracleGeneral's `next_access_vtime` of a record is only known when the
 //! object is requested again. The writer streams records out with -1 and
@@ -36,6 +42,17 @@ fn partial_path(path: &Path) -> PathBuf {
 }
 
 fn create(path: &Path) -> Result<(File, PathBuf), Error> {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(folder) = parent.filter(|p| !p.is_dir()) {
+        return Err(InputError::file(
+            path,
+            format!(
+                "cannot write a trace here: the folder {} does not exist",
+                folder.display()
+            ),
+        )
+        .into());
+    }
     let partial = partial_path(path);
     let file = File::create(&partial)
         .map_err(|e| Error::io(format!("cannot create {}", partial.display()), e))?;
@@ -53,50 +70,115 @@ fn finish_file(file: &File, partial: &Path, path: &Path) -> Result<(), Error> {
     })
 }
 
+/// Deletes a partial file unless its writer finished.
+struct PartialGuard {
+    partial: PathBuf,
+    finished: bool,
+}
+
+impl Drop for PartialGuard {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_file(&self.partial);
+        }
+    }
+}
+
 /// Writes `timestamp,obj_id,size` lines with a header; times in `unit`,
-/// truncated to an integer.
+/// truncated to an integer. A tagged writer adds `region,client` and
+/// writes times in seconds with nine decimals.
 pub struct CsvTraceWriter {
     out: BufWriter<File>,
-    partial: PathBuf,
+    guard: PartialGuard,
     path: PathBuf,
     unit: TimeUnit,
+    tagged: bool,
 }
 
 impl CsvTraceWriter {
     pub fn create(path: &Path, unit: TimeUnit) -> Result<CsvTraceWriter, Error> {
+        CsvTraceWriter::open(path, unit, false)
+    }
+
+    /// A recording: `timestamp,obj_id,size,region,client`, exact times.
+    pub fn create_tagged(path: &Path) -> Result<CsvTraceWriter, Error> {
+        CsvTraceWriter::open(path, TimeUnit::Seconds, true)
+    }
+
+    fn open(path: &Path, unit: TimeUnit, tagged: bool) -> Result<CsvTraceWriter, Error> {
         let (file, partial) = create(path)?;
-        let mut out = BufWriter::with_capacity(1 << 20, file);
-        out.write_all(b"timestamp,obj_id,size\n")
-            .map_err(|e| Error::io(format!("cannot write {}", partial.display()), e))?;
-        Ok(CsvTraceWriter {
-            out,
-            partial,
+        let mut writer = CsvTraceWriter {
+            out: BufWriter::with_capacity(1 << 20, file),
+            guard: PartialGuard {
+                partial,
+                finished: false,
+            },
             path: path.to_path_buf(),
             unit,
-        })
+            tagged,
+        };
+        let header: &[u8] = if tagged {
+            b"timestamp,obj_id,size,region,client\n"
+        } else {
+            b"timestamp,obj_id,size\n"
+        };
+        let written = writer.out.write_all(header);
+        written.map_err(|e| writer.io(e))?;
+        Ok(writer)
+    }
+
+    fn io(&self, e: std::io::Error) -> Error {
+        Error::io(format!("cannot write {}", self.guard.partial.display()), e)
     }
 
     pub fn write(&mut self, r: &Request) -> Result<(), Error> {
+        if self.tagged {
+            return self.write_tagged(r, "", 0);
+        }
         let time = r.time.as_nanos() / self.unit.nanos();
-        writeln!(self.out, "{time},{},{}", r.id, r.size)
-            .map_err(|e| Error::io(format!("cannot write {}", self.partial.display()), e))
+        let line = writeln!(self.out, "{time},{},{}", r.id, r.size);
+        line.map_err(|e| self.io(e))
+    }
+
+    /// A request with its client's region name and client number (a
+    /// tagged writer; an untagged one leaves them out).
+    pub fn write_tagged(&mut self, r: &Request, region: &str, client: u32) -> Result<(), Error> {
+        if !self.tagged {
+            return self.write(r);
+        }
+        let ns = r.time.as_nanos();
+        let (whole, fraction) = (ns / 1_000_000_000, ns % 1_000_000_000);
+        let line = writeln!(
+            self.out,
+            "{whole}.{fraction:09},{},{},{region},{client}",
+            r.id, r.size
+        );
+        line.map_err(|e| self.io(e))
     }
 
     pub fn finish(self) -> Result<(), Error> {
-        let file = self.out.into_inner().map_err(|e| {
+        let CsvTraceWriter {
+            out,
+            mut guard,
+            path,
+            ..
+        } = self;
+        let file = out.into_inner().map_err(|e| {
             Error::io(
-                format!("cannot write {}", self.partial.display()),
+                format!("cannot write {}", guard.partial.display()),
                 e.into_error(),
             )
         })?;
-        finish_file(&file, &self.partial, &self.path)
+        finish_file(&file, &guard.partial, &path)?;
+        guard.finished = true;
+        Ok(())
     }
 }
 
 /// Writes oracleGeneral records with correct `next_access_vtime`.
 pub struct OracleGeneralWriter {
     file: File,
-    partial: PathBuf,
+    guard: PartialGuard,
     path: PathBuf,
     unit: TimeUnit,
     /// Records not yet written, starting at record index `buffer_first`.
@@ -113,7 +195,10 @@ impl OracleGeneralWriter {
         let (file, partial) = create(path)?;
         Ok(OracleGeneralWriter {
             file,
-            partial,
+            guard: PartialGuard {
+                partial,
+                finished: false,
+            },
             path: path.to_path_buf(),
             unit,
             buffer: Vec::with_capacity(BUFFER_RECORDS * RECORD_BYTES),
@@ -125,7 +210,7 @@ impl OracleGeneralWriter {
     }
 
     fn io(&self, e: std::io::Error) -> Error {
-        Error::io(format!("cannot write {}", self.partial.display()), e)
+        Error::io(format!("cannot write {}", self.guard.partial.display()), e)
     }
 
     pub fn write(&mut self, r: &Request) -> Result<(), Error> {
@@ -201,7 +286,9 @@ impl OracleGeneralWriter {
     pub fn finish(mut self) -> Result<(), Error> {
         self.flush_buffer()?;
         self.apply_patches()?;
-        finish_file(&self.file, &self.partial, &self.path)
+        finish_file(&self.file, &self.guard.partial, &self.path)?;
+        self.guard.finished = true;
+        Ok(())
     }
 }
 
@@ -212,28 +299,77 @@ pub enum TraceWriter {
     OracleGeneral(OracleGeneralWriter),
 }
 
-impl TraceWriter {
-    pub fn create(path: &Path, csv_unit: TimeUnit) -> Result<TraceWriter, Error> {
+/// The formats a trace can be written in, by file name.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum WriteFormat {
+    Csv,
+    OracleGeneral,
+}
+
+impl WriteFormat {
+    /// `.csv` or `.oracleGeneral` (any case); anything else is `None`.
+    pub fn from_path(path: &Path) -> Option<WriteFormat> {
         let name = path.to_string_lossy().to_ascii_lowercase();
         if name.ends_with(".oraclegeneral") {
-            Ok(TraceWriter::OracleGeneral(OracleGeneralWriter::create(
-                path,
-                TimeUnit::Seconds,
-            )?))
+            Some(WriteFormat::OracleGeneral)
         } else if name.ends_with(".csv") {
-            Ok(TraceWriter::Csv(CsvTraceWriter::create(path, csv_unit)?))
+            Some(WriteFormat::Csv)
         } else {
-            Err(InputError::file(
-                path,
-                "cannot tell the trace format to write; name the file *.csv or *.oracleGeneral",
-            )
-            .into())
+            None
         }
+    }
+
+    /// The file name extension, with its dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            WriteFormat::Csv => ".csv",
+            WriteFormat::OracleGeneral => ".oracleGeneral",
+        }
+    }
+}
+
+fn write_format(path: &Path) -> Result<WriteFormat, Error> {
+    WriteFormat::from_path(path).ok_or_else(|| {
+        InputError::file(
+            path,
+            "cannot tell the trace format to write; name the file *.csv or *.oracleGeneral",
+        )
+        .into()
+    })
+}
+
+impl TraceWriter {
+    pub fn create(path: &Path, csv_unit: TimeUnit) -> Result<TraceWriter, Error> {
+        Ok(match write_format(path)? {
+            WriteFormat::OracleGeneral => {
+                TraceWriter::OracleGeneral(OracleGeneralWriter::create(path, TimeUnit::Seconds)?)
+            }
+            WriteFormat::Csv => TraceWriter::Csv(CsvTraceWriter::create(path, csv_unit)?),
+        })
+    }
+
+    /// A recording: a tagged CSV (exact times, region and client), or
+    /// oracleGeneral (whole seconds, no region or client: the format has none).
+    pub fn create_recording(path: &Path) -> Result<TraceWriter, Error> {
+        Ok(match write_format(path)? {
+            WriteFormat::OracleGeneral => {
+                TraceWriter::OracleGeneral(OracleGeneralWriter::create(path, TimeUnit::Seconds)?)
+            }
+            WriteFormat::Csv => TraceWriter::Csv(CsvTraceWriter::create_tagged(path)?),
+        })
     }
 
     pub fn write(&mut self, r: &Request) -> Result<(), Error> {
         match self {
             TraceWriter::Csv(w) => w.write(r),
+            TraceWriter::OracleGeneral(w) => w.write(r),
+        }
+    }
+
+    /// A request with its client's region and number, where the format has room.
+    pub fn write_tagged(&mut self, r: &Request, region: &str, client: u32) -> Result<(), Error> {
+        match self {
+            TraceWriter::Csv(w) => w.write_tagged(r, region, client),
             TraceWriter::OracleGeneral(w) => w.write(r),
         }
     }
