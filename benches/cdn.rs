@@ -1,7 +1,9 @@
 //! The full CDN model (client -> anycast to a PoP -> cache server ->
 //! origin on a miss) in requests simulated per second of wall time, on one
 //! core. Building the model (world, routing tables, catalogue) is set-up and
-//! not timed; the run is.
+//! not timed; the run is. The `_warm` variants first run `WARM_S` untimed
+//! simulated seconds, so the timed 40 s see caches in their steady state
+//! rather than filling from cold.
 //!
 //! Run: `cargo bench --bench cdn`. Figures: docs/cdn.md.
 
@@ -9,7 +11,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use edgesim::cache::PolicyKind;
 use edgesim::cdn::params::PolicyName;
 use edgesim::cdn::{CdnModel, CdnParams, Mode, setup};
-use edgesim::engine::{RunWindow, SimTime, run};
+use edgesim::engine::{RunWindow, Scheduler, SimTime, run_on, run_with};
 use edgesim::model::RunContext;
 use edgesim::units::{Count, Rate};
 
@@ -17,6 +19,8 @@ use edgesim::units::{Count, Rate};
 const RATE_PER_S: f64 = 50_000.0;
 /// Simulated seconds per iteration: about 2 M requests.
 const HORIZON_S: u64 = 40;
+/// Untimed simulated seconds before the timed ones of a `_warm` variant.
+const WARM_S: u64 = 120;
 
 fn params(v: &Variant) -> CdnParams {
     let mut p = CdnParams {
@@ -41,27 +45,55 @@ struct Variant {
     policy: PolicyKind,
     objects: u64,
     servers: u32,
+    /// Untimed simulated seconds first (0: from cold caches).
+    warm_s: u64,
 }
 
-fn context() -> RunContext {
-    RunContext::new(7, SimTime::ZERO, SimTime::from_secs(HORIZON_S))
+/// A model with its first `warm_s` simulated seconds run, and the
+/// scheduler to continue it with; the counters at that point.
+struct Started {
+    model: CdnModel,
+    scheduler: Scheduler<<CdnModel as edgesim::engine::Model>::Event>,
+    /// The end of the timed seconds.
+    until: SimTime,
+    requests: u64,
+    hits: u64,
+    served: u64,
 }
 
-fn build(p: &CdnParams) -> CdnModel {
-    setup::build(p, &context()).expect("benchmark parameters are valid")
-}
-
-/// Runs once and returns (requests, events, hit ratio).
-fn simulate(model: &mut CdnModel) -> (u64, u64, f64) {
+fn start(p: &CdnParams, warm_s: u64) -> Started {
+    let ctx = RunContext::new(7, SimTime::ZERO, SimTime::from_secs(warm_s + HORIZON_S));
+    let mut model = setup::build(p, &ctx).expect("benchmark parameters are valid");
+    let mut scheduler = Scheduler::new();
     let window = RunWindow {
         warmup: SimTime::ZERO,
-        horizon: SimTime::from_secs(HORIZON_S),
+        horizon: SimTime::from_secs(warm_s),
         max_events: u64::MAX,
     };
-    let report = run(model, window);
-    let requests = model.stats.requests + model.stats.failed;
-    let hit_ratio = model.stats.hits as f64 / model.stats.requests.max(1) as f64;
-    (requests, report.events, hit_ratio)
+    run_with(&mut model, &mut scheduler, window);
+    let (requests, hits, served) = counts(&model);
+    Started {
+        model,
+        scheduler,
+        until: SimTime::from_secs(warm_s + HORIZON_S),
+        requests,
+        hits,
+        served,
+    }
+}
+
+/// (requests, hits, requests served) so far.
+fn counts(model: &CdnModel) -> (u64, u64, u64) {
+    let s = &model.stats;
+    (s.requests + s.failed, s.hits, s.requests)
+}
+
+/// Runs the timed seconds; returns (requests, events, hit ratio) of them.
+fn simulate(mut run: Started) -> (u64, u64, f64) {
+    let report = run_on(&mut run.model, &mut run.scheduler, run.until, u64::MAX);
+    let (requests, hits, served) = counts(&run.model);
+    let hit_ratio = (hits - run.hits) as f64 / (served - run.served).max(1) as f64;
+    (requests - run.requests, report.events, hit_ratio)
 }
 
 fn bench(c: &mut Criterion) {
@@ -74,6 +106,7 @@ fn bench(c: &mut Criterion) {
         policy: PolicyKind::Lru,
         objects: 20_000,
         servers: 4,
+        warm_s: 0,
     };
     let variants = [
         Variant {
@@ -81,7 +114,18 @@ fn bench(c: &mut Criterion) {
             objects: 2_000,
             ..base
         },
+        Variant {
+            name: "pull_anycast_2k_objects_warm",
+            objects: 2_000,
+            warm_s: WARM_S,
+            ..base
+        },
         base,
+        Variant {
+            name: "pull_anycast_warm",
+            warm_s: WARM_S,
+            ..base
+        },
         Variant {
             name: "pull_anycast_200k_objects",
             objects: 200_000,
@@ -110,18 +154,14 @@ fn bench(c: &mut Criterion) {
     ];
     for v in &variants {
         let (name, p) = (v.name, params(v));
-        let (requests, events, hit_ratio) = simulate(&mut build(&p));
+        let (requests, events, hit_ratio) = simulate(start(&p, v.warm_s));
         eprintln!(
             "{name}: {requests} requests, {events} events ({:.2} per request), hit ratio {hit_ratio:.3}",
             events as f64 / requests as f64
         );
         group.throughput(Throughput::Elements(requests));
         group.bench_function(name, |b| {
-            b.iter_batched(
-                || build(&p),
-                |mut model| simulate(&mut model),
-                BatchSize::PerIteration,
-            )
+            b.iter_batched(|| start(&p, v.warm_s), simulate, BatchSize::PerIteration)
         });
     }
     group.finish();

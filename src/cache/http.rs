@@ -3,8 +3,8 @@
 //! lazily at each access, whether a stored response is fresh, may be served
 //! stale, or must be fetched again.
 //!
-//! Nothing here schedules events: an entry carries its [`Expiry`] (three
-//! instants) as the cache payload and [`Expiry::classify`] compares them with
+//! Nothing here schedules events: an entry carries its [`Expiry`] (an
+//! instant and two windows) as the cache payload and [`Expiry::classify`] compares them with
 //! the current time when the object is requested.
 //!
 //! Precedence, pinned down for a shared cache (tested below):
@@ -65,21 +65,28 @@ pub enum Storage {
 }
 
 /// How long a stored response stays fresh and may be served stale.
+///
+/// The stale windows come only from delta-seconds (RFC 5861), capped at
+/// 2^31 s, so whole seconds in a `u32` hold them exactly.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct FreshnessRule {
     pub lifetime: SimTime,
-    /// Extra time after `lifetime` in which a stale copy is served while it is revalidated.
-    pub stale_while_revalidate: SimTime,
-    /// Extra time after `lifetime` in which a stale copy is served if the origin fails.
-    pub stale_if_error: SimTime,
+    /// Seconds after `lifetime` in which a stale copy is served while it is revalidated.
+    pub stale_while_revalidate_s: u32,
+    /// Seconds after `lifetime` in which a stale copy is served if the origin fails.
+    pub stale_if_error_s: u32,
 }
 
-/// A stored response's deadlines: the payload a cache entry carries.
+/// A stored response's deadlines: the payload a cache entry carries. 16
+/// bytes, so that a CDN cache entry fits in 48: the stale deadlines are
+/// kept as windows after `fresh_until`.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Expiry {
     pub fresh_until: SimTime,
-    pub stale_while_revalidate_until: SimTime,
-    pub stale_if_error_until: SimTime,
+    /// Stale copies are served while revalidating until this many seconds after `fresh_until`.
+    pub stale_while_revalidate_s: u32,
+    /// Stale copies are served on an origin error until this many seconds after `fresh_until`.
+    pub stale_if_error_s: u32,
 }
 
 /// The state of a stored response at an instant.
@@ -106,28 +113,44 @@ impl FreshnessRule {
 
     /// The deadlines of a response stored (or revalidated) at `stored_at`.
     pub fn expiry(&self, stored_at: SimTime) -> Expiry {
-        let fresh_until = stored_at + self.lifetime;
         Expiry {
-            fresh_until,
-            stale_while_revalidate_until: fresh_until + self.stale_while_revalidate,
-            stale_if_error_until: fresh_until + self.stale_if_error,
+            fresh_until: stored_at + self.lifetime,
+            stale_while_revalidate_s: self.stale_while_revalidate_s,
+            stale_if_error_s: self.stale_if_error_s,
         }
     }
 }
 
 impl Expiry {
+    /// Fresh until `until`, never served stale.
+    pub const fn fresh_until(until: SimTime) -> Expiry {
+        Expiry {
+            fresh_until: until,
+            stale_while_revalidate_s: 0,
+            stale_if_error_s: 0,
+        }
+    }
+
     /// Classifies the response at `now`; every comparison is strict.
     #[inline]
     pub fn classify(&self, now: SimTime) -> Freshness {
         if now < self.fresh_until {
-            Freshness::Fresh
-        } else if now < self.stale_while_revalidate_until {
+            return Freshness::Fresh;
+        }
+        let stale_ns = (now - self.fresh_until).as_nanos();
+        let window = |seconds: u32| seconds as u64 * 1_000_000_000;
+        if stale_ns < window(self.stale_while_revalidate_s) {
             Freshness::StaleWhileRevalidate
-        } else if now < self.stale_if_error_until {
+        } else if stale_ns < window(self.stale_if_error_s) {
             Freshness::StaleIfErrorOnly
         } else {
             Freshness::Stale
         }
+    }
+
+    /// The instant stale copies stop being served on an origin error.
+    pub fn stale_if_error_until(&self) -> SimTime {
+        self.fresh_until + SimTime::from_secs(self.stale_if_error_s as u64)
     }
 }
 
@@ -201,14 +224,15 @@ impl CacheControl {
                 None => default_ttl,
             }
         };
+        // Parsing caps delta-seconds at 2^31, so they fit in a u32.
         let window = |v: Option<u64>| match v {
-            Some(s) if !self.forbids_stale() => SimTime::from_secs(s),
-            _ => SimTime::ZERO,
+            Some(s) if !self.forbids_stale() => s.min(DELTA_SECONDS_MAX) as u32,
+            _ => 0,
         };
         Storage::Stored(FreshnessRule {
             lifetime,
-            stale_while_revalidate: window(self.stale_while_revalidate),
-            stale_if_error: window(self.stale_if_error),
+            stale_while_revalidate_s: window(self.stale_while_revalidate),
+            stale_if_error_s: window(self.stale_if_error),
         })
     }
 }
@@ -321,8 +345,8 @@ mod tests {
     fn s_maxage_overrides_max_age_and_forbids_stale() {
         let r = rule("max-age=60, s-maxage=120, stale-while-revalidate=30, stale-if-error=600");
         assert_eq!(r.lifetime, secs(120));
-        assert_eq!(r.stale_while_revalidate, SimTime::ZERO);
-        assert_eq!(r.stale_if_error, SimTime::ZERO);
+        assert_eq!(r.stale_while_revalidate_s, 0);
+        assert_eq!(r.stale_if_error_s, 0);
     }
 
     #[test]
@@ -342,8 +366,8 @@ mod tests {
     fn stale_windows_apply_when_nothing_forbids_them() {
         let r = rule("max-age=60, stale-while-revalidate=30, stale-if-error=600");
         assert_eq!(r.lifetime, secs(60));
-        assert_eq!(r.stale_while_revalidate, secs(30));
-        assert_eq!(r.stale_if_error, secs(600));
+        assert_eq!(r.stale_while_revalidate_s, 30);
+        assert_eq!(r.stale_if_error_s, 600);
     }
 
     #[test]

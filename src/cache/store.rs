@@ -1,14 +1,14 @@
 //! The part every policy shares: the entry slab, the id map and the byte
 //! count against the capacity.
 
-use super::idmap::IdMap;
+use super::idmap::IndexTable;
 use super::slab::{Entry, List, Slab};
 
 /// Entries, their index by id, and the bytes they occupy.
 #[derive(Clone)]
 pub(crate) struct Store<V> {
     pub slab: Slab<V>,
-    pub map: IdMap,
+    pub map: IndexTable,
     pub used_bytes: u64,
     pub capacity: u64,
 }
@@ -26,7 +26,7 @@ impl<V: Copy> Store<V> {
         let reserve = capacity.min(INITIAL_ENTRIES_MAX) as usize;
         Store {
             slab: Slab::with_capacity(reserve),
-            map: IdMap::with_capacity(reserve),
+            map: IndexTable::with_capacity(reserve),
             used_bytes: 0,
             capacity,
         }
@@ -34,7 +34,8 @@ impl<V: Copy> Store<V> {
 
     #[inline]
     pub fn index(&self, id: u64) -> Option<u32> {
-        self.map.get(id)
+        let slab = &self.slab;
+        self.map.get(id, |i| slab.get(i).id)
     }
 
     #[inline]
@@ -65,7 +66,8 @@ impl<V: Copy> Store<V> {
     #[inline]
     pub fn add(&mut self, id: u64, size: u64, payload: V) -> u32 {
         let index = self.slab.alloc(id, size, 0, payload);
-        self.map.insert(id, index);
+        let slab = &self.slab;
+        self.map.insert(id, index, |i| slab.get(i).id);
         self.used_bytes += size;
         debug_assert_eq!(
             self.map.len(),
@@ -79,7 +81,8 @@ impl<V: Copy> Store<V> {
     #[inline]
     pub fn drop_entry(&mut self, index: u32) -> (u64, u64, V) {
         let e = *self.slab.get(index);
-        self.map.remove(e.id);
+        let slab = &self.slab;
+        self.map.remove(e.id, |i| slab.get(i).id);
         self.used_bytes -= e.size;
         self.slab.release(index);
         debug_assert_eq!(
@@ -99,7 +102,7 @@ impl<V: Copy> Store<V> {
         for list in lists {
             for index in self.slab.collect(list)? {
                 let e = self.slab.get(index);
-                if self.map.get(e.id) != Some(index) {
+                if self.index(e.id) != Some(index) {
                     return Err(format!("object {} at {index} is not in the map", e.id));
                 }
                 count += 1;

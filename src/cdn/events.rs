@@ -17,11 +17,7 @@ use crate::world::PopId;
 
 /// Pushed content is kept until evicted: a push CDN stores what the origin
 /// uploads until it is replaced or purged, so it never goes stale by age.
-const PUSHED: Expiry = Expiry {
-    fresh_until: SimTime::MAX,
-    stale_while_revalidate_until: SimTime::MAX,
-    stale_if_error_until: SimTime::MAX,
-};
+const PUSHED: Expiry = Expiry::fresh_until(SimTime::MAX);
 
 impl CdnModel {
     /// Time zero: the first event of every generator, and the push preload.

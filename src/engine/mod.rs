@@ -11,5 +11,5 @@ pub mod time;
 pub use metrics::{GridSeries, Histogram, SeriesKind, TimeWeighted};
 pub use queue::EventQueue;
 pub use rng::{SimRng, Streams};
-pub use sim::{Model, RunReport, RunWindow, Scheduler, run, run_with};
+pub use sim::{Model, RunReport, RunWindow, Scheduler, run, run_on, run_with};
 pub use time::SimTime;

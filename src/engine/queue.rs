@@ -1,45 +1,31 @@
-//! The pending-event set: a binary min-heap ordered by (time, insertion sequence).
+//! The pending-event set: a min-heap ordered by (time, insertion sequence).
 //!
 //! Equal times pop in the order they were scheduled (as in SimPy, ns-3 and
 //! OMNeT++), so a run is a pure function of its inputs. Time and sequence are
-//! packed into one `u128` key so that ordering is a single comparison.
-
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+//! packed into one `u128` key so that ordering is a single comparison; keys
+//! are unique, so the pop order is fully determined by them.
+//!
+//! The heap is 4-ary with its keys apart from the events: a node's four
+//! children's keys are 64 adjacent bytes, so a pop visits half the levels of
+//! a binary heap and reads one or two cache lines per level, and only keys
+//! are compared. A pop moves the hole at the root down along the smallest
+//! children to a leaf, then sifts the last event up from there (Floyd's
+//! bottom-up variant): the last event is usually among the latest, so it
+//! rarely climbs. With thousands of events pending (a CDN run's fetches in
+//! flight) this costs fewer instructions and cache misses than
+//! `std::collections::BinaryHeap` on 32-byte entries.
 
 use super::time::SimTime;
 
-struct Entry<E> {
-    /// `time << 64 | sequence`.
-    key: u128,
-    event: E,
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-
-impl<E> Eq for Entry<E> {}
-
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<E> Ord for Entry<E> {
-    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest key.
-    #[inline]
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
-    }
-}
+/// Children per node.
+const ARITY: usize = 4;
 
 /// Events of type `E` waiting for their time.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    /// `time << 64 | sequence`, in heap order.
+    keys: Vec<u128>,
+    /// The event of each key, at the same index.
+    events: Vec<E>,
     next_sequence: u64,
 }
 
@@ -49,17 +35,20 @@ impl<E> Default for EventQueue<E> {
     }
 }
 
+#[inline]
+fn key_time(key: u128) -> SimTime {
+    SimTime::from_nanos((key >> 64) as u64)
+}
+
 impl<E> EventQueue<E> {
     pub fn new() -> EventQueue<E> {
-        EventQueue {
-            heap: BinaryHeap::new(),
-            next_sequence: 0,
-        }
+        EventQueue::with_capacity(0)
     }
 
     pub fn with_capacity(capacity: usize) -> EventQueue<E> {
         EventQueue {
-            heap: BinaryHeap::with_capacity(capacity),
+            keys: Vec::with_capacity(capacity),
+            events: Vec::with_capacity(capacity),
             next_sequence: 0,
         }
     }
@@ -70,31 +59,91 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, time: SimTime, event: E) {
         let key = ((time.as_nanos() as u128) << 64) | self.next_sequence as u128;
         self.next_sequence += 1;
-        self.heap.push(Entry { key, event });
+        self.keys.push(key);
+        self.events.push(event);
+        self.sift_up(self.keys.len() - 1);
+    }
+
+    /// Moves the entry at `hole` up to its place.
+    #[inline]
+    fn sift_up(&mut self, mut hole: usize) {
+        let key = self.keys[hole];
+        while hole > 0 {
+            let parent = (hole - 1) / ARITY;
+            if self.keys[parent] <= key {
+                break;
+            }
+            self.keys[hole] = self.keys[parent];
+            self.events.swap(hole, parent);
+            hole = parent;
+        }
+        self.keys[hole] = key;
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap
-            .pop()
-            .map(|entry| (SimTime::from_nanos((entry.key >> 64) as u64), entry.event))
+        let last_key = self.keys.pop()?;
+        let last_event = self.events.pop()?;
+        let len = self.keys.len();
+        if len == 0 {
+            return Some((key_time(last_key), last_event));
+        }
+        let top_key = self.keys[0];
+        let keys = &mut self.keys[..len];
+        let events = &mut self.events[..len];
+        // Walk the hole from the root down along the smallest children.
+        let mut hole = 0;
+        loop {
+            let first = ARITY * hole + 1;
+            let child = if let Some(group) = keys.get(first..first + ARITY) {
+                // A full group: the smallest of four in three branch-free steps.
+                let left = (group[1] < group[0]) as usize;
+                let right = 2 + (group[3] < group[2]) as usize;
+                first
+                    + if group[right] < group[left] {
+                        right
+                    } else {
+                        left
+                    }
+            } else if first < len {
+                (first + 1..len).fold(first, |m, c| if keys[c] < keys[m] { c } else { m })
+            } else {
+                break;
+            };
+            keys[hole] = keys[child];
+            events.swap(hole, child);
+            hole = child;
+        }
+        // The old root's event now sits at the leaf `hole`: hand it out and
+        // put the last entry there, then let it climb.
+        self.keys[hole] = last_key;
+        let top_event = std::mem::replace(&mut self.events[hole], last_event);
+        self.sift_up(hole);
+        Some((key_time(top_key), top_event))
+    }
+
+    /// Removes and returns the earliest event if it is due before `limit`.
+    #[inline]
+    pub fn pop_before(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
+        if self.peek_time()? >= limit {
+            return None;
+        }
+        self.pop()
     }
 
     /// The time of the earliest event, if any.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap
-            .peek()
-            .map(|entry| SimTime::from_nanos((entry.key >> 64) as u64))
+        self.keys.first().map(|&key| key_time(key))
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.keys.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.keys.is_empty()
     }
 
     /// How many events were ever scheduled.
@@ -104,13 +153,16 @@ impl<E> EventQueue<E> {
 
     /// Drops every pending event (the sequence keeps counting).
     pub fn clear(&mut self) {
-        self.heap.clear();
+        self.keys.clear();
+        self.events.clear();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
 
     #[test]
     fn pops_in_time_then_insertion_order() {
@@ -144,5 +196,45 @@ mod tests {
             assert!(t >= now);
             now = t;
         }
+    }
+
+    /// The same pushes and pops through this queue and std's binary heap of
+    /// (time, sequence): the same events come out in the same order.
+    #[test]
+    fn pops_exactly_like_a_binary_heap() {
+        use crate::engine::rng::splitmix64;
+        let mut q = EventQueue::new();
+        let mut heap = BinaryHeap::new();
+        let mut sequence = 0u64;
+        let mut x = 11u64;
+        let mut now = 0u64;
+        for step in 0..200_000u64 {
+            x = splitmix64(x);
+            // Delays from zero (ties) to far ahead, and the end of time.
+            let delay = match x % 8 {
+                0 => 0,
+                1 => x >> 60,
+                2 => (x >> 20) % 1_000,
+                7 if step % 5_000 == 0 => u64::MAX - now,
+                _ => (x >> 8) % 5_000_000_000,
+            };
+            let time = now.saturating_add(delay);
+            q.push(SimTime::from_nanos(time), step);
+            heap.push(Reverse((time, sequence, step)));
+            sequence += 1;
+            // Pop less often early on (the heap grows), more often later.
+            if (x >> 4) % 9 < 4 + (step > 150_000) as u64 * 4 {
+                let Reverse((t, _, e)) = heap.pop().unwrap();
+                assert_eq!(q.peek_time(), Some(SimTime::from_nanos(t)));
+                assert_eq!(q.pop(), Some((SimTime::from_nanos(t), e)));
+                now = t;
+            }
+            assert_eq!(q.len(), heap.len());
+        }
+        while let Some(Reverse((t, _, e))) = heap.pop() {
+            assert_eq!(q.pop(), Some((SimTime::from_nanos(t), e)));
+        }
+        assert!(q.is_empty());
+        assert_eq!(q.pop(), None);
     }
 }

@@ -139,6 +139,26 @@ pub fn run_with<M: Model>(
     }
 }
 
+/// Continues a run that [`run_with`] began on `scheduler`, handling the
+/// events before `horizon` (no warm-up, no new start). Benchmarks use it
+/// to time a model in its steady state after an untimed first segment.
+pub fn run_on<M: Model>(
+    model: &mut M,
+    scheduler: &mut Scheduler<M::Event>,
+    horizon: SimTime,
+    max_events: u64,
+) -> RunReport {
+    let mut events = 0u64;
+    let truncated =
+        !scheduler.stop_requested && run_until(model, scheduler, horizon, max_events, &mut events);
+    RunReport {
+        events,
+        end: scheduler.now,
+        truncated,
+        stopped: scheduler.stop_requested,
+    }
+}
+
 /// Handles events strictly before `limit`; returns true if `max_events` was hit.
 fn run_until<M: Model>(
     model: &mut M,
@@ -147,14 +167,14 @@ fn run_until<M: Model>(
     max_events: u64,
     events: &mut u64,
 ) -> bool {
-    while let Some(time) = scheduler.queue.peek_time() {
-        if time >= limit {
+    loop {
+        if *events >= max_events {
+            if scheduler.queue.peek_time().is_some_and(|time| time < limit) {
+                return true;
+            }
             break;
         }
-        if *events >= max_events {
-            return true;
-        }
-        let Some((time, event)) = scheduler.queue.pop() else {
+        let Some((time, event)) = scheduler.queue.pop_before(limit) else {
             break;
         };
         debug_assert!(time >= scheduler.now, "time went backwards");
