@@ -205,7 +205,6 @@ mod tests {
         use crate::engine::rng::splitmix64;
         let mut q = EventQueue::new();
         let mut heap = BinaryHeap::new();
-        let mut sequence = 0u64;
         let mut x = 11u64;
         let mut now = 0u64;
         for step in 0..200_000u64 {
@@ -220,8 +219,8 @@ mod tests {
             };
             let time = now.saturating_add(delay);
             q.push(SimTime::from_nanos(time), step);
-            heap.push(Reverse((time, sequence, step)));
-            sequence += 1;
+            // Pushes are numbered by step, as the queue numbers them.
+            heap.push(Reverse((time, step, step)));
             // Pop less often early on (the heap grows), more often later.
             if (x >> 4) % 9 < 4 + (step > 150_000) as u64 * 4 {
                 let Reverse((t, _, e)) = heap.pop().unwrap();
