@@ -139,6 +139,7 @@ impl<V: Copy> Lfu<V> {
 
 impl<V: Copy> ListPolicy<V> for Lfu<V> {
     type Miss = ();
+    const RELINKS_ON_HIT: bool = true;
 
     #[inline]
     fn on_hit(&mut self, index: u32) {

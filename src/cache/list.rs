@@ -39,6 +39,10 @@ pub(crate) trait ListPolicy<V: Copy> {
     /// The policy's entries.
     fn store(&mut self) -> &mut Store<V>;
 
+    /// Whether a hit relinks the entry (LRU, LFU), writing to the entries
+    /// beside it: then warming them for an upcoming lookup pays.
+    const RELINKS_ON_HIT: bool = false;
+
     /// A miss on `id`: what an insert of it should know.
     #[inline]
     fn on_miss(&mut self, _id: u64) -> Self::Miss {
@@ -204,6 +208,14 @@ macro_rules! cache_policy_methods {
         }
         fn check_invariants(&self) -> Result<(), String> {
             $crate::cache::list::ListPolicy::check_lists(self)
+        }
+        #[inline]
+        fn prefetch(&self, id: u64, step: $crate::cache::Prefetch) {
+            if step != $crate::cache::Prefetch::Neighbours
+                || <Self as $crate::cache::list::ListPolicy<V>>::RELINKS_ON_HIT
+            {
+                self.store.prefetch(id, step)
+            }
         }
     };
 }

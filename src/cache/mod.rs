@@ -25,6 +25,7 @@
 
 pub mod http;
 pub mod idmap;
+pub mod index;
 pub mod slab;
 
 mod lfu;
@@ -94,11 +95,27 @@ pub trait CachePolicy<V: Copy> {
     fn access(&mut self, id: u64, size: u64, payload: V) -> bool;
     /// Checks list, map and byte-count consistency; for tests and debug builds.
     fn check_invariants(&self) -> Result<(), String>;
+    /// A hint that `id` will be looked up soon; changes nothing. Give the
+    /// steps in order, each a while after the one before (when what it
+    /// loaded has arrived), then look up a while after the last.
+    fn prefetch(&self, _id: u64, _step: Prefetch) {}
 
     /// Inserts `id`, ignoring what it evicts.
     fn insert(&mut self, id: u64, size: u64, payload: V) -> Admission {
         self.insert_with(id, size, payload, |_, _, _| {})
     }
+}
+
+/// The steps of warming the CPU caches for a lookup ([`CachePolicy::prefetch`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Prefetch {
+    /// The id's slot in the cache's index.
+    Slot,
+    /// The id's entry, found through its slot.
+    Entry,
+    /// The entries a hit on the id will relink it between (LRU, LFU),
+    /// found through its entry.
+    Neighbours,
 }
 
 /// The replacement policies edgesim offers.
@@ -180,6 +197,23 @@ impl<V: Copy> Cache<V> {
         })
     }
 
+    /// The same (empty) cache with an index whose slots can be prefetched,
+    /// for a caller that knows its lookups ahead and says so with
+    /// [`CachePolicy::prefetch`] (the CDN model). That index takes more room
+    /// (`src/cache/index.rs`), so other caches keep the compact one.
+    pub fn with_prefetch(mut self) -> Cache<V> {
+        use list::ListPolicy;
+        match &mut self {
+            Cache::Lru(c) => c.store().use_probe_index(),
+            Cache::Fifo(c) => c.store().use_probe_index(),
+            Cache::Lfu(c) => c.store().use_probe_index(),
+            Cache::Sieve(c) => c.store().use_probe_index(),
+            Cache::Clock(c) => c.store().use_probe_index(),
+            Cache::S3Fifo(c) => c.store().use_probe_index(),
+        }
+        self
+    }
+
     pub fn kind(&self) -> PolicyKind {
         match self {
             Cache::Lru(_) => PolicyKind::Lru,
@@ -242,6 +276,10 @@ impl<V: Copy> CachePolicy<V> for Cache<V> {
     }
     fn check_invariants(&self) -> Result<(), String> {
         dispatch!(self, c => c.check_invariants())
+    }
+    #[inline]
+    fn prefetch(&self, id: u64, step: Prefetch) {
+        dispatch!(self, c => c.prefetch(id, step))
     }
 }
 

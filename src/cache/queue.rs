@@ -43,6 +43,7 @@ impl<V: Copy, const PROMOTE: bool, const MAX_FREQ: u32> ListPolicy<V>
     for Queue<V, PROMOTE, MAX_FREQ>
 {
     type Miss = ();
+    const RELINKS_ON_HIT: bool = PROMOTE;
 
     #[inline]
     fn on_hit(&mut self, index: u32) {

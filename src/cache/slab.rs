@@ -7,6 +7,20 @@
 //! (head and tail indices); an entry is on at most one list at a time.
 //! Convention for every list: the head is the newest end, the tail the oldest.
 
+/// Starts loading the cache line of `value` (a hint; no effect elsewhere than x86-64).
+#[inline(always)]
+pub fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and reads nothing the program sees; the
+    // pointer comes from a reference.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 /// The null index.
 pub const NIL: u32 = u32::MAX;
 

@@ -1,16 +1,61 @@
 //! The part every policy shares: the entry slab, the id map and the byte
 //! count against the capacity.
 
+use super::Prefetch;
 use super::idmap::IndexTable;
-use super::slab::{Entry, List, Slab};
+use super::index::ProbeTable;
+use super::slab::{Entry, List, NIL, Slab, prefetch};
 
 /// Entries, their index by id, and the bytes they occupy.
 #[derive(Clone)]
 pub(crate) struct Store<V> {
     pub slab: Slab<V>,
-    pub map: IndexTable,
+    pub map: EntryIndex,
     pub used_bytes: u64,
     pub capacity: u64,
+}
+
+/// The slab index of each entry by id: the compact SwissTable, or (for a
+/// cache told of its lookups ahead) the table whose slots can be
+/// prefetched. Chosen once per cache, so the `match` always goes one way.
+#[derive(Clone)]
+pub(crate) enum EntryIndex {
+    Swiss(IndexTable),
+    Probe(ProbeTable),
+}
+
+impl EntryIndex {
+    #[inline]
+    pub fn len(&self) -> usize {
+        match self {
+            EntryIndex::Swiss(t) => t.len(),
+            EntryIndex::Probe(t) => t.len(),
+        }
+    }
+
+    #[inline]
+    fn get(&self, id: u64, id_of: impl Fn(u32) -> u64) -> Option<u32> {
+        match self {
+            EntryIndex::Swiss(t) => t.get(id, id_of),
+            EntryIndex::Probe(t) => t.get(id, id_of),
+        }
+    }
+
+    #[inline]
+    fn insert(&mut self, id: u64, index: u32, id_of: impl Fn(u32) -> u64) {
+        match self {
+            EntryIndex::Swiss(t) => t.insert(id, index, id_of),
+            EntryIndex::Probe(t) => t.insert(id, index, id_of),
+        }
+    }
+
+    #[inline]
+    fn remove(&mut self, id: u64, id_of: impl Fn(u32) -> u64) -> Option<u32> {
+        match self {
+            EntryIndex::Swiss(t) => t.remove(id, id_of),
+            EntryIndex::Probe(t) => t.remove(id, id_of),
+        }
+    }
 }
 
 /// Entries to reserve up front; growth does the rest (a byte-mode cache's
@@ -26,7 +71,7 @@ impl<V: Copy> Store<V> {
         let reserve = capacity.min(INITIAL_ENTRIES_MAX) as usize;
         Store {
             slab: Slab::with_capacity(reserve),
-            map: IndexTable::with_capacity(reserve),
+            map: EntryIndex::Swiss(IndexTable::with_capacity(reserve)),
             used_bytes: 0,
             capacity,
         }
@@ -36,6 +81,42 @@ impl<V: Copy> Store<V> {
     pub fn index(&self, id: u64) -> Option<u32> {
         let slab = &self.slab;
         self.map.get(id, |i| slab.get(i).id)
+    }
+
+    /// Switches an empty store to the index whose slots can be prefetched.
+    pub fn use_probe_index(&mut self) {
+        assert!(self.slab.is_empty(), "the index is chosen before filling");
+        let reserve = self.capacity.min(INITIAL_ENTRIES_MAX) as usize;
+        self.map = EntryIndex::Probe(ProbeTable::with_capacity(reserve));
+    }
+
+    /// Starts loading what a lookup of `id` will read into the CPU caches:
+    /// its slot; once that is loaded, its entry; once that is, the entries
+    /// beside it on its list. Only with the probe index.
+    #[inline]
+    pub fn prefetch(&self, id: u64, step: Prefetch) {
+        let EntryIndex::Probe(map) = &self.map else {
+            return;
+        };
+        match step {
+            Prefetch::Slot => map.prefetch_slot(id),
+            Prefetch::Entry => {
+                if let Some(i) = map.candidate(id) {
+                    prefetch(self.slab.get(i));
+                }
+            }
+            Prefetch::Neighbours => {
+                let Some(i) = map.candidate(id) else {
+                    return;
+                };
+                let e = self.slab.get(i);
+                for side in [e.prev, e.next] {
+                    if side != NIL && e.id == id {
+                        prefetch(self.slab.get(side));
+                    }
+                }
+            }
+        }
     }
 
     #[inline]

@@ -207,3 +207,49 @@ fn lookup_then_insert_is_the_same_as_access() {
         assert_eq!(by_access.len(), by_parts.len(), "{kind}");
     }
 }
+
+#[test]
+fn the_prefetchable_index_changes_no_outcome() {
+    // The CDN's caches use the probe index and are told of lookups ahead;
+    // every answer, eviction and payload must be what the compact index
+    // gives (and so libCacheSim's counts, which the goldens check).
+    for kind in PolicyKind::ALL {
+        let mut compact = cache(kind, 2_000);
+        let mut probe = cache(kind, 2_000).with_prefetch();
+        let mut x = 5u64;
+        for step in 0..40_000u32 {
+            x = splitmix64(x);
+            let id = ((x % 3000) * (x % 3000) / 1000) | ((x % 3) << 62);
+            let size = 1 + (id * 7919) % 90;
+            probe.prefetch(id, super::Prefetch::Slot);
+            probe.prefetch(id, super::Prefetch::Entry);
+            probe.prefetch(id, super::Prefetch::Neighbours);
+            match (x >> 50) % 8 {
+                0 => assert_eq!(compact.remove(id), probe.remove(id), "{kind} {step}"),
+                1 => {
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    compact.insert_with(id, size, step, |i, s, p| a.push((i, s, p)));
+                    probe.insert_with(id, size, step, |i, s, p| b.push((i, s, p)));
+                    assert_eq!(a, b, "{kind} step {step}: evictions");
+                }
+                2 => assert_eq!(
+                    compact.lookup(id).copied(),
+                    probe.lookup(id).copied(),
+                    "{kind} step {step}"
+                ),
+                _ => assert_eq!(
+                    compact.access(id, size, step),
+                    probe.access(id, size, step),
+                    "{kind} step {step}"
+                ),
+            }
+            if step % 997 == 0 {
+                probe
+                    .check_invariants()
+                    .unwrap_or_else(|e| panic!("{kind} step {step}: {e}"));
+            }
+        }
+        assert_eq!(compact.len(), probe.len(), "{kind}");
+        assert_eq!(compact.used_bytes(), probe.used_bytes(), "{kind}");
+    }
+}

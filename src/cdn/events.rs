@@ -204,7 +204,7 @@ impl CdnModel {
             let kind = srv.cache.kind();
             let capacity = srv.cache.capacity();
             if let Ok(empty) = Cache::new(kind, capacity) {
-                srv.cache = empty;
+                srv.cache = empty.with_prefetch();
             }
             srv.inflight.clear();
         }

@@ -15,8 +15,8 @@ use super::links::slow_start_rounds;
 use super::model::{CdnModel, Chooser, Event, NO_POP, NONE, OriginJob, Request, Source};
 use super::params::Mode;
 use super::stats::{Failure, Served};
-use crate::cache::CachePolicy;
 use crate::cache::http::{Freshness, Storage};
+use crate::cache::{CachePolicy, Prefetch};
 use crate::engine::{Scheduler, SimTime};
 use crate::world::{PopId, RegionId};
 
@@ -237,6 +237,26 @@ impl CdnModel {
             .forward_targets(&self.world, PopId(pop as u32))
             .find(|p| !self.pops[p.index()].down)
             .map(|p| p.0 as u16)
+    }
+
+    /// Warms the CPU caches for a request of `region` for (`object`,
+    /// `client`) that will arrive soon, at the cache server consistent
+    /// hashing will send it to (the route may change before then; this is
+    /// only a hint).
+    #[inline]
+    pub(super) fn prefetch(&self, region: u16, (object, client): (u64, u32), step: Prefetch) {
+        if self.cfg.mode == Mode::NoCdn {
+            return;
+        }
+        let pop = self.routes[self.route_slot(region, client)];
+        if pop == NO_POP {
+            return;
+        }
+        let pop = &self.pops[pop as usize];
+        if let Chooser::Hash = pop.chooser {
+            let server = pop.first_server + self.ring.lookup(object).unwrap_or(0);
+            self.servers[server as usize].cache.prefetch(object, step);
+        }
     }
 
     /// The request-routing server's choice of cache server (global index).

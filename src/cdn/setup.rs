@@ -207,7 +207,8 @@ fn edge(
         for _ in 0..n {
             let index = servers.len() as u64;
             servers.push(CacheServer {
-                cache: Cache::new(p.cache.policy.0, p.cache.capacity.0)?,
+                // Requests are drawn ahead and warm their lookups (source.rs).
+                cache: Cache::new(p.cache.policy.0, p.cache.capacity.0)?.with_prefetch(),
                 workers: Workers::new(p.cache.workers, p.cache.queue_limit.0 as usize),
                 inflight: IdMap::with_capacity(64),
                 rng: streams.stream("cdn/cache-service", index),

@@ -26,6 +26,7 @@ use super::model::{CdnModel, Event, Source};
 use super::params::OptionValue;
 use super::params::{CdnParams, HashBy, Spread, TimeOrigin};
 use super::serve::{NewRequest, below};
+use crate::cache::Prefetch;
 use crate::engine::rng::{mix2, splitmix64};
 use crate::engine::{Scheduler, SimRng, SimTime, Streams};
 use crate::error::Error;
@@ -37,6 +38,8 @@ use crate::workload::trace::{
 };
 use crate::world::{RegionId, World};
 
+/// Requests of a region drawn before they arrive (see `SyntheticSource::ahead`).
+const AHEAD: usize = 3;
 /// Requests read from a trace at a time.
 const BATCH: usize = 4_096;
 /// The most requests sharing one timestamp that are spread as one group; a
@@ -59,6 +62,12 @@ pub struct SyntheticSource {
     pub arrivals: Vec<Option<PoissonStream>>,
     pub arrival_rngs: Vec<SimRng>,
     pub request_rngs: Vec<SimRng>,
+    /// Per region, the (object, client) of its next kept requests, drawn
+    /// ahead from `request_rngs` (each region's draws come in the same
+    /// order, so they are the same draws) to warm the CPU caches for their
+    /// lookups in steps, one step per arrival of the region: the last
+    /// drawn's index slot, the one before's entry, the next's neighbours.
+    pub ahead: Vec<[(u64, u32); AHEAD]>,
 }
 
 /// The request source `p` asks for.
@@ -93,6 +102,7 @@ pub fn request_source(
         request_rngs: (0..regions)
             .map(|r| streams.stream("cdn/requests", r as u64))
             .collect(),
+        ahead: vec![[(0, 0); AHEAD]; regions],
     }))
 }
 
@@ -410,6 +420,11 @@ impl CdnModel {
                     if let Some(stream) = synthetic.arrivals[r] {
                         let gap = stream.gap(&mut synthetic.arrival_rngs[r]);
                         s.schedule_at(gap, Event::Arrival(r as u16));
+                        let rng = &mut synthetic.request_rngs[r];
+                        for ahead in &mut synthetic.ahead[r] {
+                            let object = self.catalogue.sample(rng);
+                            *ahead = (object, below(rng, self.cfg.clients_per_region));
+                        }
                     }
                 }
             }
@@ -441,8 +456,15 @@ impl CdnModel {
             return;
         };
         let rng = &mut synthetic.request_rngs[r];
-        let object = self.catalogue.sample(rng);
-        let client = below(rng, self.cfg.clients_per_region);
+        let [(object, client), next, second] = synthetic.ahead[r];
+        let third = (
+            self.catalogue.sample(rng),
+            below(rng, self.cfg.clients_per_region),
+        );
+        synthetic.ahead[r] = [next, second, third];
+        self.prefetch(region, next, Prefetch::Neighbours);
+        self.prefetch(region, second, Prefetch::Entry);
+        self.prefetch(region, third, Prefetch::Slot);
         let new = NewRequest {
             region,
             client,
