@@ -239,22 +239,31 @@ impl CdnModel {
             .map(|p| p.0 as u16)
     }
 
-    /// Warms the CPU caches for a request of `region` for (`object`,
-    /// `client`) that will arrive soon, at the cache server consistent
-    /// hashing will send it to (the route may change before then; this is
-    /// only a hint).
+    /// The cache server a request of `region` from `client` for `object`
+    /// would reach if it arrived now, when consistent hashing picks it;
+    /// `NONE` otherwise. The route may change before the request arrives:
+    /// this is for warming the CPU caches only.
     #[inline]
-    pub(super) fn prefetch(&self, region: u16, (object, client): (u64, u32), step: Prefetch) {
+    pub(super) fn likely_server(&self, region: u16, client: u32, object: u64) -> u32 {
         if self.cfg.mode == Mode::NoCdn {
-            return;
+            return NONE;
         }
         let pop = self.routes[self.route_slot(region, client)];
         if pop == NO_POP {
-            return;
+            return NONE;
         }
         let pop = &self.pops[pop as usize];
-        if let Chooser::Hash = pop.chooser {
-            let server = pop.first_server + self.ring.lookup(object).unwrap_or(0);
+        match pop.chooser {
+            Chooser::Hash => pop.first_server + self.ring.lookup(object).unwrap_or(0),
+            _ => NONE,
+        }
+    }
+
+    /// One step of warming the CPU caches for a lookup of `object` at
+    /// `server` (from [`CdnModel::likely_server`]).
+    #[inline]
+    pub(super) fn prefetch(&self, server: u32, object: u64, step: Prefetch) {
+        if server != NONE {
             self.servers[server as usize].cache.prefetch(object, step);
         }
     }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use rand::RngExt;
 
-use super::model::{CdnModel, Event, Source};
+use super::model::{CdnModel, Event, NONE, Source};
 #[cfg(test)]
 use super::params::OptionValue;
 use super::params::{CdnParams, HashBy, Spread, TimeOrigin};
@@ -67,7 +67,16 @@ pub struct SyntheticSource {
     /// order, so they are the same draws) to warm the CPU caches for their
     /// lookups in steps, one step per arrival of the region: the last
     /// drawn's index slot, the one before's entry, the next's neighbours.
-    pub ahead: Vec<[(u64, u32); AHEAD]>,
+    pub ahead: Vec<[Drawn; AHEAD]>,
+}
+
+/// A request drawn before it arrives.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct Drawn {
+    pub object: u64,
+    pub client: u32,
+    /// The cache server it would reach when drawn (`NONE`: not known).
+    pub server: u32,
 }
 
 /// The request source `p` asks for.
@@ -102,7 +111,7 @@ pub fn request_source(
         request_rngs: (0..regions)
             .map(|r| streams.stream("cdn/requests", r as u64))
             .collect(),
-        ahead: vec![[(0, 0); AHEAD]; regions],
+        ahead: vec![[Drawn::default(); AHEAD]; regions],
     }))
 }
 
@@ -423,7 +432,12 @@ impl CdnModel {
                         let rng = &mut synthetic.request_rngs[r];
                         for ahead in &mut synthetic.ahead[r] {
                             let object = self.catalogue.sample(rng);
-                            *ahead = (object, below(rng, self.cfg.clients_per_region));
+                            let client = below(rng, self.cfg.clients_per_region);
+                            *ahead = Drawn {
+                                object,
+                                client,
+                                server: NONE,
+                            };
                         }
                     }
                 }
@@ -455,22 +469,31 @@ impl CdnModel {
         let RequestSource::Synthetic(synthetic) = &mut self.workload.source else {
             return;
         };
+        // This arrival is the request drawn AHEAD arrivals ago; draw the
+        // one AHEAD arrivals on, and take the warming of the lookups of
+        // those in between a step further (see `SyntheticSource::ahead`).
         let rng = &mut synthetic.request_rngs[r];
-        let [(object, client), next, second] = synthetic.ahead[r];
-        let third = (
-            self.catalogue.sample(rng),
-            below(rng, self.cfg.clients_per_region),
-        );
+        let object = self.catalogue.sample(rng);
+        let client = below(rng, self.cfg.clients_per_region);
+        let third = Drawn {
+            object,
+            client,
+            server: self.likely_server(region, client, object),
+        };
+        let RequestSource::Synthetic(synthetic) = &mut self.workload.source else {
+            return;
+        };
+        let [arriving, next, second] = synthetic.ahead[r];
         synthetic.ahead[r] = [next, second, third];
-        self.prefetch(region, next, Prefetch::Neighbours);
-        self.prefetch(region, second, Prefetch::Entry);
-        self.prefetch(region, third, Prefetch::Slot);
+        self.prefetch(next.server, next.object, Prefetch::Neighbours);
+        self.prefetch(second.server, second.object, Prefetch::Entry);
+        self.prefetch(third.server, third.object, Prefetch::Slot);
         let new = NewRequest {
             region,
-            client,
-            object,
-            size: self.catalogue.size(object),
-            class: self.class_of(object),
+            client: arriving.client,
+            object: arriving.object,
+            size: self.catalogue.size(arriving.object),
+            class: self.class_of(arriving.object),
             warm: false,
             source: Source::Catalogue,
         };
