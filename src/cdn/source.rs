@@ -40,6 +40,8 @@ use crate::world::{RegionId, World};
 
 /// Requests of a region drawn before they arrive (see `SyntheticSource::ahead`).
 const AHEAD: usize = 3;
+/// Trace requests between the steps of warming a request's lookup.
+const TRACE_STEP: usize = 4;
 /// Requests read from a trace at a time.
 const BATCH: usize = 4_096;
 /// The most requests sharing one timestamp that are spread as one group; a
@@ -315,6 +317,14 @@ impl TraceSource {
         true
     }
 
+    /// The (object, region, client) of the request `k` places behind the
+    /// one about to be sent, if it has been read.
+    fn peek(&self, k: usize) -> Option<(u64, u16, u32)> {
+        let r = self.ahead.get(k)?;
+        let (region, client) = self.clients.assign(r, self.taken + k as u64);
+        Some((r.request.id, region, client))
+    }
+
     /// The next request and its arrival in simulated time.
     fn advance(&mut self) -> Option<(SimTime, Pending)> {
         if self.group.sent == self.group.size && !self.start_group() {
@@ -527,6 +537,19 @@ impl CdnModel {
         trace.sent += 1;
         if let Some(at) = trace.queue_next() {
             s.schedule_at(at, Event::TraceArrival);
+        }
+        // Warm the lookups of requests read but not sent, as the synthetic
+        // source does with its drawn requests: each step TRACE_STEP
+        // requests before the next (a hint; nothing changes).
+        let steps = [
+            (Prefetch::Neighbours, trace.peek(TRACE_STEP - 1)),
+            (Prefetch::Entry, trace.peek(2 * TRACE_STEP - 1)),
+            (Prefetch::Slot, trace.peek(3 * TRACE_STEP - 1)),
+        ];
+        for (step, peeked) in steps {
+            if let Some((object, region, client)) = peeked {
+                self.prefetch(self.likely_server(region, client, object), object, step);
+            }
         }
         let new = NewRequest {
             region: p.region,
