@@ -147,11 +147,6 @@ impl Expiry {
             Freshness::Stale
         }
     }
-
-    /// The instant stale copies stop being served on an origin error.
-    pub fn stale_if_error_until(&self) -> SimTime {
-        self.fresh_until + SimTime::from_secs(self.stale_if_error_s as u64)
-    }
 }
 
 impl CacheControl {

@@ -55,9 +55,10 @@ pub fn hash_id(id: u64) -> u64 {
 /// A SwissTable like [`IdMap`], but a slot holds only the 4-byte index: the
 /// id a probe compares is read from the entry itself, which a lookup reads
 /// next anyway. Slots are a quarter of `IdMap`'s 16 bytes, so a cache's
-/// table stays in the CPU caches far longer; with 156 cache servers in a
-/// CDN run this removed one of a hit's two memory misses
-/// (`cargo bench --bench cdn`, BENCHMARKS.md). Every method takes `id_of`,
+/// table stays in the CPU caches far longer (the caches alone replayed
+/// 6-11 % faster, docs/replay.md). The index of every cache except the
+/// CDN's edge caches, which use the prefetchable
+/// [`ProbeTable`](super::index::ProbeTable). Every method takes `id_of`,
 /// which gives the id stored at an index.
 #[derive(Clone, Default)]
 pub struct IndexTable {

@@ -74,9 +74,10 @@ impl ProbeTable {
         (hash >> self.shift) as usize
     }
 
-    /// The slot holding `id`'s index.
+    /// The first slot of `id`'s run whose tag is `id`'s and whose index
+    /// `matches`.
     #[inline]
-    fn position(&self, id: u64, id_of: impl Fn(u32) -> u64) -> Option<usize> {
+    fn probe(&self, id: u64, matches: impl Fn(u32) -> bool) -> Option<usize> {
         let hash = hash_id(id);
         let tag = hash >> 32;
         let mask = self.mask();
@@ -86,11 +87,17 @@ impl ProbeTable {
             if slot == 0 {
                 return None;
             }
-            if slot >> 32 == tag && id_of(slot as u32 - 1) == id {
+            if slot >> 32 == tag && matches(slot as u32 - 1) {
                 return Some(i);
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// The slot holding `id`'s index.
+    #[inline]
+    fn position(&self, id: u64, id_of: impl Fn(u32) -> u64) -> Option<usize> {
+        self.probe(id, |index| id_of(index) == id)
     }
 
     /// The index whose entry holds `id`.
@@ -178,20 +185,7 @@ impl ProbeTable {
     /// (about one in 2^32) or `id` is absent. For prefetching only.
     #[inline]
     pub fn candidate(&self, id: u64) -> Option<u32> {
-        let hash = hash_id(id);
-        let tag = hash >> 32;
-        let mask = self.mask();
-        let mut i = self.home(hash);
-        loop {
-            let slot = self.slots[i];
-            if slot == 0 {
-                return None;
-            }
-            if slot >> 32 == tag {
-                return Some(slot as u32 - 1);
-            }
-            i = (i + 1) & mask;
-        }
+        self.probe(id, |_| true).map(|i| self.slots[i] as u32 - 1)
     }
 }
 

@@ -197,23 +197,6 @@ impl<V: Copy> Cache<V> {
         })
     }
 
-    /// The same (empty) cache with an index whose slots can be prefetched,
-    /// for a caller that knows its lookups ahead and says so with
-    /// [`CachePolicy::prefetch`] (the CDN model). That index takes more room
-    /// (`src/cache/index.rs`), so other caches keep the compact one.
-    pub fn with_prefetch(mut self) -> Cache<V> {
-        use list::ListPolicy;
-        match &mut self {
-            Cache::Lru(c) => c.store().use_probe_index(),
-            Cache::Fifo(c) => c.store().use_probe_index(),
-            Cache::Lfu(c) => c.store().use_probe_index(),
-            Cache::Sieve(c) => c.store().use_probe_index(),
-            Cache::Clock(c) => c.store().use_probe_index(),
-            Cache::S3Fifo(c) => c.store().use_probe_index(),
-        }
-        self
-    }
-
     pub fn kind(&self) -> PolicyKind {
         match self {
             Cache::Lru(_) => PolicyKind::Lru,
@@ -238,6 +221,18 @@ macro_rules! dispatch {
             Cache::S3Fifo($c) => $body,
         }
     };
+}
+
+impl<V: Copy> Cache<V> {
+    /// The same (empty) cache with an index whose slots can be prefetched,
+    /// for a caller that knows its lookups ahead and says so with
+    /// [`CachePolicy::prefetch`] (the CDN model). That index takes more room
+    /// (`src/cache/index.rs`), so other caches keep the compact one.
+    pub fn with_prefetch(mut self) -> Cache<V> {
+        use list::ListPolicy;
+        dispatch!(&mut self, c => c.store().use_probe_index());
+        self
+    }
 }
 
 impl<V: Copy> CachePolicy<V> for Cache<V> {

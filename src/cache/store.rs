@@ -110,8 +110,11 @@ impl<V: Copy> Store<V> {
                     return;
                 };
                 let e = self.slab.get(i);
+                if e.id != id {
+                    return;
+                }
                 for side in [e.prev, e.next] {
-                    if side != NIL && e.id == id {
+                    if side != NIL {
                         prefetch(self.slab.get(side));
                     }
                 }
