@@ -1,0 +1,64 @@
+//! The output bytes of every shipped experiment, at reduced size, against
+//! the digests recorded in `tests/data/output-digests.txt`: a change that
+//! should not alter results (a refactor, a speed-up) must keep every file
+//! byte for byte. A change that alters results on purpose records the new
+//! digests with `EDGESIM_BLESS_DIGESTS=1 cargo test --release --test
+//! output_bytes` and says why in its commit.
+
+mod common;
+mod report_support;
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+use common::root;
+use report_support::{run_reduced, shipped_experiments};
+use sha2::{Digest, Sha256};
+
+/// The files compared; `manifest.json` holds wall times and is left out.
+const FILES: [&str; 5] = [
+    "results.csv",
+    "summary.csv",
+    "timeseries.csv",
+    "histograms.csv",
+    "report.html",
+];
+
+const DIGESTS: &str = "tests/data/output-digests.txt";
+
+fn digest(path: &Path) -> String {
+    match fs::read(path) {
+        Ok(bytes) => format!("{:x}", Sha256::digest(&bytes)),
+        Err(_) => "absent".to_string(),
+    }
+}
+
+#[test]
+fn shipped_experiments_keep_their_output_bytes() {
+    let temp = tempfile::tempdir().unwrap();
+    let mut table = String::new();
+    for (i, file) in shipped_experiments().iter().enumerate() {
+        let out = temp.path().join(format!("out-{i}"));
+        run_reduced(file, &out);
+        let name = file.strip_prefix(root()).unwrap().display().to_string();
+        for output in FILES {
+            writeln!(table, "{name} {output} {}", digest(&out.join(output))).unwrap();
+        }
+    }
+    let recorded_path = root().join(DIGESTS);
+    if std::env::var_os("EDGESIM_BLESS_DIGESTS").is_some() {
+        fs::write(&recorded_path, &table).unwrap();
+        return;
+    }
+    let recorded = fs::read_to_string(&recorded_path).unwrap_or_default();
+    let differ: Vec<String> = table
+        .lines()
+        .filter(|line| !recorded.lines().any(|r| r == *line))
+        .map(|line| line.rsplit_once(' ').unwrap().0.to_string())
+        .collect();
+    assert!(
+        differ.is_empty() && recorded.lines().count() == table.lines().count(),
+        "output bytes changed for: {differ:?} (see the top of tests/output_bytes.rs)"
+    );
+}
