@@ -9,10 +9,10 @@
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use edgesim::cache::PolicyKind;
-use edgesim::cdn::params::PolicyName;
-use edgesim::cdn::{CdnModel, CdnParams, Mode, setup};
 use edgesim::engine::{RunWindow, Scheduler, SimTime, run_on, run_with};
-use edgesim::model::RunContext;
+use edgesim::models::cdn::params::PolicyName;
+use edgesim::models::cdn::{CdnModel, CdnParams, Mode, setup};
+use edgesim::run::RunContext;
 use edgesim::units::{Count, Rate};
 
 /// Simulated requests per second over the shipped world (39 PoPs, 116 regions).

@@ -11,8 +11,8 @@ use std::collections::{BinaryHeap, VecDeque};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use edgesim::dist::DurationDist;
 use edgesim::engine::{Model, RunWindow, Scheduler, SimRng, SimTime, Streams, run};
-use edgesim::model::RunContext;
-use edgesim::queueing::{QueueParams, run_queue};
+use edgesim::models::queue::{QueueParams, run_queue};
+use edgesim::run::RunContext;
 use edgesim::units::Rate;
 use rand_distr::{Distribution, Exp1};
 

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use edgesim::engine::SimTime;
-use edgesim::model::RunContext;
-use edgesim::push::{PushParams, run_push};
+use edgesim::models::push::{PushParams, run_push};
+use edgesim::run::RunContext;
 
 /// The `[push]` table of an experiment file in `experiments/`.
 fn experiment_params(file: &str) -> (PushParams, SimTime) {

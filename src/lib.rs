@@ -7,19 +7,19 @@
 
 pub mod batch;
 pub mod cache;
-pub mod cdn;
 pub mod cli;
 pub mod dist;
 pub mod engine;
 pub mod error;
 pub mod experiment;
 pub mod faults;
-pub mod model;
-pub mod push;
-pub mod queueing;
+pub mod models;
 pub mod replay;
 pub mod report;
+pub mod run;
 pub mod station;
+pub mod stats;
+pub mod study;
 pub mod units;
 pub mod validate;
 pub mod workload;

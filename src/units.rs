@@ -234,21 +234,6 @@ pub fn parse_count(text: &str) -> Result<u64, String> {
     Ok(count as u64)
 }
 
-pub(crate) fn format_duration(t: SimTime, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let ns = t.as_nanos();
-    if ns == 0 {
-        write!(f, "0s")
-    } else if ns.is_multiple_of(1_000_000_000) {
-        write!(f, "{}s", ns / 1_000_000_000)
-    } else if ns.is_multiple_of(1_000_000) {
-        write!(f, "{}ms", ns / 1_000_000)
-    } else if ns.is_multiple_of(1_000) {
-        write!(f, "{}us", ns / 1_000)
-    } else {
-        write!(f, "{ns}ns")
-    }
-}
-
 /// Accepts a string (parsed by `parse`) or a bare number (in the base unit).
 struct UnitVisitor<T> {
     expecting: &'static str,
@@ -431,6 +416,15 @@ impl<'de> Deserialize<'de> for Count {
 impl Serialize for Count {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_u64(self.0)
+    }
+}
+
+/// Formats a metric value: shortest round-trip decimal; empty when undefined.
+pub fn number(v: f64) -> String {
+    if v.is_finite() {
+        v.to_string()
+    } else {
+        String::new()
     }
 }
 

@@ -2,11 +2,11 @@
 //! through the full request path, the shield, busy-PoP forwarding, the
 //! timeout, push targets and video sessions.
 
-use edgesim::cdn::params::{Mode, OutageParams};
-use edgesim::cdn::{CdnParams, run_cdn, run_cdn_in};
 use edgesim::dist::DurationDist;
 use edgesim::engine::SimTime;
-use edgesim::model::{RunContext, RunOutput};
+use edgesim::models::cdn::params::{Mode, OutageParams};
+use edgesim::models::cdn::{CdnParams, run_cdn, run_cdn_in};
+use edgesim::run::{RunContext, RunOutput};
 use edgesim::units::{Bandwidth, Count, Duration, Rate};
 use edgesim::validate::cdn::{point_params, point_world};
 use edgesim::workload::sizes::SizeSpec;
@@ -183,7 +183,7 @@ mttr = "10s"
 withdraw_after = "2s"
 "#;
     let params: CdnParams = toml::from_str(text).unwrap();
-    edgesim::cdn::check(&params).unwrap();
+    edgesim::models::cdn::check(&params).unwrap();
     let ctx = RunContext::new(5, SimTime::from_secs(10), SimTime::from_secs(300));
     let a = run_cdn(&params, &ctx).unwrap();
     let b = run_cdn(&params, &ctx).unwrap();
@@ -204,7 +204,7 @@ withdraw_after = "2s"
     let mut both = params.clone();
     both.failure[0].at = Some(Duration(SimTime::from_secs(30)));
     assert!(
-        edgesim::cdn::check(&both).is_err(),
+        edgesim::models::cdn::check(&both).is_err(),
         "`at` and `mtbf` together are refused"
     );
 }

@@ -12,8 +12,8 @@ use std::path::Path;
 use common::{edgesim, stderr};
 use edgesim::engine::{RunWindow, Streams};
 use edgesim::experiment::{load, runner};
-use edgesim::model::RunContext;
 use edgesim::report::output::number;
+use edgesim::run::RunContext;
 
 const FAULTY: &str = r#"
 schema = 1

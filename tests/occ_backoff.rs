@@ -8,9 +8,9 @@ mod common;
 
 use edgesim::engine::SimTime;
 use edgesim::engine::rng::mix2;
-use edgesim::faults::occ::{OccParams, STRATEGIES, run_occ};
-use edgesim::model::RunContext;
-use edgesim::report::stats::summarize;
+use edgesim::models::occ::{OccParams, STRATEGIES, run_occ};
+use edgesim::run::RunContext;
+use edgesim::stats::summarize;
 use edgesim::units::{Count, Duration};
 
 fn mean_of(strategy: &str, clients: u64, metric: &str) -> f64 {

@@ -6,7 +6,7 @@
 mod push_common;
 
 use edgesim::engine::SimTime;
-use edgesim::model::RunOutput;
+use edgesim::run::RunOutput;
 use push_common::{context, metric, params, run_ctx};
 
 fn series<'a>(out: &'a RunOutput, name: &str) -> &'a [f64] {

@@ -6,19 +6,17 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::write_outputs;
+use super::records::RunStore;
 use crate::error::{Error, InputError};
-use crate::experiment::runner::RunRecord;
-use crate::report::output::Execution;
-use crate::report::records::RunStore;
-use crate::report::study::{ManifestHead, read_manifest};
+use crate::study::{Execution, ManifestHead, RunRecord, Study, read_manifest};
 
-/// What a merge wrote.
+/// What a merge gathered: every run of the plan once, in run order, already
+/// recorded in the output folder's `runs/`, for the report to turn into files.
 #[derive(Clone, Debug)]
 pub struct MergeOutcome {
-    pub runs: usize,
-    pub written: Vec<PathBuf>,
-    pub warnings: Vec<String>,
+    pub study: Study,
+    pub records: Vec<RunRecord>,
+    pub execution: Execution,
 }
 
 /// Merges the shard folders `inputs` into `out`.
@@ -63,11 +61,10 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<MergeOutcome, Error> {
         events_executed: records.iter().map(|r| r.output.events).sum(),
         shard: None,
     };
-    let (written, warnings) = write_outputs(&study, &records, out, &execution)?;
     Ok(MergeOutcome {
-        runs: records.len(),
-        written,
-        warnings,
+        study,
+        records,
+        execution,
     })
 }
 
@@ -160,11 +157,7 @@ fn owners_of_runs<'a>(
     Ok(owners)
 }
 
-fn check_plan(
-    dir: &Path,
-    record: &RunRecord,
-    study: &crate::report::study::Study,
-) -> Result<(), Error> {
+fn check_plan(dir: &Path, record: &RunRecord, study: &Study) -> Result<(), Error> {
     let point = study.point_of(record.plan.run_index);
     let replication = record.plan.run_index % study.replications.max(1) as usize;
     if record.plan.point != point || record.plan.replication as usize != replication {

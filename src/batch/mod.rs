@@ -6,19 +6,18 @@
 //! and merged, and an uninterrupted sweep write the same bytes.
 
 pub mod merge;
-pub mod shard;
+pub mod records;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::batch::records::RunStore;
 use crate::error::{Error, InputError};
-use crate::experiment::runner::{self, RunRecord, RunnerOptions};
-use crate::experiment::{Experiment, RunPlan};
-use crate::report::output::{self, Execution};
-use crate::report::records::RunStore;
-use crate::report::study::Study;
-use shard::Shard;
+use crate::experiment::Experiment;
+use crate::experiment::runner::{self, RunnerOptions};
+use crate::study::Study;
+use crate::study::{Execution, RunPlan, RunRecord, Shard};
 
 /// How to run an experiment into a folder.
 #[derive(Clone, Debug)]
@@ -34,23 +33,24 @@ pub struct BatchOptions {
     pub record: Option<runner::Recording>,
 }
 
-/// What a batch did.
+/// What a batch did: every record of the plan (or shard) in run order, for
+/// the report to turn into files.
 #[derive(Clone, Debug)]
 pub struct BatchOutcome {
+    pub study: Study,
+    pub records: Vec<RunRecord>,
+    pub execution: Execution,
     /// Runs kept from an earlier, interrupted invocation.
     pub resumed: usize,
     /// Runs executed now.
     pub executed: usize,
     pub events_executed: u64,
     pub wall_s: f64,
-    pub written: Vec<PathBuf>,
-    /// Charts that could not be drawn, and why.
-    pub warnings: Vec<String>,
 }
 
 /// Runs the plan (or one shard of it) of `exp` into `options.dir`.
 pub fn run_into(exp: &Experiment, options: &BatchOptions) -> Result<BatchOutcome, Error> {
-    let study = Study::from_experiment(exp);
+    let study = exp.study();
     let full = exp.plan();
     let plan = match options.shard {
         Some(shard) => shard.select(&full),
@@ -103,32 +103,15 @@ pub fn run_into(exp: &Experiment, options: &BatchOptions) -> Result<BatchOutcome
         events_executed,
         shard: options.shard,
     };
-    let (written, warnings) = write_outputs(&study, &records, &options.dir, &execution)?;
     Ok(BatchOutcome {
+        study,
+        records,
+        execution,
         resumed,
         executed,
         events_executed,
         wall_s,
-        written,
-        warnings,
     })
-}
-
-/// Writes the output files and, for a whole plan, the charts and report.
-pub fn write_outputs(
-    study: &Study,
-    records: &[RunRecord],
-    dir: &Path,
-    execution: &Execution,
-) -> Result<(Vec<PathBuf>, Vec<String>), Error> {
-    let mut written = output::write_all(study, records, dir, execution)?;
-    let mut warnings = Vec::new();
-    if execution.shard.is_none() && study.report {
-        let drawn = crate::report::plot::redraw(dir)?;
-        written.extend(drawn.written);
-        warnings = drawn.warnings;
-    }
-    Ok((written, warnings))
 }
 
 /// `--record-trace FILE` records run 0: it must be among the runs to do.

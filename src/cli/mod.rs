@@ -1,15 +1,20 @@
 //! The command line: argument parsing (clap derive) and the commands. `main`
 //! only calls [`main_with_args`] and exits with the code it returns.
 
+mod replay;
+mod replay_cdn;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::batch::{self, BatchOptions, shard::Shard};
+use crate::batch::{self, BatchOptions};
 use crate::error::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Error, InputError};
 use crate::experiment::runner::Recording;
 use crate::experiment::{self, Experiment};
+use crate::report;
+use crate::study::{RunPlan, Shard};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -54,7 +59,7 @@ pub enum Command {
     /// Run the built-in validation suite (models against theory); exit 1 on any failure.
     Validate(ValidateArgs),
     /// Replay a request trace through single caches to size them (miss-ratio curve).
-    Replay(Box<crate::replay::cli::ReplayArgs>),
+    Replay(Box<replay::ReplayArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -153,7 +158,7 @@ where
         Command::Plot(args) => cmd_plot(&args),
         Command::Check(args) => cmd_check(&args),
         Command::Validate(args) => cmd_validate(&args),
-        Command::Replay(args) => crate::replay::cli::run(&args).map(|()| EXIT_OK),
+        Command::Replay(args) => replay::run(&args).map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => code,
@@ -278,6 +283,12 @@ fn cmd_run(args: &RunArgs) -> Result<i32, Error> {
         record,
     };
     let outcome = batch::run_into(&exp, &options)?;
+    let published = report::publish(
+        &outcome.study,
+        &outcome.records,
+        &options.dir,
+        &outcome.execution,
+    )?;
     let shard = args
         .shard
         .map_or(String::new(), |s| format!(" (shard {s})"));
@@ -297,7 +308,7 @@ fn cmd_run(args: &RunArgs) -> Result<i32, Error> {
         ),
         threads
     );
-    finish(&outcome.written, &outcome.warnings)
+    finish(&published.written, &published.warnings)
 }
 
 /// Where `--record-trace` writes, checked before anything runs.
@@ -349,13 +360,19 @@ fn finish(written: &[PathBuf], warnings: &[String]) -> Result<i32, Error> {
 
 fn cmd_merge(args: &MergeArgs) -> Result<i32, Error> {
     let outcome = batch::merge::merge(&args.dirs, &args.out)?;
+    let published = report::publish(
+        &outcome.study,
+        &outcome.records,
+        &args.out,
+        &outcome.execution,
+    )?;
     eprintln!(
         "merged {} runs from {} folder(s) into {}",
-        outcome.runs,
+        outcome.records.len(),
         args.dirs.len(),
         args.out.display()
     );
-    finish(&outcome.written, &outcome.warnings)
+    finish(&published.written, &published.warnings)
 }
 
 fn cmd_plot(args: &PlotArgs) -> Result<i32, Error> {
@@ -366,12 +383,12 @@ fn cmd_plot(args: &PlotArgs) -> Result<i32, Error> {
         )
         .into());
     }
-    let drawn = crate::report::plot::redraw(&args.dir)?;
+    let drawn = report::plot::redraw(&args.dir)?;
     finish(&drawn.written, &drawn.warnings)
 }
 
 /// The plan as a tab-separated table.
-pub fn run_table(exp: &Experiment, plan: &[experiment::RunPlan]) -> String {
+pub fn run_table(exp: &Experiment, plan: &[RunPlan]) -> String {
     let mut out = String::from("run_index\tpoint\treplication\tseed");
     for p in &exp.sweep_paths {
         out.push('\t');

@@ -128,8 +128,20 @@ impl Sub for SimTime {
 }
 
 impl fmt::Display for SimTime {
+    /// The largest whole unit: `0s`, `3s`, `250ms`, `20us`, `7ns`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        crate::units::format_duration(*self, f)
+        let ns = self.as_nanos();
+        if ns == 0 {
+            write!(f, "0s")
+        } else if ns.is_multiple_of(1_000_000_000) {
+            write!(f, "{}s", ns / 1_000_000_000)
+        } else if ns.is_multiple_of(1_000_000) {
+            write!(f, "{}ms", ns / 1_000_000)
+        } else if ns.is_multiple_of(1_000) {
+            write!(f, "{}us", ns / 1_000)
+        } else {
+            write!(f, "{ns}ns")
+        }
     }
 }
 

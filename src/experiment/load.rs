@@ -17,7 +17,7 @@ use super::spans::SpanIndex;
 use super::spec::{ExperimentFile, MAX_REPLICATIONS, MAX_RUNS, SCHEMA_VERSION};
 use super::{Experiment, ExperimentSpec, Point};
 use crate::error::InputError;
-use crate::report::plotspec;
+use crate::study::plotspec;
 use crate::units::MAX_DURATION_SECS;
 
 /// The largest experiment file accepted.

@@ -18,6 +18,8 @@ pub use models::ModelSpec;
 pub use spec::{OutputSpec, RunSpec, SeedMode};
 
 use crate::engine::rng::mix2;
+use crate::study::RunPlan;
+use crate::study::Study;
 
 /// A validated experiment (or one sweep point of it).
 #[derive(Clone, Debug, PartialEq)]
@@ -28,7 +30,7 @@ pub struct ExperimentSpec {
     pub run: RunSpec,
     pub output: OutputSpec,
     /// The `[[plot]]` entries (checked against the swept parameters).
-    pub plots: Vec<crate::report::plotspec::PlotSpec>,
+    pub plots: Vec<crate::study::plotspec::PlotSpec>,
 }
 
 /// One point of the sweep: its index, the swept values as written, its spec.
@@ -55,17 +57,35 @@ pub struct Experiment {
     pub points: Vec<Point>,
 }
 
-/// One run of the plan: a point at a replication, with its seed.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct RunPlan {
-    /// Position in the plan: `point * replications + replication`.
-    pub run_index: usize,
-    pub point: usize,
-    pub replication: u32,
-    pub seed: u64,
-}
-
 impl Experiment {
+    /// What the outputs will say about this experiment.
+    pub fn study(&self) -> Study {
+        let spec = &self.spec;
+        Study {
+            edgesim_version: env!("CARGO_PKG_VERSION").to_string(),
+            experiment: spec.name.clone(),
+            description: spec.description.clone(),
+            experiment_file: self.path.display().to_string(),
+            experiment_sha256: self.sha256.clone(),
+            model: spec.model.name().to_string(),
+            set: self.sets.clone(),
+            master_seed: spec.run.seed,
+            seed_mode: spec.run.seed_mode.as_str().to_string(),
+            replications: spec.run.replications,
+            duration_s: spec.run.duration.0.as_secs_f64(),
+            warmup_s: spec.run.warmup.0.as_secs_f64(),
+            sweep_paths: self.sweep_paths.clone(),
+            point_values: self.points.iter().map(|p| p.values.clone()).collect(),
+            plots: spec.plots.clone(),
+            slo: spec.output.slo.clone(),
+            timeseries: spec.output.timeseries,
+            histograms: spec.output.histograms,
+            report: spec.output.report,
+            png: spec.output.png,
+            source: self.source.clone(),
+        }
+    }
+
     /// Every run, points outermost and replications innermost.
     pub fn plan(&self) -> Vec<RunPlan> {
         let replications = self.spec.run.replications;

@@ -3,11 +3,11 @@
 //! one run is started.
 
 use super::spec::ExperimentFile;
-use crate::cdn::{self, CdnParams};
-use crate::faults::occ::{self, OccParams};
-use crate::model::{RunContext, RunOutput};
-use crate::push::{self, PushParams};
-use crate::queueing::{self, QueueParams};
+use crate::models::cdn::{self, CdnParams};
+use crate::models::occ::{self, OccParams};
+use crate::models::push::{self, PushParams};
+use crate::models::queue::{self, QueueParams};
+use crate::run::{RunContext, RunOutput};
 
 /// Every model name, for messages; each model's parameters live in the table
 /// of the same name.
@@ -122,7 +122,7 @@ impl ModelSpec {
                 "model \"{}\" has no request stream to record",
                 self.name()
             )),
-            (ModelSpec::Queue(p), None) => queueing::run_queue(p, ctx),
+            (ModelSpec::Queue(p), None) => queue::run_queue(p, ctx),
             (ModelSpec::Occ(p), None) => occ::run_occ(p, ctx),
             (ModelSpec::Push(p), None) => push::run_push(p, ctx),
         }

@@ -10,11 +10,12 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use super::Experiment;
 use super::progress::Progress;
-use super::{Experiment, RunPlan};
 use crate::engine::{RunWindow, SimTime, Streams};
 use crate::error::{Error, InputError};
-use crate::model::{RunContext, RunOutput};
+use crate::run::RunContext;
+use crate::study::{RunPlan, RunRecord};
 use crate::workload::trace::write::WriteFormat;
 
 /// Events allowed per run when the file sets no `max_events`.
@@ -99,15 +100,6 @@ impl Recording {
             }
         }
     }
-}
-
-/// One finished run.
-#[derive(Clone, Debug)]
-pub struct RunRecord {
-    pub plan: RunPlan,
-    pub output: RunOutput,
-    /// Wall-clock seconds the run took (goes to the manifest only).
-    pub wall_s: f64,
 }
 
 /// The context of run `plan`.

@@ -4,11 +4,11 @@
 use serde::Deserialize;
 
 use super::sweep::SweepSpec;
-use crate::cdn::CdnParams;
-use crate::faults::occ::OccParams;
-use crate::push::PushParams;
-use crate::queueing::QueueParams;
-use crate::report::plotspec::{PlotSpec, SloSpec};
+use crate::models::cdn::CdnParams;
+use crate::models::occ::OccParams;
+use crate::models::push::PushParams;
+use crate::models::queue::QueueParams;
+use crate::study::plotspec::{PlotSpec, SloSpec};
 use crate::units::{Count, Duration};
 
 /// The schema version this edgesim reads.

@@ -2,8 +2,7 @@
 //! restarts, drains, rolling deploys, registry slowdowns, Kafka leader
 //! loss), graceful shutdown strategies, admission limits on new
 //! connections, retry and reconnect policies (backoff and jitter), the
-//! measurement of reconnect storms, and the optimistic-concurrency
-//! contention experiment that compares backoff policies.
+//! measurement of reconnect storms.
 //!
 //! These pieces know nothing of a particular model; the push model wires
 //! them to its gateways, registry and Kafka (`push::faults`). See
@@ -12,6 +11,5 @@
 pub mod admission;
 pub mod backoff;
 pub mod drain;
-pub mod occ;
 pub mod schedule;
 pub mod storm;

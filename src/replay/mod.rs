@@ -9,13 +9,11 @@
 //! come out in the order the policies and sizes were given.
 //!
 //! The curve is written as CSV ([`output`]) and drawn as charts ([`chart`],
-//! with the report's chart module). Replaying a trace through the whole CDN
-//! model is [`model`]'s job: it builds an experiment whose requests come
-//! from the trace.
+//! with the report's chart module). The `replay` command (and replaying a
+//! trace through the whole CDN model, an experiment whose requests come from
+//! the trace) lives in `cli::replay` and `cli::replay_cdn`.
 
 pub mod chart;
-pub mod cli;
-pub mod model;
 pub mod output;
 
 use std::path::Path;

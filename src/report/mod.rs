@@ -8,8 +8,34 @@ pub mod charts;
 pub mod html;
 pub mod output;
 pub mod plot;
-pub mod plotspec;
-pub mod records;
-pub mod stats;
-pub mod study;
 pub mod tables;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::study::{Execution, RunRecord, Study};
+
+/// What publishing wrote, and the charts that could not be drawn, and why.
+#[derive(Clone, Debug, Default)]
+pub struct Published {
+    pub written: Vec<PathBuf>,
+    pub warnings: Vec<String>,
+}
+
+/// Writes the output files of `records` into `dir` and, for a whole plan
+/// whose experiment wants a report, the charts and `report.html`.
+pub fn publish(
+    study: &Study,
+    records: &[RunRecord],
+    dir: &Path,
+    execution: &Execution,
+) -> Result<Published, Error> {
+    let mut written = output::write_all(study, records, dir, execution)?;
+    let mut warnings = Vec::new();
+    if execution.shard.is_none() && study.report {
+        let drawn = plot::redraw(dir)?;
+        written.extend(drawn.written);
+        warnings = drawn.warnings;
+    }
+    Ok(Published { written, warnings })
+}

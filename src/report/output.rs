@@ -9,22 +9,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::stats::summarize;
-use super::study::{EXPERIMENT_COPY, MANIFEST, ManifestRun, Study};
-use crate::batch::shard::Shard;
 use crate::engine::Histogram;
 use crate::error::Error;
-use crate::experiment::runner::RunRecord;
-use crate::model::{Derivation, TimeUnit};
+use crate::run::{Derivation, TimeUnit};
+use crate::stats::summarize;
+use crate::study::{EXPERIMENT_COPY, Execution, MANIFEST, ManifestRun, RunRecord, Shard, Study};
 
-/// Formats a metric value: shortest round-trip decimal; empty when undefined.
-pub fn number(v: f64) -> String {
-    if v.is_finite() {
-        v.to_string()
-    } else {
-        String::new()
-    }
-}
+pub use crate::units::number;
 
 fn csv_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>, Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -215,19 +206,6 @@ pub fn histograms_csv(records: &[RunRecord]) -> Result<Option<Vec<u8>>, Error> {
         }
     }
     csv_bytes(&rows).map(Some)
-}
-
-/// How the runs behind a manifest were executed (what may differ between
-/// two outputs of the same experiment: threads and wall times).
-#[derive(Copy, Clone, Debug)]
-pub struct Execution {
-    pub threads: usize,
-    pub wall_s: f64,
-    /// Events of the runs executed by this command (resumed or merged runs
-    /// excluded), for `events_per_s`.
-    pub events_executed: u64,
-    /// `Some` for one shard of the plan.
-    pub shard: Option<Shard>,
 }
 
 #[derive(Serialize)]

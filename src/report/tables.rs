@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::study::{Study, read_manifest, read_output_file};
 use crate::engine::Histogram;
 use crate::error::{Error, InputError};
-use crate::model::TimeUnit;
+use crate::run::TimeUnit;
+use crate::study::{Study, read_manifest, read_output_file};
 
 /// One row of `results.csv` (its identity; values are summarised in
 /// [`Tables::summary`]).

@@ -14,11 +14,11 @@
 //!   `lambda T / (1 + lambda (T + F))` (the requests during F wait, collapsed).
 
 use super::CheckResult;
-use crate::cdn::params::Mode;
-use crate::cdn::{CdnParams, run_cdn_in};
 use crate::dist::DurationDist;
 use crate::engine::SimTime;
-use crate::model::RunContext;
+use crate::models::cdn::params::Mode;
+use crate::models::cdn::{CdnParams, run_cdn_in};
+use crate::run::RunContext;
 use crate::units::{Bytes, Count, Duration, Rate};
 use crate::workload::sizes::SizeSpec;
 use crate::world::{RoutingMode, World, WorldSpec};
@@ -102,7 +102,7 @@ pub fn point_params(
 }
 
 /// Runs the point world for `measured_s` after a tenth of it as warm-up.
-fn run(params: &CdnParams, measured_s: u64) -> crate::model::RunOutput {
+fn run(params: &CdnParams, measured_s: u64) -> crate::run::RunOutput {
     let warmup = SimTime::from_secs(measured_s / 10);
     let ctx = RunContext::new(SEED, warmup, warmup + SimTime::from_secs(measured_s));
     run_cdn_in(params, point_world(), &ctx).expect("the validation parameters are valid")

@@ -13,9 +13,9 @@ use super::CheckResult;
 use crate::dist::DurationDist;
 use crate::engine::SimTime;
 use crate::engine::rng::{fnv1a64, mix2};
-use crate::model::RunContext;
-use crate::queueing::{QueueParams, run_queue, theory};
-use crate::report::stats::{Summary, summarize};
+use crate::models::queue::{QueueParams, run_queue, theory};
+use crate::run::RunContext;
+use crate::stats::{Summary, summarize};
 use crate::units::{Count, Duration, Rate};
 
 const GROUP: &str = "queueing";

@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 
 use edgesim::engine::SimTime;
-use edgesim::model::{RunContext, RunOutput};
-use edgesim::push::{PushParams, run_push};
+use edgesim::models::push::{PushParams, run_push};
+use edgesim::run::{RunContext, RunOutput};
 
 /// Parses a `[push]` table body and checks it validates.
 pub fn params(text: &str) -> PushParams {

@@ -4,9 +4,9 @@
 
 use super::axes::param_positions;
 use super::{Axis, Chart, Line, Rule, RuleKind, format_value, latency, series, sweep};
-use crate::report::plotspec::{PlotKind, PlotSpec};
-use crate::report::study::Study;
 use crate::report::tables::Tables;
+use crate::study::Study;
+use crate::study::plotspec::{PlotKind, PlotSpec};
 
 /// The most lines (points) a latency or series chart shows; more points
 /// are thinned evenly.
@@ -212,7 +212,7 @@ impl Objective {
 
     /// "≤ 8" or "≥ 0.9".
     pub fn bound_text(&self) -> String {
-        crate::report::plotspec::SloSpec {
+        crate::study::plotspec::SloSpec {
             metric: String::new(),
             max: self.max,
             min: self.min,
@@ -230,7 +230,7 @@ impl Objective {
 pub fn objectives(study: &Study, spec: &PlotSpec, metric: &str, own: bool) -> Vec<Objective> {
     let mut found = Vec::new();
     if own && (spec.slo.is_some() || spec.slo_min.is_some()) {
-        let text = crate::report::plotspec::SloSpec {
+        let text = crate::study::plotspec::SloSpec {
             metric: metric.to_string(),
             max: spec.slo,
             min: spec.slo_min,
@@ -332,7 +332,7 @@ pub fn trend(along: &[(String, f64)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::study::tests::study;
+    use crate::study::tests::study;
 
     #[test]
     fn slices_hold_other_parameters() {

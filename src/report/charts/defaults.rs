@@ -7,8 +7,8 @@
 //! series.
 
 use super::axes::numeric_positions;
-use crate::report::plotspec::{PlotKind, PlotSpec};
 use crate::report::tables::Tables;
+use crate::study::plotspec::{PlotKind, PlotSpec};
 
 /// Scalar metrics worth a chart, most important first: a metric whose name
 /// contains one of these words is drawn against the swept parameter.

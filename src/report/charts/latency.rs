@@ -6,9 +6,9 @@
 use super::build::{MAX_LINES, evenly, objectives, point_label};
 use super::{Axis, Chart, ChartBody, Line, LineChart, Rule, RuleKind, format_value};
 use crate::engine::{Histogram, SimTime};
-use crate::model::{QUANTILES, TimeUnit};
-use crate::report::plotspec::{PlotKind, PlotSpec};
 use crate::report::tables::{HistogramSet, Tables};
+use crate::run::{QUANTILES, TimeUnit};
+use crate::study::plotspec::{PlotKind, PlotSpec};
 
 /// Samples per line, log-spaced over the range of the values.
 const SAMPLES: usize = 240;

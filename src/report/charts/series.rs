@@ -6,8 +6,8 @@
 
 use super::build::{MAX_LINES, evenly, objectives, point_label, slo_rules, y_axis};
 use super::{Axis, Chart, ChartBody, Line, LineChart, Rule, RuleKind, format_value};
-use crate::report::plotspec::PlotSpec;
 use crate::report::tables::{SeriesLine, SeriesSet, Tables};
+use crate::study::plotspec::PlotSpec;
 
 /// The most points shown as separate charts for a series per entity.
 pub const MAX_SMALL_MULTIPLES: usize = 3;

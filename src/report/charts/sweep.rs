@@ -8,9 +8,9 @@ use super::build::{
     trend, y_axis,
 };
 use super::{Axis, Chart, ChartBody, HeatmapChart, Line, LineChart, Tick, format_value};
-use crate::model::QUANTILES;
-use crate::report::plotspec::PlotSpec;
 use crate::report::tables::Tables;
+use crate::run::QUANTILES;
+use crate::study::plotspec::PlotSpec;
 
 fn unknown_metric(tables: &Tables, metric: &str) -> String {
     let known = tables.summary_metrics();
@@ -465,8 +465,8 @@ fn heatmap_reading(map: &HeatmapChart, names: (&str, &str), objectives: &[Object
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::study::tests::study;
     use crate::report::tables::SummaryRow;
+    use crate::study::tests::study;
 
     fn tables(metrics: &[(&str, f64)]) -> Tables {
         let row = |v: f64| {

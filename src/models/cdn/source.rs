@@ -580,7 +580,7 @@ impl CdnModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cdn::check::load_world;
+    use crate::models::cdn::check::load_world;
     use crate::validate::cdn::point_world;
 
     /// A trace source over `text` (a CSV body) with `adjust` applied to the parameters.

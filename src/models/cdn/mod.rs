@@ -39,7 +39,7 @@ pub use params::{CdnParams, Mode};
 use std::path::Path;
 
 use crate::engine::{RunReport, run};
-use crate::model::{RunContext, RunOutput};
+use crate::run::{RunContext, RunOutput};
 
 /// Runs one replication of the `cdn` model.
 pub fn run_cdn(params: &CdnParams, ctx: &RunContext) -> Result<RunOutput, String> {

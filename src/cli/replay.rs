@@ -3,10 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::output;
-use super::{CacheSize, ReplaySpec, Warmup, replay};
 use crate::cache::PolicyKind;
 use crate::error::{Error, InputError};
+use crate::replay::{CacheSize, ReplaySpec, Warmup, output, replay};
 use crate::workload::trace::TraceFormat;
 use crate::workload::trace::options::TraceOptions;
 
@@ -219,7 +218,7 @@ fn refuse_model_only_flags(args: &ReplayArgs) -> Result<(), Error> {
 pub fn run(args: &ReplayArgs) -> Result<(), Error> {
     match args.model.as_str() {
         "cache" => {}
-        "cdn" => return super::model::run(args),
+        "cdn" => return super::replay_cdn::run(args),
         other => {
             return Err(arg_error(
                 "--model",
@@ -265,7 +264,8 @@ pub fn run(args: &ReplayArgs) -> Result<(), Error> {
     let dir = args.output_dir.join(output_name(args));
     let path = output::write_curve(&dir, &outcome, spec.ignore_size)?;
     eprintln!("miss-ratio curve written to {}", path.display());
-    for chart in super::chart::write_charts(&dir, &outcome, &args.trace, spec.ignore_size)? {
+    for chart in crate::replay::chart::write_charts(&dir, &outcome, &args.trace, spec.ignore_size)?
+    {
         eprintln!("chart written to {}", chart.display());
     }
     Ok(())

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::dist::{DurationDist, DurationSampler};
 use crate::engine::{GridSeries, Histogram, Model, Scheduler, SeriesKind, SimRng, SimTime, run};
-use crate::model::{RunContext, RunOutput, TimeUnit};
+use crate::run::{RunContext, RunOutput, TimeUnit};
 use crate::station::{Admission, Station};
 use crate::units::{Count, Rate};
 

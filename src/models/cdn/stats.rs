@@ -3,7 +3,7 @@
 
 use super::model::{NO_POP, Request, Source};
 use crate::engine::{GridSeries, Histogram, SeriesKind, SimTime};
-use crate::model::{RunContext, SeriesOut};
+use crate::run::{RunContext, SeriesOut};
 
 /// How a request was served.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -20,7 +20,7 @@ use crate::cache::http::{CacheControl, Storage};
 use crate::cache::idmap::IdMap;
 use crate::engine::{Histogram, SimTime, Streams};
 use crate::faults::schedule::random_outages;
-use crate::model::RunContext;
+use crate::run::RunContext;
 use crate::workload::arrivals::PoissonStream;
 use crate::workload::catalogue::Catalogue;
 use crate::workload::zipf::Zipf;

@@ -30,7 +30,7 @@ pub use model::PushModel;
 pub use params::{PushParams, Transport};
 
 use crate::engine::run;
-use crate::model::{RunContext, RunOutput};
+use crate::run::{RunContext, RunOutput};
 
 /// Runs one replication of the `push` model.
 pub fn run_push(params: &PushParams, ctx: &RunContext) -> Result<RunOutput, String> {

@@ -17,9 +17,9 @@
 use rand_distr::{Distribution, StandardNormal};
 use serde::Deserialize;
 
-use super::backoff::{RetryPolicy, RetryState};
 use crate::engine::{Model, Scheduler, SimRng, SimTime, run};
-use crate::model::{RunContext, RunOutput};
+use crate::faults::backoff::{RetryPolicy, RetryState};
+use crate::run::{RunContext, RunOutput};
 use crate::units::{Count, Duration};
 
 /// The most clients one run may have.

@@ -3,7 +3,7 @@
 use super::model::{ConnState, NO_GATEWAY, PushModel};
 use super::reconnect::CloseReason;
 use crate::engine::SimTime;
-use crate::model::{RunOutput, TimeUnit};
+use crate::run::{RunOutput, TimeUnit};
 
 fn share(part: u64, whole: u64) -> f64 {
     if whole == 0 {

@@ -15,7 +15,7 @@ use crate::dist::DurationSampler;
 use crate::engine::{
     GridSeries, Histogram, Model, Scheduler, SeriesKind, SimRng, SimTime, Streams, TimeWeighted,
 };
-use crate::model::RunContext;
+use crate::run::RunContext;
 use crate::station::{Admission, Station};
 
 /// "No gateway" in the registry and in a client slot.

@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::study::Study;
 use crate::engine::{Histogram, SimTime};
 use crate::error::{Error, InputError};
-use crate::experiment::RunPlan;
-use crate::experiment::runner::RunRecord;
-use crate::model::{Derivation, Metric, NamedHistogram, RunOutput, SeriesOut, TimeUnit};
+use crate::run::{Derivation, Metric, NamedHistogram, RunOutput, SeriesOut, TimeUnit};
+use crate::study::RunPlan;
+use crate::study::RunRecord;
+use crate::study::Study;
 
 /// The folder of run records inside an output folder.
 pub const RUNS_DIR: &str = "runs";
@@ -410,7 +410,7 @@ mod tests {
 
     #[test]
     fn records_round_trip_exactly() {
-        let study = crate::report::study::tests::study();
+        let study = crate::study::tests::study();
         let record = sample();
         let bytes = encode(&study, &record);
         let back = decode(&bytes).unwrap();

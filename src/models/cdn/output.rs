@@ -10,7 +10,7 @@ use super::source::RequestSource;
 use super::stats::Failure;
 use crate::cache::CachePolicy;
 use crate::engine::{Histogram, SimTime};
-use crate::model::{RunOutput, TimeUnit};
+use crate::run::{RunOutput, TimeUnit};
 use crate::world::routing_stats;
 
 /// `part / whole`, NaN when the whole is zero (the CSV leaves it empty).

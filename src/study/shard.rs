@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::experiment::RunPlan;
+use crate::study::RunPlan;
 
 /// The most shards a plan may be cut into.
 pub const MAX_SHARDS: usize = 1_000_000;

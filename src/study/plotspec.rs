@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::QUANTILES;
+use crate::run::QUANTILES;
 use crate::units::Duration;
 
 /// The most `[[plot]]` entries a file may name.
@@ -126,10 +126,10 @@ impl SloSpec {
     pub fn bound_text(&self) -> String {
         let mut parts = Vec::new();
         if let Some(m) = self.max {
-            parts.push(format!("≤ {}", crate::report::output::number(m)));
+            parts.push(format!("≤ {}", crate::units::number(m)));
         }
         if let Some(m) = self.min {
-            parts.push(format!("≥ {}", crate::report::output::number(m)));
+            parts.push(format!("≥ {}", crate::units::number(m)));
         }
         parts.join(" and ")
     }

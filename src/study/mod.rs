@@ -1,16 +1,26 @@
-//! What the output files say about the experiment behind them: its name and
-//! question, file, hash, seeds, swept parameters and points, charts and
-//! SLOs. It is built from a loaded experiment when running, and read back
-//! from `manifest.json` (plus the copy `experiment.toml`) when merging shards
-//! or redrawing charts, so neither needs the original file or its model.
+//! What a study is and what its output folder says about it: the
+//! experiment as its outputs describe it (`Study`: name and question, file,
+//! hash, seeds, swept parameters and points, charts and SLOs), how its runs
+//! were executed, the plan (`plan`), shards (`shard`) and the `[[plot]]` and
+//! `[[output.slo]]` specifications (`plotspec`). The experiment layer builds
+//! a `Study` from a loaded experiment; batch and the report read it back
+//! from `manifest.json` (plus the copy `experiment.toml`) when merging
+//! shards or redrawing charts, so neither needs the original file or its
+//! model.
+
+pub mod plan;
+pub mod plotspec;
+pub mod shard;
+
+pub use plan::{RunPlan, RunRecord};
+pub use shard::Shard;
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::plotspec::{PlotSpec, SloSpec};
 use crate::error::{Error, InputError};
-use crate::experiment::Experiment;
+use plotspec::{PlotSpec, SloSpec};
 
 /// The name of the manifest in an output folder.
 pub const MANIFEST: &str = "manifest.json";
@@ -54,33 +64,6 @@ pub struct Study {
 }
 
 impl Study {
-    pub fn from_experiment(exp: &Experiment) -> Study {
-        let spec = &exp.spec;
-        Study {
-            edgesim_version: env!("CARGO_PKG_VERSION").to_string(),
-            experiment: spec.name.clone(),
-            description: spec.description.clone(),
-            experiment_file: exp.path.display().to_string(),
-            experiment_sha256: exp.sha256.clone(),
-            model: spec.model.name().to_string(),
-            set: exp.sets.clone(),
-            master_seed: spec.run.seed,
-            seed_mode: spec.run.seed_mode.as_str().to_string(),
-            replications: spec.run.replications,
-            duration_s: spec.run.duration.0.as_secs_f64(),
-            warmup_s: spec.run.warmup.0.as_secs_f64(),
-            sweep_paths: exp.sweep_paths.clone(),
-            point_values: exp.points.iter().map(|p| p.values.clone()).collect(),
-            plots: spec.plots.clone(),
-            slo: spec.output.slo.clone(),
-            timeseries: spec.output.timeseries,
-            histograms: spec.output.histograms,
-            report: spec.output.report,
-            png: spec.output.png,
-            source: exp.source.clone(),
-        }
-    }
-
     /// Runs in the whole plan.
     pub fn total_runs(&self) -> usize {
         self.point_values.len() * self.replications as usize
@@ -90,14 +73,19 @@ impl Study {
     pub fn point_of(&self, run_index: usize) -> usize {
         run_index / self.replications.max(1) as usize
     }
+}
 
-    /// True when both describe the same experiment run the same way (same
-    /// file bytes, `--set` values and edgesim version).
-    pub fn same_experiment(&self, other: &Study) -> bool {
-        self.experiment_sha256 == other.experiment_sha256
-            && self.set == other.set
-            && self.edgesim_version == other.edgesim_version
-    }
+/// How the runs behind a manifest were executed (what may differ between
+/// two outputs of the same experiment: threads and wall times).
+#[derive(Copy, Clone, Debug)]
+pub struct Execution {
+    pub threads: usize,
+    pub wall_s: f64,
+    /// Events of the runs executed by this command (resumed or merged runs
+    /// excluded), for `events_per_s`.
+    pub events_executed: u64,
+    /// `Some` for one shard of the plan.
+    pub shard: Option<Shard>,
 }
 
 /// Reads a whole file of an output folder; a missing or unreadable file is
@@ -123,7 +111,7 @@ pub fn read_output_file(dir: &Path, name: &str) -> Result<Vec<u8>, Error> {
 pub struct ManifestHead {
     #[serde(flatten)]
     pub study: Study,
-    pub shard: Option<crate::batch::shard::Shard>,
+    pub shard: Option<Shard>,
     pub runs: Vec<ManifestRun>,
     pub wall_s: f64,
     pub threads: usize,

@@ -18,13 +18,14 @@ use std::path::Path;
 use serde::Serialize;
 use toml::{Table, Value};
 
-use super::cli::{ReplayArgs, trace_format};
-use super::{CacheSize, footprint};
+use super::replay::{ReplayArgs, trace_format};
 use crate::batch::{self, BatchOptions};
 use crate::engine::SimTime;
 use crate::error::{Error, InputError};
 use crate::experiment::path::KeyPath;
 use crate::experiment::{self, Experiment, overrides};
+use crate::replay::{CacheSize, footprint};
+use crate::report;
 use crate::report::tables::Tables;
 use crate::units::Duration;
 use crate::workload::trace::TraceFormat;
@@ -75,13 +76,14 @@ pub fn run(args: &ReplayArgs) -> Result<(), Error> {
         record: None,
     };
     let outcome = batch::run_into(&exp, &options)?;
+    let published = report::publish(&outcome.study, &outcome.records, &dir, &outcome.execution)?;
     let tables = Tables::read(&dir)?;
     if args.json {
         print!("{}", json_lines(&tables));
     } else {
         print!("{}", table(&tables, &args.trace));
     }
-    for w in &outcome.warnings {
+    for w in &published.warnings {
         eprintln!("warning: {w}");
     }
     eprintln!(

@@ -19,7 +19,7 @@ use crate::faults::backoff::RetryState;
 use crate::faults::drain::{DrainPacer, ShutdownStrategy};
 use crate::faults::schedule::{self, FaultContext, FaultSpec, Notice, random_outages, window_end};
 use crate::faults::storm::{BusyPeak, PeakRate, ReconnectTracker};
-use crate::model::{RunContext, RunOutput};
+use crate::run::{RunContext, RunOutput};
 
 /// How often a paced drain sheds its due connections.
 const DRAIN_TICK: SimTime = SimTime::from_millis(100);
