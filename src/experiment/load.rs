@@ -6,7 +6,6 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::{Table, Value};
 
@@ -360,23 +359,4 @@ fn check_name(name: &str) -> Result<(), String> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Deserializes a standalone model file (e.g. `models/world.toml`) with the
-/// same located errors as experiment files.
-pub fn load_document<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, InputError> {
-    let (_, source) = read_source(path)?;
-    let origin = path.display().to_string();
-    let spans = SpanIndex::parse(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
-    let table: Table = toml::from_str(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
-    let ctx = Ctx {
-        origin: &origin,
-        source: &source,
-        spans: &spans,
-        sets: &[],
-    };
-    serde_path_to_error::deserialize::<_, T>(Value::Table(table)).map_err(|e| {
-        let path = KeyPath::from_serde(e.path());
-        ctx.error_at(&path, &[], serde_message(e.inner()))
-    })
 }

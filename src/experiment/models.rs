@@ -85,8 +85,8 @@ impl ModelSpec {
     pub fn validate(&self) -> Result<(), Vec<Invalid>> {
         let table = self.name();
         let result = match self {
-            ModelSpec::Queue(p) => p.validate(),
-            ModelSpec::Occ(p) => p.validate(),
+            ModelSpec::Queue(p) => queue::check(p),
+            ModelSpec::Occ(p) => occ::check(p),
             ModelSpec::Push(p) => p.validate(),
             ModelSpec::Cdn(p) => cdn::check(p),
         };

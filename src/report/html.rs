@@ -7,10 +7,10 @@
 
 use std::fmt::Write;
 
-use super::charts::build::point_label;
 use super::charts::defaults::key_metrics;
+use super::charts::shared::point_label;
 use super::charts::{Chart, format_significant, format_value};
-use super::plot::PLOTS_DIR;
+use super::output::PLOTS_DIR;
 use super::tables::{SummaryRow, Tables};
 
 /// Rows shown in the folded tables; the CSV files hold the rest.

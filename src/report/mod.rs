@@ -1,8 +1,9 @@
 //! Turning finished runs into files and pictures: the CSV and JSON writers
-//! (`output`), the durable per-run records (`records`), what the files say
-//! about their experiment (`study`), reading the files back (`tables`),
-//! charts (`charts`), the HTML report (`html`) and redrawing both from a
-//! folder (`plot`). The report knows only rows, never models.
+//! and the names in an output folder (`output`), reading the files back
+//! (`tables`), charts (`charts`), the HTML report (`html`) and redrawing
+//! both from a folder (`plot`); [`publish`] does it all for a set of run
+//! records. The report knows only rows: it never imports an experiment, a
+//! batch or a model.
 
 pub mod charts;
 pub mod html;

@@ -1,8 +1,10 @@
-//! Writes the output files of an experiment. Every file is built in memory,
-//! written to a temporary name in the output folder and then renamed, so a
-//! crash never leaves a half file that looks whole. Rows are in run order and
-//! numbers are printed with Rust's shortest round-trip form, so the bytes
-//! depend only on the experiment and its seed.
+//! Writes the output files of an experiment, and names what `tables`,
+//! `plot` and `html` share about them (the column lists, the chart folder,
+//! the report's file name). Every file is built in memory, written to a
+//! temporary name in the output folder and then renamed, so a crash never
+//! leaves a half file that looks whole. Rows are in run order and numbers
+//! are printed with Rust's shortest round-trip form, so the bytes depend
+//! only on the experiment and its seed.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -16,6 +18,42 @@ use crate::stats::summarize;
 use crate::study::{EXPERIMENT_COPY, Execution, MANIFEST, ManifestRun, RunRecord, Shard, Study};
 
 pub use crate::units::number;
+
+/// The folder of chart files inside an output folder.
+pub const PLOTS_DIR: &str = "plots";
+/// The report's file name.
+pub const REPORT: &str = "report.html";
+
+/// The first columns of `results.csv`; the swept parameters, `events` and
+/// the metrics follow.
+pub const RESULTS_COLUMNS: [&str; 4] = ["run_index", "point", "replication", "seed"];
+
+/// The columns of `summary.csv` after `point` and the swept parameters.
+pub const SUMMARY_COLUMNS: [&str; 8] = [
+    "metric",
+    "n",
+    "mean",
+    "ci95_half_width",
+    "std",
+    "min",
+    "max",
+    "pooled",
+];
+
+/// The columns of `timeseries.csv`.
+pub const TIMESERIES_COLUMNS: [&str; 5] = ["run_index", "t_s", "metric", "entity", "value"];
+
+/// The columns of `histograms.csv`.
+pub const HISTOGRAMS_COLUMNS: [&str; 8] = [
+    "run_index",
+    "histogram",
+    "unit",
+    "count",
+    "sum_ns",
+    "min_ns",
+    "max_ns",
+    "buckets",
+];
 
 fn csv_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>, Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -44,10 +82,7 @@ fn metric_names(records: &[RunRecord]) -> Vec<String> {
 /// `results.csv`: one row per run.
 pub fn results_csv(study: &Study, records: &[RunRecord]) -> Result<Vec<u8>, Error> {
     let names = metric_names(records);
-    let mut header = vec!["run_index", "point", "replication", "seed"]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>();
+    let mut header: Vec<String> = RESULTS_COLUMNS.map(String::from).to_vec();
     header.extend(study.sweep_paths.iter().cloned());
     header.push("events".into());
     header.extend(names.iter().cloned());
@@ -76,18 +111,7 @@ pub fn summary_csv(study: &Study, records: &[RunRecord]) -> Result<Vec<u8>, Erro
     let names = metric_names(records);
     let mut header: Vec<String> = vec!["point".into()];
     header.extend(study.sweep_paths.iter().cloned());
-    for h in [
-        "metric",
-        "n",
-        "mean",
-        "ci95_half_width",
-        "std",
-        "min",
-        "max",
-        "pooled",
-    ] {
-        header.push(h.into());
-    }
+    header.extend(SUMMARY_COLUMNS.map(String::from));
     let mut rows = vec![header];
     for group in records.chunk_by(|a, b| a.plan.point == b.plan.point) {
         let point = group[0].plan.point;
@@ -136,16 +160,12 @@ pub fn pooled(group: &[RunRecord], name: &str) -> Option<f64> {
     Some(unit.convert(value))
 }
 
-/// `timeseries.csv`: `run_index,t_s,metric,entity,value`, one row per bin.
+/// `timeseries.csv`: [`TIMESERIES_COLUMNS`], one row per bin.
 pub fn timeseries_csv(records: &[RunRecord]) -> Result<Option<Vec<u8>>, Error> {
     if records.iter().all(|r| r.output.series.is_empty()) {
         return Ok(None);
     }
-    let mut rows = vec![
-        ["run_index", "t_s", "metric", "entity", "value"]
-            .map(String::from)
-            .to_vec(),
-    ];
+    let mut rows = vec![TIMESERIES_COLUMNS.map(String::from).to_vec()];
     for r in records {
         for s in &r.output.series {
             for (i, v) in s.values.iter().enumerate() {
@@ -169,17 +189,7 @@ pub fn histograms_csv(records: &[RunRecord]) -> Result<Option<Vec<u8>>, Error> {
     if records.iter().all(|r| r.output.histograms.is_empty()) {
         return Ok(None);
     }
-    let header = [
-        "run_index",
-        "histogram",
-        "unit",
-        "count",
-        "sum_ns",
-        "min_ns",
-        "max_ns",
-        "buckets",
-    ];
-    let mut rows = vec![header.map(String::from).to_vec()];
+    let mut rows = vec![HISTOGRAMS_COLUMNS.map(String::from).to_vec()];
     for r in records {
         for h in &r.output.histograms {
             let hist = &h.histogram;

@@ -9,14 +9,9 @@ use super::charts::build::build;
 use super::charts::defaults::default_plots;
 use super::charts::{Chart, draw};
 use super::html;
-use super::output::write_atomically;
+use super::output::{PLOTS_DIR, REPORT, write_atomically};
 use super::tables::Tables;
 use crate::error::Error;
-
-/// The folder of chart files inside an output folder.
-pub const PLOTS_DIR: &str = "plots";
-/// The report's file name.
-pub const REPORT: &str = "report.html";
 
 /// What a redraw wrote, and the charts it could not draw.
 #[derive(Clone, Debug, Default)]

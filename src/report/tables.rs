@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::output::{HISTOGRAMS_COLUMNS, RESULTS_COLUMNS, SUMMARY_COLUMNS, TIMESERIES_COLUMNS};
 use crate::engine::Histogram;
 use crate::error::{Error, InputError};
 use crate::run::TimeUnit;
@@ -217,9 +218,7 @@ fn read_results(dir: &Path, study: &Study) -> Result<Results, Error> {
     const NAME: &str = "results.csv";
     let mut reader = open_csv(dir, NAME)?;
     let header = header(&mut reader, dir, NAME)?;
-    let mut expected: Vec<String> = ["run_index", "point", "replication", "seed"]
-        .map(String::from)
-        .to_vec();
+    let mut expected: Vec<String> = RESULTS_COLUMNS.map(String::from).to_vec();
     expected.extend(study.sweep_paths.iter().cloned());
     expected.push("events".into());
     expect_prefix(dir, NAME, &header, &expected)?;
@@ -263,17 +262,7 @@ fn read_summary(
     let header = header(&mut reader, dir, NAME)?;
     let mut expected = vec!["point".to_string()];
     expected.extend(study.sweep_paths.iter().cloned());
-    let columns = [
-        "metric",
-        "n",
-        "mean",
-        "ci95_half_width",
-        "std",
-        "min",
-        "max",
-        "pooled",
-    ];
-    expected.extend(columns.map(String::from));
+    expected.extend(SUMMARY_COLUMNS.map(String::from));
     expect_prefix(dir, NAME, &header, &expected)?;
     let base = 1 + study.sweep_paths.len();
     let points = study.point_values.len();
@@ -341,17 +330,7 @@ fn read_histograms(dir: &Path, study: &Study) -> Result<Vec<HistogramSet>, Error
     const NAME: &str = "histograms.csv";
     let mut reader = open_csv(dir, NAME)?;
     let header = header(&mut reader, dir, NAME)?;
-    let expected = [
-        "run_index",
-        "histogram",
-        "unit",
-        "count",
-        "sum_ns",
-        "min_ns",
-        "max_ns",
-        "buckets",
-    ]
-    .map(String::from);
+    let expected = HISTOGRAMS_COLUMNS.map(String::from);
     expect_prefix(dir, NAME, &header, &expected)?;
     let points = study.point_values.len();
     let mut sets: Vec<HistogramSet> = Vec::new();
@@ -464,7 +443,7 @@ fn read_series(dir: &Path, study: &Study) -> Result<Vec<SeriesSet>, Error> {
     const NAME: &str = "timeseries.csv";
     let mut reader = open_csv(dir, NAME)?;
     let header = header(&mut reader, dir, NAME)?;
-    let expected = ["run_index", "t_s", "metric", "entity", "value"].map(String::from);
+    let expected = TIMESERIES_COLUMNS.map(String::from);
     expect_prefix(dir, NAME, &header, &expected)?;
     let points = study.point_values.len();
     let mut acc = SeriesAccumulator::default();

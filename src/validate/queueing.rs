@@ -78,93 +78,101 @@ fn check(name: String, expected: f64, s: Summary) -> CheckResult {
     )
 }
 
-/// Every queueing check.
+/// Every queueing check: four at each of three loads, then M/M/4, two
+/// M/G/1 and M/M/1/K.
 pub fn queueing_checks(seed: u64) -> Vec<CheckResult> {
-    let mut specs: Vec<Box<dyn Fn() -> CheckResult + Sync + Send>> = Vec::new();
+    let mut checks = Vec::new();
     for rho in [0.5, 0.7, 0.9] {
-        specs.push(Box::new(move || {
-            let p = params(rho, 1, exponential(1.0), None);
-            let s = replicate(seed, &p, "time_in_system_s_mean");
-            check(
-                format!("M/M/1 rho={rho} mean time in system vs 1/(mu-lambda)"),
-                theory::mm1_time_in_system(rho, 1.0),
-                s,
-            )
-        }));
-        specs.push(Box::new(move || {
-            let p = params(rho, 1, exponential(1.0), None);
-            check(
-                format!("M/M/1 rho={rho} utilisation vs rho"),
-                rho,
-                replicate(seed, &p, "utilisation"),
-            )
-        }));
-        specs.push(Box::new(move || {
-            let p = params(2.0 * rho, 2, exponential(1.0), None);
-            check(
-                format!("M/M/2 rho={rho} mean wait vs Erlang C"),
-                theory::mmc_wait(2.0 * rho, 1.0, 2),
-                replicate(seed, &p, "wait_s_mean"),
-            )
-        }));
-        specs.push(Box::new(move || {
-            let p = params(
-                rho,
-                1,
-                DurationDist::deterministic(SimTime::from_secs(1)),
-                None,
-            );
-            check(
-                format!("M/D/1 rho={rho} mean wait vs Pollaczek-Khinchine"),
-                theory::mg1_wait(rho, 1.0, 1.0),
-                replicate(seed, &p, "wait_s_mean"),
-            )
-        }));
+        checks.extend(checks_at_load(seed, rho));
     }
-    specs.push(Box::new(move || {
-        let p = params(3.2, 4, exponential(1.0), None);
+    checks.extend([
+        mm4_wait(seed),
+        mg1_uniform_wait(seed),
+        mg1_lognormal_wait(seed),
+        mm1k_blocking(seed),
+    ]);
+    checks
+}
+
+/// M/M/1 time in system and utilisation, M/M/2 and M/D/1 waits at load `rho`.
+fn checks_at_load(seed: u64, rho: f64) -> [CheckResult; 4] {
+    let mm1 = params(rho, 1, exponential(1.0), None);
+    let mm2 = params(2.0 * rho, 2, exponential(1.0), None);
+    let md1 = params(
+        rho,
+        1,
+        DurationDist::deterministic(SimTime::from_secs(1)),
+        None,
+    );
+    [
         check(
-            "M/M/4 rho=0.8 mean wait vs Erlang C".into(),
-            theory::mmc_wait(3.2, 1.0, 4),
-            replicate(seed, &p, "wait_s_mean"),
-        )
-    }));
-    specs.push(Box::new(move || {
-        let service = DurationDist::Uniform {
-            low: Duration(SimTime::ZERO),
-            high: Duration(SimTime::from_secs(2)),
-        };
-        let p = params(0.8, 1, service, None);
-        // Uniform on [0, 2]: E[S] = 1, E[S^2] = 4/3.
+            format!("M/M/1 rho={rho} mean time in system vs 1/(mu-lambda)"),
+            theory::mm1_time_in_system(rho, 1.0),
+            replicate(seed, &mm1, "time_in_system_s_mean"),
+        ),
         check(
-            "M/G/1 uniform service rho=0.8 mean wait vs Pollaczek-Khinchine".into(),
-            theory::mg1_wait(0.8, 1.0, 4.0 / 3.0),
-            replicate(seed, &p, "wait_s_mean"),
-        )
-    }));
-    specs.push(Box::new(move || {
-        let service = DurationDist::Lognormal {
-            mean: Some(Duration(SimTime::from_secs(1))),
-            cv: Some(1.5),
-            mu: None,
-            sigma: None,
-        };
-        let second = service.compile().map_or(f64::NAN, |s| s.second_moment_s2());
-        let p = params(0.7, 1, service, None);
+            format!("M/M/1 rho={rho} utilisation vs rho"),
+            rho,
+            replicate(seed, &mm1, "utilisation"),
+        ),
         check(
-            "M/G/1 lognormal service cv=1.5 rho=0.7 mean wait vs Pollaczek-Khinchine".into(),
-            theory::mg1_wait(0.7, 1.0, second),
-            replicate(seed, &p, "wait_s_mean"),
-        )
-    }));
-    specs.push(Box::new(move || {
-        // K = 5 places: one in service, four waiting.
-        let p = params(0.9, 1, exponential(1.0), Some(4));
+            format!("M/M/2 rho={rho} mean wait vs Erlang C"),
+            theory::mmc_wait(2.0 * rho, 1.0, 2),
+            replicate(seed, &mm2, "wait_s_mean"),
+        ),
         check(
-            "M/M/1/5 rho=0.9 blocking probability".into(),
-            theory::mm1k_blocking(0.9, 1.0, 5),
-            replicate(seed, &p, "rejected_share"),
-        )
-    }));
-    specs.iter().map(|f| f()).collect()
+            format!("M/D/1 rho={rho} mean wait vs Pollaczek-Khinchine"),
+            theory::mg1_wait(rho, 1.0, 1.0),
+            replicate(seed, &md1, "wait_s_mean"),
+        ),
+    ]
+}
+
+fn mm4_wait(seed: u64) -> CheckResult {
+    let p = params(3.2, 4, exponential(1.0), None);
+    check(
+        "M/M/4 rho=0.8 mean wait vs Erlang C".into(),
+        theory::mmc_wait(3.2, 1.0, 4),
+        replicate(seed, &p, "wait_s_mean"),
+    )
+}
+
+fn mg1_uniform_wait(seed: u64) -> CheckResult {
+    let service = DurationDist::Uniform {
+        low: Duration(SimTime::ZERO),
+        high: Duration(SimTime::from_secs(2)),
+    };
+    let p = params(0.8, 1, service, None);
+    // Uniform on [0, 2]: E[S] = 1, E[S^2] = 4/3.
+    check(
+        "M/G/1 uniform service rho=0.8 mean wait vs Pollaczek-Khinchine".into(),
+        theory::mg1_wait(0.8, 1.0, 4.0 / 3.0),
+        replicate(seed, &p, "wait_s_mean"),
+    )
+}
+
+fn mg1_lognormal_wait(seed: u64) -> CheckResult {
+    let service = DurationDist::Lognormal {
+        mean: Some(Duration(SimTime::from_secs(1))),
+        cv: Some(1.5),
+        mu: None,
+        sigma: None,
+    };
+    let second = service.compile().map_or(f64::NAN, |s| s.second_moment_s2());
+    let p = params(0.7, 1, service, None);
+    check(
+        "M/G/1 lognormal service cv=1.5 rho=0.7 mean wait vs Pollaczek-Khinchine".into(),
+        theory::mg1_wait(0.7, 1.0, second),
+        replicate(seed, &p, "wait_s_mean"),
+    )
+}
+
+fn mm1k_blocking(seed: u64) -> CheckResult {
+    // K = 5 places: one in service, four waiting.
+    let p = params(0.9, 1, exponential(1.0), Some(4));
+    check(
+        "M/M/1/5 rho=0.9 blocking probability".into(),
+        theory::mm1k_blocking(0.9, 1.0, 5),
+        replicate(seed, &p, "rejected_share"),
+    )
 }

@@ -3,7 +3,7 @@
 //! per point. Each point's histogram merges every replication's, so the
 //! percentiles read off these charts are pooled, never averaged.
 
-use super::build::{MAX_LINES, evenly, objectives, point_label};
+use super::shared::{MAX_LINES, evenly, objectives, point_label, unknown_name};
 use super::{Axis, Chart, ChartBody, Line, LineChart, Rule, RuleKind, format_value};
 use crate::engine::{Histogram, SimTime};
 use crate::report::tables::{HistogramSet, Tables};
@@ -47,13 +47,13 @@ fn chosen_set<'a>(tables: &'a Tables, spec: &PlotSpec) -> Result<&'a HistogramSe
     match &spec.y {
         Some(name) => tables.histogram(name).ok_or_else(|| {
             let known: Vec<&str> = tables.histograms.iter().map(|h| h.name.as_str()).collect();
-            format!(
-                "no histogram `{name}` in histograms.csv; the histograms are: {}",
-                if known.is_empty() {
-                    "(none; is [output] histograms = false?)".to_string()
-                } else {
-                    known.join(", ")
-                }
+            unknown_name(
+                "histogram",
+                "histograms",
+                name,
+                "histograms.csv",
+                &known,
+                "(none; is [output] histograms = false?)",
             )
         }),
         None => tables

@@ -1,4 +1,5 @@
-//! Charts: what to draw, computed from the output tables ([`build`]),
+//! Charts: what to draw, computed from the output tables ([`build`], with
+//! what the kinds share in [`shared`]),
 //! chosen by `[[plot]]` or by default ([`defaults`]), and drawn with
 //! plotters as SVG, or PNG with the bundled font ([`draw`]).
 //!
@@ -13,6 +14,7 @@ pub mod defaults;
 pub mod draw;
 pub mod latency;
 pub mod series;
+pub mod shared;
 pub mod sweep;
 
 pub use axes::{Axis, Tick};

@@ -4,7 +4,7 @@
 //! per point (small multiples), with a line per entity, or the min–max band
 //! and the median when there are many.
 
-use super::build::{MAX_LINES, evenly, objectives, point_label, slo_rules, y_axis};
+use super::shared::{MAX_LINES, evenly, objectives, point_label, slo_rules, unknown_name, y_axis};
 use super::{Axis, Chart, ChartBody, Line, LineChart, Rule, RuleKind, format_value};
 use crate::report::tables::{SeriesLine, SeriesSet, Tables};
 use crate::study::plotspec::PlotSpec;
@@ -27,13 +27,13 @@ pub fn timeseries(tables: &Tables, spec: &PlotSpec) -> Result<Vec<Chart>, String
     let metric = spec.y.clone().ok_or("a timeseries chart needs `y`")?;
     let set = tables.series_set(&metric).ok_or_else(|| {
         let known: Vec<&str> = tables.series.iter().map(|s| s.metric.as_str()).collect();
-        format!(
-            "no series `{metric}` in timeseries.csv; the series are: {}",
-            if known.is_empty() {
-                "(none)".to_string()
-            } else {
-                known.join(", ")
-            }
+        unknown_name(
+            "series",
+            "series",
+            &metric,
+            "timeseries.csv",
+            &known,
+            "(none)",
         )
     })?;
     let mut points: Vec<usize> = set.lines.iter().map(|l| l.point).collect();

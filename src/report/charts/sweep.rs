@@ -3,9 +3,9 @@
 //! lines), and heatmaps over two swept parameters.
 
 use super::axes::param_positions;
-use super::build::{
+use super::shared::{
     MAX_LINES, Objective, Slice, objective_reading, objectives, short_names, slice, slo_rules,
-    trend, y_axis,
+    trend, unknown_name, y_axis,
 };
 use super::{Axis, Chart, ChartBody, HeatmapChart, Line, LineChart, Tick, format_value};
 use crate::report::tables::Tables;
@@ -14,14 +14,7 @@ use crate::study::plotspec::PlotSpec;
 
 fn unknown_metric(tables: &Tables, metric: &str) -> String {
     let known = tables.summary_metrics();
-    format!(
-        "no metric `{metric}` in summary.csv; the metrics are: {}",
-        if known.is_empty() {
-            "(none)".to_string()
-        } else {
-            known.join(", ")
-        }
-    )
+    unknown_name("metric", "metrics", metric, "summary.csv", &known, "(none)")
 }
 
 /// Bands of more lines than this hide each other; the lines stay.

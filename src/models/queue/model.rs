@@ -1,0 +1,102 @@
+//! The `queue` model's state and what happens to it: a job arrives (and is
+//! served, waits or is turned away), a job departs (and the next one waiting
+//! starts).
+
+use rand_distr::{Distribution, Exp1};
+
+use crate::dist::DurationSampler;
+use crate::engine::{GridSeries, Histogram, Model, Scheduler, SimRng, SimTime, TimeWeighted};
+use crate::station::{Admission, Station};
+
+#[derive(Copy, Clone, Debug)]
+pub enum Event {
+    Arrival,
+    /// A job that arrived at the given time leaves its server.
+    Departure(SimTime),
+}
+
+/// One station fed by Poisson arrivals.
+pub struct QueueModel {
+    pub(super) mean_interarrival_s: f64,
+    pub(super) service: DurationSampler,
+    pub(super) station: Station<SimTime>,
+    /// The station's bound on waiting jobs, for the end-of-run invariants.
+    pub(super) queue_limit: Option<usize>,
+    pub(super) arrivals_rng: SimRng,
+    pub(super) service_rng: SimRng,
+    pub(super) time_in_system: Histogram,
+    pub(super) in_system: TimeWeighted,
+    /// Jobs in the station when the warm-up ended (the station's counters
+    /// start again there), for the end-of-run invariants.
+    pub(super) in_system_at_warmup: usize,
+    pub(super) departures_series: Option<GridSeries>,
+    pub(super) in_system_series: Option<GridSeries>,
+}
+
+impl QueueModel {
+    fn next_gap(&mut self) -> SimTime {
+        let gap: f64 = Exp1.sample(&mut self.arrivals_rng);
+        SimTime::from_secs_f64(gap * self.mean_interarrival_s)
+    }
+
+    fn start_service(&mut self, arrived: SimTime, scheduler: &mut Scheduler<Event>) {
+        let service = self.service.sample(&mut self.service_rng);
+        scheduler.schedule_in(service, Event::Departure(arrived));
+    }
+
+    fn on_arrival(&mut self, scheduler: &mut Scheduler<Event>) {
+        let now = scheduler.now();
+        let gap = self.next_gap();
+        scheduler.schedule_in(gap, Event::Arrival);
+        match self.station.arrive(now, now) {
+            Admission::Started(arrived) => self.start_service(arrived, scheduler),
+            Admission::Queued => {}
+            Admission::Rejected(_) => return,
+        }
+        self.note_in_system(now);
+    }
+
+    fn on_departure(&mut self, arrived: SimTime, scheduler: &mut Scheduler<Event>) {
+        let now = scheduler.now();
+        self.time_in_system.record(now - arrived);
+        if let Some(next) = self.station.depart(now) {
+            self.start_service(next, scheduler);
+        }
+        if let Some(s) = &mut self.departures_series {
+            s.add(now, 1.0);
+        }
+        self.note_in_system(now);
+    }
+
+    fn note_in_system(&mut self, now: SimTime) {
+        let n = self.station.in_system() as f64;
+        self.in_system.set(now, n);
+        if let Some(s) = &mut self.in_system_series {
+            s.set_level(now, n);
+        }
+    }
+}
+
+impl Model for QueueModel {
+    type Event = Event;
+
+    fn start(&mut self, scheduler: &mut Scheduler<Event>) {
+        let gap = self.next_gap();
+        scheduler.schedule_at(gap, Event::Arrival);
+    }
+
+    #[inline]
+    fn handle(&mut self, event: Event, scheduler: &mut Scheduler<Event>) {
+        match event {
+            Event::Arrival => self.on_arrival(scheduler),
+            Event::Departure(arrived) => self.on_departure(arrived, scheduler),
+        }
+    }
+
+    fn end_warmup(&mut self, now: SimTime) {
+        self.station.reset_stats(now);
+        self.time_in_system.reset();
+        self.in_system.reset(now);
+        self.in_system_at_warmup = self.station.in_system();
+    }
+}
