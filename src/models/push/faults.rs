@@ -10,27 +10,18 @@
 //! client slots when it strikes a gateway, then one event per connection it
 //! ends; idle clients cost nothing. See `docs/faults.md`.
 
+use super::defaults as d;
 use super::model::{ConnState, CpuJob, Event, PushModel};
-use super::params::{Invalid, PushParams};
 use super::reconnect::CloseReason;
-use crate::engine::{GridSeries, Scheduler, SeriesKind, SimRng, SimTime, Streams};
+use crate::engine::{GridSeries, Scheduler, SimRng, SimTime, Streams};
 use crate::faults::admission::TokenBucket;
-use crate::faults::backoff::RetryState;
 use crate::faults::drain::{DrainPacer, ShutdownStrategy};
-use crate::faults::schedule::{self, FaultContext, FaultSpec, Notice, random_outages, window_end};
+use crate::faults::schedule::{CrashSpec, FaultSpec, Notice, random_outages, window_end};
 use crate::faults::storm::{BusyPeak, PeakRate, ReconnectTracker};
-use crate::run::{RunContext, RunOutput};
+use crate::run::RunOutput;
 
 /// How often a paced drain sheds its due connections.
 const DRAIN_TICK: SimTime = SimTime::from_millis(100);
-
-/// On-demand price of one vCPU-hour of general-purpose instances: AWS m5
-/// in us-east-1, m5.large (2 vCPU) at $0.096/h, linear across the family
-/// (https://aws.amazon.com/ec2/pricing/on-demand/).
-const PRICE_PER_CORE_HOUR: f64 = 0.048;
-
-/// The largest `max_attempts` a client slot can count (8 bits).
-const MAX_ATTEMPTS: u32 = 255;
 
 /// Events of the fault schedule. `source` is the index of the
 /// `[[push.faults]]` entry that caused it.
@@ -74,7 +65,7 @@ pub enum FaultEvent {
 }
 
 /// A drain in progress on one gateway.
-struct Drain {
+pub(super) struct Drain {
     source: u16,
     epoch: u32,
     strategy: ShutdownStrategy,
@@ -89,87 +80,37 @@ struct Drain {
 
 /// Fault schedule, admission limits and storm metrics of one run.
 pub struct FaultState {
-    specs: Vec<FaultSpec>,
-    streams: Streams,
-    notice_rng: SimRng,
-    buckets: Vec<TokenBucket>,
-    max_cpu_queue: Option<u64>,
-    /// Decorrelated jitter's previous sleep per client (empty otherwise).
-    retry_previous: Vec<u64>,
-    pub tracker: ReconnectTracker,
-    pub registry_writes: PeakRate,
-    attempts: PeakRate,
-    accepted: PeakRate,
-    refused: PeakRate,
-    attempts_total: u64,
-    refused_total: u64,
-    cpu: Vec<BusyPeak>,
-    pub messages_dropped_storm: u64,
-    crashed_connections: u64,
-    gave_up: u64,
-    migrations: u64,
+    pub(super) specs: Vec<FaultSpec>,
+    pub(super) streams: Streams,
+    pub(super) notice_rng: SimRng,
+    pub(super) buckets: Vec<TokenBucket>,
+    pub(super) max_cpu_queue: Option<u64>,
+    pub(super) tracker: ReconnectTracker,
+    pub(super) registry_writes: PeakRate,
+    pub(super) attempts: PeakRate,
+    pub(super) accepted: PeakRate,
+    pub(super) refused: PeakRate,
+    pub(super) attempts_total: u64,
+    pub(super) refused_total: u64,
+    pub(super) cpu: Vec<BusyPeak>,
+    pub(super) messages_dropped_storm: u64,
+    pub(super) crashed_connections: u64,
+    pub(super) migrations: u64,
     /// The registry slowdown factor of each entry while active.
-    slowdowns: Vec<f64>,
+    pub(super) slowdowns: Vec<f64>,
     /// Per partition: when its new leader is elected (0: it has one).
-    leader_back_ns: Vec<u64>,
-    drains: Vec<Option<Drain>>,
-    drain_epoch: u32,
+    pub(super) leader_back_ns: Vec<u64>,
+    pub(super) drains: Vec<Option<Drain>>,
+    pub(super) drain_epoch: u32,
     /// Per entry: the position of a rolling deploy in its gateway list.
-    rolling_at: Vec<usize>,
+    pub(super) rolling_at: Vec<usize>,
     /// The run's horizon: random crashes are drawn up to it.
-    horizon: SimTime,
-    attempts_series: Option<GridSeries>,
-    refused_series: Option<GridSeries>,
+    pub(super) horizon: SimTime,
+    pub(super) attempts_series: Option<GridSeries>,
+    pub(super) refused_series: Option<GridSeries>,
 }
 
 impl FaultState {
-    pub fn new(p: &PushParams, ctx: &RunContext) -> FaultState {
-        let gateways = p.gateways.count as usize;
-        let clients = p.clients.0 as usize;
-        let decorrelated = p
-            .reconnect
-            .backoff
-            .as_ref()
-            .is_some_and(|b| b.needs_previous());
-        let persistent = p.transport.is_persistent();
-        FaultState {
-            specs: p.faults.clone(),
-            streams: ctx.streams,
-            notice_rng: ctx.streams.stream("faults/notice", 0),
-            buckets: (0..gateways).filter_map(|_| p.admission.bucket()).collect(),
-            max_cpu_queue: p.admission.max_cpu_queue.map(|c| c.0),
-            retry_previous: if decorrelated && persistent {
-                vec![0; clients]
-            } else {
-                Vec::new()
-            },
-            tracker: ReconnectTracker::default(),
-            registry_writes: PeakRate::default(),
-            attempts: PeakRate::default(),
-            accepted: PeakRate::default(),
-            refused: PeakRate::default(),
-            attempts_total: 0,
-            refused_total: 0,
-            cpu: vec![BusyPeak::default(); gateways],
-            messages_dropped_storm: 0,
-            crashed_connections: 0,
-            gave_up: 0,
-            migrations: 0,
-            slowdowns: vec![1.0; p.faults.len()],
-            leader_back_ns: vec![0; p.kafka.partitions as usize],
-            drains: (0..gateways).map(|_| None).collect(),
-            drain_epoch: 0,
-            rolling_at: vec![0; p.faults.len()],
-            horizon: ctx.window.horizon,
-            attempts_series: persistent
-                .then(|| ctx.series("connect_attempts_per_s", "", SeriesKind::Rate))
-                .flatten(),
-            refused_series: persistent
-                .then(|| ctx.series("connects_refused_per_s", "", SeriesKind::Rate))
-                .flatten(),
-        }
-    }
-
     /// A connection attempt reached a gateway (or found none up).
     pub fn count_attempt(&mut self, now: SimTime, accepted: bool) {
         self.attempts.add(now, 1);
@@ -210,9 +151,9 @@ impl FaultState {
     }
 
     /// Bytes of per-client fault state: the reconnect tracker's episode
-    /// (after the first fault) and decorrelated jitter's previous sleep.
+    /// (after the first fault).
     pub fn client_state_bytes(&self) -> usize {
-        self.tracker.client_state_bytes() + self.retry_previous.capacity() * 8
+        self.tracker.client_state_bytes()
     }
 
     fn registry_factor(&self) -> f64 {
@@ -240,39 +181,6 @@ impl FaultState {
     }
 }
 
-/// Checks `[push.admission]`, `[push.reconnect] backoff` and the fault
-/// schedule; keys relative to `[push]`.
-pub fn validate(p: &PushParams) -> Vec<Invalid> {
-    let mut problems: Vec<Invalid> = Vec::new();
-    for (key, message) in p.admission.validate() {
-        problems.push((format!("admission.{key}"), message));
-    }
-    if let Some(backoff) = &p.reconnect.backoff {
-        if let Err((key, message)) = backoff.validate() {
-            problems.push((format!("reconnect.backoff.{key}"), message));
-        }
-        if backoff.max_attempts().is_some_and(|m| m > MAX_ATTEMPTS) {
-            problems.push((
-                "reconnect.backoff.max_attempts".into(),
-                format!("expected at most {MAX_ATTEMPTS} attempts (omit it to retry forever)"),
-            ));
-        }
-    }
-    if !p.faults.is_empty() && !p.transport.is_persistent() {
-        problems.push((
-            "faults".into(),
-            "faults are modelled for the persistent transports (\"sse\", \"websocket\")".into(),
-        ));
-    }
-    let ctx = FaultContext {
-        gateways: p.gateways.count,
-        partitions: p.kafka.partitions,
-        pings: p.connection.ping_interval.0 > SimTime::ZERO,
-    };
-    problems.extend(schedule::validate(&p.faults, &ctx));
-    problems
-}
-
 impl PushModel {
     /// Schedules every entry's first event.
     pub fn start_faults(&mut self, sched: &mut Scheduler<Event>) {
@@ -281,27 +189,8 @@ impl PushModel {
         }
         for (i, spec) in self.faults.specs.clone().iter().enumerate() {
             let source = i as u16;
-            let at = |d: crate::units::Duration| d.0;
             match spec {
-                FaultSpec::Crash(c) => match (c.at, c.gateway) {
-                    (Some(t), Some(g)) => {
-                        let g = g as u16;
-                        fault_at(sched, at(t), FaultEvent::Crash { gateway: g, source });
-                        let restart = c.restart_at.map(at).or(c.restart_after.map(|d| t.0 + d.0));
-                        if let Some(r) = restart {
-                            fault_at(sched, r, FaultEvent::Restart { gateway: g, source });
-                        }
-                    }
-                    _ => {
-                        let gateways: Vec<u16> = match c.gateway {
-                            Some(g) => vec![g as u16],
-                            None => (0..self.gateways.len() as u16).collect(),
-                        };
-                        for g in gateways {
-                            self.schedule_random_crashes(g, source, sched);
-                        }
-                    }
-                },
+                FaultSpec::Crash(c) => self.schedule_crash(c, source, sched),
                 FaultSpec::Restart(r) => {
                     let event = FaultEvent::Restart {
                         gateway: r.gateway as u16,
@@ -334,6 +223,30 @@ impl PushModel {
                     fault_at(sched, l.at.0, FaultEvent::LeaderLoss { source });
                 }
             }
+        }
+    }
+
+    /// A crash entry: at its time (with its restart, if any), or at random
+    /// on its gateway or on every gateway.
+    fn schedule_crash(&mut self, c: &CrashSpec, source: u16, sched: &mut Scheduler<Event>) {
+        if let (Some(t), Some(g)) = (c.at, c.gateway) {
+            let g = g as u16;
+            fault_at(sched, t.0, FaultEvent::Crash { gateway: g, source });
+            let restart = c
+                .restart_at
+                .map(|r| r.0)
+                .or(c.restart_after.map(|d| t.0 + d.0));
+            if let Some(r) = restart {
+                fault_at(sched, r, FaultEvent::Restart { gateway: g, source });
+            }
+            return;
+        }
+        let gateways: Vec<u16> = match c.gateway {
+            Some(g) => vec![g as u16],
+            None => (0..self.gateways.len() as u16).collect(),
+        };
+        for g in gateways {
+            self.schedule_random_crashes(g, source, sched);
         }
     }
 
@@ -419,7 +332,7 @@ impl PushModel {
 
     /// When client `c` learns that its gateway died.
     fn notice_delay(&mut self, c: u32, notice: Notice, now: SimTime) -> SimTime {
-        let hop = self.s.transit.sample(&mut self.faults.notice_rng) + self.lb_one_way;
+        let hop = self.notice_hop();
         let client = &self.clients[c as usize];
         let ping_ns = self.p.connection.ping_interval.0.as_nanos();
         if notice == Notice::Reset || client.state != ConnState::Registered || ping_ns == 0 {
@@ -427,6 +340,12 @@ impl PushModel {
         }
         let wait = (client.phase_ns % ping_ns + ping_ns - now.as_nanos() % ping_ns) % ping_ns;
         SimTime::from_nanos(if wait == 0 { ping_ns } else { wait })
+    }
+
+    /// One transit for news from a gateway (a reset, a go-away), drawn
+    /// from the notice stream so that faults leave the others' draws alone.
+    fn notice_hop(&mut self) -> SimTime {
+        self.s.transit.sample(&mut self.faults.notice_rng) + self.lb_one_way
     }
 
     /// A rolling deploy whose drain a crash cut short goes on once the
@@ -613,7 +532,7 @@ impl PushModel {
             d.episode = episode;
         }
         self.faults.tracker.affect(c, episode);
-        let notice = self.s.transit.sample(&mut self.faults.notice_rng) + self.lb_one_way;
+        let notice = self.notice_hop();
         self.end_connection(c, CloseReason::Drain, notice, sched);
         true
     }
@@ -751,28 +670,6 @@ impl PushModel {
         ok
     }
 
-    /// The delay before client `c` tries again after a close for `reason`
-    /// (its backoff state lives in its slot); `None`: it gives up.
-    pub fn reconnect_delay(&mut self, c: u32, reason: CloseReason) -> Option<SimTime> {
-        let i = c as usize;
-        let previous = self.faults.retry_previous.get(i).copied().unwrap_or(0);
-        let mut state = RetryState::resume(self.clients[i].failures as u32, previous);
-        let delay = self
-            .reconnect
-            .delay(reason, &mut state, &mut self.rng.reconnect);
-        self.clients[i].failures = state.attempt.min(MAX_ATTEMPTS) as u8;
-        if let Some(p) = self.faults.retry_previous.get_mut(i) {
-            *p = state.previous_ns();
-        }
-        delay
-    }
-
-    /// Client `c` has used up its attempts: it stays disconnected.
-    pub fn give_up(&mut self, c: u32) {
-        self.cancel_deadline(c);
-        self.faults.gave_up += 1;
-    }
-
     /// Writes the storm metrics and series.
     pub fn write_faults(&self, out: &mut RunOutput, end: SimTime, measured_s: f64) {
         let f = &self.faults;
@@ -804,11 +701,11 @@ impl PushModel {
         out.scalar("time_to_reconnect_99_s", t.time_to_share_s(0.99));
         out.scalar("time_to_reconnect_100_s", t.time_to_share_s(1.0));
         out.scalar("messages_dropped_storm", f.messages_dropped_storm as f64);
-        out.scalar("clients_gave_up", f.gave_up as f64);
+        out.scalar("clients_gave_up", self.reconnects.gave_up as f64);
         out.scalar("migrations", f.migrations as f64);
         let fleet_cores = self.gateways.len() as f64 * cores as f64;
         out.scalar("fleet_cores", fleet_cores);
-        out.scalar("fleet_cost_per_hour", fleet_cores * PRICE_PER_CORE_HOUR);
+        out.scalar("fleet_cost_per_hour", fleet_cores * d::PRICE_PER_CORE_HOUR);
         for series in [&f.attempts_series, &f.refused_series]
             .into_iter()
             .flatten()

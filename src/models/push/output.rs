@@ -1,7 +1,9 @@
-//! Turns a finished push run into metrics, histograms and series.
+//! Turns a finished push run into metrics, histograms and series, and
+//! checks the end-of-run invariants.
 
-use super::model::{ConnState, NO_GATEWAY, PushModel};
+use super::model::{Client, ConnState, Mailbox, NO_GATEWAY, Poller, PushModel};
 use super::reconnect::CloseReason;
+use super::wheel::TimingWheel;
 use crate::engine::SimTime;
 use crate::run::{RunOutput, TimeUnit};
 
@@ -65,6 +67,24 @@ impl PushModel {
             self.write_faults(out, end, measured_s);
         }
         self.write_series(out, end);
+    }
+
+    /// Bytes of simulator state that grow with the number of clients
+    /// (per-client slots, registry, wheel links, pollers, mailboxes, and
+    /// the fault tracker's and decorrelated backoff's per-client words).
+    pub fn client_state_bytes(&self) -> usize {
+        self.clients.capacity() * std::mem::size_of::<Client>()
+            + self.registry.capacity() * std::mem::size_of::<u16>()
+            + if self.clients.is_empty() {
+                0
+            } else {
+                self.clients.len() * TimingWheel::BYTES_PER_CLIENT
+            }
+            + self.pollers.capacity() * std::mem::size_of::<Poller>()
+            + self.poll_order.capacity() * std::mem::size_of::<u32>()
+            + self.mailboxes.capacity() * std::mem::size_of::<Mailbox>()
+            + self.faults.client_state_bytes()
+            + self.reconnects.client_state_bytes()
     }
 
     /// Whole-run invariants: every message published has exactly one end
@@ -171,8 +191,9 @@ impl PushModel {
 impl PushModel {
     /// End-of-run consistency checks (release builds too): every registry
     /// record points to the gateway that holds that client's registered
-    /// connection, each gateway's counts match its clients, and the lag
-    /// matches the partitions. A failure is a model bug.
+    /// connection, each gateway's counts match its clients, the lag
+    /// matches the partitions, and every message is accounted for once. A
+    /// failure is a model bug.
     pub fn check_invariants(&self) -> Result<(), String> {
         let g = self.gateways.len();
         let (mut open, mut accepted) = (vec![0u64; g], vec![0u64; g]);
@@ -227,6 +248,23 @@ impl PushModel {
             return Err(format!(
                 "lag {} counted, {lag} in partitions",
                 self.lag_total
+            ));
+        }
+        self.check_messages()
+    }
+
+    /// Every message published has ended exactly once or is in flight.
+    fn check_messages(&self) -> Result<(), String> {
+        let m = &self.messages;
+        if m.duplicates > 0 {
+            return Err(format!("{} messages ended twice", m.duplicates));
+        }
+        if m.ended_count() + m.in_flight != m.published() {
+            return Err(format!(
+                "{} published, {} ended, {} in flight",
+                m.published(),
+                m.ended_count(),
+                m.in_flight
             ));
         }
         Ok(())
