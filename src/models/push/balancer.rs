@@ -16,6 +16,7 @@ use rand::RngExt;
 use super::model::PushModel;
 use super::params::LbPolicy;
 use crate::engine::{SimRng, SimTime};
+use crate::units::Duration;
 
 impl PushModel {
     /// The gateway the balancer picks for a new connection or request.
@@ -53,7 +54,7 @@ impl PushModel {
         self.p
             .load_balancer
             .idle_timeout
-            .map_or(u64::MAX, |t| (now + t.0).as_nanos())
+            .map_or(u64::MAX, |t| cut_at(now, t))
     }
 
     /// When the balancer cuts a connection found open at time zero, in the
@@ -69,7 +70,10 @@ impl PushModel {
     /// starts again (REFERENCES P14: only data resets it).
     #[inline]
     pub fn note_data(&mut self, c: usize, now: SimTime) {
-        self.clients[c].idle_at_ns = self.idle_at_after(now);
+        // Without a timeout the cut stays at "never": no write per message.
+        if let Some(t) = self.p.load_balancer.idle_timeout {
+            self.clients[c].idle_at_ns = cut_at(now, t);
+        }
     }
 
     /// When the balancer cuts client `c`'s connection, given its last data
@@ -106,6 +110,12 @@ impl PushModel {
             None => wait,
         }
     }
+}
+
+/// The idle cut of a connection whose last data passed at `last_data`.
+#[inline]
+fn cut_at(last_data: SimTime, timeout: Duration) -> u64 {
+    (last_data + timeout.0).as_nanos()
 }
 
 /// Gateways that cannot take traffic carry this load (never chosen while

@@ -170,6 +170,7 @@ pub enum Retry {
 impl PushModel {
     /// The delay before the next attempt of `retry`, advancing the retry
     /// state it has; `None`: the client gives up (`max_attempts`).
+    #[inline]
     pub fn retry_delay(&mut self, retry: Retry) -> Option<SimTime> {
         let r = &mut self.reconnects;
         match retry {
