@@ -13,7 +13,7 @@
 //! its source), `check` (validation), `setup` (build from params), `model`
 //! (state and event loop) with handlers named after what happens
 //! (`connections`, `polling`, `pipeline`, `gateways`, `balancer`,
-//! `reconnect`, `faults`), `output` (metrics, end-of-run invariants).
+//! `reconnect`, `faults`, `drains`), `output` (metrics, end-of-run invariants).
 //!
 //! Faults (crashes, drains, rolling deploys, registry slowdowns, Kafka
 //! leader loss, admission limits, backoff) are wired in `faults` through
@@ -24,6 +24,7 @@ pub mod balancer;
 pub mod check;
 mod connections;
 pub mod defaults;
+mod drains;
 pub mod faults;
 mod gateways;
 pub mod messages;

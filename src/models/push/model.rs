@@ -40,6 +40,17 @@ pub enum ConnState {
     Registered,
 }
 
+impl ConnState {
+    /// Whether a client in this state holds a gateway's memory (an
+    /// accepted attempt or a connection).
+    pub fn holds_memory(self) -> bool {
+        matches!(
+            self,
+            ConnState::Handshaking | ConnState::Registering | ConnState::Registered
+        )
+    }
+}
+
 /// A client of a persistent transport: 48 bytes, no heap allocation.
 #[derive(Copy, Clone, Debug)]
 pub struct Client {

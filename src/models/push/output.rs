@@ -1,6 +1,7 @@
 //! Turns a finished push run into metrics, histograms and series, and
 //! checks the end-of-run invariants.
 
+use super::defaults as d;
 use super::model::{Client, ConnState, Mailbox, NO_GATEWAY, Poller, PushModel};
 use super::reconnect::CloseReason;
 use super::wheel::TimingWheel;
@@ -183,6 +184,52 @@ impl PushModel {
             out.series(series, end);
         }
         for series in s.lag_partition.iter().chain(&s.gateway_connections) {
+            out.series(series, end);
+        }
+    }
+}
+
+impl PushModel {
+    /// Writes the storm metrics and series.
+    pub fn write_faults(&self, out: &mut RunOutput, end: SimTime, measured_s: f64) {
+        let f = &self.faults;
+        let t = &f.tracker;
+        out.scalar(
+            "connect_attempts_per_s",
+            f.attempts_total as f64 / measured_s,
+        );
+        out.scalar(
+            "connect_refusals_per_s",
+            f.refused_total as f64 / measured_s,
+        );
+        out.scalar("connect_attempts_per_s_peak", f.attempts.peak_per_s());
+        out.scalar("connects_accepted_per_s_peak", f.accepted.peak_per_s());
+        out.scalar("connects_refused_per_s_peak", f.refused.peak_per_s());
+        out.scalar("registry_writes_per_s_peak", f.registry_writes.peak_per_s());
+        let cores = self.p.gateways.cores;
+        let cpu_peak = f
+            .cpu
+            .iter()
+            .map(|b| b.peak_utilisation(cores))
+            .fold(0.0, f64::max);
+        out.scalar("gateway_cpu_peak", cpu_peak);
+        out.scalar("crashed_connections", f.crashed_connections as f64);
+        out.scalar("fault_affected_clients", t.affected as f64);
+        out.scalar("fault_reconnected_clients", t.reconnected as f64);
+        out.scalar("fault_clients_not_reconnected", t.pending() as f64);
+        out.scalar("storm_reconnects_per_s_peak", t.reconnect_rate.peak_per_s());
+        out.scalar("time_to_reconnect_99_s", t.time_to_share_s(0.99));
+        out.scalar("time_to_reconnect_100_s", t.time_to_share_s(1.0));
+        out.scalar("messages_dropped_storm", f.messages_dropped_storm as f64);
+        out.scalar("clients_gave_up", self.reconnects.gave_up as f64);
+        out.scalar("migrations", f.migrations as f64);
+        let fleet_cores = self.gateways.len() as f64 * cores as f64;
+        out.scalar("fleet_cores", fleet_cores);
+        out.scalar("fleet_cost_per_hour", fleet_cores * d::PRICE_PER_CORE_HOUR);
+        for series in [&f.attempts_series, &f.refused_series]
+            .into_iter()
+            .flatten()
+        {
             out.series(series, end);
         }
     }
