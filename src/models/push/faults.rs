@@ -1,7 +1,9 @@
-//! Faults in the push model: gateway crashes and restarts (scheduled or
-//! random), graceful drains and rolling deploys, registry slowdowns, Kafka
-//! leader loss, admission limits on new connections, client backoff, and
-//! the measurement of the reconnect storms they cause.
+//! Faults in the push model: the fault schedule's events, gateway crashes
+//! and restarts (scheduled or random), registry slowdowns, Kafka leader
+//! loss, admission limits on new connections, and the state that measures
+//! the reconnect storms they cause. Drains and rolling deploys are in
+//! `drains`, retry delays and backoff in `reconnect`, the storm metrics'
+//! output in `output`.
 //!
 //! The generic parts (schedules, shutdown strategies, token buckets, storm
 //! metrics, retry policies) live in `crate::faults`; this module wires them
