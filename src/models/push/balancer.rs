@@ -122,7 +122,10 @@ fn cut_at(last_data: SimTime, timeout: Duration) -> u64 {
 /// another is up).
 pub const DOWN: u64 = u64::MAX;
 
-/// A min-tournament over per-gateway loads.
+/// A min-tournament over per-gateway loads. Not `crate::world::LeastLoaded`:
+/// a gateway here leaves the choice (down, draining) and rejoins it with
+/// the count it kept, the choice can be "none", and the random policy asks
+/// which gateways are in; that one only counts starts and finishes.
 pub struct LeastLoaded {
     leaves: usize,
     /// `tree[leaves + g]` is gateway g's load; inner nodes hold the index

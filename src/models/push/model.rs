@@ -292,6 +292,7 @@ pub struct PushModel {
     pub rng: Rngs,
     pub lb_one_way: SimTime,
     pub request_cost: SimTime,
+    /// The reconnect policy and the retry memory beyond the client slots.
     pub reconnects: Reconnects,
     pub clients: Vec<Client>,
     pub registry: Vec<u16>,

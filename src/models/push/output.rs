@@ -187,11 +187,9 @@ impl PushModel {
             out.series(series, end);
         }
     }
-}
 
-impl PushModel {
-    /// Writes the storm metrics and series.
-    pub fn write_faults(&self, out: &mut RunOutput, end: SimTime, measured_s: f64) {
+    /// Writes the storm metrics and series (persistent transports).
+    fn write_faults(&self, out: &mut RunOutput, end: SimTime, measured_s: f64) {
         let f = &self.faults;
         let t = &f.tracker;
         out.scalar(
