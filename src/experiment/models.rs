@@ -87,7 +87,7 @@ impl ModelSpec {
         let result = match self {
             ModelSpec::Queue(p) => queue::check(p),
             ModelSpec::Occ(p) => occ::check(p),
-            ModelSpec::Push(p) => p.validate(),
+            ModelSpec::Push(p) => push::check(p),
             ModelSpec::Cdn(p) => cdn::check(p),
         };
         result.map_err(|problems| {

@@ -93,18 +93,6 @@ impl RetryState {
 }
 
 impl RetryPolicy {
-    /// A short name for outputs: "immediate", "exponential", "full-jitter", ...
-    pub fn name(&self) -> &'static str {
-        match self {
-            RetryPolicy::Immediate { .. } => "immediate",
-            RetryPolicy::Fixed { .. } => "fixed",
-            RetryPolicy::Exponential { .. } => "exponential",
-            RetryPolicy::FullJitter { .. } => "full-jitter",
-            RetryPolicy::EqualJitter { .. } => "equal-jitter",
-            RetryPolicy::Decorrelated { .. } => "decorrelated",
-        }
-    }
-
     /// The attempts after which the client gives up, if bounded.
     pub fn max_attempts(&self) -> Option<u32> {
         match self {

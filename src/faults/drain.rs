@@ -75,16 +75,6 @@ fn default_migrate_cost() -> Duration {
 }
 
 impl ShutdownStrategy {
-    /// The name as written in files.
-    pub fn name(&self) -> &'static str {
-        match self {
-            ShutdownStrategy::AllAtOnce => "all-at-once",
-            ShutdownStrategy::Slow { .. } => "slow",
-            ShutdownStrategy::Migrate { .. } => "migrate",
-            ShutdownStrategy::Zuul { .. } => "zuul",
-        }
-    }
-
     /// Checks the parameters: (key, message) on a problem.
     pub fn validate(&self) -> Result<(), (&'static str, String)> {
         match self {

@@ -5,7 +5,7 @@
 //! measurement of reconnect storms.
 //!
 //! These pieces know nothing of a particular model; the push model wires
-//! them to its gateways, registry and Kafka (`push::faults`). See
+//! them to its gateways, registry and Kafka (`models::push::faults`). See
 //! `docs/faults.md`.
 
 pub mod admission;

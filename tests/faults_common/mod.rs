@@ -3,13 +3,13 @@
 #![allow(dead_code)]
 
 use edgesim::engine::SimTime;
-use edgesim::models::push::{PushParams, run_push};
+use edgesim::models::push::{PushParams, check, run_push};
 use edgesim::run::{RunContext, RunOutput};
 
 /// Parses a `[push]` table body and checks it validates.
 pub fn params(text: &str) -> PushParams {
     let p: PushParams = toml::from_str(text).expect("the test parameters parse");
-    if let Err(problems) = p.validate() {
+    if let Err(problems) = check(&p) {
         panic!("test parameters do not validate: {problems:?}");
     }
     p

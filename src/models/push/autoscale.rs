@@ -85,7 +85,8 @@ impl Autoscaler {
         let desired = if (ratio - 1.0).abs() <= self.params.tolerance {
             current as u64
         } else {
-            metric.div_ceil(threshold)
+            // ceil(metric / threshold) = min(partitions, ceil(lag / threshold)) (K2).
+            self.keda_desired(total_lag)
         };
         let floor = self.params.min_replicas.max(1) as u64;
         desired.clamp(floor, self.params.max_replicas as u64) as u32

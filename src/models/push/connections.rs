@@ -15,9 +15,9 @@
 
 use rand::RngExt;
 
-use super::model::{ConnState, CpuJob, Event, NO_GATEWAY, PushModel, SeriesSet, TICK};
+use super::model::{Client, ConnState, CpuJob, Event, NO_GATEWAY, PushModel, SeriesSet, TICK};
 use super::params::Transport;
-use super::reconnect::CloseReason;
+use super::reconnect::{CloseReason, Retry};
 use crate::engine::{Scheduler, SimTime};
 
 impl PushModel {
@@ -79,11 +79,7 @@ impl PushModel {
         );
         let biased = (low * low + u * (high * high - low * low)).sqrt();
         let ping_ns = conn.ping_interval.0.as_nanos();
-        let idle_at = self
-            .p
-            .load_balancer
-            .idle_timeout
-            .map_or(u64::MAX, |t| (w * t.0.as_nanos() as f64) as u64);
+        let idle_at = self.idle_at_in_progress(w);
         let client = &mut self.clients[c as usize];
         client.state = ConnState::Registered;
         client.gateway = g as u16;
@@ -98,9 +94,9 @@ impl PushModel {
 
     /// A client that could not be placed tries again within the failure delay.
     fn retry_later(&mut self, c: u32, sched: &mut Scheduler<Event>) {
-        let u: f64 = self.rng.initial.random();
-        let at = SimTime::from_secs_f64(u * self.reconnect.failure_delay.as_secs_f64());
-        self.set_deadline(c, sched.now() + at, sched);
+        if let Some(delay) = self.retry_delay(Retry::Start) {
+            self.set_deadline(c, sched.now() + delay, sched);
+        }
     }
 
     /// Sets client `c`'s deadline: into the event queue if its wheel bucket
@@ -181,31 +177,6 @@ impl PushModel {
         SimTime::from_nanos(client.lifetime_end_ns.min(self.idle_cut(c)))
     }
 
-    /// When the balancer cuts client `c`'s connection, given its last data
-    /// and its keep-alive pings (REFERENCES P14: only data resets the idle
-    /// timer; a WebSocket ping frame is data). Pings more frequent than the
-    /// idle timeout keep it open forever.
-    pub fn idle_cut(&self, c: u32) -> u64 {
-        let Some(timeout) = self.p.load_balancer.idle_timeout else {
-            return u64::MAX;
-        };
-        let client = &self.clients[c as usize];
-        let t = timeout.0.as_nanos() as i128;
-        let p = self.p.connection.ping_interval.0.as_nanos() as i128;
-        if p > 0 && p < t {
-            return u64::MAX;
-        }
-        let last_data = client.idle_at_ns as i128 - t;
-        if p > 0 {
-            let r = (client.phase_ns as i128 - last_data).rem_euclid(p);
-            let ping = last_data + if r == 0 { p } else { r };
-            if ping < last_data + t {
-                return (ping + t).max(0) as u64;
-            }
-        }
-        client.idle_at_ns
-    }
-
     /// Sends client `c`'s connection attempt through the balancer.
     fn start_connect(&mut self, c: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
@@ -232,13 +203,20 @@ impl PushModel {
         );
     }
 
+    /// Client `c` as it is now, if an event of its connection `generation`
+    /// expecting it in `state` still applies (it is stale otherwise).
+    #[inline]
+    pub fn current(&self, c: u32, generation: u32, state: ConnState) -> Option<Client> {
+        let client = self.clients[c as usize];
+        (client.generation == generation && client.state == state).then_some(client)
+    }
+
     /// The upgrade (or SSE) request reaches its gateway: accept it if memory
     /// allows, and queue the handshake on the CPU.
     pub fn on_connect_arrive(&mut self, c: u32, generation: u32, sched: &mut Scheduler<Event>) {
-        let client = self.clients[c as usize];
-        if client.generation != generation || client.state != ConnState::Connecting {
+        let Some(client) = self.current(c, generation, ConnState::Connecting) else {
             return;
-        }
+        };
         let g = client.gateway as usize;
         let now = sched.now();
         if !self.admit(g, now) {
@@ -260,10 +238,9 @@ impl PushModel {
 
     /// Handshake and authentication done: write the registry record.
     pub fn on_handshake_done(&mut self, c: u32, generation: u32, sched: &mut Scheduler<Event>) {
-        let client = self.clients[c as usize];
-        if client.generation != generation || client.state != ConnState::Handshaking {
+        let Some(client) = self.current(c, generation, ConnState::Handshaking) else {
             return;
-        }
+        };
         let now = sched.now();
         let accepted = SimTime::from_nanos(client.phase_ns);
         if now - accepted > self.p.connection.auth_timeout.0 {
@@ -286,21 +263,16 @@ impl PushModel {
 
     /// The registry points to this gateway: messages can flow.
     pub fn on_registry_written(&mut self, c: u32, generation: u32, sched: &mut Scheduler<Event>) {
-        let client = self.clients[c as usize];
-        if client.generation != generation || client.state != ConnState::Registering {
+        let Some(client) = self.current(c, generation, ConnState::Registering) else {
             return;
-        }
+        };
         let now = sched.now();
         let conn = &self.p.connection;
         let jitter: f64 = self.rng.lifetime.random();
         let lifetime =
             conn.lifetime.0 - SimTime::from_secs_f64(jitter * conn.lifetime_jitter.0.as_secs_f64());
         let ping_ns = conn.ping_interval.0.as_nanos();
-        let idle_at = self
-            .p
-            .load_balancer
-            .idle_timeout
-            .map_or(u64::MAX, |t| (now + t.0).as_nanos());
+        let idle_at = self.idle_at_after(now);
         self.connect_latency
             .record(now - SimTime::from_nanos(client.lifetime_end_ns));
         let client = &mut self.clients[c as usize];
@@ -375,7 +347,7 @@ impl PushModel {
         client.generation = client.generation.wrapping_add(1);
         client.state = ConnState::Disconnected;
         client.gateway = NO_GATEWAY;
-        match self.reconnect_delay(c, reason) {
+        match self.retry_delay(Retry::Close(c, reason)) {
             Some(delay) => self.set_deadline(c, sched.now() + notice + delay, sched),
             None => self.give_up(c),
         }

@@ -1,7 +1,9 @@
-//! Faults in the push model: gateway crashes and restarts (scheduled or
-//! random), graceful drains and rolling deploys, registry slowdowns, Kafka
-//! leader loss, admission limits on new connections, client backoff, and
-//! the measurement of the reconnect storms they cause.
+//! Faults in the push model: the fault schedule's events, gateway crashes
+//! and restarts (scheduled or random), registry slowdowns, Kafka leader
+//! loss, admission limits on new connections, and the state that measures
+//! the reconnect storms they cause. Drains and rolling deploys are in
+//! `drains`, retry delays and backoff in `reconnect`, the storm metrics'
+//! output in `output`.
 //!
 //! The generic parts (schedules, shutdown strategies, token buckets, storm
 //! metrics, retry policies) live in `crate::faults`; this module wires them
@@ -10,27 +12,13 @@
 //! client slots when it strikes a gateway, then one event per connection it
 //! ends; idle clients cost nothing. See `docs/faults.md`.
 
-use super::model::{ConnState, CpuJob, Event, PushModel};
-use super::params::{Invalid, PushParams};
+use super::drains::Drain;
+use super::model::{ConnState, Event, PushModel};
 use super::reconnect::CloseReason;
-use crate::engine::{GridSeries, Scheduler, SeriesKind, SimRng, SimTime, Streams};
+use crate::engine::{GridSeries, Scheduler, SimRng, SimTime, Streams};
 use crate::faults::admission::TokenBucket;
-use crate::faults::backoff::RetryState;
-use crate::faults::drain::{DrainPacer, ShutdownStrategy};
-use crate::faults::schedule::{self, FaultContext, FaultSpec, Notice, random_outages, window_end};
+use crate::faults::schedule::{CrashSpec, FaultSpec, Notice, random_outages, window_end};
 use crate::faults::storm::{BusyPeak, PeakRate, ReconnectTracker};
-use crate::run::{RunContext, RunOutput};
-
-/// How often a paced drain sheds its due connections.
-const DRAIN_TICK: SimTime = SimTime::from_millis(100);
-
-/// On-demand price of one vCPU-hour of general-purpose instances: AWS m5
-/// in us-east-1, m5.large (2 vCPU) at $0.096/h, linear across the family
-/// (https://aws.amazon.com/ec2/pricing/on-demand/).
-const PRICE_PER_CORE_HOUR: f64 = 0.048;
-
-/// The largest `max_attempts` a client slot can count (8 bits).
-const MAX_ATTEMPTS: u32 = 255;
 
 /// Events of the fault schedule. `source` is the index of the
 /// `[[push.faults]]` entry that caused it.
@@ -73,103 +61,39 @@ pub enum FaultEvent {
     },
 }
 
-/// A drain in progress on one gateway.
-struct Drain {
-    source: u16,
-    epoch: u32,
-    strategy: ShutdownStrategy,
-    /// The connections held when the drain began: (client, generation).
-    queue: Vec<(u32, u32)>,
-    cursor: usize,
-    pacer: Option<DrainPacer>,
-    shed: u64,
-    episode: u32,
-    close_after_response: bool,
-}
-
 /// Fault schedule, admission limits and storm metrics of one run.
 pub struct FaultState {
-    specs: Vec<FaultSpec>,
-    streams: Streams,
-    notice_rng: SimRng,
-    buckets: Vec<TokenBucket>,
-    max_cpu_queue: Option<u64>,
-    /// Decorrelated jitter's previous sleep per client (empty otherwise).
-    retry_previous: Vec<u64>,
-    pub tracker: ReconnectTracker,
-    pub registry_writes: PeakRate,
-    attempts: PeakRate,
-    accepted: PeakRate,
-    refused: PeakRate,
-    attempts_total: u64,
-    refused_total: u64,
-    cpu: Vec<BusyPeak>,
-    pub messages_dropped_storm: u64,
-    crashed_connections: u64,
-    gave_up: u64,
-    migrations: u64,
+    pub(super) specs: Vec<FaultSpec>,
+    pub(super) streams: Streams,
+    pub(super) notice_rng: SimRng,
+    pub(super) buckets: Vec<TokenBucket>,
+    pub(super) max_cpu_queue: Option<u64>,
+    pub(super) tracker: ReconnectTracker,
+    pub(super) registry_writes: PeakRate,
+    pub(super) attempts: PeakRate,
+    pub(super) accepted: PeakRate,
+    pub(super) refused: PeakRate,
+    pub(super) attempts_total: u64,
+    pub(super) refused_total: u64,
+    pub(super) cpu: Vec<BusyPeak>,
+    pub(super) messages_dropped_storm: u64,
+    pub(super) crashed_connections: u64,
+    pub(super) migrations: u64,
     /// The registry slowdown factor of each entry while active.
-    slowdowns: Vec<f64>,
+    pub(super) slowdowns: Vec<f64>,
     /// Per partition: when its new leader is elected (0: it has one).
-    leader_back_ns: Vec<u64>,
-    drains: Vec<Option<Drain>>,
-    drain_epoch: u32,
+    pub(super) leader_back_ns: Vec<u64>,
+    pub(super) drains: Vec<Option<Drain>>,
+    pub(super) drain_epoch: u32,
     /// Per entry: the position of a rolling deploy in its gateway list.
-    rolling_at: Vec<usize>,
+    pub(super) rolling_at: Vec<usize>,
     /// The run's horizon: random crashes are drawn up to it.
-    horizon: SimTime,
-    attempts_series: Option<GridSeries>,
-    refused_series: Option<GridSeries>,
+    pub(super) horizon: SimTime,
+    pub(super) attempts_series: Option<GridSeries>,
+    pub(super) refused_series: Option<GridSeries>,
 }
 
 impl FaultState {
-    pub fn new(p: &PushParams, ctx: &RunContext) -> FaultState {
-        let gateways = p.gateways.count as usize;
-        let clients = p.clients.0 as usize;
-        let decorrelated = p
-            .reconnect
-            .backoff
-            .as_ref()
-            .is_some_and(|b| b.needs_previous());
-        let persistent = p.transport.is_persistent();
-        FaultState {
-            specs: p.faults.clone(),
-            streams: ctx.streams,
-            notice_rng: ctx.streams.stream("faults/notice", 0),
-            buckets: (0..gateways).filter_map(|_| p.admission.bucket()).collect(),
-            max_cpu_queue: p.admission.max_cpu_queue.map(|c| c.0),
-            retry_previous: if decorrelated && persistent {
-                vec![0; clients]
-            } else {
-                Vec::new()
-            },
-            tracker: ReconnectTracker::default(),
-            registry_writes: PeakRate::default(),
-            attempts: PeakRate::default(),
-            accepted: PeakRate::default(),
-            refused: PeakRate::default(),
-            attempts_total: 0,
-            refused_total: 0,
-            cpu: vec![BusyPeak::default(); gateways],
-            messages_dropped_storm: 0,
-            crashed_connections: 0,
-            gave_up: 0,
-            migrations: 0,
-            slowdowns: vec![1.0; p.faults.len()],
-            leader_back_ns: vec![0; p.kafka.partitions as usize],
-            drains: (0..gateways).map(|_| None).collect(),
-            drain_epoch: 0,
-            rolling_at: vec![0; p.faults.len()],
-            horizon: ctx.window.horizon,
-            attempts_series: persistent
-                .then(|| ctx.series("connect_attempts_per_s", "", SeriesKind::Rate))
-                .flatten(),
-            refused_series: persistent
-                .then(|| ctx.series("connects_refused_per_s", "", SeriesKind::Rate))
-                .flatten(),
-        }
-    }
-
     /// A connection attempt reached a gateway (or found none up).
     pub fn count_attempt(&mut self, now: SimTime, accepted: bool) {
         self.attempts.add(now, 1);
@@ -210,9 +134,9 @@ impl FaultState {
     }
 
     /// Bytes of per-client fault state: the reconnect tracker's episode
-    /// (after the first fault) and decorrelated jitter's previous sleep.
+    /// (after the first fault).
     pub fn client_state_bytes(&self) -> usize {
-        self.tracker.client_state_bytes() + self.retry_previous.capacity() * 8
+        self.tracker.client_state_bytes()
     }
 
     fn registry_factor(&self) -> f64 {
@@ -240,39 +164,6 @@ impl FaultState {
     }
 }
 
-/// Checks `[push.admission]`, `[push.reconnect] backoff` and the fault
-/// schedule; keys relative to `[push]`.
-pub fn validate(p: &PushParams) -> Vec<Invalid> {
-    let mut problems: Vec<Invalid> = Vec::new();
-    for (key, message) in p.admission.validate() {
-        problems.push((format!("admission.{key}"), message));
-    }
-    if let Some(backoff) = &p.reconnect.backoff {
-        if let Err((key, message)) = backoff.validate() {
-            problems.push((format!("reconnect.backoff.{key}"), message));
-        }
-        if backoff.max_attempts().is_some_and(|m| m > MAX_ATTEMPTS) {
-            problems.push((
-                "reconnect.backoff.max_attempts".into(),
-                format!("expected at most {MAX_ATTEMPTS} attempts (omit it to retry forever)"),
-            ));
-        }
-    }
-    if !p.faults.is_empty() && !p.transport.is_persistent() {
-        problems.push((
-            "faults".into(),
-            "faults are modelled for the persistent transports (\"sse\", \"websocket\")".into(),
-        ));
-    }
-    let ctx = FaultContext {
-        gateways: p.gateways.count,
-        partitions: p.kafka.partitions,
-        pings: p.connection.ping_interval.0 > SimTime::ZERO,
-    };
-    problems.extend(schedule::validate(&p.faults, &ctx));
-    problems
-}
-
 impl PushModel {
     /// Schedules every entry's first event.
     pub fn start_faults(&mut self, sched: &mut Scheduler<Event>) {
@@ -281,27 +172,8 @@ impl PushModel {
         }
         for (i, spec) in self.faults.specs.clone().iter().enumerate() {
             let source = i as u16;
-            let at = |d: crate::units::Duration| d.0;
             match spec {
-                FaultSpec::Crash(c) => match (c.at, c.gateway) {
-                    (Some(t), Some(g)) => {
-                        let g = g as u16;
-                        fault_at(sched, at(t), FaultEvent::Crash { gateway: g, source });
-                        let restart = c.restart_at.map(at).or(c.restart_after.map(|d| t.0 + d.0));
-                        if let Some(r) = restart {
-                            fault_at(sched, r, FaultEvent::Restart { gateway: g, source });
-                        }
-                    }
-                    _ => {
-                        let gateways: Vec<u16> = match c.gateway {
-                            Some(g) => vec![g as u16],
-                            None => (0..self.gateways.len() as u16).collect(),
-                        };
-                        for g in gateways {
-                            self.schedule_random_crashes(g, source, sched);
-                        }
-                    }
-                },
+                FaultSpec::Crash(c) => self.schedule_crash(c, source, sched),
                 FaultSpec::Restart(r) => {
                     let event = FaultEvent::Restart {
                         gateway: r.gateway as u16,
@@ -337,6 +209,30 @@ impl PushModel {
         }
     }
 
+    /// A crash entry: at its time (with its restart, if any), or at random
+    /// on its gateway or on every gateway.
+    fn schedule_crash(&mut self, c: &CrashSpec, source: u16, sched: &mut Scheduler<Event>) {
+        if let (Some(t), Some(g)) = (c.at, c.gateway) {
+            let g = g as u16;
+            fault_at(sched, t.0, FaultEvent::Crash { gateway: g, source });
+            let restart = c
+                .restart_at
+                .map(|r| r.0)
+                .or(c.restart_after.map(|d| t.0 + d.0));
+            if let Some(r) = restart {
+                fault_at(sched, r, FaultEvent::Restart { gateway: g, source });
+            }
+            return;
+        }
+        let gateways: Vec<u16> = match c.gateway {
+            Some(g) => vec![g as u16],
+            None => (0..self.gateways.len() as u16).collect(),
+        };
+        for g in gateways {
+            self.schedule_random_crashes(g, source, sched);
+        }
+    }
+
     /// Every outage of gateway `g` by random-crash entry `source`, drawn
     /// at the start from the gateway's own stream.
     fn schedule_random_crashes(&mut self, g: u16, source: u16, sched: &mut Scheduler<Event>) {
@@ -369,24 +265,14 @@ impl PushModel {
             FaultEvent::DrainTick { gateway, epoch } => {
                 self.on_drain_tick(gateway as usize, epoch, sched)
             }
-            FaultEvent::DrainFlag { gateway, epoch } => {
-                if let Some(d) = self.current_drain(gateway as usize, epoch) {
-                    d.close_after_response = true;
-                }
-            }
+            FaultEvent::DrainFlag { gateway, epoch } => self.on_drain_flag(gateway as usize, epoch),
             FaultEvent::DrainForce { gateway, epoch } => {
-                if self.current_drain(gateway as usize, epoch).is_some() {
-                    self.finish_drain(gateway as usize, sched);
-                }
+                self.on_drain_force(gateway as usize, epoch, sched)
             }
             FaultEvent::Slowdown { source, on } => self.on_slowdown(source, on),
             FaultEvent::LeaderLoss { source } => self.on_leader_loss(source, sched),
             FaultEvent::LeaderBack { partition } => self.on_leader_back(partition as usize, sched),
         }
-    }
-
-    fn current_drain(&mut self, g: usize, epoch: u32) -> Option<&mut Drain> {
-        self.faults.drains[g].as_mut().filter(|d| d.epoch == epoch)
     }
 
     /// Gateway `g` dies: every connection and accepted attempt on it ends
@@ -396,9 +282,7 @@ impl PushModel {
             return;
         }
         let now = sched.now();
-        if let Some(drain) = self.faults.drains[g].take() {
-            self.resume_rolling_after_crash(g, drain.source, sched);
-        }
+        self.cut_drain_short(g, sched);
         self.set_accepting(g, false, false);
         self.faults.crashed_connections += self.gateways[g].accepted;
         let notice = match &self.faults.specs[source as usize] {
@@ -408,7 +292,7 @@ impl PushModel {
         let episode = self.faults.tracker.begin(now, self.clients.len());
         for c in 0..self.clients_n {
             let client = &self.clients[c as usize];
-            if client.gateway as usize != g || !holds_memory(client.state) {
+            if client.gateway as usize != g || !client.state.holds_memory() {
                 continue;
             }
             self.faults.tracker.affect(c, episode);
@@ -419,7 +303,7 @@ impl PushModel {
 
     /// When client `c` learns that its gateway died.
     fn notice_delay(&mut self, c: u32, notice: Notice, now: SimTime) -> SimTime {
-        let hop = self.s.transit.sample(&mut self.faults.notice_rng) + self.lb_one_way;
+        let hop = self.notice_hop();
         let client = &self.clients[c as usize];
         let ping_ns = self.p.connection.ping_interval.0.as_nanos();
         if notice == Notice::Reset || client.state != ConnState::Registered || ping_ns == 0 {
@@ -429,16 +313,10 @@ impl PushModel {
         SimTime::from_nanos(if wait == 0 { ping_ns } else { wait })
     }
 
-    /// A rolling deploy whose drain a crash cut short goes on once the
-    /// crashed gateway would have booted.
-    fn resume_rolling_after_crash(&mut self, g: usize, source: u16, sched: &mut Scheduler<Event>) {
-        if let FaultSpec::RollingDeploy(r) = &self.faults.specs[source as usize] {
-            let restart = FaultEvent::Restart {
-                gateway: g as u16,
-                source,
-            };
-            sched.schedule_in(r.boot.0, Event::Fault(restart));
-        }
+    /// One transit for news from a gateway (a reset, a go-away), drawn
+    /// from the notice stream so that faults leave the others' draws alone.
+    pub(super) fn notice_hop(&mut self) -> SimTime {
+        self.s.transit.sample(&mut self.faults.notice_rng) + self.lb_one_way
     }
 
     /// Gateway `g` is up again and empty; a random crash process draws its
@@ -449,239 +327,6 @@ impl PushModel {
         }
         if let FaultSpec::RollingDeploy(_) = &self.faults.specs[source as usize] {
             self.advance_rolling(source, sched);
-        }
-    }
-
-    /// A rolling deploy moves on to its next gateway, if any.
-    fn advance_rolling(&mut self, source: u16, sched: &mut Scheduler<Event>) {
-        let FaultSpec::RollingDeploy(r) = &self.faults.specs[source as usize] else {
-            return;
-        };
-        let position = self.faults.rolling_at[source as usize] + 1;
-        self.faults.rolling_at[source as usize] = position;
-        let count = r.gateways.as_ref().map_or(self.gateways.len(), |l| l.len());
-        if position < count {
-            let next = r.gateways.as_ref().map_or(position as u32, |l| l[position]);
-            let event = FaultEvent::DrainStart {
-                gateway: next as u16,
-                source,
-            };
-            sched.schedule_in(SimTime::ZERO, Event::Fault(event));
-        }
-    }
-
-    /// Gateway `g` goes out of service and starts shedding connections.
-    fn on_drain_start(&mut self, g: usize, source: u16, sched: &mut Scheduler<Event>) {
-        let now = sched.now();
-        if !self.gateways[g].up || self.faults.drains[g].is_some() {
-            // Down or draining already: a rolling deploy skips it.
-            return self.advance_rolling(source, sched);
-        }
-        self.set_accepting(g, true, false);
-        let strategy = match &self.faults.specs[source as usize] {
-            FaultSpec::Drain(d) => d.shutdown.clone(),
-            FaultSpec::RollingDeploy(r) => r.shutdown.clone(),
-            _ => ShutdownStrategy::AllAtOnce,
-        };
-        let queue: Vec<(u32, u32)> = (0..self.clients_n)
-            .filter(|&c| {
-                let client = &self.clients[c as usize];
-                client.gateway as usize == g && client.state == ConnState::Registered
-            })
-            .map(|c| (c, self.clients[c as usize].generation))
-            .collect();
-        let pacer = strategy
-            .pace_per_s(queue.len() as u64)
-            .map(|rate_per_s| DrainPacer {
-                started: now,
-                rate_per_s,
-            });
-        self.faults.drain_epoch = self.faults.drain_epoch.wrapping_add(1);
-        let epoch = self.faults.drain_epoch;
-        let migrating = matches!(strategy, ShutdownStrategy::Migrate { .. });
-        let episode = if migrating {
-            0
-        } else {
-            self.faults.tracker.begin(now, self.clients.len())
-        };
-        let (gateway, timers) = (g as u16, drain_timers(&strategy));
-        self.faults.drains[g] = Some(Drain {
-            source,
-            epoch,
-            strategy,
-            queue,
-            cursor: 0,
-            pacer,
-            shed: 0,
-            episode,
-            close_after_response: false,
-        });
-        if let Some(flag) = timers.flag {
-            fault_at(sched, now + flag, FaultEvent::DrainFlag { gateway, epoch });
-        }
-        if let Some(force) = timers.force {
-            fault_at(
-                sched,
-                now + force,
-                FaultEvent::DrainForce { gateway, epoch },
-            );
-        }
-        if timers.flag.is_none() {
-            self.on_drain_tick(g, epoch, sched);
-        }
-    }
-
-    /// Sheds what the pace allows by now (everything without a pace); the
-    /// drain ends when its queue is empty.
-    fn on_drain_tick(&mut self, g: usize, epoch: u32, sched: &mut Scheduler<Event>) {
-        let now = sched.now();
-        let Some(drain) = self.current_drain(g, epoch) else {
-            return;
-        };
-        let due = drain
-            .pacer
-            .map_or(u64::MAX, |p| p.due_by(now).saturating_sub(drain.shed));
-        let mut shed = 0;
-        let mut work = Vec::new();
-        while shed < due {
-            let Some(drain) = self.faults.drains[g].as_mut() else {
-                return;
-            };
-            let Some(&(c, generation)) = drain.queue.get(drain.cursor) else {
-                break;
-            };
-            drain.cursor += 1;
-            if self.shed_one(g, c, Some(generation), &mut work, sched) {
-                shed += 1;
-            }
-        }
-        self.submit_migration_work(&work, sched);
-        let Some(drain) = self.faults.drains[g].as_mut() else {
-            return;
-        };
-        drain.shed += shed;
-        if drain.cursor >= drain.queue.len() {
-            self.finish_drain(g, sched);
-        } else {
-            let tick = FaultEvent::DrainTick {
-                gateway: g as u16,
-                epoch,
-            };
-            sched.schedule_in(DRAIN_TICK, Event::Fault(tick));
-        }
-    }
-
-    /// Sheds client `c` from draining gateway `g` if it is still there
-    /// (and still the same connection): migrates or closes it.
-    fn shed_one(
-        &mut self,
-        g: usize,
-        c: u32,
-        generation: Option<u32>,
-        work: &mut Vec<u64>,
-        sched: &mut Scheduler<Event>,
-    ) -> bool {
-        let client = &self.clients[c as usize];
-        let same = generation.is_none_or(|g2| g2 == client.generation);
-        if client.gateway as usize != g || !holds_memory(client.state) || !same {
-            return false;
-        }
-        let Some(drain) = &self.faults.drains[g] else {
-            return false;
-        };
-        let (strategy_cost, episode) = match drain.strategy {
-            ShutdownStrategy::Migrate { cost, .. } => (Some(cost), drain.episode),
-            _ => (None, drain.episode),
-        };
-        if let Some(cost) = strategy_cost
-            && client.state == ConnState::Registered
-            && self.migrate(c, g, sched.now())
-        {
-            let to = self.clients[c as usize].gateway as usize;
-            if work.len() <= to {
-                work.resize(to + 1, 0);
-            }
-            work[to] += cost.0.as_nanos();
-            return true;
-        }
-        let episode = if episode == 0 {
-            self.faults.tracker.begin(sched.now(), self.clients.len())
-        } else {
-            episode
-        };
-        if let Some(d) = self.faults.drains[g].as_mut() {
-            d.episode = episode;
-        }
-        self.faults.tracker.affect(c, episode);
-        let notice = self.s.transit.sample(&mut self.faults.notice_rng) + self.lb_one_way;
-        self.end_connection(c, CloseReason::Drain, notice, sched);
-        true
-    }
-
-    /// Moves client `c`'s connection from `from` to the gateway the
-    /// balancer picks, without a reconnect; false if none can take it.
-    fn migrate(&mut self, c: u32, from: usize, now: SimTime) -> bool {
-        let Some(to) = self.pick_gateway() else {
-            return false;
-        };
-        if to == from || !self.has_memory_for_one(to) {
-            return false;
-        }
-        self.add_open(from, -1);
-        self.add_accepted(from, -1, now);
-        self.add_open(to, 1);
-        self.add_accepted(to, 1, now);
-        self.clients[c as usize].gateway = to as u16;
-        self.registry[c as usize] = to as u16;
-        self.count_registry_write(now);
-        self.faults.migrations += 1;
-        true
-    }
-
-    /// Charges the receiving gateways for the connections they took over.
-    fn submit_migration_work(&mut self, work: &[u64], sched: &mut Scheduler<Event>) {
-        for (g, &work_ns) in work.iter().enumerate() {
-            if work_ns > 0 {
-                self.submit(g, CpuJob::Migrate { work_ns }, sched);
-            }
-        }
-    }
-
-    /// Sheds whatever is left on gateway `g` at once, stops it, and
-    /// schedules its restart (a drain's `restart_after`, a deploy's boot).
-    fn finish_drain(&mut self, g: usize, sched: &mut Scheduler<Event>) {
-        let mut work = Vec::new();
-        for c in 0..self.clients_n {
-            self.shed_one(g, c, None, &mut work, sched);
-        }
-        self.submit_migration_work(&work, sched);
-        let Some(drain) = self.faults.drains[g].take() else {
-            return;
-        };
-        self.set_accepting(g, false, false);
-        let restart_after = match &self.faults.specs[drain.source as usize] {
-            FaultSpec::Drain(d) => d.restart_after.map(|r| r.0),
-            FaultSpec::RollingDeploy(r) => Some(r.boot.0),
-            _ => None,
-        };
-        if let Some(after) = restart_after {
-            let restart = FaultEvent::Restart {
-                gateway: g as u16,
-                source: drain.source,
-            };
-            sched.schedule_in(after, Event::Fault(restart));
-        }
-    }
-
-    /// Zuul's close-after-next-response: a draining gateway that has just
-    /// written a message to `user` closes that connection.
-    pub fn after_response(&mut self, g: usize, user: u32, sched: &mut Scheduler<Event>) {
-        let flagged = self.faults.drains[g]
-            .as_ref()
-            .is_some_and(|d| d.close_after_response);
-        if flagged {
-            let mut work = Vec::new();
-            self.shed_one(g, user, None, &mut work, sched);
         }
     }
 
@@ -750,108 +395,9 @@ impl PushModel {
         self.faults.count_attempt(now, ok);
         ok
     }
-
-    /// The delay before client `c` tries again after a close for `reason`
-    /// (its backoff state lives in its slot); `None`: it gives up.
-    pub fn reconnect_delay(&mut self, c: u32, reason: CloseReason) -> Option<SimTime> {
-        let i = c as usize;
-        let previous = self.faults.retry_previous.get(i).copied().unwrap_or(0);
-        let mut state = RetryState::resume(self.clients[i].failures as u32, previous);
-        let delay = self
-            .reconnect
-            .delay(reason, &mut state, &mut self.rng.reconnect);
-        self.clients[i].failures = state.attempt.min(MAX_ATTEMPTS) as u8;
-        if let Some(p) = self.faults.retry_previous.get_mut(i) {
-            *p = state.previous_ns();
-        }
-        delay
-    }
-
-    /// Client `c` has used up its attempts: it stays disconnected.
-    pub fn give_up(&mut self, c: u32) {
-        self.cancel_deadline(c);
-        self.faults.gave_up += 1;
-    }
-
-    /// Writes the storm metrics and series.
-    pub fn write_faults(&self, out: &mut RunOutput, end: SimTime, measured_s: f64) {
-        let f = &self.faults;
-        let t = &f.tracker;
-        out.scalar(
-            "connect_attempts_per_s",
-            f.attempts_total as f64 / measured_s,
-        );
-        out.scalar(
-            "connect_refusals_per_s",
-            f.refused_total as f64 / measured_s,
-        );
-        out.scalar("connect_attempts_per_s_peak", f.attempts.peak_per_s());
-        out.scalar("connects_accepted_per_s_peak", f.accepted.peak_per_s());
-        out.scalar("connects_refused_per_s_peak", f.refused.peak_per_s());
-        out.scalar("registry_writes_per_s_peak", f.registry_writes.peak_per_s());
-        let cores = self.p.gateways.cores;
-        let cpu_peak = f
-            .cpu
-            .iter()
-            .map(|b| b.peak_utilisation(cores))
-            .fold(0.0, f64::max);
-        out.scalar("gateway_cpu_peak", cpu_peak);
-        out.scalar("crashed_connections", f.crashed_connections as f64);
-        out.scalar("fault_affected_clients", t.affected as f64);
-        out.scalar("fault_reconnected_clients", t.reconnected as f64);
-        out.scalar("fault_clients_not_reconnected", t.pending() as f64);
-        out.scalar("storm_reconnects_per_s_peak", t.reconnect_rate.peak_per_s());
-        out.scalar("time_to_reconnect_99_s", t.time_to_share_s(0.99));
-        out.scalar("time_to_reconnect_100_s", t.time_to_share_s(1.0));
-        out.scalar("messages_dropped_storm", f.messages_dropped_storm as f64);
-        out.scalar("clients_gave_up", f.gave_up as f64);
-        out.scalar("migrations", f.migrations as f64);
-        let fleet_cores = self.gateways.len() as f64 * cores as f64;
-        out.scalar("fleet_cores", fleet_cores);
-        out.scalar("fleet_cost_per_hour", fleet_cores * PRICE_PER_CORE_HOUR);
-        for series in [&f.attempts_series, &f.refused_series]
-            .into_iter()
-            .flatten()
-        {
-            out.series(series, end);
-        }
-    }
 }
 
-/// Whether a client in `state` holds a gateway's memory (an accepted
-/// attempt or a connection).
-fn holds_memory(state: ConnState) -> bool {
-    matches!(
-        state,
-        ConnState::Handshaking | ConnState::Registering | ConnState::Registered
-    )
-}
-
-/// The timers of a drain strategy: when responses start closing
-/// connections (Zuul) and when the rest is forced out.
-struct DrainTimers {
-    flag: Option<SimTime>,
-    force: Option<SimTime>,
-}
-
-fn drain_timers(strategy: &ShutdownStrategy) -> DrainTimers {
-    match strategy {
-        ShutdownStrategy::Zuul { delay, force_after } => DrainTimers {
-            flag: Some(delay.0),
-            force: Some(delay.0 + force_after.0),
-        },
-        ShutdownStrategy::Slow { force_after, .. } => DrainTimers {
-            flag: None,
-            force: force_after.map(|f| f.0),
-        },
-        ShutdownStrategy::AllAtOnce | ShutdownStrategy::Migrate { .. } => DrainTimers {
-            flag: None,
-            force: None,
-        },
-    }
-}
-
-fn fault_at(sched: &mut Scheduler<Event>, at: SimTime, fault: FaultEvent) {
+pub(super) fn fault_at(sched: &mut Scheduler<Event>, at: SimTime, fault: FaultEvent) {
     sched.schedule_at(at.max(sched.now()), Event::Fault(fault));
 }
 

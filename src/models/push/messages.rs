@@ -123,11 +123,6 @@ impl Messages {
     pub fn ended_count(&self) -> u64 {
         self.ended.iter().map(|w| w.count_ones() as u64).sum()
     }
-
-    /// Bytes held by the slab and the audit.
-    pub fn state_bytes(&self) -> usize {
-        self.slots.capacity() * std::mem::size_of::<Message>() + self.ended.capacity() * 8
-    }
 }
 
 #[cfg(test)]

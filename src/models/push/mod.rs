@@ -9,14 +9,24 @@
 //! its next timed action a deadline in a timing wheel, and keep-alive pings
 //! are charged to the gateways in batches. See `docs/push.md`.
 //!
+//! The skeleton every model shares: `params` (types), `defaults` (each with
+//! its source), `check` (validation), `setup` (build from params), `model`
+//! (state and event loop) with handlers named after what happens
+//! (`connections`, `polling`, `pipeline`, `gateways`, `balancer`,
+//! `reconnect`, `faults`, `drains`), `output` (metrics, end-of-run invariants).
+//!
 //! Faults (crashes, drains, rolling deploys, registry slowdowns, Kafka
 //! leader loss, admission limits, backoff) are wired in `faults` through
 //! hooks in `reconnect`, `connections` and `pipeline` (see `docs/faults.md`).
 
 pub mod autoscale;
 pub mod balancer;
+pub mod check;
 mod connections;
+pub mod defaults;
+mod drains;
 pub mod faults;
+mod gateways;
 pub mod messages;
 pub mod model;
 mod output;
@@ -24,8 +34,10 @@ pub mod params;
 mod pipeline;
 mod polling;
 pub mod reconnect;
+pub mod setup;
 pub mod wheel;
 
+pub use check::{Invalid, check};
 pub use model::PushModel;
 pub use params::{PushParams, Transport};
 
@@ -34,27 +46,12 @@ use crate::run::{RunContext, RunOutput};
 
 /// Runs one replication of the `push` model.
 pub fn run_push(params: &PushParams, ctx: &RunContext) -> Result<RunOutput, String> {
-    let mut model = PushModel::new(params, ctx)?;
+    let mut model = setup::build(params, ctx)?;
     let report = run(&mut model, ctx.window);
     let measured_s = (ctx.window.horizon - ctx.window.warmup).as_secs_f64();
     model
         .check_invariants()
         .map_err(|e| format!("model invariant broken: {e}"))?;
-    let messages = &model.messages;
-    if messages.duplicates > 0 {
-        return Err(format!(
-            "model invariant broken: {} messages ended twice",
-            messages.duplicates
-        ));
-    }
-    if messages.ended_count() + messages.in_flight != messages.published() {
-        return Err(format!(
-            "model invariant broken: {} published, {} ended, {} in flight",
-            messages.published(),
-            messages.ended_count(),
-            messages.in_flight
-        ));
-    }
     let mut out = RunOutput {
         events: report.events,
         ..RunOutput::default()

@@ -1,32 +1,25 @@
 //! The push model's state and event loop: clients, gateways, the pipeline
-//! and the statistics, built once from the parameters; each event is handed
-//! to a named `on_*` method in `connections`, `pipeline` or `polling`.
+//! and the statistics (built once in `setup`); each event is handed to a
+//! named `on_*` method in `connections`, `gateways`, `pipeline`, `polling`
+//! or `faults`.
 
 use std::collections::VecDeque;
 
 use super::autoscale::Autoscaler;
-use super::balancer::{DOWN, LeastLoaded};
+use super::balancer::LeastLoaded;
 use super::faults::{FaultEvent, FaultState};
 use super::messages::Messages;
-use super::params::{IoModel, LbPolicy, PushParams, Transport};
-use super::reconnect::{CloseReason, ReconnectPolicy};
-use super::wheel::{NIL, TimingWheel};
+use super::params::{PushParams, Transport};
+use super::reconnect::{CloseReason, Reconnects};
+use super::wheel::TimingWheel;
 use crate::dist::DurationSampler;
-use crate::engine::{
-    GridSeries, Histogram, Model, Scheduler, SeriesKind, SimRng, SimTime, Streams, TimeWeighted,
-};
-use crate::run::RunContext;
-use crate::station::{Admission, Station};
+use crate::engine::{GridSeries, Histogram, Model, Scheduler, SimRng, SimTime, TimeWeighted};
+use crate::station::Station;
 
 /// "No gateway" in the registry and in a client slot.
 pub const NO_GATEWAY: u16 = u16::MAX;
 /// Width of a timing-wheel bucket and of a ping batch.
 pub const TICK: SimTime = SimTime::from_secs(1);
-/// Buckets of the timing wheel: 4,096 one-second buckets hold deadlines up
-/// to 68 minutes ahead without a second revolution.
-const WHEEL_SLOTS: usize = 4096;
-/// Per-partition and per-gateway series are written only up to these counts.
-const MAX_ENTITY_SERIES: usize = 64;
 
 /// Where a client's connection is in its lifecycle.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -45,6 +38,17 @@ pub enum ConnState {
     Registering,
     /// In the registry: messages can reach it.
     Registered,
+}
+
+impl ConnState {
+    /// Whether a client in this state holds a gateway's memory (an
+    /// accepted attempt or a connection).
+    pub fn holds_memory(self) -> bool {
+        matches!(
+            self,
+            ConnState::Handshaking | ConnState::Registering | ConnState::Registered
+        )
+    }
 }
 
 /// A client of a persistent transport: 48 bytes, no heap allocation.
@@ -239,37 +243,6 @@ pub struct SeriesSet {
 }
 
 impl SeriesSet {
-    fn new(ctx: &RunContext, partitions: usize, gateways: usize, persistent: bool) -> SeriesSet {
-        let rate = |name: &str| ctx.series(name, "", SeriesKind::Rate);
-        let level = |name: &str| ctx.series(name, "", SeriesKind::Level);
-        let per = |name: &str, prefix: &str, n: usize| -> Vec<GridSeries> {
-            if n > MAX_ENTITY_SERIES {
-                return Vec::new();
-            }
-            (0..n)
-                .filter_map(|i| ctx.series(name, &format!("{prefix}{i}"), SeriesKind::Level))
-                .collect()
-        };
-        SeriesSet {
-            published: rate("published_per_s"),
-            delivered: rate("delivered_per_s"),
-            dropped: rate("dropped_per_s"),
-            requests: rate("requests_per_s"),
-            connects: rate("connects_per_s"),
-            registry_reads: rate("registry_reads_per_s"),
-            registry_writes: rate("registry_writes_per_s"),
-            connections: level("connections"),
-            lag_total: persistent.then(|| level("kafka_lag")).flatten(),
-            lag_partition: if persistent {
-                per("kafka_lag", "p", partitions)
-            } else {
-                Vec::new()
-            },
-            processors: persistent.then(|| level("processors")).flatten(),
-            gateway_connections: per("connections", "g", gateways),
-        }
-    }
-
     #[inline]
     pub fn count(series: &mut Option<GridSeries>, now: SimTime, amount: f64) {
         if let Some(s) = series {
@@ -295,24 +268,6 @@ pub struct Samplers {
     pub kafka_latency: DurationSampler,
 }
 
-impl Samplers {
-    fn new(p: &PushParams) -> Result<Samplers, String> {
-        let compile = |key: &str, d: &crate::dist::DurationDist| {
-            d.compile()
-                .map_err(|e| format!("push.{key}.{}: {}", e.key, e.message))
-        };
-        let (read, write) = p.registry.latencies();
-        Ok(Samplers {
-            transit: compile("network.transit", &p.network.transit)?,
-            internal: compile("network.internal", &p.network.internal)?,
-            registry_read: compile("registry.read", &read)?,
-            registry_write: compile("registry.write", &write)?,
-            processor_cpu: compile("processors.cpu", &p.processors.cpu)?,
-            kafka_latency: compile("kafka.latency", &p.kafka.latency)?,
-        })
-    }
-}
-
 /// Named random streams, one per purpose (REFERENCES: common random numbers).
 pub struct Rngs {
     pub producer: SimRng,
@@ -328,35 +283,6 @@ pub struct Rngs {
     pub initial: SimRng,
 }
 
-impl Rngs {
-    fn new(st: &Streams) -> Rngs {
-        Rngs {
-            producer: st.stream("push/producer", 0),
-            target: st.stream("push/target", 0),
-            network: st.stream("push/network", 0),
-            registry: st.stream("push/registry", 0),
-            processor: st.stream("push/processor", 0),
-            kafka: st.stream("push/kafka", 0),
-            lifetime: st.stream("push/lifetime", 0),
-            balancer: st.stream("push/balancer", 0),
-            reconnect: st.stream("push/reconnect", 0),
-            upstream: st.stream("push/upstream", 0),
-            initial: st.stream("push/initial", 0),
-        }
-    }
-}
-
-/// Processor replicas at the start, and the most there can ever be.
-fn replica_counts(p: &PushParams) -> (u32, u32) {
-    match &p.autoscaling {
-        Some(a) if a.enabled => {
-            let initial = p.processors.replicas.clamp(a.min_replicas, a.max_replicas);
-            (initial, a.max_replicas.max(initial))
-        }
-        _ => (p.processors.replicas, p.processors.replicas),
-    }
-}
-
 /// The whole push model.
 pub struct PushModel {
     pub p: PushParams,
@@ -366,7 +292,8 @@ pub struct PushModel {
     pub rng: Rngs,
     pub lb_one_way: SimTime,
     pub request_cost: SimTime,
-    pub reconnect: ReconnectPolicy,
+    /// The reconnect policy and the retry memory beyond the client slots.
+    pub reconnects: Reconnects,
     pub clients: Vec<Client>,
     pub registry: Vec<u16>,
     pub wheel: TimingWheel,
@@ -408,97 +335,6 @@ pub struct PushModel {
 }
 
 impl PushModel {
-    /// Builds the model; the parameters must have passed `validate`.
-    pub fn new(p: &PushParams, ctx: &RunContext) -> Result<PushModel, String> {
-        let s = Samplers::new(p)?;
-        let rng = Rngs::new(&ctx.streams);
-        let n = p.clients.0 as usize;
-        let persistent = p.transport.is_persistent();
-        let gateways_n = p.gateways.count as usize;
-        let reconnect = ReconnectPolicy {
-            delay: p.reconnect.delay.map(|d| d.0).unwrap_or(match p.transport {
-                Transport::Sse => SimTime::from_secs(3),
-                _ => SimTime::ZERO,
-            }),
-            failure_delay: p.reconnect.failure_delay.0,
-            backoff: p.reconnect.backoff.clone(),
-        };
-        let (pollers, mailboxes) = polling_state(p, n);
-        let autoscaler = p
-            .autoscaling
-            .as_ref()
-            .filter(|a| a.enabled)
-            .map(|a| Autoscaler::new(a, p.kafka.partitions));
-        let (initial_replicas, max_processors) = replica_counts(p);
-        Ok(PushModel {
-            transport: p.transport,
-            clients_n: n as u32,
-            s,
-            rng,
-            lb_one_way: p.load_balancer.one_way(),
-            request_cost: p.request_cost.total(),
-            reconnect,
-            clients: if persistent {
-                vec![empty_client(); n]
-            } else {
-                Vec::new()
-            },
-            registry: if persistent {
-                vec![NO_GATEWAY; n]
-            } else {
-                Vec::new()
-            },
-            wheel: TimingWheel::new(if persistent { n } else { 0 }, WHEEL_SLOTS, TICK.as_nanos()),
-            drained_tick: None,
-            due: Vec::new(),
-            gateways: (0..gateways_n).map(|_| new_gateway(p)).collect(),
-            balancer: LeastLoaded::new(gateways_n),
-            messages: Messages::new(),
-            partitions: vec![VecDeque::new(); p.kafka.partitions as usize],
-            lag_total: 0,
-            processors: vec![Processor::default(); max_processors as usize],
-            consumers: initial_replicas,
-            ready: initial_replicas,
-            target: initial_replicas,
-            rebalancing: false,
-            rebalance_epoch: 0,
-            autoscaler,
-            pollers,
-            poll_order: Vec::new(),
-            expiries: VecDeque::new(),
-            expiry_armed: false,
-            mailboxes,
-            counters: Counters::default(),
-            latency: Histogram::new(),
-            connect_latency: Histogram::new(),
-            connected: TimeWeighted::new(0.0),
-            registered: 0,
-            busy_threads: TimeWeighted::new(0.0),
-            ready_level: TimeWeighted::new(initial_replicas as f64),
-            lag_level: TimeWeighted::new(0.0),
-            series: SeriesSet::new(ctx, p.kafka.partitions as usize, gateways_n, persistent),
-            faults: FaultState::new(p, ctx),
-            p: p.clone(),
-        })
-    }
-
-    /// Bytes of simulator state that grow with the number of clients
-    /// (per-client slots, registry, wheel links, pollers, mailboxes, and
-    /// the fault tracker's and decorrelated backoff's per-client words).
-    pub fn client_state_bytes(&self) -> usize {
-        self.clients.capacity() * std::mem::size_of::<Client>()
-            + self.registry.capacity() * std::mem::size_of::<u16>()
-            + if self.clients.is_empty() {
-                0
-            } else {
-                self.clients.len() * TimingWheel::BYTES_PER_CLIENT
-            }
-            + self.pollers.capacity() * std::mem::size_of::<Poller>()
-            + self.poll_order.capacity() * std::mem::size_of::<u32>()
-            + self.mailboxes.capacity() * std::mem::size_of::<Mailbox>()
-            + self.faults.client_state_bytes()
-    }
-
     /// One network hop between a client and a gateway, balancer included.
     #[inline]
     pub fn client_hop(&mut self) -> SimTime {
@@ -509,143 +345,6 @@ impl PushModel {
     #[inline]
     pub fn internal_hop(&mut self) -> SimTime {
         self.s.internal.sample(&mut self.rng.network)
-    }
-
-    /// The gateway the balancer picks for a new connection or request.
-    pub fn pick_gateway(&mut self) -> Option<usize> {
-        match self.p.load_balancer.policy {
-            LbPolicy::LeastConnections => self.balancer.least(),
-            LbPolicy::Random => self
-                .balancer
-                .random(self.gateways.len(), &mut self.rng.balancer),
-        }
-    }
-
-    /// Changes gateway `g`'s balancer count by `delta`.
-    pub fn add_open(&mut self, g: usize, delta: i64) {
-        let gw = &mut self.gateways[g];
-        gw.open = gw.open.saturating_add_signed(delta);
-        if gw.up && gw.accepting {
-            self.balancer.set(g, gw.open);
-        }
-    }
-
-    /// Tells the balancer whether gateway `g` takes new connections.
-    pub fn set_accepting(&mut self, g: usize, up: bool, accepting: bool) {
-        let gw = &mut self.gateways[g];
-        gw.up = up;
-        gw.accepting = up && accepting;
-        let load = if gw.accepting { gw.open } else { DOWN };
-        self.balancer.set(g, load);
-    }
-
-    /// Changes gateway `g`'s accepted connections (memory) by `delta`.
-    pub fn add_accepted(&mut self, g: usize, delta: i64, now: SimTime) {
-        let gw = &mut self.gateways[g];
-        gw.accepted = gw.accepted.saturating_add_signed(delta);
-        gw.accepted_level.set(now, gw.accepted as f64);
-        if let Some(s) = self.series.gateway_connections.get_mut(g) {
-            s.set_level(now, gw.accepted as f64);
-        }
-    }
-
-    /// Memory gateway `g` uses now.
-    pub fn memory_bytes(&self, g: usize) -> u64 {
-        let gp = &self.p.gateways;
-        gp.memory_idle() + self.gateways[g].accepted * gp.memory_per_connection_total()
-    }
-
-    /// Whether gateway `g` can take one more connection without exceeding
-    /// its memory.
-    pub fn has_memory_for_one(&self, g: usize) -> bool {
-        self.memory_bytes(g) + self.p.gateways.memory_per_connection_total()
-            <= self.p.gateways.memory.0
-    }
-
-    /// Extra CPU per job for thread-per-connection gateways.
-    pub fn switch_cost(&self, g: usize) -> SimTime {
-        match self.p.gateways.io_model {
-            IoModel::ThreadPerConnection => self
-                .p
-                .gateways
-                .switch_cost(self.gateways[g].accepted.max(1)),
-            IoModel::EventLoop => SimTime::ZERO,
-        }
-    }
-
-    /// Puts `job` on gateway `g`'s CPU.
-    pub fn submit(&mut self, g: usize, job: CpuJob, sched: &mut Scheduler<Event>) {
-        let now = sched.now();
-        match self.gateways[g].cpu.arrive(now, job) {
-            Admission::Started(job) => self.start_job(g, job, sched),
-            Admission::Queued => {}
-            Admission::Rejected(_) => unreachable!("gateway CPU queues are unbounded"),
-        }
-    }
-
-    fn start_job(&mut self, g: usize, job: CpuJob, sched: &mut Scheduler<Event>) {
-        let service = self.service_time(g, &job, sched.now());
-        self.faults.cpu_busy(g, sched.now(), service);
-        sched.schedule_in(
-            service,
-            Event::CpuDone {
-                gateway: g as u16,
-                job,
-            },
-        );
-    }
-
-    fn service_time(&self, g: usize, job: &CpuJob, now: SimTime) -> SimTime {
-        let c = &self.p.connection;
-        if !self.gateways[g].up {
-            // A crashed gateway's queue is gone: its jobs end at once
-            // (deliveries bounce, handshakes are stale).
-            return SimTime::ZERO;
-        }
-        let switch = self.switch_cost(g);
-        match *job {
-            CpuJob::Handshake { client, generation } => {
-                let slot = &self.clients[client as usize];
-                let stale = slot.generation != generation || slot.state != ConnState::Handshaking;
-                let waited = now - SimTime::from_nanos(slot.phase_ns);
-                if stale || waited > c.auth_timeout.0 {
-                    // The socket is already gone or will be closed unread.
-                    return SimTime::ZERO;
-                }
-                let upgrade = if self.transport == Transport::Websocket {
-                    c.upgrade_cost.0
-                } else {
-                    self.request_cost
-                };
-                c.handshake_cost.0 + upgrade + c.auth_cost.0 + switch
-            }
-            CpuJob::Deliver { .. } => c.message_cost.0 + switch,
-            CpuJob::Upstream => {
-                if self.transport == Transport::Websocket {
-                    c.message_cost.0 + switch
-                } else {
-                    self.request_cost + switch
-                }
-            }
-            CpuJob::Poll { .. } => self.request_cost + switch,
-            CpuJob::Ping { work_ns } | CpuJob::Migrate { work_ns } => SimTime::from_nanos(work_ns),
-        }
-    }
-
-    fn on_cpu_done(&mut self, g: usize, job: CpuJob, sched: &mut Scheduler<Event>) {
-        let now = sched.now();
-        if let Some(next) = self.gateways[g].cpu.depart(now) {
-            self.start_job(g, next, sched);
-        }
-        match job {
-            CpuJob::Handshake { client, generation } => {
-                self.on_handshake_done(client, generation, sched)
-            }
-            CpuJob::Deliver { message } => self.on_deliver_done(g, message, sched),
-            CpuJob::Upstream => self.count_request(now),
-            CpuJob::Poll { poller } => self.on_poll_done(g, poller, sched),
-            CpuJob::Ping { .. } | CpuJob::Migrate { .. } => {}
-        }
     }
 
     /// One unit of gateway work that a client asked for (request, connect,
@@ -670,60 +369,6 @@ impl PushModel {
     pub fn count_close(&mut self, reason: CloseReason) {
         self.counters.closes[reason.index()] += 1;
     }
-}
-
-fn empty_client() -> Client {
-    Client {
-        deadline_ns: u64::MAX,
-        lifetime_end_ns: 0,
-        idle_at_ns: u64::MAX,
-        phase_ns: 0,
-        generation: 0,
-        timer: 0,
-        gateway: NO_GATEWAY,
-        state: ConnState::Disconnected,
-        failures: 0,
-    }
-}
-
-fn new_gateway(p: &PushParams) -> Gateway {
-    Gateway {
-        cpu: Station::new(p.gateways.cores, None),
-        open: 0,
-        accepted: 0,
-        accepted_level: TimeWeighted::new(0.0),
-        up: true,
-        accepting: true,
-    }
-}
-
-/// Pollers and mailboxes for the polling transports (empty otherwise).
-fn polling_state(p: &PushParams, n: usize) -> (Vec<Poller>, Vec<Mailbox>) {
-    if p.transport.is_persistent() {
-        return (Vec::new(), Vec::new());
-    }
-    let per_thread = match p.transport {
-        Transport::LongPoll => p.long_poll.queues_per_thread as usize,
-        _ => 1,
-    };
-    let threads = n.div_ceil(per_thread);
-    let pollers = (0..threads)
-        .map(|t| Poller {
-            next_send_ns: 0,
-            queue: (t * per_thread) as u32,
-            generation: 0,
-            gateway: NO_GATEWAY,
-            parked: false,
-        })
-        .collect();
-    let mailboxes = vec![
-        Mailbox {
-            head: NIL,
-            tail: NIL
-        };
-        n
-    ];
-    (pollers, mailboxes)
 }
 
 impl Model for PushModel {

@@ -1,7 +1,10 @@
-//! Turns a finished push run into metrics, histograms and series.
+//! Turns a finished push run into metrics, histograms and series, and
+//! checks the end-of-run invariants.
 
-use super::model::{ConnState, NO_GATEWAY, PushModel};
+use super::defaults as d;
+use super::model::{Client, ConnState, Mailbox, NO_GATEWAY, Poller, PushModel};
 use super::reconnect::CloseReason;
+use super::wheel::TimingWheel;
 use crate::engine::SimTime;
 use crate::run::{RunOutput, TimeUnit};
 
@@ -65,6 +68,24 @@ impl PushModel {
             self.write_faults(out, end, measured_s);
         }
         self.write_series(out, end);
+    }
+
+    /// Bytes of simulator state that grow with the number of clients
+    /// (per-client slots, registry, wheel links, pollers, mailboxes, and
+    /// the fault tracker's and decorrelated backoff's per-client words).
+    pub fn client_state_bytes(&self) -> usize {
+        self.clients.capacity() * std::mem::size_of::<Client>()
+            + self.registry.capacity() * std::mem::size_of::<u16>()
+            + if self.clients.is_empty() {
+                0
+            } else {
+                self.clients.len() * TimingWheel::BYTES_PER_CLIENT
+            }
+            + self.pollers.capacity() * std::mem::size_of::<Poller>()
+            + self.poll_order.capacity() * std::mem::size_of::<u32>()
+            + self.mailboxes.capacity() * std::mem::size_of::<Mailbox>()
+            + self.faults.client_state_bytes()
+            + self.reconnects.client_state_bytes()
     }
 
     /// Whole-run invariants: every message published has exactly one end
@@ -166,13 +187,58 @@ impl PushModel {
             out.series(series, end);
         }
     }
+
+    /// Writes the storm metrics and series (persistent transports).
+    fn write_faults(&self, out: &mut RunOutput, end: SimTime, measured_s: f64) {
+        let f = &self.faults;
+        let t = &f.tracker;
+        out.scalar(
+            "connect_attempts_per_s",
+            f.attempts_total as f64 / measured_s,
+        );
+        out.scalar(
+            "connect_refusals_per_s",
+            f.refused_total as f64 / measured_s,
+        );
+        out.scalar("connect_attempts_per_s_peak", f.attempts.peak_per_s());
+        out.scalar("connects_accepted_per_s_peak", f.accepted.peak_per_s());
+        out.scalar("connects_refused_per_s_peak", f.refused.peak_per_s());
+        out.scalar("registry_writes_per_s_peak", f.registry_writes.peak_per_s());
+        let cores = self.p.gateways.cores;
+        let cpu_peak = f
+            .cpu
+            .iter()
+            .map(|b| b.peak_utilisation(cores))
+            .fold(0.0, f64::max);
+        out.scalar("gateway_cpu_peak", cpu_peak);
+        out.scalar("crashed_connections", f.crashed_connections as f64);
+        out.scalar("fault_affected_clients", t.affected as f64);
+        out.scalar("fault_reconnected_clients", t.reconnected as f64);
+        out.scalar("fault_clients_not_reconnected", t.pending() as f64);
+        out.scalar("storm_reconnects_per_s_peak", t.reconnect_rate.peak_per_s());
+        out.scalar("time_to_reconnect_99_s", t.time_to_share_s(0.99));
+        out.scalar("time_to_reconnect_100_s", t.time_to_share_s(1.0));
+        out.scalar("messages_dropped_storm", f.messages_dropped_storm as f64);
+        out.scalar("clients_gave_up", self.reconnects.gave_up as f64);
+        out.scalar("migrations", f.migrations as f64);
+        let fleet_cores = self.gateways.len() as f64 * cores as f64;
+        out.scalar("fleet_cores", fleet_cores);
+        out.scalar("fleet_cost_per_hour", fleet_cores * d::PRICE_PER_CORE_HOUR);
+        for series in [&f.attempts_series, &f.refused_series]
+            .into_iter()
+            .flatten()
+        {
+            out.series(series, end);
+        }
+    }
 }
 
 impl PushModel {
     /// End-of-run consistency checks (release builds too): every registry
     /// record points to the gateway that holds that client's registered
-    /// connection, each gateway's counts match its clients, and the lag
-    /// matches the partitions. A failure is a model bug.
+    /// connection, each gateway's counts match its clients, the lag
+    /// matches the partitions, and every message is accounted for once. A
+    /// failure is a model bug.
     pub fn check_invariants(&self) -> Result<(), String> {
         let g = self.gateways.len();
         let (mut open, mut accepted) = (vec![0u64; g], vec![0u64; g]);
@@ -227,6 +293,23 @@ impl PushModel {
             return Err(format!(
                 "lag {} counted, {lag} in partitions",
                 self.lag_total
+            ));
+        }
+        self.check_messages()
+    }
+
+    /// Every message published has ended exactly once or is in flight.
+    fn check_messages(&self) -> Result<(), String> {
+        let m = &self.messages;
+        if m.duplicates > 0 {
+            return Err(format!("{} messages ended twice", m.duplicates));
+        }
+        if m.ended_count() + m.in_flight != m.published() {
+            return Err(format!(
+                "{} published, {} ended, {} in flight",
+                m.published(),
+                m.ended_count(),
+                m.in_flight
             ));
         }
         Ok(())

@@ -1,38 +1,21 @@
-//! Parameters of the `push` model (`[push]` in an experiment file), their
-//! defaults with the source of each, and their validation.
+//! Parameters of the `push` model (`[push]` in an experiment file): the
+//! types, their `Default`s (values and sources in `defaults`) and what a
+//! few of them resolve to. Checks are in `check`.
 //!
-//! Every sub-table is optional and defaults to the values below; a table
+//! Every sub-table is optional and takes the defaults of `defaults`; a table
 //! for a transport that is not selected is accepted and ignored, so that a
 //! sweep over `push.transport` can keep every transport's settings in one
 //! file.
 
 use serde::Deserialize;
 
+use super::defaults as d;
 use crate::dist::DurationDist;
 use crate::engine::SimTime;
 use crate::faults::admission::AdmissionParams;
 use crate::faults::backoff::RetryPolicy;
 use crate::faults::schedule::FaultSpec;
 use crate::units::{Bytes, Count, Duration, Rate};
-
-/// The most online clients one run may simulate (about 5 GB of state at
-/// 50 bytes each, plus headroom).
-pub const MAX_CLIENTS: u64 = 100_000_000;
-/// The most gateways: a gateway index is stored in 16 bits per client.
-pub const MAX_GATEWAYS: u32 = 65_000;
-/// The most partitions of the topic. Kafka guidance is about 4,000
-/// partitions per broker and 200,000 per cluster (Confluent, "Apache Kafka
-/// Supports 200K Partitions Per Cluster", 2018); one topic of a push
-/// pipeline is far below that, and the bound keeps per-partition state small.
-pub const MAX_PARTITIONS: u32 = 10_000;
-/// The most message processors (replicas).
-pub const MAX_PROCESSORS: u32 = 10_000;
-/// The most threads per processor.
-pub const MAX_PROCESSOR_THREADS: u32 = 100_000;
-/// The most CPU cores per gateway.
-pub const MAX_CORES: u32 = 1_024;
-/// The most messages one publish may fan out to.
-pub const MAX_FAN_OUT: u32 = 1_000_000;
 
 /// How messages reach clients.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -117,11 +100,8 @@ pub struct NetworkParams {
 impl Default for NetworkParams {
     fn default() -> Self {
         NetworkParams {
-            // REFERENCES L5: RTT ≈ 1.77 × 2d / (200 km/ms) + 4 ms gives about
-            // 50 ms RTT at 2,500 km, a continental client: 25 ms one way.
-            transit: DurationDist::deterministic(SimTime::from_millis(25)),
-            // Assumption: a same-region hop between services, 0.5 ms.
-            internal: DurationDist::deterministic(SimTime::from_micros(500)),
+            transit: DurationDist::deterministic(d::TRANSIT),
+            internal: DurationDist::deterministic(d::INTERNAL),
         }
     }
 }
@@ -136,9 +116,8 @@ pub struct ShortPollParams {
 
 impl Default for ShortPollParams {
     fn default() -> Self {
-        // REFERENCES P5: Netflix's TV UI polled "every few seconds".
         ShortPollParams {
-            interval: Duration(SimTime::from_secs(5)),
+            interval: Duration(d::SHORT_POLL_INTERVAL),
         }
     }
 }
@@ -158,10 +137,9 @@ pub struct LongPollParams {
 impl Default for LongPollParams {
     fn default() -> Self {
         LongPollParams {
-            // REFERENCES P3/P4: 30 s is RFC 6202's safer value and Firestore's default.
-            wait: Duration(SimTime::from_secs(30)),
+            wait: Duration(d::LONG_POLL_WAIT),
             client_wait: None,
-            queues_per_thread: 1,
+            queues_per_thread: d::QUEUES_PER_THREAD,
         }
     }
 }
@@ -175,8 +153,7 @@ impl LongPollParams {
 
 /// `[push.request_cost]`: gateway CPU per HTTP request (polls, SSE
 /// connects, uploads over HTTP), by component, so a sweep can ask which one
-/// matters. Assumptions, not measurements: together about 260 µs, i.e.
-/// about 3,800 requests/s per core, the order of an authenticated JSON API.
+/// matters (defaults: `defaults::REQUEST_*`).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RequestCost {
@@ -197,12 +174,12 @@ pub struct RequestCost {
 impl Default for RequestCost {
     fn default() -> Self {
         RequestCost {
-            connection: Duration(SimTime::from_micros(60)),
-            auth: Duration(SimTime::from_micros(100)),
-            quota: Duration(SimTime::from_micros(30)),
-            decrypt: Duration(SimTime::from_micros(20)),
-            deserialize: Duration(SimTime::from_micros(30)),
-            validate: Duration(SimTime::from_micros(20)),
+            connection: Duration(d::REQUEST_CONNECTION),
+            auth: Duration(d::REQUEST_AUTH),
+            quota: Duration(d::REQUEST_QUOTA),
+            decrypt: Duration(d::REQUEST_DECRYPT),
+            deserialize: Duration(d::REQUEST_DESERIALIZE),
+            validate: Duration(d::REQUEST_VALIDATE),
         }
     }
 }
@@ -251,27 +228,16 @@ pub struct ConnectionParams {
 impl Default for ConnectionParams {
     fn default() -> Self {
         ConnectionParams {
-            // REFERENCES Z10: zuul.push.registry.ttl.seconds = 1800.
-            lifetime: Duration(SimTime::from_secs(1800)),
-            // REFERENCES Z11: zuul.push.reconnect.dither.seconds = 180.
-            lifetime_jitter: Duration(SimTime::from_secs(180)),
-            // REFERENCES Z13: zuul.push.keepalive.interval.seconds = 180.
-            ping_interval: Duration(SimTime::from_secs(180)),
-            // Assumption: one small frame each way on an event loop.
-            ping_cost: Duration(SimTime::from_micros(5)),
-            // RSA-2048 sign measured at 211 µs on one EPYC vCPU (`openssl
-            // speed rsa2048`), plus ECDHE and record set-up: about 500 µs.
-            handshake_cost: Duration(SimTime::from_micros(500)),
-            // TCP SYN/SYN-ACK, then TLS 1.3 (1 RTT), then the request.
-            handshake_round_trips: 2,
-            // Assumption: parse one HTTP request and answer 101.
-            upgrade_cost: Duration(SimTime::from_micros(50)),
-            // Assumption: as `request_cost.auth`.
-            auth_cost: Duration(SimTime::from_micros(100)),
-            // REFERENCES Z14: zuul.push.noauth.ttl.seconds = 8.
-            auth_timeout: Duration(SimTime::from_secs(8)),
-            // Assumption: frame, encrypt and write a small notification.
-            message_cost: Duration(SimTime::from_micros(20)),
+            lifetime: Duration(d::LIFETIME),
+            lifetime_jitter: Duration(d::LIFETIME_JITTER),
+            ping_interval: Duration(d::PING_INTERVAL),
+            ping_cost: Duration(d::PING_COST),
+            handshake_cost: Duration(d::HANDSHAKE_COST),
+            handshake_round_trips: d::HANDSHAKE_ROUND_TRIPS,
+            upgrade_cost: Duration(d::UPGRADE_COST),
+            auth_cost: Duration(d::AUTH_COST),
+            auth_timeout: Duration(d::AUTH_TIMEOUT),
+            message_cost: Duration(d::MESSAGE_COST),
             connect_ramp: None,
         }
     }
@@ -292,8 +258,8 @@ pub struct SseParams {
 impl Default for SseParams {
     fn default() -> Self {
         SseParams {
-            streams_per_browser: 1,
-            browser_connection_limit: 6,
+            streams_per_browser: d::STREAMS_PER_BROWSER,
+            browser_connection_limit: d::BROWSER_CONNECTION_LIMIT,
         }
     }
 }
@@ -321,8 +287,7 @@ impl Default for ReconnectParams {
     fn default() -> Self {
         ReconnectParams {
             delay: None,
-            // Assumption: a client-side retry timer of a few seconds.
-            failure_delay: Duration(SimTime::from_secs(5)),
+            failure_delay: Duration(d::FAILURE_DELAY),
             backoff: None,
         }
     }
@@ -368,62 +333,18 @@ pub struct GatewayParams {
 impl Default for GatewayParams {
     fn default() -> Self {
         GatewayParams {
-            count: 10,
-            // REFERENCES Z8: the Zuul Push server was an AWS m4.large
-            // (2 vCPU, 8 GiB).
-            cores: 2,
-            memory: Bytes(8 << 30),
-            // Assumption: JVM heap floor, OS and agents.
-            memory_base: Bytes(1 << 30),
-            // REFERENCES P9 (WhatsApp ≈ 23 KB/conn) and P11 (HAProxy with
-            // TLS ≈ 20 KB/conn), kernel included.
-            memory_per_connection: Bytes(20 << 10),
-            // The JVM's default thread stack on 64-bit Linux (-Xss 1 MiB):
-            // the classic C10K arithmetic (10,000 threads ≈ 10 GB).
-            memory_per_thread: Bytes(1 << 20),
-            io_model: IoModel::EventLoop,
-            // Li, Ding and Shen, "Quantifying the Cost of Context Switch"
-            // (ExpCS 2007): direct cost about 3.8 µs.
-            context_switch: Duration(SimTime::from_nanos(3_800)),
-            // Assumption: four 4 KiB pages of stack and buffers per wake-up.
-            thread_working_set: Bytes(16 << 10),
-            // Xeon E5-2676 v3 (m4 instances): 30 MB shared L3.
-            cache: Bytes(30 << 20),
-            // Typical DRAM load-to-use latency on servers: about 100 ns.
-            cache_miss: Duration(SimTime::from_nanos(100)),
+            count: d::GATEWAYS,
+            cores: d::GATEWAY_CORES,
+            memory: Bytes(d::GATEWAY_MEMORY_BYTES),
+            memory_base: Bytes(d::GATEWAY_MEMORY_BASE_BYTES),
+            memory_per_connection: Bytes(d::MEMORY_PER_CONNECTION_BYTES),
+            memory_per_thread: Bytes(d::MEMORY_PER_THREAD_BYTES),
+            io_model: d::IO_MODEL,
+            context_switch: Duration(d::CONTEXT_SWITCH),
+            thread_working_set: Bytes(d::THREAD_WORKING_SET_BYTES),
+            cache: Bytes(d::CACHE_BYTES),
+            cache_miss: Duration(d::CACHE_MISS),
         }
-    }
-}
-
-impl GatewayParams {
-    /// CPU cost of one thread wake-up with `threads` threads sharing the
-    /// cache: the direct switch plus refilling the evicted part of the
-    /// working set (Li et al. 2007: the indirect cost dominates once the
-    /// working sets exceed the cache).
-    pub fn switch_cost(&self, threads: u64) -> SimTime {
-        let lines = self.thread_working_set.0.div_ceil(64);
-        let refill_ns = lines as f64 * self.cache_miss.0.as_nanos() as f64;
-        let evicted = (threads as f64 * self.thread_working_set.0 as f64
-            / self.cache.0.max(1) as f64)
-            .min(1.0);
-        self.context_switch.0 + SimTime::from_nanos((refill_ns * evicted).round() as u64)
-    }
-
-    /// Memory one more connection takes (its thread too, if blocking).
-    pub fn memory_per_connection_total(&self) -> u64 {
-        match self.io_model {
-            IoModel::ThreadPerConnection => self.memory_per_connection.0 + self.memory_per_thread.0,
-            IoModel::EventLoop => self.memory_per_connection.0,
-        }
-    }
-
-    /// Memory with no connection: base plus the event-loop threads.
-    pub fn memory_idle(&self) -> u64 {
-        let loop_threads = match self.io_model {
-            IoModel::ThreadPerConnection => 0,
-            IoModel::EventLoop => self.cores as u64,
-        };
-        self.memory_base.0 + loop_threads * self.memory_per_thread.0
     }
 }
 
@@ -462,9 +383,8 @@ pub struct LoadBalancerParams {
 impl Default for LoadBalancerParams {
     fn default() -> Self {
         LoadBalancerParams {
-            // REFERENCES Z9: Netflix ran the ELB in TCP (L4) mode.
-            layer: LbLayer::L4,
-            policy: LbPolicy::LeastConnections,
+            layer: d::LB_LAYER,
+            policy: d::LB_POLICY,
             idle_timeout: None,
             latency: None,
         }
@@ -472,12 +392,12 @@ impl Default for LoadBalancerParams {
 }
 
 impl LoadBalancerParams {
-    /// The one-way latency added by the balancer. Assumptions: a packet
-    /// forward at L4, an HTTP parse and a proxy hop at L7.
+    /// The one-way latency added by the balancer: `latency`, or the
+    /// default of its layer.
     pub fn one_way(&self) -> SimTime {
         self.latency.map(|d| d.0).unwrap_or(match self.layer {
-            LbLayer::L4 => SimTime::from_micros(50),
-            LbLayer::L7 => SimTime::from_millis(1),
+            LbLayer::L4 => d::LB_LATENCY_L4,
+            LbLayer::L7 => d::LB_LATENCY_L7,
         })
     }
 }
@@ -499,9 +419,9 @@ pub struct ProducerParams {
 impl Default for ProducerParams {
     fn default() -> Self {
         ProducerParams {
-            rate: Rate(1_000.0),
-            fan_out: 1,
-            offline_share: 0.0,
+            rate: Rate(d::PUBLISH_RATE_PER_S),
+            fan_out: d::FAN_OUT,
+            offline_share: d::OFFLINE_SHARE,
             bursts: Vec::new(),
         }
     }
@@ -528,9 +448,8 @@ pub struct KafkaParams {
 impl Default for KafkaParams {
     fn default() -> Self {
         KafkaParams {
-            partitions: 12,
-            // Assumption: a few ms for an acks=all produce in one region.
-            latency: DurationDist::deterministic(SimTime::from_millis(5)),
+            partitions: d::PARTITIONS,
+            latency: DurationDist::deterministic(d::KAFKA_LATENCY),
         }
     }
 }
@@ -552,11 +471,10 @@ pub struct ProcessorParams {
 impl Default for ProcessorParams {
     fn default() -> Self {
         ProcessorParams {
-            replicas: 2,
-            threads: 16,
-            // Assumption: 200 µs of CPU per message.
-            cpu: DurationDist::deterministic(SimTime::from_micros(200)),
-            max_delivery_attempts: 3,
+            replicas: d::PROCESSOR_REPLICAS,
+            threads: d::PROCESSOR_THREADS,
+            cpu: DurationDist::deterministic(d::PROCESSOR_CPU),
+            max_delivery_attempts: d::MAX_DELIVERY_ATTEMPTS,
         }
     }
 }
@@ -583,9 +501,8 @@ pub struct RegistryParams {
 
 impl Default for RegistryParams {
     fn default() -> Self {
-        // REFERENCES Z20: Netflix used Dynomite (Redis underneath).
         RegistryParams {
-            store: RegistryStore::Redis,
+            store: d::REGISTRY_STORE,
             read: None,
             write: None,
         }
@@ -593,26 +510,23 @@ impl Default for RegistryParams {
 }
 
 impl RegistryParams {
-    /// (read, write) latency distributions.
+    /// (read, write) latency distributions: the store's profile unless
+    /// overridden.
     pub fn latencies(&self) -> (DurationDist, DurationDist) {
-        let lognormal = |mean_us: u64, cv: f64| DurationDist::Lognormal {
-            mean: Some(Duration(SimTime::from_micros(mean_us))),
-            cv: Some(cv),
+        let lognormal = |l: d::StoreLatency| DurationDist::Lognormal {
+            mean: Some(Duration(l.mean)),
+            cv: Some(l.cv),
             mu: None,
             sigma: None,
         };
         let (read, write) = match self.store {
-            // Redis: "sub-millisecond" responses (redis.io); in-region ~0.3 ms.
-            RegistryStore::Redis => (lognormal(300, 0.5), lognormal(400, 0.5)),
-            // Assumption: Cassandra at LOCAL_QUORUM, low single-digit ms with
-            // a long tail from compaction and GC.
-            RegistryStore::Cassandra => (lognormal(2_000, 1.0), lognormal(1_500, 1.0)),
-            // DynamoDB: "single-digit millisecond performance" (AWS product page).
-            RegistryStore::Dynamodb => (lognormal(4_000, 0.6), lognormal(6_000, 0.6)),
+            RegistryStore::Redis => (d::REDIS_READ, d::REDIS_WRITE),
+            RegistryStore::Cassandra => (d::CASSANDRA_READ, d::CASSANDRA_WRITE),
+            RegistryStore::Dynamodb => (d::DYNAMODB_READ, d::DYNAMODB_WRITE),
         };
         (
-            self.read.clone().unwrap_or(read),
-            self.write.clone().unwrap_or(write),
+            self.read.clone().unwrap_or_else(|| lognormal(read)),
+            self.write.clone().unwrap_or_else(|| lognormal(write)),
         )
     }
 }
@@ -656,325 +570,21 @@ pub struct AutoscalingParams {
 impl Default for AutoscalingParams {
     fn default() -> Self {
         AutoscalingParams {
-            enabled: true,
-            lag_threshold: 10,
-            activation_lag_threshold: 0,
-            polling_interval: Duration(SimTime::from_secs(30)),
-            cooldown: Duration(SimTime::from_secs(300)),
-            min_replicas: 1,
-            max_replicas: 100,
-            allow_idle_consumers: false,
-            tolerance: 0.1,
-            scale_down_stabilization: Duration(SimTime::from_secs(300)),
-            scale_up_pods: 4,
-            scale_up_percent: 100,
-            scale_up_period: Duration(SimTime::from_secs(60)),
-            // Assumption: a JVM service pod is ready about 30 s after scheduling.
-            startup: Duration(SimTime::from_secs(30)),
-            // Assumption: an eager rebalance stalls the group a few seconds.
-            rebalance_pause: Duration(SimTime::from_secs(3)),
-        }
-    }
-}
-
-/// A parameter problem: the key under `[push]` and what was expected.
-pub type Invalid = (String, String);
-
-fn problem(problems: &mut Vec<Invalid>, key: &str, message: impl Into<String>) {
-    problems.push((key.to_string(), message.into()));
-}
-
-fn check_dist(problems: &mut Vec<Invalid>, key: &str, dist: &DurationDist) {
-    if let Err(e) = dist.compile() {
-        problems.push((format!("{key}.{}", e.key), e.message));
-    }
-}
-
-impl PushParams {
-    /// Checks the parameters; returns every problem found.
-    pub fn validate(&self) -> Result<(), Vec<Invalid>> {
-        let mut problems = Vec::new();
-        self.validate_population(&mut problems);
-        self.validate_transport(&mut problems);
-        self.validate_gateways(&mut problems);
-        self.validate_pipeline(&mut problems);
-        if let Some(a) = &self.autoscaling {
-            a.validate(&mut problems);
-        }
-        problems.extend(super::faults::validate(self));
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
-    }
-
-    fn validate_population(&self, problems: &mut Vec<Invalid>) {
-        if self.clients.0 == 0 || self.clients.0 > MAX_CLIENTS {
-            problem(
-                problems,
-                "clients",
-                format!(
-                    "expected between 1 and {MAX_CLIENTS} clients, got {}",
-                    self.clients.0
-                ),
-            );
-        }
-        check_dist(problems, "network.transit", &self.network.transit);
-        check_dist(problems, "network.internal", &self.network.internal);
-        let p = &self.producer;
-        if !(0.0..=1.0).contains(&p.offline_share) || !p.offline_share.is_finite() {
-            problem(
-                problems,
-                "producer.offline_share",
-                format!("expected a share between 0 and 1, got {}", p.offline_share),
-            );
-        }
-        if p.fan_out == 0 || p.fan_out > MAX_FAN_OUT {
-            problem(
-                problems,
-                "producer.fan_out",
-                format!("expected between 1 and {MAX_FAN_OUT} messages per publish"),
-            );
-        }
-        for (i, b) in p.bursts.iter().enumerate() {
-            if b.duration.0 == SimTime::ZERO {
-                problem(
-                    problems,
-                    &format!("producer.bursts[{i}].duration"),
-                    "a burst must last longer than zero",
-                );
-            }
-        }
-    }
-
-    fn validate_transport(&self, problems: &mut Vec<Invalid>) {
-        match self.transport {
-            Transport::ShortPoll => {
-                if self.short_poll.interval.0 == SimTime::ZERO {
-                    problem(
-                        problems,
-                        "short_poll.interval",
-                        "the polling interval must be greater than zero, e.g. \"5s\"",
-                    );
-                }
-            }
-            Transport::LongPoll => {
-                if self.long_poll.effective_wait() == SimTime::ZERO {
-                    let key = if self.long_poll.client_wait.is_some() {
-                        "long_poll.client_wait"
-                    } else {
-                        "long_poll.wait"
-                    };
-                    problem(
-                        problems,
-                        key,
-                        "the long-poll wait must be greater than zero, e.g. \"30s\"",
-                    );
-                }
-            }
-            Transport::Sse | Transport::Websocket => {}
-        }
-        let q = self.long_poll.queues_per_thread;
-        if q == 0 || q as u64 > self.clients.0.max(1) {
-            problem(
-                problems,
-                "long_poll.queues_per_thread",
-                "expected at least 1 and at most `clients` queues per thread",
-            );
-        }
-        if q > 1 && self.transport != Transport::LongPoll {
-            problem(
-                problems,
-                "long_poll.queues_per_thread",
-                "several queues per poller thread are modelled for transport \"long_poll\" only",
-            );
-        }
-        self.validate_connection(problems);
-        let sse = &self.sse;
-        if sse.streams_per_browser == 0 || sse.browser_connection_limit == 0 {
-            problem(
-                problems,
-                "sse.streams_per_browser",
-                "streams per browser and the browser connection limit must be at least 1",
-            );
-        }
-    }
-
-    fn validate_connection(&self, problems: &mut Vec<Invalid>) {
-        let c = &self.connection;
-        if c.lifetime.0 == SimTime::ZERO {
-            problem(
-                problems,
-                "connection.lifetime",
-                "the connection lifetime must be greater than zero, e.g. \"1800s\"",
-            );
-        }
-        if c.lifetime_jitter.0 >= c.lifetime.0 {
-            problem(
-                problems,
-                "connection.lifetime_jitter",
-                format!(
-                    "the lifetime jitter ({}) must be smaller than the lifetime ({}): a lifetime is lifetime - U[0, jitter)",
-                    c.lifetime_jitter, c.lifetime
-                ),
-            );
-        }
-        if c.handshake_round_trips > 10 {
-            problem(
-                problems,
-                "connection.handshake_round_trips",
-                "expected at most 10 round trips",
-            );
-        }
-        if c.auth_timeout.0 == SimTime::ZERO {
-            problem(
-                problems,
-                "connection.auth_timeout",
-                "the authentication timeout must be greater than zero",
-            );
-        }
-        if let Some(idle) = self.load_balancer.idle_timeout
-            && idle.0 < SimTime::from_secs(1)
-        {
-            problem(
-                problems,
-                "load_balancer.idle_timeout",
-                "an idle timeout must be at least 1s (omit it for none)",
-            );
-        }
-    }
-
-    fn validate_gateways(&self, problems: &mut Vec<Invalid>) {
-        let g = &self.gateways;
-        if g.count == 0 || g.count > MAX_GATEWAYS {
-            problem(
-                problems,
-                "gateways.count",
-                format!(
-                    "expected between 1 and {MAX_GATEWAYS} gateways, got {}",
-                    g.count
-                ),
-            );
-        }
-        if g.cores == 0 || g.cores > MAX_CORES {
-            problem(
-                problems,
-                "gateways.cores",
-                format!("expected between 1 and {MAX_CORES} cores, got {}", g.cores),
-            );
-        }
-        if g.memory_idle() >= g.memory.0 {
-            problem(
-                problems,
-                "gateways.memory",
-                format!(
-                    "a gateway's memory ({} bytes) must exceed its idle use ({} bytes: base plus event-loop threads)",
-                    g.memory.0,
-                    g.memory_idle()
-                ),
-            );
-        }
-        if g.memory_per_connection_total() == 0 {
-            problem(
-                problems,
-                "gateways.memory_per_connection",
-                "a connection must take some memory",
-            );
-        }
-    }
-
-    fn validate_pipeline(&self, problems: &mut Vec<Invalid>) {
-        let k = &self.kafka;
-        if k.partitions == 0 || k.partitions > MAX_PARTITIONS {
-            problem(
-                problems,
-                "kafka.partitions",
-                format!(
-                    "expected between 1 and {MAX_PARTITIONS} partitions, got {}",
-                    k.partitions
-                ),
-            );
-        }
-        check_dist(problems, "kafka.latency", &k.latency);
-        let p = &self.processors;
-        if p.replicas > MAX_PROCESSORS {
-            problem(
-                problems,
-                "processors.replicas",
-                format!("expected at most {MAX_PROCESSORS} replicas"),
-            );
-        }
-        if p.replicas == 0 && self.autoscaling.as_ref().is_none_or(|a| !a.enabled) {
-            problem(
-                problems,
-                "processors.replicas",
-                "without autoscaling at least one processor replica is needed",
-            );
-        }
-        if p.threads == 0 || p.threads > MAX_PROCESSOR_THREADS {
-            problem(
-                problems,
-                "processors.threads",
-                format!("expected between 1 and {MAX_PROCESSOR_THREADS} threads"),
-            );
-        }
-        if p.max_delivery_attempts == 0 || p.max_delivery_attempts > 100 {
-            problem(
-                problems,
-                "processors.max_delivery_attempts",
-                "expected between 1 and 100 attempts",
-            );
-        }
-        check_dist(problems, "processors.cpu", &p.cpu);
-        let (read, write) = self.registry.latencies();
-        check_dist(problems, "registry.read", &read);
-        check_dist(problems, "registry.write", &write);
-    }
-}
-
-impl AutoscalingParams {
-    fn validate(&self, problems: &mut Vec<Invalid>) {
-        let key = |k: &str| format!("autoscaling.{k}");
-        if self.lag_threshold == 0 {
-            problem(
-                problems,
-                &key("lag_threshold"),
-                "the lag threshold must be at least 1 message per replica",
-            );
-        }
-        if self.polling_interval.0 == SimTime::ZERO {
-            problem(
-                problems,
-                &key("polling_interval"),
-                "the polling interval must be greater than zero",
-            );
-        }
-        if self.max_replicas == 0
-            || self.max_replicas > MAX_PROCESSORS
-            || self.min_replicas > self.max_replicas
-        {
-            problem(
-                problems,
-                &key("max_replicas"),
-                format!(
-                    "expected 1 <= max_replicas <= {MAX_PROCESSORS} and min_replicas <= max_replicas"
-                ),
-            );
-        }
-        if !(0.0..1.0).contains(&self.tolerance) {
-            problem(
-                problems,
-                &key("tolerance"),
-                "expected a tolerance between 0 and 1 (0.1 is 10 %)",
-            );
-        }
-        if self.scale_up_period.0 == SimTime::ZERO {
-            problem(
-                problems,
-                &key("scale_up_period"),
-                "the scale-up period must be greater than zero",
-            );
+            enabled: d::AUTOSCALING_ENABLED,
+            lag_threshold: d::LAG_THRESHOLD,
+            activation_lag_threshold: d::ACTIVATION_LAG_THRESHOLD,
+            polling_interval: Duration(d::POLLING_INTERVAL),
+            cooldown: Duration(d::COOLDOWN),
+            min_replicas: d::MIN_REPLICAS,
+            max_replicas: d::MAX_REPLICAS,
+            allow_idle_consumers: d::ALLOW_IDLE_CONSUMERS,
+            tolerance: d::TOLERANCE,
+            scale_down_stabilization: Duration(d::SCALE_DOWN_STABILIZATION),
+            scale_up_pods: d::SCALE_UP_PODS,
+            scale_up_percent: d::SCALE_UP_PERCENT,
+            scale_up_period: Duration(d::SCALE_UP_PERIOD),
+            startup: Duration(d::STARTUP),
+            rebalance_pause: Duration(d::REBALANCE_PAUSE),
         }
     }
 }

@@ -229,9 +229,7 @@ impl PushModel {
         }
         let now = sched.now();
         self.count_request(now);
-        if let Some(timeout) = self.p.load_balancer.idle_timeout {
-            self.clients[user as usize].idle_at_ns = (now + timeout.0).as_nanos();
-        }
+        self.note_data(user as usize, now);
         let arrival = now + self.client_hop();
         self.deliver(m, arrival, now);
         self.after_response(g, user, sched);
@@ -298,9 +296,7 @@ impl PushModel {
                     return;
                 }
                 if self.transport == Transport::Websocket {
-                    if let Some(t) = self.p.load_balancer.idle_timeout {
-                        self.clients[c].idle_at_ns = (sched.now() + t.0).as_nanos();
-                    }
+                    self.note_data(c, sched.now());
                     Some(self.clients[c].gateway as usize)
                 } else {
                     self.pick_gateway()

@@ -15,6 +15,7 @@ use rand::RngExt;
 
 use super::model::{CpuJob, Event, Expiry, Mailbox, PushModel};
 use super::params::Transport;
+use super::reconnect::Retry;
 use super::wheel::NIL;
 use crate::engine::{Scheduler, SimTime};
 
@@ -93,16 +94,9 @@ impl PushModel {
     /// No gateway is up: a long-poll client tries again after the failure
     /// delay (a short-poll client simply waits for its next tick).
     fn poll_later(&mut self, t: u32, sched: &mut Scheduler<Event>) {
-        let mut first_failure = crate::faults::backoff::RetryState::default();
-        let delay = self
-            .reconnect
-            .delay(
-                super::reconnect::CloseReason::Refused,
-                &mut first_failure,
-                &mut self.rng.reconnect,
-            )
-            .unwrap_or(self.reconnect.failure_delay);
-        sched.schedule_in(delay, Event::PollArrive { poller: t });
+        if let Some(delay) = self.retry_delay(Retry::Poll) {
+            sched.schedule_in(delay, Event::PollArrive { poller: t });
+        }
     }
 
     /// The broker has handled the request: answer with the mailbox, answer
@@ -147,16 +141,6 @@ impl PushModel {
         if !self.expiry_armed {
             self.expiry_armed = true;
             sched.schedule_at(at, Event::PollExpiryDue);
-        }
-    }
-
-    /// How long a parked poll is held: the wait, or less if the balancer
-    /// cuts idle connections sooner.
-    pub fn long_poll_hold(&self) -> SimTime {
-        let wait = self.p.long_poll.effective_wait();
-        match self.p.load_balancer.idle_timeout {
-            Some(idle) => wait.min(idle.0),
-            None => wait,
         }
     }
 

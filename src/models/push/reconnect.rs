@@ -7,11 +7,19 @@
 //! connection dropped without a word (crash, idle cut) and it starts its
 //! backoff; an attempt failed (refused, handshake timed out) and it backs
 //! off further. The backoff is a [`RetryPolicy`] (REFERENCES §2.1).
+//!
+//! [`PushModel::retry_delay`] is the one place a retry delay is drawn: for
+//! a client after a close, for a long poll that found no gateway, and for
+//! a client that found no room at time zero.
 
 use rand::RngExt;
 
+use super::model::PushModel;
 use crate::engine::{SimRng, SimTime};
 use crate::faults::backoff::{RetryPolicy, RetryState};
+
+/// The most attempts a client slot counts (`Client::failures`, 8 bits).
+pub const MAX_ATTEMPTS: u32 = u8::MAX as u32;
 
 /// Why a connection (or a connection attempt) ended.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -50,12 +58,6 @@ impl CloseReason {
             CloseReason::IdleTimeout | CloseReason::Crash => CloseKind::Dropped,
             CloseReason::Refused | CloseReason::AuthTimeout => CloseKind::Failed,
         }
-    }
-
-    /// True when the attempt failed (the client backs off further), false
-    /// when an established connection ended.
-    pub fn is_failure(self) -> bool {
-        self.kind() == CloseKind::Failed
     }
 
     pub const COUNT: usize = 6;
@@ -126,6 +128,84 @@ impl ReconnectPolicy {
                 ))
             }
         }
+    }
+}
+
+/// The reconnect policy and what it remembers across a client's attempts
+/// beyond its slot.
+pub struct Reconnects {
+    pub(super) policy: ReconnectPolicy,
+    /// Decorrelated jitter's previous sleep per client (empty for the
+    /// other policies and for polling).
+    pub(super) previous_ns: Vec<u64>,
+    /// Clients that used up their attempts and stay disconnected.
+    pub(super) gave_up: u64,
+}
+
+impl Reconnects {
+    /// Bytes of per-client state (decorrelated jitter's previous sleep).
+    pub fn client_state_bytes(&self) -> usize {
+        self.previous_ns.capacity() * std::mem::size_of::<u64>()
+    }
+}
+
+/// Whose next attempt a delay is for: where its retry state lives and
+/// which stream it draws from.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// Client `c`'s connection or attempt ended for `reason`: its attempts
+    /// so far are in its slot (decorrelated jitter's previous sleep in
+    /// [`Reconnects`]); stream `push/reconnect`.
+    Close(u32, CloseReason),
+    /// A long poll found no gateway up. A poller keeps no retry state: each
+    /// retry is a first failed attempt, and it never gives up; stream
+    /// `push/reconnect`.
+    Poll,
+    /// A client found no room at time zero. In the steady state a run
+    /// starts in, it is already part-way through a failure delay, so what
+    /// is left is uniform in [0, failure_delay); stream `push/initial`.
+    Start,
+}
+
+impl PushModel {
+    /// The delay before the next attempt of `retry`, advancing the retry
+    /// state it has; `None`: the client gives up (`max_attempts`).
+    #[inline]
+    pub fn retry_delay(&mut self, retry: Retry) -> Option<SimTime> {
+        let r = &mut self.reconnects;
+        match retry {
+            Retry::Close(c, reason) => {
+                let i = c as usize;
+                let previous = r.previous_ns.get(i).copied().unwrap_or(0);
+                let mut state = RetryState::resume(self.clients[i].failures as u32, previous);
+                let delay = r.policy.delay(reason, &mut state, &mut self.rng.reconnect);
+                self.clients[i].failures = state.attempt.min(MAX_ATTEMPTS) as u8;
+                if let Some(p) = r.previous_ns.get_mut(i) {
+                    *p = state.previous_ns();
+                }
+                delay
+            }
+            Retry::Poll => {
+                let mut first_failure = RetryState::default();
+                let delay = r.policy.delay(
+                    CloseReason::Refused,
+                    &mut first_failure,
+                    &mut self.rng.reconnect,
+                );
+                Some(delay.unwrap_or(r.policy.failure_delay))
+            }
+            Retry::Start => {
+                let u: f64 = self.rng.initial.random();
+                let left = u * r.policy.failure_delay.as_secs_f64();
+                Some(SimTime::from_secs_f64(left))
+            }
+        }
+    }
+
+    /// Client `c` has used up its attempts: it stays disconnected.
+    pub fn give_up(&mut self, c: u32) {
+        self.cancel_deadline(c);
+        self.reconnects.gave_up += 1;
     }
 }
 

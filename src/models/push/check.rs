@@ -1,0 +1,364 @@
+//! Checks of the `[push]` parameters: every problem comes back with its key
+//! (relative to `[push]`) and what was expected, so the loader can point at
+//! the line. The fault pieces check themselves (`crate::faults`); this
+//! module runs their checks against the push model's gateways, partitions
+//! and pings.
+
+use super::params::{AutoscalingParams, PushParams, Transport};
+use super::reconnect::MAX_ATTEMPTS;
+use crate::dist::DurationDist;
+use crate::engine::SimTime;
+use crate::faults::schedule::{self, FaultContext};
+
+/// A problem: the key under `[push]` and what was expected.
+pub type Invalid = (String, String);
+
+/// The most online clients one run may simulate (about 5 GB of state at
+/// 50 bytes each, plus headroom).
+pub const MAX_CLIENTS: u64 = 100_000_000;
+/// The most gateways: a gateway index is stored in 16 bits per client.
+pub const MAX_GATEWAYS: u32 = 65_000;
+/// The most partitions of the topic. Kafka guidance is about 4,000
+/// partitions per broker and 200,000 per cluster (Confluent, "Apache Kafka
+/// Supports 200K Partitions Per Cluster", 2018); one topic of a push
+/// pipeline is far below that, and the bound keeps per-partition state small.
+pub const MAX_PARTITIONS: u32 = 10_000;
+/// The most message processors (replicas).
+pub const MAX_PROCESSORS: u32 = 10_000;
+/// The most threads per processor.
+pub const MAX_PROCESSOR_THREADS: u32 = 100_000;
+/// The most CPU cores per gateway.
+pub const MAX_CORES: u32 = 1_024;
+/// The most messages one publish may fan out to.
+pub const MAX_FAN_OUT: u32 = 1_000_000;
+/// The most round trips before a connection's request reaches its gateway.
+const MAX_HANDSHAKE_ROUND_TRIPS: u32 = 10;
+/// The most delivery attempts of one message.
+const MAX_DELIVERY_ATTEMPTS: u32 = 100;
+
+/// Checks the parameters; returns every problem found.
+pub fn check(p: &PushParams) -> Result<(), Vec<Invalid>> {
+    let mut problems = Vec::new();
+    check_population(p, &mut problems);
+    check_transport(p, &mut problems);
+    check_gateways(p, &mut problems);
+    check_pipeline(p, &mut problems);
+    if let Some(a) = &p.autoscaling {
+        check_autoscaling(a, &mut problems);
+    }
+    check_faults(p, &mut problems);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+fn problem(problems: &mut Vec<Invalid>, key: &str, message: impl Into<String>) {
+    problems.push((key.to_string(), message.into()));
+}
+
+fn check_dist(problems: &mut Vec<Invalid>, key: &str, dist: &DurationDist) {
+    if let Err(e) = dist.compile() {
+        problems.push((format!("{key}.{}", e.key), e.message));
+    }
+}
+
+fn check_population(p: &PushParams, problems: &mut Vec<Invalid>) {
+    if p.clients.0 == 0 || p.clients.0 > MAX_CLIENTS {
+        problem(
+            problems,
+            "clients",
+            format!(
+                "expected between 1 and {MAX_CLIENTS} clients, got {}",
+                p.clients.0
+            ),
+        );
+    }
+    check_dist(problems, "network.transit", &p.network.transit);
+    check_dist(problems, "network.internal", &p.network.internal);
+    let producer = &p.producer;
+    if !(0.0..=1.0).contains(&producer.offline_share) || !producer.offline_share.is_finite() {
+        problem(
+            problems,
+            "producer.offline_share",
+            format!(
+                "expected a share between 0 and 1, got {}",
+                producer.offline_share
+            ),
+        );
+    }
+    if producer.fan_out == 0 || producer.fan_out > MAX_FAN_OUT {
+        problem(
+            problems,
+            "producer.fan_out",
+            format!("expected between 1 and {MAX_FAN_OUT} messages per publish"),
+        );
+    }
+    for (i, b) in producer.bursts.iter().enumerate() {
+        if b.duration.0 == SimTime::ZERO {
+            problem(
+                problems,
+                &format!("producer.bursts[{i}].duration"),
+                "a burst must last longer than zero",
+            );
+        }
+    }
+}
+
+fn check_transport(p: &PushParams, problems: &mut Vec<Invalid>) {
+    match p.transport {
+        Transport::ShortPoll => {
+            if p.short_poll.interval.0 == SimTime::ZERO {
+                problem(
+                    problems,
+                    "short_poll.interval",
+                    "the polling interval must be greater than zero, e.g. \"5s\"",
+                );
+            }
+        }
+        Transport::LongPoll => {
+            if p.long_poll.effective_wait() == SimTime::ZERO {
+                let key = if p.long_poll.client_wait.is_some() {
+                    "long_poll.client_wait"
+                } else {
+                    "long_poll.wait"
+                };
+                problem(
+                    problems,
+                    key,
+                    "the long-poll wait must be greater than zero, e.g. \"30s\"",
+                );
+            }
+        }
+        Transport::Sse | Transport::Websocket => {}
+    }
+    let q = p.long_poll.queues_per_thread;
+    if q == 0 || q as u64 > p.clients.0.max(1) {
+        problem(
+            problems,
+            "long_poll.queues_per_thread",
+            "expected at least 1 and at most `clients` queues per thread",
+        );
+    }
+    if q > 1 && p.transport != Transport::LongPoll {
+        problem(
+            problems,
+            "long_poll.queues_per_thread",
+            "several queues per poller thread are modelled for transport \"long_poll\" only",
+        );
+    }
+    check_connection(p, problems);
+    let sse = &p.sse;
+    if sse.streams_per_browser == 0 || sse.browser_connection_limit == 0 {
+        problem(
+            problems,
+            "sse.streams_per_browser",
+            "streams per browser and the browser connection limit must be at least 1",
+        );
+    }
+}
+
+fn check_connection(p: &PushParams, problems: &mut Vec<Invalid>) {
+    let c = &p.connection;
+    if c.lifetime.0 == SimTime::ZERO {
+        problem(
+            problems,
+            "connection.lifetime",
+            "the connection lifetime must be greater than zero, e.g. \"1800s\"",
+        );
+    }
+    if c.lifetime_jitter.0 >= c.lifetime.0 {
+        problem(
+            problems,
+            "connection.lifetime_jitter",
+            format!(
+                "the lifetime jitter ({}) must be smaller than the lifetime ({}): a lifetime is lifetime - U[0, jitter)",
+                c.lifetime_jitter, c.lifetime
+            ),
+        );
+    }
+    if c.handshake_round_trips > MAX_HANDSHAKE_ROUND_TRIPS {
+        problem(
+            problems,
+            "connection.handshake_round_trips",
+            format!("expected at most {MAX_HANDSHAKE_ROUND_TRIPS} round trips"),
+        );
+    }
+    if c.auth_timeout.0 == SimTime::ZERO {
+        problem(
+            problems,
+            "connection.auth_timeout",
+            "the authentication timeout must be greater than zero",
+        );
+    }
+    if let Some(idle) = p.load_balancer.idle_timeout
+        && idle.0 < SimTime::from_secs(1)
+    {
+        problem(
+            problems,
+            "load_balancer.idle_timeout",
+            "an idle timeout must be at least 1s (omit it for none)",
+        );
+    }
+}
+
+fn check_gateways(p: &PushParams, problems: &mut Vec<Invalid>) {
+    let g = &p.gateways;
+    if g.count == 0 || g.count > MAX_GATEWAYS {
+        problem(
+            problems,
+            "gateways.count",
+            format!(
+                "expected between 1 and {MAX_GATEWAYS} gateways, got {}",
+                g.count
+            ),
+        );
+    }
+    if g.cores == 0 || g.cores > MAX_CORES {
+        problem(
+            problems,
+            "gateways.cores",
+            format!("expected between 1 and {MAX_CORES} cores, got {}", g.cores),
+        );
+    }
+    if g.memory_idle() >= g.memory.0 {
+        problem(
+            problems,
+            "gateways.memory",
+            format!(
+                "a gateway's memory ({} bytes) must exceed its idle use ({} bytes: base plus event-loop threads)",
+                g.memory.0,
+                g.memory_idle()
+            ),
+        );
+    }
+    if g.memory_per_connection_total() == 0 {
+        problem(
+            problems,
+            "gateways.memory_per_connection",
+            "a connection must take some memory",
+        );
+    }
+}
+
+fn check_pipeline(p: &PushParams, problems: &mut Vec<Invalid>) {
+    let k = &p.kafka;
+    if k.partitions == 0 || k.partitions > MAX_PARTITIONS {
+        problem(
+            problems,
+            "kafka.partitions",
+            format!(
+                "expected between 1 and {MAX_PARTITIONS} partitions, got {}",
+                k.partitions
+            ),
+        );
+    }
+    check_dist(problems, "kafka.latency", &k.latency);
+    let r = &p.processors;
+    if r.replicas > MAX_PROCESSORS {
+        problem(
+            problems,
+            "processors.replicas",
+            format!("expected at most {MAX_PROCESSORS} replicas"),
+        );
+    }
+    if r.replicas == 0 && p.autoscaling.as_ref().is_none_or(|a| !a.enabled) {
+        problem(
+            problems,
+            "processors.replicas",
+            "without autoscaling at least one processor replica is needed",
+        );
+    }
+    if r.threads == 0 || r.threads > MAX_PROCESSOR_THREADS {
+        problem(
+            problems,
+            "processors.threads",
+            format!("expected between 1 and {MAX_PROCESSOR_THREADS} threads"),
+        );
+    }
+    if r.max_delivery_attempts == 0 || r.max_delivery_attempts > MAX_DELIVERY_ATTEMPTS {
+        problem(
+            problems,
+            "processors.max_delivery_attempts",
+            format!("expected between 1 and {MAX_DELIVERY_ATTEMPTS} attempts"),
+        );
+    }
+    check_dist(problems, "processors.cpu", &r.cpu);
+    let (read, write) = p.registry.latencies();
+    check_dist(problems, "registry.read", &read);
+    check_dist(problems, "registry.write", &write);
+}
+
+fn check_autoscaling(a: &AutoscalingParams, problems: &mut Vec<Invalid>) {
+    let key = |k: &str| format!("autoscaling.{k}");
+    if a.lag_threshold == 0 {
+        problem(
+            problems,
+            &key("lag_threshold"),
+            "the lag threshold must be at least 1 message per replica",
+        );
+    }
+    if a.polling_interval.0 == SimTime::ZERO {
+        problem(
+            problems,
+            &key("polling_interval"),
+            "the polling interval must be greater than zero",
+        );
+    }
+    if a.max_replicas == 0 || a.max_replicas > MAX_PROCESSORS || a.min_replicas > a.max_replicas {
+        problem(
+            problems,
+            &key("max_replicas"),
+            format!(
+                "expected 1 <= max_replicas <= {MAX_PROCESSORS} and min_replicas <= max_replicas"
+            ),
+        );
+    }
+    if !(0.0..1.0).contains(&a.tolerance) {
+        problem(
+            problems,
+            &key("tolerance"),
+            "expected a tolerance between 0 and 1 (0.1 is 10 %)",
+        );
+    }
+    if a.scale_up_period.0 == SimTime::ZERO {
+        problem(
+            problems,
+            &key("scale_up_period"),
+            "the scale-up period must be greater than zero",
+        );
+    }
+}
+
+/// `[push.admission]`, `[push.reconnect] backoff` and the fault schedule.
+fn check_faults(p: &PushParams, problems: &mut Vec<Invalid>) {
+    for (key, message) in p.admission.validate() {
+        problems.push((format!("admission.{key}"), message));
+    }
+    if let Some(backoff) = &p.reconnect.backoff {
+        if let Err((key, message)) = backoff.validate() {
+            problems.push((format!("reconnect.backoff.{key}"), message));
+        }
+        if backoff.max_attempts().is_some_and(|m| m > MAX_ATTEMPTS) {
+            problem(
+                problems,
+                "reconnect.backoff.max_attempts",
+                format!("expected at most {MAX_ATTEMPTS} attempts (omit it to retry forever)"),
+            );
+        }
+    }
+    if !p.faults.is_empty() && !p.transport.is_persistent() {
+        problem(
+            problems,
+            "faults",
+            "faults are modelled for the persistent transports (\"sse\", \"websocket\")",
+        );
+    }
+    let ctx = FaultContext {
+        gateways: p.gateways.count,
+        partitions: p.kafka.partitions,
+        pings: p.connection.ping_interval.0 > SimTime::ZERO,
+    };
+    problems.extend(schedule::validate(&p.faults, &ctx));
+}
