@@ -30,7 +30,6 @@ pub mod slab;
 pub mod source;
 pub mod stats;
 mod video;
-pub mod workers;
 
 pub use check::{Invalid, check, load_world};
 pub use model::CdnModel;

@@ -20,7 +20,7 @@ use super::slab::Slab;
 use super::source::{Recorder, RequestSource};
 use super::stats::{Series, Stats};
 use super::video::VideoState;
-use super::workers::Workers;
+use crate::station::Workers;
 
 /// "No index": an empty list link or an absent id.
 pub const NONE: u32 = u32::MAX;

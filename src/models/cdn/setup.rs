@@ -14,7 +14,7 @@ use super::slab::Slab;
 use super::source::request_source;
 use super::stats::{Series, Stats};
 use super::video::VideoState;
-use super::workers::Workers;
+use crate::station::Workers;
 use crate::cache::Cache;
 use crate::cache::http::{CacheControl, Storage};
 use crate::cache::idmap::IdMap;
@@ -449,9 +449,4 @@ fn stats(p: &CdnParams, world: &World) -> Stats {
         pops: vec![Default::default(); world.pop_count()],
         ..Stats::default()
     }
-}
-
-/// Whether a run's mode uses the edge at all.
-pub fn uses_edge(mode: Mode) -> bool {
-    mode != Mode::NoCdn
 }
