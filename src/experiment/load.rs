@@ -13,6 +13,7 @@ use toml::{Table, Value};
 use super::models::ModelSpec;
 use super::overrides::{self, Override, OverrideOrigin, display_value};
 use super::path::KeyPath;
+use super::prepare::Worlds;
 use super::spans::SpanIndex;
 use super::spec::{ExperimentFile, MAX_REPLICATIONS, MAX_RUNS, SCHEMA_VERSION};
 use super::{Experiment, ExperimentSpec, Point};
@@ -50,6 +51,7 @@ fn load_source(
         source: &source,
         spans: &spans,
         sets,
+        worlds: Worlds::new(),
     };
     let mut applied_sets = Vec::new();
     for (index, text) in sets.iter().enumerate() {
@@ -185,6 +187,8 @@ struct Ctx<'a> {
     source: &'a str,
     spans: &'a SpanIndex<'a>,
     sets: &'a [String],
+    /// The worlds of the base document and the points, each built once.
+    worlds: Worlds,
 }
 
 impl Ctx<'_> {
@@ -257,7 +261,7 @@ impl Ctx<'_> {
             }
         }
         debug_assert!(run.duration.0.as_secs_f64() <= MAX_DURATION_SECS * 1.01);
-        let model = ModelSpec::from_file(file).map_err(|(key, m)| fail(&key, m))?;
+        let model = ModelSpec::from_file(file, &self.worlds).map_err(|(key, m)| fail(&key, m))?;
         if let Err(problems) = model.validate() {
             let (key, message) = problems.into_iter().next().unwrap_or_default();
             return Err(fail(&key, message));
@@ -374,6 +378,7 @@ pub fn load_document<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, Inp
         source: &source,
         spans: &spans,
         sets: &[],
+        worlds: Worlds::new(),
     };
     serde_path_to_error::deserialize::<_, T>(Value::Table(table)).map_err(|e| {
         let path = KeyPath::from_serde(e.path());

@@ -5,11 +5,14 @@
 //! events are a small enum carrying ids. The handlers live in `serve`,
 //! `fetch`, `events` and `video`; this file holds the state and dispatch.
 
+use std::sync::Arc;
+
 use crate::cache::Cache;
 use crate::cache::http::{Expiry, Storage};
 use crate::cache::idmap::IdMap;
 use crate::dist::DurationSampler;
 use crate::engine::{Model, Scheduler, SimRng, SimTime};
+use crate::station::Workers;
 use crate::workload::arrivals::{DiurnalSpec, PoissonStream};
 use crate::workload::catalogue::Catalogue;
 use crate::world::{HashRing, RoundRobin, Router, World};
@@ -20,7 +23,6 @@ use super::slab::Slab;
 use super::source::{Recorder, RequestSource};
 use super::stats::{Series, Stats};
 use super::video::VideoState;
-use crate::station::Workers;
 
 /// "No index": an empty list link or an absent id.
 pub const NONE: u32 = u32::MAX;
@@ -247,7 +249,8 @@ pub enum Event {
 
 /// The whole model of one run.
 pub struct CdnModel {
-    pub world: World,
+    /// The point's world, shared with its other runs (read only).
+    pub world: Arc<World>,
     pub router: Router,
     /// PoP of each (region, client prefix) now, and with every PoP up.
     pub routes: Vec<u16>,

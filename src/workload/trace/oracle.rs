@@ -43,8 +43,23 @@ impl OracleReader {
     /// Opens `path`; with `skip_bad` a truncated last record is counted in
     /// the stats instead of being an error.
     pub fn open(path: &Path, time_unit: TimeUnit, skip_bad: bool) -> Result<OracleReader, Error> {
-        Ok(OracleReader {
-            source: input::open(path)?,
+        Ok(OracleReader::over(
+            input::open(path)?,
+            path,
+            time_unit,
+            skip_bad,
+        ))
+    }
+
+    /// Reads `source` (already decompressed), named `path` in errors.
+    pub fn over(
+        source: Box<dyn Read + Send>,
+        path: &Path,
+        time_unit: TimeUnit,
+        skip_bad: bool,
+    ) -> OracleReader {
+        OracleReader {
+            source,
             path: path.to_path_buf(),
             time_unit,
             skip_bad,
@@ -55,7 +70,7 @@ impl OracleReader {
             eof: false,
             buf_offset: 0,
             stats: ReadStats::default(),
-        })
+        }
     }
 
     pub fn stats(&self) -> &ReadStats {

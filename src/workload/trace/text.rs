@@ -294,8 +294,23 @@ pub struct TextReader {
 
 impl TextReader {
     pub fn open(path: &Path, options: TextOptions, skip_bad: bool) -> Result<TextReader, Error> {
-        Ok(TextReader {
-            source: input::open(path)?,
+        Ok(TextReader::over(
+            input::open(path)?,
+            path,
+            options,
+            skip_bad,
+        ))
+    }
+
+    /// Reads `source` (already decompressed), named `path` in errors.
+    pub fn over(
+        source: Box<dyn Read + Send>,
+        path: &Path,
+        options: TextOptions,
+        skip_bad: bool,
+    ) -> TextReader {
+        TextReader {
+            source,
             path: path.to_path_buf(),
             options,
             skip_bad,
@@ -308,7 +323,7 @@ impl TextReader {
             layout: None,
             fields: Vec::with_capacity(16),
             stats: ReadStats::default(),
-        })
+        }
     }
 
     pub fn stats(&self) -> &ReadStats {
