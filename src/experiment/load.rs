@@ -46,13 +46,7 @@ fn load_source(
     let spans = SpanIndex::parse(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
     let mut table: Table =
         toml::from_str(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
-    let ctx = Ctx {
-        origin: &origin,
-        source: &source,
-        spans: &spans,
-        sets,
-        worlds: Worlds::new(),
-    };
+    let ctx = Ctx::new(&origin, &source, &spans, sets);
     let mut applied_sets = Vec::new();
     for (index, text) in sets.iter().enumerate() {
         let (key, value) = overrides::parse_set(text).map_err(|m| set_error(index, text, &m))?;
@@ -191,7 +185,22 @@ struct Ctx<'a> {
     worlds: Worlds,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    fn new(
+        origin: &'a str,
+        source: &'a str,
+        spans: &'a SpanIndex<'a>,
+        sets: &'a [String],
+    ) -> Ctx<'a> {
+        Ctx {
+            origin,
+            source,
+            spans,
+            sets,
+            worlds: Worlds::new(),
+        }
+    }
+
     fn deserialize(
         &self,
         table: &Table,
@@ -373,13 +382,7 @@ pub fn load_document<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, Inp
     let origin = path.display().to_string();
     let spans = SpanIndex::parse(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
     let table: Table = toml::from_str(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
-    let ctx = Ctx {
-        origin: &origin,
-        source: &source,
-        spans: &spans,
-        sets: &[],
-        worlds: Worlds::new(),
-    };
+    let ctx = Ctx::new(&origin, &source, &spans, &[]);
     serde_path_to_error::deserialize::<_, T>(Value::Table(table)).map_err(|e| {
         let path = KeyPath::from_serde(e.path());
         ctx.error_at(&path, &[], serde_message(e.inner()))

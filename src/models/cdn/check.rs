@@ -4,7 +4,7 @@
 //! checks parse comes back for the set-up: each content class's storage rule
 //! (its `Cache-Control` header is parsed here and nowhere else) and the
 //! trace workload's file and format. Reading the world and the trace is the
-//! caller's (`crate::experiment`): these checks touch no file.
+//! caller's (the experiment layer's): these checks touch no file.
 
 use std::path::PathBuf;
 
@@ -370,8 +370,6 @@ fn check_failure(i: usize, f: &FailureParams, add: &mut Add) {
 
 /// Names of PoPs and regions used by the parameters must exist in the world.
 fn check_names(p: &CdnParams, world: &World, add: &mut Add) {
-    let pop_names = || world.spec().pops.iter().map(|x| &x.name);
-    let region_names = || world.spec().regions.iter().map(|x| &x.name);
     if let Some(names) = &p.regions {
         if names.is_empty() {
             add(
@@ -379,39 +377,20 @@ fn check_names(p: &CdnParams, world: &World, add: &mut Add) {
                 "no client regions: list at least one or leave `regions` out for all".into(),
             );
         }
-        for (i, name) in names.iter().enumerate() {
-            if world.region_by_name(name).is_none() {
-                add(
-                    &format!("regions[{i}]"),
-                    unknown("region", name, region_names()),
-                );
-            }
-        }
+        check_regions("regions", names, world, add);
     }
-    for (i, name) in p.report_regions.iter().enumerate() {
-        if world.region_by_name(name).is_none() {
-            add(
-                &format!("report_regions[{i}]"),
-                unknown("region", name, region_names()),
-            );
-        }
-    }
+    check_regions("report_regions", &p.report_regions, world, add);
     for (i, crowd) in p.flash_crowd.iter().enumerate() {
-        for (j, name) in crowd.regions.iter().enumerate() {
-            if world.region_by_name(name).is_none() {
-                add(
-                    &format!("flash_crowd[{i}].regions[{j}]"),
-                    unknown("region", name, region_names()),
-                );
-            }
-        }
+        check_regions(
+            &format!("flash_crowd[{i}].regions"),
+            &crowd.regions,
+            world,
+            add,
+        );
     }
     for (i, f) in p.failure.iter().enumerate() {
         if world.pop_by_name(&f.pop).is_none() {
-            add(
-                &format!("failure[{i}].pop"),
-                unknown("PoP", &f.pop, pop_names()),
-            );
+            add(&format!("failure[{i}].pop"), unknown_pop(&f.pop, world));
         }
     }
     if let Some(names) = &p.push.pops {
@@ -423,10 +402,7 @@ fn check_names(p: &CdnParams, world: &World, add: &mut Add) {
         }
         for (i, name) in names.iter().enumerate() {
             if world.pop_by_name(name).is_none() {
-                add(
-                    &format!("push.pops[{i}]"),
-                    unknown("PoP", name, pop_names()),
-                );
+                add(&format!("push.pops[{i}]"), unknown_pop(name, world));
             }
         }
     }
@@ -439,6 +415,20 @@ fn check_names(p: &CdnParams, world: &World, add: &mut Add) {
             ),
         );
     }
+}
+
+/// Every one of `names` (the list at `key`) must be a region of the world.
+fn check_regions(key: &str, names: &[String], world: &World, add: &mut Add) {
+    for (i, name) in names.iter().enumerate() {
+        if world.region_by_name(name).is_none() {
+            let known = world.spec().regions.iter().map(|r| &r.name);
+            add(&format!("{key}[{i}]"), unknown("region", name, known));
+        }
+    }
+}
+
+fn unknown_pop(name: &str, world: &World) -> String {
+    unknown("PoP", name, world.spec().pops.iter().map(|x| &x.name))
 }
 
 /// What the world and the edge parameters add up to must stay simulable.
@@ -486,6 +476,22 @@ fn check_trace_workload(p: &CdnParams, world: &World, add: &mut Add) -> Option<T
             format!("expected a speed above 0 and at most 1e6, got {}", w.speed),
         );
     }
+    check_trace_replaces_generators(p, add);
+    match trace_format(p, world) {
+        Ok(format) => Some(TraceFile {
+            path: PathBuf::from(trace),
+            format,
+            skip_bad: w.skip_bad,
+        }),
+        Err((key, message)) => {
+            add(&key, message);
+            None
+        }
+    }
+}
+
+/// A trace holds every request: what shapes the synthetic ones cannot be set.
+fn check_trace_replaces_generators(p: &CdnParams, add: &mut Add) {
     let with_trace = "with a trace workload the trace holds every request";
     if p.mode == Mode::Push {
         add(
@@ -517,16 +523,5 @@ fn check_trace_workload(p: &CdnParams, world: &World, add: &mut Add) -> Option<T
             "the trace's timestamps are the arrivals; a diurnal cycle cannot be laid on them"
                 .into(),
         );
-    }
-    match trace_format(p, world) {
-        Ok(format) => Some(TraceFile {
-            path: PathBuf::from(trace),
-            format,
-            skip_bad: w.skip_bad,
-        }),
-        Err((key, message)) => {
-            add(&key, message);
-            None
-        }
     }
 }

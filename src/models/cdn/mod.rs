@@ -24,12 +24,14 @@
 
 pub mod check;
 pub mod defaults;
-mod events;
+mod failure;
 mod fetch;
+mod flash;
 pub mod links;
 pub mod model;
 mod output;
 pub mod params;
+mod publish;
 mod serve;
 pub mod setup;
 pub mod slab;

@@ -270,3 +270,40 @@ impl CdnModel {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::super::{CdnParams, CdnPoint, setup};
+    use crate::engine::{SimTime, run};
+    use crate::run::{RunContext, RunIo};
+    use crate::units::Rate;
+    use crate::world::{World, WorldSpec};
+
+    #[test]
+    fn a_request_counted_twice_or_lost_breaks_the_invariants() {
+        let params = CdnParams {
+            request_rate: Rate(500.0),
+            ..CdnParams::default()
+        };
+        let world = Arc::new(World::build(WorldSpec::shipped()));
+        let point = CdnPoint::prepare(params, world, |_| unreachable!("no trace")).unwrap();
+        let ctx = RunContext::new(3, SimTime::from_secs(1), SimTime::from_secs(10));
+        let mut model = setup::build(&point, &ctx, RunIo::default()).unwrap();
+        run(&mut model, ctx.window);
+        assert_eq!(model.check_invariants(), Ok(()));
+        model.stats.misses += 1;
+        let total = model.check_invariants().unwrap_err();
+        assert!(total.contains("requests, but"), "{total}");
+        model.stats.misses -= 1;
+        let pop = model.stats.pops.iter().position(|c| c.hits > 0).unwrap();
+        model.stats.pops[pop].hits -= 1;
+        let at_pop = model.check_invariants().unwrap_err();
+        assert!(at_pop.starts_with("PoP "), "{at_pop}");
+        model.stats.pops[pop].hits += 1;
+        model.stats.without_pop += 1;
+        let whole = model.check_invariants().unwrap_err();
+        assert!(whole.contains("at PoPs"), "{whole}");
+    }
+}
