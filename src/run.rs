@@ -53,6 +53,16 @@ pub struct RunIo {
     pub record: Option<Box<dyn TaggedWrite>>,
 }
 
+/// `part / whole` as a metric: NaN when the whole is zero (the CSV leaves
+/// it empty).
+pub fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        f64::NAN
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
 /// How a histogram's durations are written out.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum TimeUnit {

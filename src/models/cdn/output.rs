@@ -11,17 +11,8 @@ use super::stats::Failure;
 use crate::cache::http::Expiry;
 use crate::cache::{Cache, CachePolicy};
 use crate::engine::{Histogram, SimTime};
-use crate::run::{RunOutput, TimeUnit};
+use crate::run::{RunOutput, TimeUnit, share};
 use crate::world::routing_stats;
-
-/// `part / whole`, NaN when the whole is zero (the CSV leaves it empty).
-fn share(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        f64::NAN
-    } else {
-        part as f64 / whole as f64
-    }
-}
 
 impl CdnModel {
     /// Every metric of the run that ended at `end`, measured over `measured_s`.
