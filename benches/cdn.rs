@@ -1,7 +1,7 @@
 //! The full CDN model (client -> anycast to a PoP -> cache server ->
 //! origin on a miss) in requests simulated per second of wall time, on one
-//! core. Building the model (world, routing tables, catalogue) is set-up and
-//! not timed; the run is. The `_warm` variants first run `WARM_S` untimed
+//! core. Preparing the point (checks, world) once and building the model of
+//! each run (routing tables, catalogue) are set-up and not timed; the run is. The `_warm` variants first run `WARM_S` untimed
 //! simulated seconds, so the timed 40 s see caches in their steady state
 //! rather than filling from cold.
 //!
@@ -10,9 +10,10 @@
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use edgesim::cache::PolicyKind;
 use edgesim::engine::{RunWindow, Scheduler, SimTime, run_on, run_with};
+use edgesim::experiment::prepare::prepare_cdn;
 use edgesim::models::cdn::params::PolicyName;
-use edgesim::models::cdn::{CdnModel, CdnParams, Mode, setup};
-use edgesim::run::RunContext;
+use edgesim::models::cdn::{CdnModel, CdnParams, CdnPoint, Mode, setup};
+use edgesim::run::{RunContext, RunIo};
 use edgesim::units::{Count, Rate};
 
 /// Simulated requests per second over the shipped world (39 PoPs, 116 regions).
@@ -61,9 +62,10 @@ struct Started {
     served: u64,
 }
 
-fn start(p: &CdnParams, warm_s: u64) -> Started {
+fn start(point: &CdnPoint, warm_s: u64) -> Started {
     let ctx = RunContext::new(7, SimTime::ZERO, SimTime::from_secs(warm_s + HORIZON_S));
-    let mut model = setup::build(p, &ctx).expect("benchmark parameters are valid");
+    let mut model =
+        setup::build(point, &ctx, RunIo::default()).expect("benchmark parameters are valid");
     let mut scheduler = Scheduler::new();
     let window = RunWindow {
         warmup: SimTime::ZERO,
@@ -153,7 +155,8 @@ fn bench(c: &mut Criterion) {
         },
     ];
     for v in &variants {
-        let (name, p) = (v.name, params(v));
+        let name = v.name;
+        let p = prepare_cdn(&params(v)).expect("benchmark parameters are valid");
         let (requests, events, hit_ratio) = simulate(start(&p, v.warm_s));
         eprintln!(
             "{name}: {requests} requests, {events} events ({:.2} per request), hit ratio {hit_ratio:.3}",

@@ -1,8 +1,10 @@
-//! What every model hands the runner: the context of one run going in, and
-//! its metrics, histograms and time series coming out. Models know nothing
-//! of files, threads or plots; the runner knows nothing of CDNs or queues.
+//! What every model hands the runner: the context of one run going in
+//! (with the request streams the runner opened for it), and its metrics,
+//! histograms and time series coming out. Models know nothing of files,
+//! threads or plots; the runner knows nothing of CDNs or queues.
 
 use crate::engine::{GridSeries, Histogram, RunWindow, SimTime, Streams};
+use crate::workload::trace::{TaggedRead, TaggedWrite};
 
 /// Everything a model needs to run one replication.
 #[derive(Clone, Debug)]
@@ -38,6 +40,26 @@ impl RunContext {
     ) -> Option<GridSeries> {
         self.series_step
             .map(|step| GridSeries::new(name, entity, kind, step, self.window.horizon))
+    }
+}
+
+/// The files of one run, opened by the runner and handed to the model,
+/// which only reads and writes them: the trace its requests come from
+/// (`[cdn.workload] trace`) and the recording of the requests it sends
+/// (`--record-trace`). Empty for a run that needs neither.
+#[derive(Default)]
+pub struct RunIo {
+    pub trace: Option<Box<dyn TaggedRead>>,
+    pub record: Option<Box<dyn TaggedWrite>>,
+}
+
+/// `part / whole` as a metric: NaN when the whole is zero (the CSV leaves
+/// it empty).
+pub fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        f64::NAN
+    } else {
+        part as f64 / whole as f64
     }
 }
 

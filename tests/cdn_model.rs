@@ -4,11 +4,12 @@
 
 use edgesim::dist::DurationDist;
 use edgesim::engine::SimTime;
+use edgesim::experiment::prepare::{prepare_cdn, run_cdn};
+use edgesim::models::cdn::CdnParams;
 use edgesim::models::cdn::params::{Mode, OutageParams};
-use edgesim::models::cdn::{CdnParams, run_cdn, run_cdn_in};
 use edgesim::run::{RunContext, RunOutput};
 use edgesim::units::{Bandwidth, Count, Duration, Rate};
-use edgesim::validate::cdn::{point_params, point_world};
+use edgesim::validate::cdn::{point_params, point_world, run_cdn_in};
 use edgesim::workload::sizes::SizeSpec;
 use edgesim::world::RoutingMode;
 
@@ -183,7 +184,7 @@ mttr = "10s"
 withdraw_after = "2s"
 "#;
     let params: CdnParams = toml::from_str(text).unwrap();
-    edgesim::models::cdn::check(&params).unwrap();
+    prepare_cdn(&params).unwrap();
     let ctx = RunContext::new(5, SimTime::from_secs(10), SimTime::from_secs(300));
     let a = run_cdn(&params, &ctx).unwrap();
     let b = run_cdn(&params, &ctx).unwrap();
@@ -204,7 +205,7 @@ withdraw_after = "2s"
     let mut both = params.clone();
     both.failure[0].at = Some(Duration(SimTime::from_secs(30)));
     assert!(
-        edgesim::models::cdn::check(&both).is_err(),
+        prepare_cdn(&both).is_err(),
         "`at` and `mtbf` together are refused"
     );
 }

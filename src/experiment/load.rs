@@ -12,6 +12,7 @@ use toml::{Table, Value};
 use super::models::ModelSpec;
 use super::overrides::{self, Override, OverrideOrigin, display_value};
 use super::path::KeyPath;
+use super::prepare::Worlds;
 use super::spans::SpanIndex;
 use super::spec::{ExperimentFile, MAX_REPLICATIONS, MAX_RUNS, SCHEMA_VERSION};
 use super::{Experiment, ExperimentSpec, Point};
@@ -44,12 +45,7 @@ fn load_source(
     let spans = SpanIndex::parse(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
     let mut table: Table =
         toml::from_str(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
-    let ctx = Ctx {
-        origin: &origin,
-        source: &source,
-        spans: &spans,
-        sets,
-    };
+    let ctx = Ctx::new(&origin, &source, &spans, sets);
     let mut applied_sets = Vec::new();
     for (index, text) in sets.iter().enumerate() {
         let (key, value) = overrides::parse_set(text).map_err(|m| set_error(index, text, &m))?;
@@ -184,9 +180,26 @@ struct Ctx<'a> {
     source: &'a str,
     spans: &'a SpanIndex<'a>,
     sets: &'a [String],
+    /// The worlds of the base document and the points, each built once.
+    worlds: Worlds,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    fn new(
+        origin: &'a str,
+        source: &'a str,
+        spans: &'a SpanIndex<'a>,
+        sets: &'a [String],
+    ) -> Ctx<'a> {
+        Ctx {
+            origin,
+            source,
+            spans,
+            sets,
+            worlds: Worlds::new(),
+        }
+    }
+
     fn deserialize(
         &self,
         table: &Table,
@@ -256,7 +269,7 @@ impl Ctx<'_> {
             }
         }
         debug_assert!(run.duration.0.as_secs_f64() <= MAX_DURATION_SECS * 1.01);
-        let model = ModelSpec::from_file(file).map_err(|(key, m)| fail(&key, m))?;
+        let model = ModelSpec::from_file(file, &self.worlds).map_err(|(key, m)| fail(&key, m))?;
         if let Err(problems) = model.validate() {
             let (key, message) = problems.into_iter().next().unwrap_or_default();
             return Err(fail(&key, message));

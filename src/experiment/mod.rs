@@ -5,6 +5,7 @@ pub mod load;
 pub mod models;
 pub mod overrides;
 pub mod path;
+pub mod prepare;
 pub mod progress;
 pub mod runner;
 pub mod spans;

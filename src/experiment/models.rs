@@ -2,32 +2,36 @@
 //! the file holds each model's parameters, how they are validated, and how
 //! one run is started.
 
+use super::prepare::{Worlds, cdn_point};
 use super::spec::ExperimentFile;
-use crate::models::cdn::{self, CdnParams};
+use crate::models::cdn::{self, CdnPoint};
 use crate::models::occ::{self, OccParams};
 use crate::models::push::{self, PushParams};
 use crate::models::queue::{self, QueueParams};
-use crate::run::{RunContext, RunOutput};
+use crate::run::{RunContext, RunIo, RunOutput};
+use crate::workload::trace::TraceFile;
 
 /// Every model name, for messages; each model's parameters live in the table
 /// of the same name.
 pub const MODEL_NAMES: &[&str] = &["queue", "occ", "push", "cdn"];
 
-/// A model with its parameters.
+/// A model with its parameters (a CDN's prepared with its world).
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModelSpec {
     Queue(QueueParams),
     Occ(OccParams),
     Push(Box<PushParams>),
-    Cdn(Box<CdnParams>),
+    Cdn(Box<CdnPoint>),
 }
 
 /// A problem with a model's parameters: the full key path and what was expected.
 pub type Invalid = (String, String);
 
 impl ModelSpec {
-    /// Picks the model named by `file.model` and its parameter table.
-    pub fn from_file(file: &ExperimentFile) -> Result<ModelSpec, Invalid> {
+    /// Picks the model named by `file.model` and its parameter table. A CDN
+    /// point is checked and prepared here, on the world from `worlds` (built
+    /// once per distinct world and shared): its first problem comes back.
+    pub fn from_file(file: &ExperimentFile, worlds: &Worlds) -> Result<ModelSpec, Invalid> {
         let model = file.model.as_str();
         if !MODEL_NAMES.contains(&model) {
             return Err((
@@ -59,9 +63,14 @@ impl ModelSpec {
             "occ" => file.occ.clone().map(ModelSpec::Occ),
             "push" => file.push.clone().map(|p| ModelSpec::Push(Box::new(p))),
             // Every key of [cdn] has a default: a bare `model = "cdn"` runs.
-            "cdn" => Some(ModelSpec::Cdn(Box::new(
-                file.cdn.clone().unwrap_or_default(),
-            ))),
+            "cdn" => {
+                let params = file.cdn.clone().unwrap_or_default();
+                let point = cdn_point(params, worlds).map_err(|problems| {
+                    let (key, message) = problems.into_iter().next().unwrap_or_default();
+                    (format!("cdn.{key}"), message)
+                })?;
+                Some(ModelSpec::Cdn(Box::new(point)))
+            }
             _ => None,
         };
         spec.ok_or_else(|| {
@@ -88,7 +97,8 @@ impl ModelSpec {
             ModelSpec::Queue(p) => queue::check(p),
             ModelSpec::Occ(p) => occ::check(p),
             ModelSpec::Push(p) => push::check(p),
-            ModelSpec::Cdn(p) => cdn::check(p),
+            // Checked when it was prepared (`from_file`).
+            ModelSpec::Cdn(_) => Ok(()),
         };
         result.map_err(|problems| {
             problems
@@ -98,9 +108,9 @@ impl ModelSpec {
         })
     }
 
-    /// Runs one replication.
+    /// Runs one replication with no file opened (a trace workload fails).
     pub fn run(&self, ctx: &RunContext) -> Result<RunOutput, String> {
-        self.run_recording(ctx, None)
+        self.run_with(ctx, RunIo::default())
     }
 
     /// Whether the model sends requests for objects that `--record-trace`
@@ -109,22 +119,29 @@ impl ModelSpec {
         matches!(self, ModelSpec::Cdn(_))
     }
 
-    /// Runs one replication, writing the requests it sends to `record`
-    /// (only models that [`records_requests`](Self::records_requests)).
-    pub fn run_recording(
-        &self,
-        ctx: &RunContext,
-        record: Option<&std::path::Path>,
-    ) -> Result<RunOutput, String> {
-        match (self, record) {
-            (ModelSpec::Cdn(p), _) => cdn::run_cdn_recording(p, ctx, record),
-            (_, Some(_)) => Err(format!(
-                "model \"{}\" has no request stream to record",
-                self.name()
-            )),
-            (ModelSpec::Queue(p), None) => queue::run_queue(p, ctx),
-            (ModelSpec::Occ(p), None) => occ::run_occ(p, ctx),
-            (ModelSpec::Push(p), None) => push::run_push(p, ctx),
+    /// Why `--record-trace` cannot record this model.
+    pub fn no_request_stream(&self) -> String {
+        format!("model \"{}\" has no request stream to record", self.name())
+    }
+
+    /// The trace a run reads its requests from, for the runner to open.
+    pub fn trace_file(&self) -> Option<&TraceFile> {
+        match self {
+            ModelSpec::Cdn(point) => point.trace.as_ref().map(|t| &t.file),
+            _ => None,
+        }
+    }
+
+    /// Runs one replication with what the runner opened in `io`: the trace
+    /// to read, and the recording to write (only models that
+    /// [`records_requests`](Self::records_requests)).
+    pub fn run_with(&self, ctx: &RunContext, io: RunIo) -> Result<RunOutput, String> {
+        match (self, io.record.is_some()) {
+            (ModelSpec::Cdn(point), _) => cdn::run_cdn(point, ctx, io),
+            (_, true) => Err(self.no_request_stream()),
+            (ModelSpec::Queue(p), false) => queue::run_queue(p, ctx),
+            (ModelSpec::Occ(p), false) => occ::run_occ(p, ctx),
+            (ModelSpec::Push(p), false) => push::run_push(p, ctx),
         }
     }
 }

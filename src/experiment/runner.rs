@@ -1,6 +1,8 @@
 //! The runner: every run of the plan on a rayon pool, each simulation on one
 //! thread, results collected in run order so that output bytes never depend
-//! on the number of threads. Each finished run is handed to a callback at
+//! on the number of threads. The runner opens the files a run reads and
+//! writes (a trace workload, a `--record-trace` recording) on the thread
+//! that runs it and hands them to the model. Each finished run is handed to a callback at
 //! once (the run store writes it durably there), so an interrupted sweep
 //! loses at most the runs in flight.
 
@@ -10,13 +12,14 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::Experiment;
 use super::progress::Progress;
+use super::{Experiment, ModelSpec};
 use crate::engine::{RunWindow, SimTime, Streams};
 use crate::error::{Error, InputError};
-use crate::run::RunContext;
+use crate::run::{RunContext, RunIo};
 use crate::study::{RunPlan, RunRecord};
 use crate::workload::trace::write::WriteFormat;
+use crate::workload::trace::{TaggedRead, TaggedWrite, TraceWriter};
 
 /// Events allowed per run when the file sets no `max_events`.
 pub const DEFAULT_MAX_EVENTS: u64 = 100_000_000_000;
@@ -123,6 +126,29 @@ pub fn context(exp: &Experiment, plan: &RunPlan) -> RunContext {
     }
 }
 
+/// Opens the files of one run of `model`, which reads and writes them but
+/// opens none: the trace it reads its requests from, and the recording of
+/// the requests it sends to `record` (models that record requests only).
+pub fn open_io(model: &ModelSpec, record: Option<&Path>) -> Result<RunIo, String> {
+    if record.is_some() && !model.records_requests() {
+        return Err(model.no_request_stream());
+    }
+    let trace = match model.trace_file() {
+        Some(file) => {
+            Some(Box::new(file.open().map_err(|e| e.to_string())?) as Box<dyn TaggedRead>)
+        }
+        None => None,
+    };
+    let record = match record {
+        Some(path) => {
+            let writer = TraceWriter::create_recording(path).map_err(|e| e.to_string())?;
+            Some(Box::new(writer) as Box<dyn TaggedWrite>)
+        }
+        None => None,
+    };
+    Ok(RunIo { trace, record })
+}
+
 /// Runs one plan entry; a model error or panic becomes a run error that
 /// names the seed and how to reproduce the run.
 pub fn run_one(
@@ -133,7 +159,10 @@ pub fn run_one(
     let ctx = context(exp, plan);
     let spec = &exp.points[plan.point].spec;
     let started = Instant::now();
-    let result = catch_unwind(AssertUnwindSafe(|| spec.model.run_recording(&ctx, record)));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let io = open_io(&spec.model, record)?;
+        spec.model.run_with(&ctx, io)
+    }));
     let wall_s = started.elapsed().as_secs_f64();
     let describe = || {
         format!(

@@ -1,12 +1,23 @@
-//! A service station: `c` identical servers in front of one FIFO queue with
-//! an optional bound. The CDN's cache servers and origin and the push
-//! gateways and brokers are built on it; the `queue` model exposes it alone
-//! for validation against queueing theory.
+//! The service station: `c` identical servers in front of one FIFO queue
+//! with a bound, driven in one of two ways.
 //!
-//! The station is passive: it decides who is served, who waits and who is
-//! turned away, and keeps the statistics; the owning model draws service
-//! times and schedules the departure events (so the station needs no event
-//! type of its own).
+//! - [`Station`], event-driven: it decides who is served, who waits and who
+//!   is turned away, and keeps time-weighted statistics; the owning model
+//!   draws service times and schedules the departure events (so the station
+//!   needs no event type of its own). The push gateways and brokers are
+//!   built on it; the `queue` model exposes it alone for validation against
+//!   queueing theory. Servers can be added and removed (autoscaling).
+//! - [`Workers`], event-free (`workers`): the model hands each request's
+//!   service time on arrival and gets its start and finish back at once, so
+//!   no departure event is scheduled. The CDN's cache servers, shields and
+//!   origins are built on it; a hit costs one event.
+//!
+//! Both serve the same arrivals in the same order at the same times (a test
+//! in `workers` checks it request by request).
+
+mod workers;
+
+pub use workers::{Slot, Workers};
 
 use std::collections::VecDeque;
 

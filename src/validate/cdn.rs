@@ -13,14 +13,17 @@
 //!   (one per expiry at the PoP), and the hit ratio is
 //!   `lambda T / (1 + lambda (T + F))` (the requests during F wait, collapsed).
 
+use std::sync::Arc;
+
 use super::CheckResult;
 use crate::dist::DurationDist;
 use crate::engine::SimTime;
 use crate::models::cdn::params::Mode;
-use crate::models::cdn::{CdnParams, run_cdn_in};
-use crate::run::RunContext;
+use crate::models::cdn::{CdnParams, CdnPoint, run_cdn};
+use crate::run::{RunContext, RunIo, RunOutput};
 use crate::units::{Bytes, Count, Duration, Rate};
 use crate::workload::sizes::SizeSpec;
+use crate::workload::trace::TraceFile;
 use crate::world::{RoutingMode, World, WorldSpec};
 
 const GROUP: &str = "cdn";
@@ -101,8 +104,20 @@ pub fn point_params(
     p
 }
 
+/// Runs one replication of `params` (a synthetic workload) over `world`
+/// instead of the world they name; the first problem with them fails it.
+pub fn run_cdn_in(params: &CdnParams, world: World, ctx: &RunContext) -> Result<RunOutput, String> {
+    let point = CdnPoint::prepare(params.clone(), Arc::new(world), TraceFile::scan).map_err(
+        |problems| {
+            let (key, message) = problems.into_iter().next().unwrap_or_default();
+            format!("cdn.{key}: {message}")
+        },
+    )?;
+    run_cdn(&point, ctx, RunIo::default())
+}
+
 /// Runs the point world for `measured_s` after a tenth of it as warm-up.
-fn run(params: &CdnParams, measured_s: u64) -> crate::run::RunOutput {
+fn run(params: &CdnParams, measured_s: u64) -> RunOutput {
     let warmup = SimTime::from_secs(measured_s / 10);
     let ctx = RunContext::new(SEED, warmup, warmup + SimTime::from_secs(measured_s));
     run_cdn_in(params, point_world(), &ctx).expect("the validation parameters are valid")

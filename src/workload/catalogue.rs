@@ -126,11 +126,6 @@ impl Catalogue {
         self.draw(self.newest, rng);
         self.newest
     }
-
-    /// The probability of rank `rank`.
-    pub fn rank_probability(&self, rank: u64) -> f64 {
-        self.zipf.probability(rank)
-    }
 }
 
 #[cfg(test)]

@@ -3,11 +3,14 @@
 //! of the sites and links; and request routing (anycast, geo-DNS, ideal,
 //! failover, busy-PoP forwarding, cache-server choice inside a PoP).
 //!
-//! Load a world with [`WorldSpec::load`] (or [`WorldSpec::shipped`]), build it
-//! with [`World::build`], make a [`Router`] per run and ask it per request.
+//! Load a world with [`WorldSpec::load`] (or [`WorldSpec::shipped`], or as a
+//! model's parameters name it, [`WorldChoice::load`]), build it with
+//! [`World::build`] (once, and share it), make a [`Router`] per run and ask
+//! it per request.
 //! Nothing here schedules events: the CDN model does, calling these lookups.
 //! See `docs/world.md`.
 
+pub mod choice;
 pub mod geo;
 pub mod ids;
 pub mod latency;
@@ -17,6 +20,7 @@ pub mod spec;
 pub mod stats;
 pub mod topology;
 
+pub use choice::{WorldChoice, unknown_name};
 pub use geo::{EARTH_RADIUS_KM, LatLon};
 pub use ids::{OriginId, PopId, RegionId, ShieldId, SiteRef};
 pub use latency::LatencyModel;

@@ -1,13 +1,12 @@
 //! Cache-server choice inside a PoP: what a request-routing server does with a
 //! request once DNS or anycast has brought it to the PoP.
 //!
-//! Three policies: round robin, least loaded (fewest requests in service, ties
-//! to the lowest index) and consistent hashing on the object id (Karger et al.,
+//! Three policies: round robin, least loaded (the lowest load, ties to the
+//! lowest index: requests in service, or whatever load the owner measures)
+//! and consistent hashing on the object id (Karger et al.,
 //! STOC 1997), with virtual nodes so that load is even and removing one server
 //! moves only about 1/n of the objects. All are deterministic and cost O(1) or
 //! O(log n) per request. Servers are numbered 0..n within their PoP.
-
-use std::collections::BTreeSet;
 
 use serde::Deserialize;
 
@@ -54,28 +53,74 @@ impl RoundRobin {
     }
 }
 
-/// Least loaded: the server with the fewest requests in service, ties to the
-/// lowest index. The caller reports starts and finishes; O(log n) each.
+/// Least loaded: the server with the lowest load, ties to the lowest index
+/// so that the choice is deterministic. The one least-loaded rule of the
+/// crate, in two forms:
+///
+/// - a kept table of loads (a min-tournament tree, O(log n) per change and
+///   O(1) per pick) that the owner updates: requests in service with
+///   [`start`](Self::start) and [`finish`](Self::finish), or any load with
+///   [`set`](Self::set) (open connections, [`DOWN`](LeastLoaded::DOWN) for a server that is out);
+/// - [`among`](Self::among), for servers that keep their own load and are
+///   compared when a request arrives (the CDN's event-free workers: when
+///   each one's next worker is free), O(n) with nothing kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeastLoaded {
-    load: Vec<u32>,
-    by_load: BTreeSet<(u32, u32)>,
+    /// Leaves of the tree: `servers` rounded up to a power of two; the
+    /// padding leaves are [`DOWN`](LeastLoaded::DOWN).
+    leaves: usize,
+    load: Vec<u64>,
+    /// `winner[node]` is the least-loaded server of the node's subtree
+    /// (`winner[leaves + s] = s`); the root is node 1.
+    winner: Vec<u32>,
 }
 
 impl LeastLoaded {
+    /// The load of a server that cannot take traffic: never picked while
+    /// another's is lower, and [`least`](Self::least) skips it.
+    pub const DOWN: u64 = u64::MAX;
+
     /// Over `servers` idle servers (at least one).
     pub fn new(servers: u32) -> LeastLoaded {
-        let servers = servers.max(1);
-        LeastLoaded {
-            load: vec![0; servers as usize],
-            by_load: (0..servers).map(|s| (0, s)).collect(),
+        let servers = servers.max(1) as usize;
+        let leaves = servers.next_power_of_two();
+        let mut load = vec![Self::DOWN; leaves];
+        load[..servers].fill(0);
+        let mut winner = vec![0; 2 * leaves];
+        for (s, w) in winner[leaves..].iter_mut().enumerate() {
+            *w = s as u32;
         }
+        let mut tree = LeastLoaded {
+            leaves,
+            load,
+            winner,
+        };
+        for node in (1..leaves).rev() {
+            tree.winner[node] = tree.better(tree.winner[2 * node], tree.winner[2 * node + 1]);
+        }
+        tree
+    }
+
+    /// The least loaded of `servers` servers by the load `load_of` measures
+    /// now, ties to the lowest index (the same rule as the kept table).
+    #[inline]
+    pub fn among<K: Ord>(servers: u32, load_of: impl FnMut(&u32) -> K) -> u32 {
+        // `min_by_key` keeps the first of equal minima: the lowest index.
+        (0..servers).min_by_key(load_of).unwrap_or(0)
     }
 
     /// The least-loaded server; does not change its load.
     #[inline]
     pub fn pick(&self) -> u32 {
-        self.by_load.first().map_or(0, |&(_, s)| s)
+        // With one leaf, node 1 is that leaf.
+        self.winner[1]
+    }
+
+    /// The least-loaded server that is not [`DOWN`](Self::DOWN), if any.
+    #[inline]
+    pub fn least(&self) -> Option<u32> {
+        let server = self.pick();
+        (self.load[server as usize] != Self::DOWN).then_some(server)
     }
 
     /// A request started on `server`.
@@ -88,16 +133,29 @@ impl LeastLoaded {
         self.set(server, self.load[server as usize].saturating_sub(1));
     }
 
-    /// Requests in service on `server`.
-    pub fn load(&self, server: u32) -> u32 {
+    /// The load of `server`: requests in service, or what [`set`](Self::set) gave.
+    pub fn load(&self, server: u32) -> u64 {
         self.load[server as usize]
     }
 
-    fn set(&mut self, server: u32, load: u32) {
-        let old = self.load[server as usize];
-        self.by_load.remove(&(old, server));
-        self.by_load.insert((load, server));
+    /// Sets the load of `server` (whatever the owner counts; [`DOWN`](Self::DOWN): out).
+    pub fn set(&mut self, server: u32, load: u64) {
         self.load[server as usize] = load;
+        let mut node = (self.leaves + server as usize) / 2;
+        while node >= 1 {
+            self.winner[node] = self.better(self.winner[2 * node], self.winner[2 * node + 1]);
+            node /= 2;
+        }
+    }
+
+    /// Of two servers, the lower load; the left one (lower index) on a tie.
+    #[inline]
+    fn better(&self, left: u32, right: u32) -> u32 {
+        if self.load[right as usize] < self.load[left as usize] {
+            right
+        } else {
+            left
+        }
     }
 }
 
@@ -233,5 +291,30 @@ mod tests {
         ll.finish(2);
         assert_eq!(ll.pick(), 2);
         assert_eq!(ll.load(0), 1);
+    }
+
+    #[test]
+    fn least_loaded_by_set_loads_skips_down_servers() {
+        let mut ll = LeastLoaded::new(5);
+        for (server, load) in [(0, 3), (1, 1), (2, 1), (3, 2), (4, 2)] {
+            ll.set(server, load);
+        }
+        assert_eq!(ll.least(), Some(1));
+        ll.set(1, 5);
+        assert_eq!(ll.least(), Some(2));
+        for server in 0..5 {
+            ll.set(server, LeastLoaded::DOWN);
+        }
+        assert_eq!(ll.least(), None);
+        let mut one = LeastLoaded::new(1);
+        one.set(0, 7);
+        assert_eq!((one.pick(), one.least()), (0, Some(0)));
+    }
+
+    #[test]
+    fn least_loaded_among_measured_loads_takes_the_lowest_index_on_ties() {
+        let loads = [4, 2, 7, 2];
+        assert_eq!(LeastLoaded::among(4, |&s| loads[s as usize]), 1);
+        assert_eq!(LeastLoaded::among(1, |_| 9), 0);
     }
 }

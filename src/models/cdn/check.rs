@@ -1,17 +1,21 @@
 //! Checks of the `[cdn]` parameters, against the world they name and the
 //! HTTP rules: every problem comes back with its key (relative to `[cdn]`)
-//! and what was expected, so the loader can point at the line.
+//! and what was expected, so the loader can point at the line. What the
+//! checks parse comes back for the set-up: each content class's storage rule
+//! (its `Cache-Control` header is parsed here and nowhere else) and the
+//! trace workload's file and format. Reading the world and the trace is the
+//! caller's (the experiment layer's): these checks touch no file.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use super::params::{CdnParams, FailureParams, Mode, WorkloadParams};
 use super::source::trace_format;
-use crate::cache::http::CacheControl;
+use crate::cache::http::{CacheControl, Storage};
 use crate::cache::{Cache, PolicyKind};
 use crate::dist::DurationDist;
 use crate::engine::SimTime;
-use crate::workload::trace::scan::scan;
-use crate::world::{World, WorldSpec};
+use crate::workload::trace::TraceFile;
+use crate::world::{World, WorldSpec, unknown_name as unknown};
 
 /// A problem: the key under `[cdn]` and what was expected.
 pub type Invalid = (String, String);
@@ -30,38 +34,18 @@ const MAX_CLIENTS_PER_REGION: u32 = 100_000;
 const MAX_QUEUE_LIMIT: u64 = 1_000_000_000;
 const MAX_RATE_PER_S: f64 = 1e9;
 
-/// The world `params` names, with its PoP selection applied.
-pub fn load_world(params: &CdnParams) -> Result<World, Invalid> {
-    let full = read_world(params, None).map_err(|m| ("world".to_string(), m))?;
-    if let Some(names) = &params.pops {
-        if names.is_empty() {
-            return Err((
-                "pops".into(),
-                "the PoP selection is empty: zero PoPs cannot serve anyone; list at least one PoP or leave `pops` out".into(),
-            ));
-        }
-        for name in names {
-            if full.pop_id(name).is_none() {
-                return Err((
-                    "pops".into(),
-                    unknown("PoP", name, full.pops.iter().map(|p| &p.name)),
-                ));
-            }
-        }
-        let selected = read_world(params, Some(names)).map_err(|m| {
-            (
-                "pops".to_string(),
-                format!("with this PoP selection the world is unusable: {m}"),
-            )
-        })?;
-        check_size(&selected)?;
-        return Ok(World::build(selected));
-    }
-    check_size(&full)?;
-    Ok(World::build(full))
+/// What a successful check parsed, for the set-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checked {
+    /// The storage rule of each content class, in class order (see [`Rules::by_class`]).
+    pub rules: Vec<Storage>,
+    /// The trace of a trace workload.
+    pub trace: Option<TraceFile>,
 }
 
-fn check_size(spec: &WorldSpec) -> Result<(), Invalid> {
+/// Whether a world fits the model's tables (before it is built: a world too
+/// large would not fit in memory either). The problem is keyed `world`.
+pub fn world_fits(spec: &WorldSpec) -> Result<(), Invalid> {
     if spec.regions.len() > MAX_SITES || spec.pops.len() > MAX_SITES {
         return Err((
             "world".into(),
@@ -76,44 +60,54 @@ fn check_size(spec: &WorldSpec) -> Result<(), Invalid> {
     Ok(())
 }
 
-fn read_world(params: &CdnParams, only: Option<&[String]>) -> Result<WorldSpec, String> {
-    let spec = match &params.world {
-        Some(path) => WorldSpec::load(Path::new(path), only),
-        None => WorldSpec::shipped_with(only),
-    };
-    spec.map_err(|e| e.to_string())
-}
-
-/// "unknown PoP `x`; known: a, b, c".
-fn unknown<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a String>) -> String {
-    let known: Vec<&str> = known.map(String::as_str).collect();
-    format!("unknown {what} `{name}`; known: {}", known.join(", "))
-}
-
-/// Checks every parameter; all problems found, in file order.
-pub fn check(params: &CdnParams) -> Result<(), Vec<Invalid>> {
+/// Checks every parameter against `world` (the world `params` name, with
+/// their PoP selection); all problems found, in file order.
+pub fn check(params: &CdnParams, world: &World) -> Result<Checked, Vec<Invalid>> {
+    world_fits(world.spec()).map_err(|problem| vec![problem])?;
     let mut problems = Vec::new();
+    let mut rules = Rules::default();
     let mut add = |key: &str, message: String| problems.push((key.to_string(), message));
-    let world = match load_world(params) {
-        Ok(world) => Some(world),
-        Err((key, message)) => {
-            add(&key, message);
-            None
-        }
-    };
     check_rates(params, &mut add);
     check_stations(params, &mut add);
-    check_catalogue(params, &mut add);
-    check_workload_extras(params, &mut add);
-    if let Some(world) = &world {
-        check_names(params, world, &mut add);
-        check_capacity(params, world, &mut add);
-    }
-    check_trace_workload(params, world.as_ref(), &mut add);
+    check_catalogue(params, &mut rules, &mut add);
+    check_workload_extras(params, &mut rules, &mut add);
+    check_names(params, world, &mut add);
+    check_capacity(params, world, &mut add);
+    let trace = check_trace_workload(params, world, &mut add);
     if problems.is_empty() {
-        Ok(())
+        Ok(Checked {
+            rules: rules.by_class(),
+            trace,
+        })
     } else {
         Err(problems)
+    }
+}
+
+/// The storage rules parsed from the headers, by where they are written.
+#[derive(Default)]
+struct Rules {
+    catalogue: Option<Storage>,
+    classes: Vec<Storage>,
+    crowds: Vec<Storage>,
+    manifest: Option<Storage>,
+    segment: Option<Storage>,
+}
+
+impl Rules {
+    /// Storage rules by class: the catalogue's classes (or its one header
+    /// when it has none), then each flash crowd with its own header, then
+    /// the video manifest and segment classes. Every header parsed.
+    fn by_class(self) -> Vec<Storage> {
+        let mut rules = if self.classes.is_empty() {
+            self.catalogue.into_iter().collect()
+        } else {
+            self.classes
+        };
+        rules.extend(self.crowds);
+        rules.extend(self.manifest);
+        rules.extend(self.segment);
+        rules
     }
 }
 
@@ -230,18 +224,24 @@ fn check_stations(p: &CdnParams, add: &mut Add) {
     }
 }
 
-/// Checks a `Cache-Control` header as written.
-fn check_header(key: &str, header: &str, add: &mut Add) {
-    if let Err(e) = CacheControl::parse(header) {
-        add(
-            key,
-            format!("Cache-Control \"{header}\" does not parse: {e}"),
-        );
+/// Parses a `Cache-Control` header as written into the storage rule of a
+/// shared cache (`default_ttl` when it gives no lifetime).
+fn check_header(key: &str, header: &str, default_ttl: SimTime, add: &mut Add) -> Option<Storage> {
+    match CacheControl::parse(header) {
+        Ok(cc) => Some(cc.shared_cache_storage(default_ttl)),
+        Err(e) => {
+            add(
+                key,
+                format!("Cache-Control \"{header}\" does not parse: {e}"),
+            );
+            None
+        }
     }
 }
 
-fn check_catalogue(p: &CdnParams, add: &mut Add) {
+fn check_catalogue(p: &CdnParams, rules: &mut Rules, add: &mut Add) {
     let c = &p.catalogue;
+    let ttl = c.default_ttl.0;
     if c.objects.0 == 0 || c.objects.0 > MAX_OBJECTS {
         add(
             "catalogue.objects",
@@ -260,7 +260,7 @@ fn check_catalogue(p: &CdnParams, add: &mut Add) {
     if let Some((key, message)) = c.size.problem() {
         add(&format!("catalogue.size.{key}"), message);
     }
-    check_header("catalogue.cache_control", &c.cache_control, add);
+    rules.catalogue = check_header("catalogue.cache_control", &c.cache_control, ttl, add);
     if c.publish_rate.0 > 1e6 {
         add(
             "catalogue.publish_rate",
@@ -279,11 +279,10 @@ fn check_catalogue(p: &CdnParams, add: &mut Add) {
             );
         }
         total += class.share;
-        check_header(
-            &format!("catalogue.class[{i}].cache_control"),
-            &class.cache_control,
-            add,
-        );
+        let key = format!("catalogue.class[{i}].cache_control");
+        rules
+            .classes
+            .extend(check_header(&key, &class.cache_control, ttl, add));
     }
     if !c.class.is_empty() && (total - 1.0).abs() > 1e-6 {
         add(
@@ -293,7 +292,8 @@ fn check_catalogue(p: &CdnParams, add: &mut Add) {
     }
 }
 
-fn check_workload_extras(p: &CdnParams, add: &mut Add) {
+fn check_workload_extras(p: &CdnParams, rules: &mut Rules, add: &mut Add) {
+    let ttl = p.catalogue.default_ttl.0;
     if let Some((key, message)) = p.diurnal.problem() {
         add(&format!("diurnal.{key}"), message);
     }
@@ -302,7 +302,8 @@ fn check_workload_extras(p: &CdnParams, add: &mut Add) {
             add(&format!("flash_crowd[{i}].{key}"), message);
         }
         if let Some(header) = &crowd.cache_control {
-            check_header(&format!("flash_crowd[{i}].cache_control"), header, add);
+            let key = format!("flash_crowd[{i}].cache_control");
+            rules.crowds.extend(check_header(&key, header, ttl, add));
         }
         if crowd.rank.is_some_and(|r| r.0 >= p.catalogue.objects.0) {
             add(
@@ -324,12 +325,10 @@ fn check_workload_extras(p: &CdnParams, add: &mut Add) {
             format!("expected at most {MAX_RATE_PER_S}/s"),
         );
     }
-    check_header(
-        "video.manifest_cache_control",
-        &v.manifest_cache_control,
-        add,
-    );
-    check_header("video.segment_cache_control", &v.segment_cache_control, add);
+    let manifest = &v.manifest_cache_control;
+    rules.manifest = check_header("video.manifest_cache_control", manifest, ttl, add);
+    let segment = &v.segment_cache_control;
+    rules.segment = check_header("video.segment_cache_control", segment, ttl, add);
     for (i, f) in p.failure.iter().enumerate() {
         check_failure(i, f, add);
     }
@@ -371,8 +370,6 @@ fn check_failure(i: usize, f: &FailureParams, add: &mut Add) {
 
 /// Names of PoPs and regions used by the parameters must exist in the world.
 fn check_names(p: &CdnParams, world: &World, add: &mut Add) {
-    let pop_names = || world.spec().pops.iter().map(|x| &x.name);
-    let region_names = || world.spec().regions.iter().map(|x| &x.name);
     if let Some(names) = &p.regions {
         if names.is_empty() {
             add(
@@ -380,39 +377,20 @@ fn check_names(p: &CdnParams, world: &World, add: &mut Add) {
                 "no client regions: list at least one or leave `regions` out for all".into(),
             );
         }
-        for (i, name) in names.iter().enumerate() {
-            if world.region_by_name(name).is_none() {
-                add(
-                    &format!("regions[{i}]"),
-                    unknown("region", name, region_names()),
-                );
-            }
-        }
+        check_regions("regions", names, world, add);
     }
-    for (i, name) in p.report_regions.iter().enumerate() {
-        if world.region_by_name(name).is_none() {
-            add(
-                &format!("report_regions[{i}]"),
-                unknown("region", name, region_names()),
-            );
-        }
-    }
+    check_regions("report_regions", &p.report_regions, world, add);
     for (i, crowd) in p.flash_crowd.iter().enumerate() {
-        for (j, name) in crowd.regions.iter().enumerate() {
-            if world.region_by_name(name).is_none() {
-                add(
-                    &format!("flash_crowd[{i}].regions[{j}]"),
-                    unknown("region", name, region_names()),
-                );
-            }
-        }
+        check_regions(
+            &format!("flash_crowd[{i}].regions"),
+            &crowd.regions,
+            world,
+            add,
+        );
     }
     for (i, f) in p.failure.iter().enumerate() {
         if world.pop_by_name(&f.pop).is_none() {
-            add(
-                &format!("failure[{i}].pop"),
-                unknown("PoP", &f.pop, pop_names()),
-            );
+            add(&format!("failure[{i}].pop"), unknown_pop(&f.pop, world));
         }
     }
     if let Some(names) = &p.push.pops {
@@ -424,10 +402,7 @@ fn check_names(p: &CdnParams, world: &World, add: &mut Add) {
         }
         for (i, name) in names.iter().enumerate() {
             if world.pop_by_name(name).is_none() {
-                add(
-                    &format!("push.pops[{i}]"),
-                    unknown("PoP", name, pop_names()),
-                );
+                add(&format!("push.pops[{i}]"), unknown_pop(name, world));
             }
         }
     }
@@ -440,6 +415,20 @@ fn check_names(p: &CdnParams, world: &World, add: &mut Add) {
             ),
         );
     }
+}
+
+/// Every one of `names` (the list at `key`) must be a region of the world.
+fn check_regions(key: &str, names: &[String], world: &World, add: &mut Add) {
+    for (i, name) in names.iter().enumerate() {
+        if world.region_by_name(name).is_none() {
+            let known = world.spec().regions.iter().map(|r| &r.name);
+            add(&format!("{key}[{i}]"), unknown("region", name, known));
+        }
+    }
+}
+
+fn unknown_pop(name: &str, world: &World) -> String {
+    unknown("PoP", name, world.spec().pops.iter().map(|x| &x.name))
 }
 
 /// What the world and the edge parameters add up to must stay simulable.
@@ -460,9 +449,10 @@ fn check_capacity(p: &CdnParams, world: &World, add: &mut Add) {
 
 /// `[cdn.workload]`: its options describe a trace, so they need one; a
 /// trace replaces the synthetic generators, so what shapes those cannot be
-/// used with it; and the trace itself is read through once, so a bad line
-/// is found (with its file and line) before anything runs.
-fn check_trace_workload(p: &CdnParams, world: Option<&World>, add: &mut Add) {
+/// used with it; and its options must give a format. The trace's file
+/// comes back (the caller reads it through once, so that a bad line is
+/// found, with its file and line, before anything runs).
+fn check_trace_workload(p: &CdnParams, world: &World, add: &mut Add) -> Option<TraceFile> {
     let w = &p.workload;
     let Some(trace) = &w.trace else {
         if *w != WorkloadParams::default() {
@@ -471,14 +461,14 @@ fn check_trace_workload(p: &CdnParams, world: Option<&World>, add: &mut Add) {
                 "the [cdn.workload] options describe a trace; set `trace` to its file, or leave them out".into(),
             );
         }
-        return;
+        return None;
     };
     if trace.trim().is_empty() {
         add(
             "workload.trace",
             "expected the path of a trace file (.csv, .tsv, .txt, .tr, .oracleGeneral; .gz or .zst too)".into(),
         );
-        return;
+        return None;
     }
     if !(w.speed.is_finite() && w.speed > 0.0 && w.speed <= 1e6) {
         add(
@@ -486,6 +476,22 @@ fn check_trace_workload(p: &CdnParams, world: Option<&World>, add: &mut Add) {
             format!("expected a speed above 0 and at most 1e6, got {}", w.speed),
         );
     }
+    check_trace_replaces_generators(p, add);
+    match trace_format(p, world) {
+        Ok(format) => Some(TraceFile {
+            path: PathBuf::from(trace),
+            format,
+            skip_bad: w.skip_bad,
+        }),
+        Err((key, message)) => {
+            add(&key, message);
+            None
+        }
+    }
+}
+
+/// A trace holds every request: what shapes the synthetic ones cannot be set.
+fn check_trace_replaces_generators(p: &CdnParams, add: &mut Add) {
     let with_trace = "with a trace workload the trace holds every request";
     if p.mode == Mode::Push {
         add(
@@ -517,16 +523,5 @@ fn check_trace_workload(p: &CdnParams, world: Option<&World>, add: &mut Add) {
             "the trace's timestamps are the arrivals; a diurnal cycle cannot be laid on them"
                 .into(),
         );
-    }
-    let Some(world) = world else {
-        return;
-    };
-    match trace_format(p, world) {
-        Ok(format) => {
-            if let Err(e) = scan(Path::new(trace), &format, w.skip_bad) {
-                add("workload.trace", e.to_string());
-            }
-        }
-        Err((key, message)) => add(&key, message),
     }
 }

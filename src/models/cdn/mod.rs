@@ -12,70 +12,53 @@
 //! forwards to its next PoP; a failed PoP is withdrawn from routing after a
 //! convergence delay. Pull, push and no-CDN modes share the request path.
 //!
+//! A run starts from a [`CdnPoint`]: the checked parameters with the world
+//! they name, built once by the experiment layer and shared behind an `Arc`.
+//! The model opens no file: a trace workload's reader and a recording's
+//! writer come from the runner in [`RunIo`].
+//!
 //! Not here: geography and routing policy (`crate::world`), replacement
-//! policies and HTTP parsing (`crate::cache`), popularity, sizes and arrival
-//! processes (`crate::workload`). See `docs/cdn.md`.
+//! policies and HTTP parsing (`crate::cache`), popularity, sizes, arrival
+//! processes and trace files (`crate::workload`), service stations
+//! (`crate::station`). See `docs/cdn.md`.
 
 pub mod check;
 pub mod defaults;
-mod events;
+mod failure;
 mod fetch;
+mod flash;
 pub mod links;
 pub mod model;
 mod output;
 pub mod params;
+mod publish;
 mod serve;
 pub mod setup;
 pub mod slab;
 pub mod source;
 pub mod stats;
 mod video;
-pub mod workers;
 
-pub use check::{Invalid, check, load_world};
+pub use check::{Checked, Invalid, check};
 pub use model::CdnModel;
 pub use params::{CdnParams, Mode};
+pub use setup::{CdnPoint, PreparedTrace};
 
-use std::path::Path;
+use crate::engine::run;
+use crate::run::{RunContext, RunIo, RunOutput};
 
-use crate::engine::{RunReport, run};
-use crate::run::{RunContext, RunOutput};
-
-/// Runs one replication of the `cdn` model.
-pub fn run_cdn(params: &CdnParams, ctx: &RunContext) -> Result<RunOutput, String> {
-    run_cdn_recording(params, ctx, None)
-}
-
-/// Runs one replication, writing every request it sends to `record`
-/// (`.csv` or `.oracleGeneral`) when given.
-pub fn run_cdn_recording(
-    params: &CdnParams,
-    ctx: &RunContext,
-    record: Option<&Path>,
-) -> Result<RunOutput, String> {
-    let mut model = setup::build(params, ctx)?;
-    if let Some(path) = record {
-        let recorder = source::Recorder::create(path, &model.world).map_err(|e| e.to_string())?;
-        model.workload.recorder = Some(recorder);
-    }
-    finish(model, params, ctx)
-}
-
-/// Runs one replication over an already built world (validation, tests).
-pub fn run_cdn_in(
-    params: &CdnParams,
-    world: crate::world::World,
-    ctx: &RunContext,
-) -> Result<RunOutput, String> {
-    let model = setup::build_in(params, world, ctx)?;
-    finish(model, params, ctx)
-}
-
-fn finish(mut model: CdnModel, params: &CdnParams, ctx: &RunContext) -> Result<RunOutput, String> {
-    let report: RunReport = run(&mut model, ctx.window);
+/// Runs one replication of a prepared point, reading its trace from and
+/// recording its requests to what the runner opened in `io`. A broken
+/// end-of-run invariant fails the run (a model bug).
+pub fn run_cdn(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<RunOutput, String> {
+    let mut model = setup::build(point, ctx, io)?;
+    let report = run(&mut model, ctx.window);
+    model
+        .check_invariants()
+        .map_err(|e| format!("model invariant broken: {e}"))?;
     model.finish_workload()?;
     let measured_s = (ctx.window.horizon - ctx.window.warmup).as_secs_f64();
-    let mut out = model.output(report.end, measured_s, &params.report_regions);
+    let mut out = model.output(report.end, measured_s, &point.params.report_regions);
     out.events = report.events;
     Ok(out)
 }

@@ -2,14 +2,19 @@
 //! DNS or anycast routes to a PoP, a request-routing server hands each to a
 //! cache server, misses go (through a shield, optionally) to the origin.
 //! Every component lives in a dense `Vec` indexed by a typed or plain id;
-//! events are a small enum carrying ids. The handlers live in `serve`,
-//! `fetch`, `events` and `video`; this file holds the state and dispatch.
+//! events are a small enum carrying ids. The handlers live in modules named
+//! after what happens: `source` (requests arrive), `serve`, `fetch`,
+//! `publish`, `flash`, `failure` and `video`; this file holds the state,
+//! the start and the dispatch.
+
+use std::sync::Arc;
 
 use crate::cache::Cache;
 use crate::cache::http::{Expiry, Storage};
 use crate::cache::idmap::IdMap;
 use crate::dist::DurationSampler;
 use crate::engine::{Model, Scheduler, SimRng, SimTime};
+use crate::station::Workers;
 use crate::workload::arrivals::{DiurnalSpec, PoissonStream};
 use crate::workload::catalogue::Catalogue;
 use crate::world::{HashRing, RoundRobin, Router, World};
@@ -20,7 +25,6 @@ use super::slab::Slab;
 use super::source::{Recorder, RequestSource};
 use super::stats::{Series, Stats};
 use super::video::VideoState;
-use super::workers::Workers;
 
 /// "No index": an empty list link or an absent id.
 pub const NONE: u32 = u32::MAX;
@@ -247,7 +251,8 @@ pub enum Event {
 
 /// The whole model of one run.
 pub struct CdnModel {
-    pub world: World,
+    /// The point's world, shared with its other runs (read only).
+    pub world: Arc<World>,
     pub router: Router,
     /// PoP of each (region, client prefix) now, and with every PoP up.
     pub routes: Vec<u16>,
@@ -322,6 +327,27 @@ impl Model for CdnModel {
 }
 
 impl CdnModel {
+    /// Time zero: the first event of every generator, and the push preload.
+    pub(super) fn on_start(&mut self, s: &mut Scheduler<Event>) {
+        self.start_requests(s);
+        if let Some(publish) = self.workload.publish {
+            s.schedule_at(publish.gap(&mut self.workload.publish_rng), Event::Publish);
+        }
+        for (i, crowd) in self.workload.flash.iter().enumerate() {
+            s.schedule_at(crowd.start, Event::FlashStart(i as u16));
+        }
+        for (i, failure) in self.failures.iter().enumerate() {
+            s.schedule_at(failure.at, Event::Fail(i as u16));
+        }
+        if let Some(video) = &mut self.workload.video {
+            let gap = video.stream.gap(&mut video.rng);
+            s.schedule_at(gap, Event::VideoStart);
+        }
+        if self.cfg.mode == Mode::Push && self.cfg.push_preload {
+            self.preload();
+        }
+    }
+
     /// The routing-table slot of a region's client prefix.
     #[inline]
     pub fn route_slot(&self, region: u16, client: u32) -> usize {

@@ -1,26 +1,18 @@
-//! The metrics of a finished CDN run. Names carry units last
-//! (`latency_ms_p99`, `origin_egress_bits_per_s`); per-entity metrics are
-//! prefixed `pop.<name>.`, `continent.<name>.` and `region.<name>.` with the
-//! name in lower case and `-` for other characters.
+//! The metrics of a finished CDN run, and its end-of-run invariants. Names
+//! carry units last (`latency_ms_p99`, `origin_egress_bits_per_s`);
+//! per-entity metrics are prefixed `pop.<name>.`, `continent.<name>.` and
+//! `region.<name>.` with the name in lower case and `-` for other characters.
 
 use super::model::CdnModel;
 use super::params::Mode;
 use super::setup::{continents, slug};
 use super::source::RequestSource;
 use super::stats::Failure;
-use crate::cache::CachePolicy;
+use crate::cache::http::Expiry;
+use crate::cache::{Cache, CachePolicy};
 use crate::engine::{Histogram, SimTime};
-use crate::run::{RunOutput, TimeUnit};
+use crate::run::{RunOutput, TimeUnit, share};
 use crate::world::routing_stats;
-
-/// `part / whole`, NaN when the whole is zero (the CSV leaves it empty).
-fn share(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        f64::NAN
-    } else {
-        part as f64 / whole as f64
-    }
-}
 
 impl CdnModel {
     /// Every metric of the run that ended at `end`, measured over `measured_s`.
@@ -207,5 +199,102 @@ impl CdnModel {
             out.scalar("video.rebuffer_ratio", share(v.stall_ns, v.watch_ns));
             out.histogram("video.startup_ms", TimeUnit::Millis, v.startup.clone());
         }
+    }
+}
+
+impl CdnModel {
+    /// End-of-run consistency checks (release builds too): every request
+    /// that ended was a hit, a miss or a failure, overall and at each PoP;
+    /// the PoPs' requests and those that reached none add up to the whole;
+    /// no cache holds more bytes than its capacity. A failure is a model
+    /// bug. (PoP utilisation is not bounded here: it counts the service of
+    /// queued requests too, so it can exceed 1 under overload.)
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let st = &self.stats;
+        let requests = st.requests + st.failed;
+        if requests != st.hits + st.misses + st.failed {
+            return Err(format!(
+                "{requests} requests, but {} hits + {} misses + {} failed",
+                st.hits, st.misses, st.failed
+            ));
+        }
+        let mut at_pops = 0;
+        for (i, c) in st.pops.iter().enumerate() {
+            let pop_requests = c.requests + c.failed;
+            if pop_requests != c.hits + c.misses + c.failed {
+                return Err(format!(
+                    "PoP {}: {pop_requests} requests, but {} hits + {} misses + {} failed",
+                    self.world.spec().pops[i].name,
+                    c.hits,
+                    c.misses,
+                    c.failed
+                ));
+            }
+            at_pops += pop_requests;
+        }
+        if at_pops + st.without_pop != requests {
+            return Err(format!(
+                "{requests} requests, but {at_pops} at PoPs + {} at none",
+                st.without_pop
+            ));
+        }
+        self.check_capacity()
+    }
+
+    /// Every cache server and shield holds at most its capacity.
+    fn check_capacity(&self) -> Result<(), String> {
+        let within = |what: &str, i: usize, cache: &Cache<Expiry>| {
+            let (used, capacity) = (cache.used_bytes(), cache.capacity());
+            if used > capacity {
+                return Err(format!(
+                    "{what} {i} stores {used} bytes, over its capacity of {capacity}"
+                ));
+            }
+            Ok(())
+        };
+        for (i, server) in self.servers.iter().enumerate() {
+            within("cache server", i, &server.cache)?;
+        }
+        for (i, shield) in self.shields.iter().enumerate() {
+            within("shield", i, &shield.cache)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::super::{CdnParams, CdnPoint, setup};
+    use crate::engine::{SimTime, run};
+    use crate::run::{RunContext, RunIo};
+    use crate::units::Rate;
+    use crate::world::{World, WorldSpec};
+
+    #[test]
+    fn a_request_counted_twice_or_lost_breaks_the_invariants() {
+        let params = CdnParams {
+            request_rate: Rate(500.0),
+            ..CdnParams::default()
+        };
+        let world = Arc::new(World::build(WorldSpec::shipped()));
+        let point = CdnPoint::prepare(params, world, |_| unreachable!("no trace")).unwrap();
+        let ctx = RunContext::new(3, SimTime::from_secs(1), SimTime::from_secs(10));
+        let mut model = setup::build(&point, &ctx, RunIo::default()).unwrap();
+        run(&mut model, ctx.window);
+        assert_eq!(model.check_invariants(), Ok(()));
+        model.stats.misses += 1;
+        let total = model.check_invariants().unwrap_err();
+        assert!(total.contains("requests, but"), "{total}");
+        model.stats.misses -= 1;
+        let pop = model.stats.pops.iter().position(|c| c.hits > 0).unwrap();
+        model.stats.pops[pop].hits -= 1;
+        let at_pop = model.check_invariants().unwrap_err();
+        assert!(at_pop.starts_with("PoP "), "{at_pop}");
+        model.stats.pops[pop].hits += 1;
+        model.stats.without_pop += 1;
+        let whole = model.check_invariants().unwrap_err();
+        assert!(whole.contains("at PoPs"), "{whole}");
     }
 }

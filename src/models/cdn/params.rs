@@ -67,7 +67,7 @@ pub struct CdnParams {
     pub diurnal: DiurnalSpec,
     pub flash_crowd: Vec<FlashCrowdSpec>,
     pub video: VideoSpec,
-    pub push: PushParams,
+    pub push: PublishParams,
     pub failure: Vec<FailureParams>,
     /// Where catalogue requests come from: generated, or a recorded trace.
     pub workload: WorkloadParams,
@@ -94,7 +94,7 @@ impl Default for CdnParams {
             diurnal: DiurnalSpec::default(),
             flash_crowd: Vec::new(),
             video: VideoSpec::default(),
-            push: PushParams::default(),
+            push: PublishParams::default(),
             failure: Vec::new(),
             workload: WorkloadParams::default(),
         }
@@ -293,19 +293,20 @@ pub struct ClassParams {
     pub cache_control: String,
 }
 
-/// Push CDN (`[cdn.push]`), used when `mode = "push"`.
+/// Push-CDN publishing (`[cdn.push]`, used when `mode = "push"`): where
+/// published objects are pushed. Not the `push` model's parameters.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct PushParams {
+pub struct PublishParams {
     /// The PoPs objects are pushed to; none: every PoP.
     pub pops: Option<Vec<String>>,
     /// Push the whole catalogue at the start (least popular first).
     pub preload: bool,
 }
 
-impl Default for PushParams {
-    fn default() -> PushParams {
-        PushParams {
+impl Default for PublishParams {
+    fn default() -> PublishParams {
+        PublishParams {
             pops: None,
             preload: true,
         }

@@ -18,7 +18,7 @@ use super::stats::{Failure, Served};
 use crate::cache::http::{Freshness, Storage};
 use crate::cache::{CachePolicy, Prefetch};
 use crate::engine::{Scheduler, SimTime};
-use crate::world::{PopId, RegionId};
+use crate::world::{LeastLoaded, PopId, RegionId};
 
 /// A request about to enter the CDN.
 #[derive(Copy, Clone, Debug)]
@@ -279,14 +279,10 @@ impl CdnModel {
         let local = match &mut self.pops[pop].chooser {
             Chooser::RoundRobin(rr) => rr.pick(),
             Chooser::LeastLoaded => {
-                let n = self.cfg.servers_per_pop;
-                (0..n)
-                    .min_by_key(|&i| {
-                        self.servers[(first + i) as usize]
-                            .workers
-                            .earliest_start(now)
-                    })
-                    .unwrap_or(0)
+                let servers = &self.servers[first as usize..];
+                LeastLoaded::among(self.cfg.servers_per_pop, |&i| {
+                    servers[i as usize].workers.earliest_start(now)
+                })
             }
             Chooser::Hash => self.ring.lookup(object).unwrap_or(0),
         };

@@ -1,45 +1,105 @@
-//! Wiring, once per run: the world and its routing tables, the content
-//! classes' storage rules, PoPs with their cache servers and links,
-//! shields, origins, the workload generators and the statistics tables.
-//! Every random stream is named here.
+//! Wiring. Once per point ([`CdnPoint::prepare`]): the checked parameters
+//! with the world they name (built by the caller and shared), the content
+//! classes' storage rules and what a pass through the trace found. Once per
+//! run ([`build`]): the routing tables, PoPs with their cache servers and
+//! links, shields, origins, the workload generators and the statistics
+//! tables. Every random stream is named here.
 
-use super::check::load_world;
+use std::sync::Arc;
+
+use super::check::{Invalid, check};
 use super::links::Link;
 use super::model::{
     CacheServer, CdnModel, Chooser, Config, FailureState, FlashState, NO_POP, OriginState,
     PopState, ShieldState, Workload,
 };
-use super::params::{CdnParams, Mode};
+use super::params::CdnParams;
 use super::slab::Slab;
-use super::source::request_source;
+use super::source::{Recorder, request_source};
 use super::stats::{Series, Stats};
 use super::video::VideoState;
-use super::workers::Workers;
 use crate::cache::Cache;
-use crate::cache::http::{CacheControl, Storage};
+use crate::cache::http::Storage;
 use crate::cache::idmap::IdMap;
 use crate::engine::{Histogram, SimTime, Streams};
+use crate::error::Error;
 use crate::faults::schedule::random_outages;
-use crate::run::RunContext;
+use crate::run::{RunContext, RunIo};
+use crate::station::Workers;
 use crate::workload::arrivals::PoissonStream;
 use crate::workload::catalogue::Catalogue;
+use crate::workload::trace::TraceFile;
+use crate::workload::trace::scan::TraceSummary;
 use crate::workload::zipf::Zipf;
 use crate::world::servers::RING_POINTS_PER_SERVER;
 use crate::world::{HashRing, RoundRobin, Router, ServerChoice, World};
 
-/// Builds the model of one run.
-pub fn build(params: &CdnParams, ctx: &RunContext) -> Result<CdnModel, String> {
-    let world = load_world(params).map_err(|(k, m)| format!("cdn.{k}: {m}"))?;
-    build_in(params, world, ctx)
+/// A CDN point ready to run: its checked parameters, the world they name
+/// (built once by the caller and shared by every run of the point, and by
+/// the points naming the same world), each content class's storage rule as
+/// the check parsed it, and the trace workload. Runs only read it.
+#[derive(Clone, Debug)]
+pub struct CdnPoint {
+    pub params: CdnParams,
+    pub world: Arc<World>,
+    pub rules: Vec<Storage>,
+    pub trace: Option<PreparedTrace>,
 }
 
-/// Builds the model of one run over an already built world (which then
-/// replaces `params.world` and `params.pops`).
-pub fn build_in(params: &CdnParams, world: World, ctx: &RunContext) -> Result<CdnModel, String> {
+/// A trace workload: its file, and what one pass through it found (the
+/// first time, whether every stamp is a whole unit).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreparedTrace {
+    pub file: TraceFile,
+    pub summary: TraceSummary,
+}
+
+impl CdnPoint {
+    /// Checks `params` against `world` (the world they name, with their PoP
+    /// selection) and keeps what every run needs. A trace workload is read
+    /// through once by `scan` (the caller's: the model opens no file), so
+    /// that a bad line is found before anything runs.
+    pub fn prepare(
+        params: CdnParams,
+        world: Arc<World>,
+        scan: impl FnOnce(&TraceFile) -> Result<TraceSummary, Error>,
+    ) -> Result<CdnPoint, Vec<Invalid>> {
+        let checked = check(&params, &world)?;
+        let trace = match checked.trace {
+            Some(file) => {
+                let summary =
+                    scan(&file).map_err(|e| vec![("workload.trace".to_string(), e.to_string())])?;
+                Some(PreparedTrace { file, summary })
+            }
+            None => None,
+        };
+        Ok(CdnPoint {
+            params,
+            world,
+            rules: checked.rules,
+            trace,
+        })
+    }
+}
+
+/// Points are equal when what they were prepared from is: the world is
+/// built from the parameters (compared by its description).
+impl PartialEq for CdnPoint {
+    fn eq(&self, other: &CdnPoint) -> bool {
+        self.params == other.params
+            && self.rules == other.rules
+            && self.trace == other.trace
+            && (Arc::ptr_eq(&self.world, &other.world) || self.world.spec() == other.world.spec())
+    }
+}
+
+/// Builds the model of one run of `point`, reading its trace from and
+/// recording its requests to what `io` holds.
+pub fn build(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<CdnModel, String> {
+    let (params, world) = (&point.params, Arc::clone(&point.world));
     let streams = ctx.streams;
     let router = Router::new(&world, &params.routing, &streams);
-    let rules = storage_rules(params)?;
-    let cfg = config(params, rules)?;
+    let cfg = config(params, point.rules.clone())?;
     let catalogue = Catalogue::new(
         params.catalogue.objects.0,
         params.catalogue.zipf_alpha,
@@ -73,7 +133,7 @@ pub fn build_in(params: &CdnParams, world: World, ctx: &RunContext) -> Result<Cd
         ),
         requests: Slab::new(),
         fetches: Slab::new(),
-        workload: workload(params, &world, &streams, &cfg)?,
+        workload: workload(point, &streams, &cfg, io)?,
         failures,
         stats: stats(params, &world),
         series: Series::new(ctx, &pop_names(&world)),
@@ -102,33 +162,6 @@ fn pop_names(world: &World) -> Vec<String> {
 
 fn links(n: usize, bits_per_s: f64) -> Vec<Link> {
     vec![Link::new(bits_per_s); n]
-}
-
-fn storage(header: &str, default_ttl: SimTime) -> Result<Storage, String> {
-    CacheControl::parse(header)
-        .map(|cc| cc.shared_cache_storage(default_ttl))
-        .map_err(|e| format!("Cache-Control \"{header}\": {e}"))
-}
-
-/// Storage rules by class: the catalogue's classes, then each flash crowd
-/// with its own header, then the video manifest and segment classes.
-fn storage_rules(p: &CdnParams) -> Result<Vec<Storage>, String> {
-    let ttl = p.catalogue.default_ttl.0;
-    let mut rules = Vec::new();
-    if p.catalogue.class.is_empty() {
-        rules.push(storage(&p.catalogue.cache_control, ttl)?);
-    }
-    for class in &p.catalogue.class {
-        rules.push(storage(&class.cache_control, ttl)?);
-    }
-    for crowd in &p.flash_crowd {
-        if let Some(header) = &crowd.cache_control {
-            rules.push(storage(header, ttl)?);
-        }
-    }
-    rules.push(storage(&p.video.manifest_cache_control, ttl)?);
-    rules.push(storage(&p.video.segment_cache_control, ttl)?);
-    Ok(rules)
 }
 
 fn class_shares(p: &CdnParams) -> Vec<f64> {
@@ -263,15 +296,17 @@ fn cumulative(world: &World, regions: &[u16]) -> Vec<f64> {
 }
 
 fn workload(
-    p: &CdnParams,
-    world: &World,
+    point: &CdnPoint,
     streams: &Streams,
     cfg: &Config,
+    io: RunIo,
 ) -> Result<Workload, String> {
+    let (p, world) = (&point.params, &*point.world);
     let clients = client_regions(p, world);
+    let trace = point.trace.as_ref().map(|t| (t, io.trace));
     Ok(Workload {
-        source: request_source(p, world, streams, &clients)?,
-        recorder: None,
+        source: request_source(p, world, streams, &clients, trace)?,
+        recorder: io.record.map(|sink| Recorder::new(sink, world)),
         diurnal: p.diurnal,
         publish: (p.catalogue.publish_rate.0 > 0.0)
             .then(|| PoissonStream::new(p.catalogue.publish_rate.0)),
@@ -449,9 +484,4 @@ fn stats(p: &CdnParams, world: &World) -> Stats {
         pops: vec![Default::default(); world.pop_count()],
         ..Stats::default()
     }
-}
-
-/// Whether a run's mode uses the edge at all.
-pub fn uses_edge(mode: Mode) -> bool {
-    mode != Mode::NoCdn
 }

@@ -1,7 +1,9 @@
 //! A slab of records addressed by `u32` index with a free list: requests,
 //! fetches and video sessions live here while they are in flight, and events
 //! carry their index. Once the slab has grown to the model's working set no
-//! request allocates.
+//! request allocates. Not `crate::cache::slab`: that one is the caches'
+//! entry store, whose free list and recency lists run through the entries'
+//! own links; this one holds any record and links nothing.
 
 /// Records of type `T` with reusable slots.
 #[derive(Clone, Debug, Default)]

@@ -1,10 +1,10 @@
 //! Where a run's catalogue requests come from, and where they can be
 //! recorded. A [`RequestSource`] is either the synthetic workload (Poisson
 //! arrivals per region over the Zipf catalogue, thinned for the diurnal
-//! cycle) or a recorded trace streamed from its file; both hand the request
-//! path the same [`NewRequest`], so everything after arrival is the same
-//! model. The [`Recorder`] writes every request a run sends
-//! (`edgesim run --record-trace`).
+//! cycle) or a recorded trace streamed from the reader the runner opened;
+//! both hand the request path the same [`NewRequest`], so everything after
+//! arrival is the same model. The [`Recorder`] writes every request a run
+//! sends (`edgesim run --record-trace`) to the sink the runner created.
 //!
 //! A trace's timestamps are its arrivals: the request reaches its PoP at
 //! `(trace time - origin) / speed`. Its object ids and sizes are the
@@ -26,15 +26,15 @@ use super::model::{CdnModel, Event, NONE, Source};
 use super::params::OptionValue;
 use super::params::{CdnParams, HashBy, Spread, TimeOrigin};
 use super::serve::{NewRequest, below};
+use super::setup::PreparedTrace;
 use crate::cache::Prefetch;
 use crate::engine::rng::{mix2, splitmix64};
 use crate::engine::{Scheduler, SimRng, SimTime, Streams};
-use crate::error::Error;
 use crate::workload::arrivals::PoissonStream;
 use crate::workload::trace::labels::{Labels, slug};
-use crate::workload::trace::scan::{TraceSummary, scan};
+use crate::workload::trace::scan::TraceSummary;
 use crate::workload::trace::{
-    NO_REGION, Request, TaggedRequest, TraceFormat, TraceReader, TraceWriter,
+    NO_REGION, Request, TaggedRead, TaggedRequest, TaggedWrite, TraceFormat,
 };
 use crate::world::{RegionId, World};
 
@@ -81,15 +81,18 @@ pub struct Drawn {
     pub server: u32,
 }
 
-/// The request source `p` asks for.
+/// The request source `p` asks for: `trace` (the prepared trace workload
+/// with the reader opened for this run) or the synthetic workload.
 pub fn request_source(
     p: &CdnParams,
     world: &World,
     streams: &Streams,
     client_regions: &[u16],
+    trace: Option<(&PreparedTrace, Option<Box<dyn TaggedRead>>)>,
 ) -> Result<RequestSource, String> {
-    if p.workload.trace.is_some() {
-        let trace = TraceSource::open(p, world, client_regions).map_err(|e| e.to_string())?;
+    if let Some((prepared, reader)) = trace {
+        let reader = reader.ok_or("the trace of this run's workload was not opened")?;
+        let trace = TraceSource::new(p, world, client_regions, prepared, reader);
         return Ok(RequestSource::Trace(Box::new(trace)));
     }
     let peak = p.diurnal.peak_factor();
@@ -217,7 +220,8 @@ struct Pending {
 
 /// A trace streamed into a run.
 pub struct TraceSource {
-    reader: TraceReader,
+    reader: Box<dyn TaggedRead>,
+    /// The trace's file, as read errors name it.
     path: PathBuf,
     /// Read and not yet sent, in trace order.
     ahead: VecDeque<TaggedRequest>,
@@ -242,20 +246,24 @@ pub struct TraceSource {
 }
 
 impl TraceSource {
-    fn open(p: &CdnParams, world: &World, regions: &[u16]) -> Result<TraceSource, Error> {
+    /// Streams `reader`, the trace `prepared` describes, from its start.
+    fn new(
+        p: &CdnParams,
+        world: &World,
+        regions: &[u16],
+        prepared: &PreparedTrace,
+        reader: Box<dyn TaggedRead>,
+    ) -> TraceSource {
         let w = &p.workload;
-        let path = PathBuf::from(w.trace.as_deref().unwrap_or_default());
-        let format = trace_format(p, world)
-            .map_err(|(key, m)| crate::error::InputError::new("cdn", m).with_key(key))?;
-        let summary = scan(&path, &format, w.skip_bad)?;
-        Ok(TraceSource {
-            reader: TraceReader::open(&path, &format, w.skip_bad)?,
-            path,
+        let (file, summary) = (&prepared.file, &prepared.summary);
+        TraceSource {
+            reader,
+            path: file.path.clone(),
             ahead: VecDeque::with_capacity(BATCH),
             scratch: Vec::with_capacity(BATCH),
             ended: false,
             group: Group::default(),
-            spread_ns: spread_ns(w.spread, &summary, &format),
+            spread_ns: spread_ns(w.spread, summary, &file.format),
             origin_ns: match w.time_origin {
                 TimeOrigin::First => summary.first.as_nanos(),
                 TimeOrigin::Zero => 0,
@@ -269,7 +277,7 @@ impl TraceSource {
             sent: 0,
             reordered: 0,
             error: None,
-        })
+        }
     }
 
     /// Reads the next batch; false at the end (or on an error, kept).
@@ -383,20 +391,20 @@ fn spread_ns(spread: Spread, summary: &TraceSummary, format: &TraceFormat) -> u6
 
 /// Writes every request a run sends, at the time it sends it.
 pub struct Recorder {
-    writer: Option<TraceWriter>,
+    writer: Option<Box<dyn TaggedWrite>>,
     /// Region names as written: the metrics' slugs.
     regions: Vec<String>,
     error: Option<String>,
 }
 
 impl Recorder {
-    /// A recorder writing to `path` (`.csv` or `.oracleGeneral`).
-    pub fn create(path: &Path, world: &World) -> Result<Recorder, Error> {
-        Ok(Recorder {
-            writer: Some(TraceWriter::create_recording(path)?),
+    /// A recorder writing to `sink`, naming the regions of `world`.
+    pub fn new(sink: Box<dyn TaggedWrite>, world: &World) -> Recorder {
+        Recorder {
+            writer: Some(sink),
             regions: world.spec().regions.iter().map(|r| slug(&r.name)).collect(),
             error: None,
-        })
+        }
     }
 
     /// Records one request; the first write error stops the recording.
@@ -580,22 +588,36 @@ impl CdnModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::cdn::check::load_world;
-    use crate::validate::cdn::point_world;
+    use crate::workload::trace::scan::summarise;
+    use crate::workload::trace::{TraceFile, TraceReader};
+    use crate::world::WorldSpec;
 
-    /// A trace source over `text` (a CSV body) with `adjust` applied to the parameters.
+    fn shipped_world() -> World {
+        World::build(WorldSpec::shipped())
+    }
+
+    /// A trace source over `text` (a CSV body, read from memory as the
+    /// runner would read the file) with `adjust` applied to the parameters.
     fn source(text: &str, world: &World, adjust: impl Fn(&mut CdnParams)) -> TraceSource {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.csv");
-        std::fs::write(&path, text).unwrap();
         let mut p = CdnParams::default();
-        p.workload.trace = Some(path.display().to_string());
+        p.workload.trace = Some("t.csv".to_string());
         adjust(&mut p);
+        let format = trace_format(&p, world).unwrap();
+        let path = Path::new("t.csv");
+        let reader = || {
+            let bytes = std::io::Cursor::new(text.as_bytes().to_vec());
+            TraceReader::over(Box::new(bytes), path, &format, false)
+        };
+        let prepared = PreparedTrace {
+            summary: summarise(reader(), path, &format).unwrap(),
+            file: TraceFile {
+                path: path.to_path_buf(),
+                format: format.clone(),
+                skip_bad: false,
+            },
+        };
         let regions: Vec<u16> = world.regions().map(|r| r.0 as u16).collect();
-        let source = TraceSource::open(&p, world, &regions).unwrap();
-        // The reader holds the file open; the folder may go.
-        drop(dir);
-        source
+        TraceSource::new(&p, world, &regions, &prepared, Box::new(reader()))
     }
 
     fn arrivals(source: &mut TraceSource) -> Vec<(f64, u64)> {
@@ -607,7 +629,7 @@ mod tests {
     #[test]
     fn whole_second_stamps_are_spread_over_their_second() {
         let text = "0,1,10\n0,2,10\n0,3,10\n0,4,10\n1,5,10\n";
-        let world = point_world();
+        let world = shipped_world();
         let mut auto = source(text, &world, |_| {});
         let spread = [(0.0, 1), (0.25, 2), (0.5, 3), (0.75, 4), (1.0, 5)];
         assert_eq!(arrivals(&mut auto), spread);
@@ -621,7 +643,7 @@ mod tests {
 
     #[test]
     fn origin_speed_and_times_going_backwards() {
-        let world = point_world();
+        let world = shipped_world();
         let mut fast = source("10,1,1\n20,2,1\n", &world, |p| {
             p.workload.time_origin = TimeOrigin::Zero;
             p.workload.speed = 2.0;
@@ -637,7 +659,7 @@ mod tests {
 
     #[test]
     fn clients_come_from_columns_or_hashes() {
-        let world = load_world(&CdnParams::default()).unwrap();
+        let world = shipped_world();
         let sydney = world.region_by_name("Sydney").unwrap().0 as u16;
         let text = "t,id,size,where,who\n0,1,1,Sydney,7\n0,2,1,sydney,1007\n";
         let mut named = source(text, &world, |p| {

@@ -48,8 +48,11 @@ pub enum Failure {
 /// Counters of one PoP.
 #[derive(Copy, Clone, Debug, Default)]
 pub struct PopCounters {
+    /// Requests served (hits and misses; failures are `failed`).
     pub requests: u64,
     pub hits: u64,
+    /// Served from upstream (fetched, or not cacheable).
+    pub misses: u64,
     pub bytes: u64,
     pub bytes_hit: u64,
     pub forwarded_out: u64,
@@ -85,8 +88,13 @@ pub struct VideoCounters {
 /// Everything counted after the warm-up.
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
+    /// Requests served (hits and misses; failures are `failed`).
     pub requests: u64,
     pub hits: u64,
+    /// Served from upstream (fetched, not cacheable, or by the origin without a CDN).
+    pub misses: u64,
+    /// Requests served or failed without reaching a PoP (no CDN, or unrouted).
+    pub without_pop: u64,
     pub stale_hits: u64,
     pub stale_on_error: u64,
     pub passes: u64,
@@ -185,6 +193,8 @@ impl Stats {
         if hit {
             self.hits += 1;
             self.bytes_hit += bytes;
+        } else {
+            self.misses += 1;
         }
         match served {
             Served::StaleHit => self.stale_hits += 1,
@@ -199,7 +209,11 @@ impl Stats {
             if hit {
                 pop.hits += 1;
                 pop.bytes_hit += bytes;
+            } else {
+                pop.misses += 1;
             }
+        } else {
+            self.without_pop += 1;
         }
         let region = req.region as usize;
         self.continent_latency[self.region_continent[region] as usize].record(latency);
@@ -224,6 +238,8 @@ impl Stats {
         self.failed_by[why.slot()] += 1;
         if req.pop != NO_POP {
             self.pops[req.pop as usize].failed += 1;
+        } else {
+            self.without_pop += 1;
         }
         if req.failed_over {
             self.failed_over += 1;

@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, InputError};
 
@@ -62,6 +62,49 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, Error> {
                 .map_err(|e| InputError::file(path, format!("not a zstd stream: {e}")))?,
         ),
     })
+}
+
+/// A trace's bytes, read in large chunks: `buf[start..end]` is read and
+/// not yet used, and `buf[0]` is byte `offset` of the (decompressed) source.
+pub struct Chunks {
+    pub source: Box<dyn Read + Send>,
+    /// The trace's file, as errors name it.
+    pub path: PathBuf,
+    pub buf: Vec<u8>,
+    pub start: usize,
+    pub end: usize,
+    /// The source has ended.
+    pub eof: bool,
+    pub offset: u64,
+}
+
+impl Chunks {
+    /// Reads `source` (the file `path`) into a buffer of `capacity` bytes.
+    pub fn new(source: Box<dyn Read + Send>, path: &Path, capacity: usize) -> Chunks {
+        Chunks {
+            source,
+            path: path.to_path_buf(),
+            buf: vec![0; capacity],
+            start: 0,
+            end: 0,
+            eof: false,
+            offset: 0,
+        }
+    }
+
+    /// Moves the unused bytes to the front of the buffer and reads after
+    /// them, as far as the buffer goes (`eof` once the source has ended).
+    pub fn refill(&mut self) -> Result<(), Error> {
+        let pending = self.end - self.start;
+        self.buf.copy_within(self.start..self.end, 0);
+        self.offset += self.start as u64;
+        self.start = 0;
+        let at = self.offset + pending as u64;
+        let n = fill(&mut *self.source, &mut self.buf[pending..], &self.path, at)?;
+        self.end = pending + n;
+        self.eof = n == 0;
+        Ok(())
+    }
 }
 
 /// Reads until `buf` is full or the source ends; returns the bytes read.

@@ -19,7 +19,8 @@ pub mod text;
 pub mod write;
 
 use std::fmt;
-use std::path::Path;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::engine::SimTime;
@@ -185,14 +186,35 @@ pub enum TraceReader {
 impl TraceReader {
     /// Opens `path` as `format`; `skip_bad` counts malformed lines instead of failing.
     pub fn open(path: &Path, format: &TraceFormat, skip_bad: bool) -> Result<TraceReader, Error> {
-        Ok(match format {
-            TraceFormat::Text(options) => {
-                TraceReader::Text(Box::new(TextReader::open(path, options.clone(), skip_bad)?))
-            }
-            TraceFormat::OracleGeneral => {
-                TraceReader::Oracle(OracleReader::open(path, TimeUnit::Seconds, skip_bad)?)
-            }
-        })
+        Ok(TraceReader::over(
+            input::open(path)?,
+            path,
+            format,
+            skip_bad,
+        ))
+    }
+
+    /// Reads `source` (already decompressed) as `format`, named `path` in errors.
+    pub fn over(
+        source: Box<dyn Read + Send>,
+        path: &Path,
+        format: &TraceFormat,
+        skip_bad: bool,
+    ) -> TraceReader {
+        match format {
+            TraceFormat::Text(options) => TraceReader::Text(Box::new(TextReader::over(
+                source,
+                path,
+                options.clone(),
+                skip_bad,
+            ))),
+            TraceFormat::OracleGeneral => TraceReader::Oracle(OracleReader::over(
+                source,
+                path,
+                TimeUnit::Seconds,
+                skip_bad,
+            )),
+        }
     }
 
     /// Reads up to `max` requests into `out` (cleared first); fewer than
@@ -221,6 +243,62 @@ impl TraceReader {
             TraceReader::Text(r) => r.stats(),
             TraceReader::Oracle(r) => r.stats(),
         }
+    }
+}
+
+/// Where a model reads a trace's requests from: a [`TraceReader`] that the
+/// runner opened, or any other source of tagged requests. Models never open
+/// a trace themselves.
+pub trait TaggedRead: Send {
+    /// Reads up to `max` requests into `out` (cleared first); fewer than
+    /// `max` means the trace has ended.
+    fn read_tagged(&mut self, out: &mut Vec<TaggedRequest>, max: usize) -> Result<usize, Error>;
+}
+
+impl TaggedRead for TraceReader {
+    fn read_tagged(&mut self, out: &mut Vec<TaggedRequest>, max: usize) -> Result<usize, Error> {
+        TraceReader::read_tagged(self, out, max)
+    }
+}
+
+/// Where a model records the requests it sends (`--record-trace`): a
+/// [`TraceWriter`] that the runner created, or any other sink.
+pub trait TaggedWrite: Send {
+    /// A request with its client's region and number.
+    fn write_tagged(&mut self, r: &Request, region: &str, client: u32) -> Result<(), Error>;
+    /// Completes the recording; one dropped unfinished leaves no file.
+    fn finish(self: Box<Self>) -> Result<(), Error>;
+}
+
+impl TaggedWrite for TraceWriter {
+    fn write_tagged(&mut self, r: &Request, region: &str, client: u32) -> Result<(), Error> {
+        TraceWriter::write_tagged(self, r, region, client)
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), Error> {
+        TraceWriter::finish(*self)
+    }
+}
+
+/// A trace as a workload names it: the file, its format and whether bad
+/// lines are skipped. Opening and scanning it are here, for the layers that
+/// may touch files (the experiment loader and the runner).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceFile {
+    pub path: PathBuf,
+    pub format: TraceFormat,
+    pub skip_bad: bool,
+}
+
+impl TraceFile {
+    /// Opens the trace for reading from its first request.
+    pub fn open(&self) -> Result<TraceReader, Error> {
+        TraceReader::open(&self.path, &self.format, self.skip_bad)
+    }
+
+    /// One pass through the whole trace (remembered for the process; see [`scan`]).
+    pub fn scan(&self) -> Result<scan::TraceSummary, Error> {
+        scan::scan(&self.path, &self.format, self.skip_bad)
     }
 }
 

@@ -14,9 +14,9 @@
 //! that record's byte offset.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::input::{self, CHUNK_BYTES};
+use super::input::{self, CHUNK_BYTES, Chunks};
 use super::{ReadStats, Request, TaggedRequest, TimeUnit};
 use crate::engine::SimTime;
 use crate::error::{Error, InputError};
@@ -26,16 +26,9 @@ pub const RECORD_BYTES: usize = 24;
 
 /// Streams requests from an oracleGeneral file.
 pub struct OracleReader {
-    source: Box<dyn Read + Send>,
-    path: PathBuf,
+    input: Chunks,
     time_unit: TimeUnit,
     skip_bad: bool,
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
-    eof: bool,
-    /// File offset of `buf[0]`.
-    buf_offset: u64,
     stats: ReadStats,
 }
 
@@ -43,49 +36,40 @@ impl OracleReader {
     /// Opens `path`; with `skip_bad` a truncated last record is counted in
     /// the stats instead of being an error.
     pub fn open(path: &Path, time_unit: TimeUnit, skip_bad: bool) -> Result<OracleReader, Error> {
-        Ok(OracleReader {
-            source: input::open(path)?,
-            path: path.to_path_buf(),
+        Ok(OracleReader::over(
+            input::open(path)?,
+            path,
             time_unit,
             skip_bad,
+        ))
+    }
+
+    /// Reads `source` (already decompressed), named `path` in errors.
+    pub fn over(
+        source: Box<dyn Read + Send>,
+        path: &Path,
+        time_unit: TimeUnit,
+        skip_bad: bool,
+    ) -> OracleReader {
+        OracleReader {
             // A whole number of records, so a full buffer never splits one.
-            buf: vec![0; CHUNK_BYTES / RECORD_BYTES * RECORD_BYTES],
-            start: 0,
-            end: 0,
-            eof: false,
-            buf_offset: 0,
+            input: Chunks::new(source, path, CHUNK_BYTES / RECORD_BYTES * RECORD_BYTES),
+            time_unit,
+            skip_bad,
             stats: ReadStats::default(),
-        })
+        }
     }
 
     pub fn stats(&self) -> &ReadStats {
         &self.stats
     }
 
-    fn refill(&mut self) -> Result<(), Error> {
-        let pending = self.end - self.start;
-        self.buf.copy_within(self.start..self.end, 0);
-        self.buf_offset += self.start as u64;
-        self.start = 0;
-        self.end = pending;
-        let offset = self.buf_offset + self.end as u64;
-        let n = input::fill(
-            &mut *self.source,
-            &mut self.buf[self.end..],
-            &self.path,
-            offset,
-        )?;
-        self.end += n;
-        self.eof = n == 0;
-        Ok(())
-    }
-
     /// The trailing partial record: an error, or with `skip_bad` a counted skip.
     fn truncated(&mut self) -> Result<(), Error> {
-        let offset = self.buf_offset + self.start as u64;
-        let have = self.end - self.start;
+        let offset = self.input.offset + self.input.start as u64;
+        let have = self.input.end - self.input.start;
         let err: Error = InputError::file(
-            &self.path,
+            &self.input.path,
             format!(
                 "truncated record: {have} of {RECORD_BYTES} bytes (an oracleGeneral file is a whole number of 24-byte records)"
             ),
@@ -97,7 +81,7 @@ impl OracleReader {
         }
         self.stats.bad_skipped += 1;
         self.stats.first_bad.get_or_insert_with(|| err.to_string());
-        self.start = self.end;
+        self.input.start = self.input.end;
         Ok(())
     }
 
@@ -125,14 +109,14 @@ impl OracleReader {
         out.clear();
         let unit_nanos = self.time_unit.nanos();
         while out.len() < max {
-            if self.end - self.start < RECORD_BYTES {
-                if self.eof {
+            if self.input.end - self.input.start < RECORD_BYTES {
+                if self.input.eof {
                     break;
                 }
-                self.refill()?;
+                self.input.refill()?;
                 continue;
             }
-            let records = &self.buf[self.start..self.end];
+            let records = &self.input.buf[self.input.start..self.input.end];
             let take = (records.len() / RECORD_BYTES).min(max - out.len());
             for record in records[..take * RECORD_BYTES].chunks_exact(RECORD_BYTES) {
                 let size = u32::from_le_bytes(record[12..16].try_into().expect("4 bytes"));
@@ -147,9 +131,9 @@ impl OracleReader {
                     size: size as u64,
                 }));
             }
-            self.start += take * RECORD_BYTES;
+            self.input.start += take * RECORD_BYTES;
         }
-        if self.eof && self.end > self.start && out.len() < max {
+        if self.input.eof && self.input.end > self.input.start && out.len() < max {
             self.truncated()?;
         }
         self.stats.requests += out.len() as u64;

@@ -87,7 +87,15 @@ pub fn scan(path: &Path, format: &TraceFormat, skip_bad: bool) -> Result<TraceSu
 }
 
 fn read_through(path: &Path, format: &TraceFormat, skip_bad: bool) -> Result<TraceSummary, Error> {
-    let mut reader = TraceReader::open(path, format, skip_bad)?;
+    summarise(TraceReader::open(path, format, skip_bad)?, path, format)
+}
+
+/// Reads `reader` (of the trace at `path`, in `format`) to its end.
+pub fn summarise(
+    mut reader: TraceReader,
+    path: &Path,
+    format: &TraceFormat,
+) -> Result<TraceSummary, Error> {
     let mut batch: Vec<TaggedRequest> = Vec::with_capacity(BATCH);
     let mut first = None;
     let mut last = SimTime::ZERO;

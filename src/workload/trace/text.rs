@@ -8,11 +8,11 @@
 //! skipped line. Memory is one read chunk plus the longest line.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use std::sync::Arc;
 
-use super::input::{self, CHUNK_BYTES};
+use super::input::{self, CHUNK_BYTES, Chunks};
 use super::labels::Labels;
 use super::{ReadStats, Request, TaggedRequest, TimeUnit};
 use crate::engine::SimTime;
@@ -276,16 +276,9 @@ impl LineError {
 
 /// Streams requests from a delimited text trace.
 pub struct TextReader {
-    source: Box<dyn Read + Send>,
-    path: PathBuf,
+    input: Chunks,
     options: TextOptions,
     skip_bad: bool,
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
-    eof: bool,
-    /// Bytes before `buf[0]`, for offsets in errors.
-    buf_offset: u64,
     line_no: usize,
     layout: Option<Layout>,
     fields: Vec<(usize, usize)>,
@@ -294,21 +287,30 @@ pub struct TextReader {
 
 impl TextReader {
     pub fn open(path: &Path, options: TextOptions, skip_bad: bool) -> Result<TextReader, Error> {
-        Ok(TextReader {
-            source: input::open(path)?,
-            path: path.to_path_buf(),
+        Ok(TextReader::over(
+            input::open(path)?,
+            path,
             options,
             skip_bad,
-            buf: vec![0; CHUNK_BYTES],
-            start: 0,
-            end: 0,
-            eof: false,
-            buf_offset: 0,
+        ))
+    }
+
+    /// Reads `source` (already decompressed), named `path` in errors.
+    pub fn over(
+        source: Box<dyn Read + Send>,
+        path: &Path,
+        options: TextOptions,
+        skip_bad: bool,
+    ) -> TextReader {
+        TextReader {
+            input: Chunks::new(source, path, CHUNK_BYTES),
+            options,
+            skip_bad,
             line_no: 0,
             layout: None,
             fields: Vec::with_capacity(16),
             stats: ReadStats::default(),
-        })
+        }
     }
 
     pub fn stats(&self) -> &ReadStats {
@@ -316,7 +318,7 @@ impl TextReader {
     }
 
     fn error(&self, column: Option<usize>, key: Option<&str>, message: impl Into<String>) -> Error {
-        let mut e = InputError::file(&self.path, message).at_line(self.line_no);
+        let mut e = InputError::file(&self.input.path, message).at_line(self.line_no);
         e.column = column;
         if let Some(key) = key {
             e = e.with_key(key);
@@ -327,27 +329,29 @@ impl TextReader {
     /// The next line's byte range in `buf` (without the line break), or `None` at the end.
     fn next_line(&mut self) -> Result<Option<(usize, usize)>, Error> {
         loop {
-            if let Some(pos) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
-                let line = (self.start, self.start + pos);
-                self.start += pos + 1;
+            if let Some(pos) =
+                memchr::memchr(b'\n', &self.input.buf[self.input.start..self.input.end])
+            {
+                let line = (self.input.start, self.input.start + pos);
+                self.input.start += pos + 1;
                 self.line_no += 1;
-                return Ok(Some(trim_cr(&self.buf, line)));
+                return Ok(Some(trim_cr(&self.input.buf, line)));
             }
-            if self.eof {
-                if self.start == self.end {
+            if self.input.eof {
+                if self.input.start == self.input.end {
                     return Ok(None);
                 }
-                let line = (self.start, self.end);
-                self.start = self.end;
+                let line = (self.input.start, self.input.end);
+                self.input.start = self.input.end;
                 self.line_no += 1;
-                return Ok(Some(trim_cr(&self.buf, line)));
+                return Ok(Some(trim_cr(&self.input.buf, line)));
             }
             self.refill()?;
         }
     }
 
     fn refill(&mut self) -> Result<(), Error> {
-        let pending = self.end - self.start;
+        let pending = self.input.end - self.input.start;
         if pending >= MAX_LINE_BYTES {
             self.line_no += 1;
             return Err(self.error(
@@ -356,23 +360,11 @@ impl TextReader {
                 format!("line is longer than {MAX_LINE_BYTES} bytes; is this a text trace?"),
             ));
         }
-        self.buf.copy_within(self.start..self.end, 0);
-        self.buf_offset += self.start as u64;
-        self.start = 0;
-        self.end = pending;
-        if self.buf.len() - self.end < CHUNK_BYTES / 2 {
-            self.buf.resize(self.buf.len() + CHUNK_BYTES, 0);
+        // Room for at least half a chunk after the pending bytes.
+        if self.input.buf.len() - pending < CHUNK_BYTES / 2 {
+            self.input.buf.resize(self.input.buf.len() + CHUNK_BYTES, 0);
         }
-        let offset = self.buf_offset + self.end as u64;
-        let n = input::fill(
-            &mut *self.source,
-            &mut self.buf[self.end..],
-            &self.path,
-            offset,
-        )?;
-        self.end += n;
-        self.eof = n == 0;
-        Ok(())
+        self.input.refill()
     }
 
     /// Reads up to `max` requests into `out` (cleared first); returns how many.
@@ -404,7 +396,7 @@ impl TextReader {
                 break;
             };
             if self.layout.is_none() {
-                let first = self.buf[a..b].to_vec();
+                let first = self.input.buf[a..b].to_vec();
                 let is_header = self.detect_layout(&first)?;
                 if is_header {
                     continue;
@@ -416,9 +408,9 @@ impl TextReader {
             }
             let layout = self.layout.as_mut().expect("layout set on the first line");
             if layout.id_kind == IdKind::Auto {
-                layout.id_kind = detect_id_kind(&self.buf[a..b], layout);
+                layout.id_kind = detect_id_kind(&self.input.buf[a..b], layout);
             }
-            let line = &self.buf[a..b];
+            let line = &self.input.buf[a..b];
             let parsed = match parse_plain(line, layout, self.options.time_unit) {
                 Some(r) => Ok(TaggedRequest::plain(r)),
                 None => parse_line(line, layout, self.options.time_unit, &mut self.fields)

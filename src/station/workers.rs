@@ -1,5 +1,6 @@
-//! A cache server's workers as a first-come-first-served station computed
-//! without events: the Kiefer–Wolfowitz recursion (J. Kiefer, J. Wolfowitz,
+//! The station driven without events: the model knows each request's
+//! service time when it arrives, so the station computes its start and
+//! finish at once by the Kiefer–Wolfowitz recursion (J. Kiefer, J. Wolfowitz,
 //! "On the theory of queues with many servers", Trans. AMS 78, 1955).
 //!
 //! With c workers and FIFO order, request n starts at
@@ -7,14 +8,16 @@
 //! busy until `start_n + service_n`. Keeping the busy workers' free-at times
 //! in a min-heap gives each request's start and finish when it arrives, so
 //! the model needs no departure event per request (the busiest path of a
-//! CDN run). A worker free by the time a request arrives is as good as any
+//! CDN run: its cache servers, shields and origins). A worker free by the time a request arrives is as good as any
 //! other idle one, so only times still ahead are kept: the heap holds the
 //! requests in service, not one slot per worker (a lightly loaded cache
 //! server's is nearly empty; an origin with thousands of workers does not
 //! sift through them all). Starts never decrease, so the requests still
 //! waiting at time t are a suffix of the recent starts: a ring of start
 //! times gives the queue length and enforces the queue bound. This is the
-//! same M/G/c/K station as `crate::station::Station`.
+//! same M/G/c/K station as [`Station`](super::Station), request by request
+//! (`matches_an_event_driven_station`); it cannot hand jobs back or change
+//! its server count, which the event-driven one can.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};

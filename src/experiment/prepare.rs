@@ -1,0 +1,78 @@
+//! What the runs of a point share, prepared once while the experiment loads:
+//! a CDN point's world (built once per distinct world file and PoP
+//! selection, and shared behind an `Arc` by every point and run that names
+//! it) and the pass through its trace. Reading those files is this layer's
+//! job; the model gets them built.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use super::models::ModelSpec;
+use crate::models::cdn::{self, CdnParams, CdnPoint, Invalid};
+use crate::run::{RunContext, RunOutput};
+use crate::workload::trace::TraceFile;
+use crate::world::{World, WorldChoice};
+
+/// A world built (or why it cannot be), shared by the points naming it.
+type Built = Result<Arc<World>, Invalid>;
+
+/// The worlds built so far, by what named them (an experiment names few).
+#[derive(Debug, Default)]
+pub struct Worlds {
+    built: RefCell<Vec<(WorldChoice, Built)>>,
+}
+
+impl Worlds {
+    pub fn new() -> Worlds {
+        Worlds::default()
+    }
+
+    /// The world `params` name, with their PoP selection: built on first
+    /// use, shared afterwards (a problem is keyed `world` or `pops`).
+    pub fn for_cdn(&self, params: &CdnParams) -> Result<Arc<World>, Invalid> {
+        let choice = WorldChoice {
+            file: params.world.clone(),
+            pops: params.pops.clone(),
+        };
+        let known = self
+            .built
+            .borrow()
+            .iter()
+            .find(|(c, _)| *c == choice)
+            .cloned();
+        if let Some((_, world)) = known {
+            return world;
+        }
+        let world = choice.load().and_then(|spec| {
+            cdn::check::world_fits(&spec)?;
+            Ok(Arc::new(World::build(spec)))
+        });
+        self.built.borrow_mut().push((choice, world.clone()));
+        world
+    }
+}
+
+/// A CDN point, checked and prepared: its world from `worlds`, its trace
+/// (if any) read through once. Problems are keyed relative to `[cdn]`.
+pub fn cdn_point(params: CdnParams, worlds: &Worlds) -> Result<CdnPoint, Vec<Invalid>> {
+    let world = worlds.for_cdn(&params).map_err(|problem| vec![problem])?;
+    CdnPoint::prepare(params, world, TraceFile::scan)
+}
+
+/// [`cdn_point`] on its own, for library use and tests.
+pub fn prepare_cdn(params: &CdnParams) -> Result<CdnPoint, Vec<Invalid>> {
+    cdn_point(params.clone(), &Worlds::new())
+}
+
+/// Prepares `params` on their own and runs one replication, with the trace
+/// (if any) opened as the runner opens it; the first problem with the
+/// parameters fails it. For library use and tests.
+pub fn run_cdn(params: &CdnParams, ctx: &RunContext) -> Result<RunOutput, String> {
+    let point = prepare_cdn(params).map_err(|problems| {
+        let (key, message) = problems.into_iter().next().unwrap_or_default();
+        format!("cdn.{key}: {message}")
+    })?;
+    let model = ModelSpec::Cdn(Box::new(point));
+    let io = super::runner::open_io(&model, None)?;
+    model.run_with(ctx, io)
+}
