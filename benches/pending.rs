@@ -1,10 +1,10 @@
 //! Big pending sets: the event queue in the hold model (pop the earliest
 //! event, push one at a later time), with 10^3 to 10^7 events pending.
 //!
-//! Compared in the same run, on the same increments: the engine's 4-ary
-//! heap (`engine::EventQueue`), `std::collections::BinaryHeap` of
-//! `Reverse((time, sequence, event))`, and a radix heap
-//! (`benches/pending/radix_heap.rs`). Each queue is filled with N events at
+//! Compared in the same run, on the same increments: the engine's radix
+//! heap (`engine::EventQueue`), the 4-ary heap it replaced
+//! (`benches/pending/four_ary_heap.rs`), and `std::collections::BinaryHeap`
+//! of `Reverse((time, sequence, event))`. Each queue is filled with N events at
 //! exponential times, brought to its steady state by N untimed holds (at
 //! most 2 M), then timed on batches of holds; an increment is exponential
 //! with a mean of 1 ms, in nanoseconds, drawn ahead into a table. Before any
@@ -14,8 +14,8 @@
 //! Run: `cargo bench --bench pending` (`-- mm1` style filters work: e.g.
 //! `-- 1000000`). Figures and the decision: BENCHMARKS.md.
 
-#[path = "pending/radix_heap.rs"]
-mod radix_heap;
+#[path = "pending/four_ary_heap.rs"]
+mod four_ary_heap;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -23,7 +23,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use edgesim::engine::{EventQueue, SimTime, Streams};
-use radix_heap::RadixHeap;
+use four_ary_heap::FourAryHeap;
 use rand_distr::{Distribution, Exp1};
 
 const SIZES: [usize; 5] = [1_000, 10_000, 100_000, 1_000_000, 10_000_000];
@@ -40,10 +40,9 @@ const PREROLL_MAX: usize = 2_000_000;
 trait Pending {
     fn push(&mut self, time: u64, event: u32);
     fn pop(&mut self) -> Option<(u64, u32)>;
-    fn allocated_bytes(&self) -> usize;
 }
 
-struct FourAry(EventQueue<u32>, usize);
+struct FourAry(FourAryHeap<u32>);
 
 impl Pending for FourAry {
     #[inline]
@@ -54,9 +53,19 @@ impl Pending for FourAry {
     fn pop(&mut self) -> Option<(u64, u32)> {
         self.0.pop().map(|(t, e)| (t.as_nanos(), e))
     }
-    fn allocated_bytes(&self) -> usize {
-        // Keys (u128) and events (u32) in two arrays of this capacity.
-        self.1.max(self.0.len()) * (16 + 4)
+}
+
+/// The engine's queue.
+struct Radix(EventQueue<u32>);
+
+impl Pending for Radix {
+    #[inline]
+    fn push(&mut self, time: u64, event: u32) {
+        self.0.push(SimTime::from_nanos(time), event);
+    }
+    #[inline]
+    fn pop(&mut self) -> Option<(u64, u32)> {
+        self.0.pop().map(|(t, e)| (t.as_nanos(), e))
     }
 }
 
@@ -72,35 +81,18 @@ impl Pending for StdHeap {
     fn pop(&mut self) -> Option<(u64, u32)> {
         self.0.pop().map(|Reverse((t, _, e))| (t, e))
     }
-    fn allocated_bytes(&self) -> usize {
-        self.0.capacity() * std::mem::size_of::<Reverse<(u64, u64, u32)>>()
-    }
-}
-
-impl Pending for RadixHeap<u32> {
-    #[inline]
-    fn push(&mut self, time: u64, event: u32) {
-        RadixHeap::push(self, time, event);
-    }
-    #[inline]
-    fn pop(&mut self) -> Option<(u64, u32)> {
-        RadixHeap::pop(self)
-    }
-    fn allocated_bytes(&self) -> usize {
-        RadixHeap::allocated_bytes(self)
-    }
 }
 
 fn four_ary(capacity: usize) -> FourAry {
-    FourAry(EventQueue::with_capacity(capacity), capacity)
+    FourAry(FourAryHeap::with_capacity(capacity))
 }
 
 fn std_heap(capacity: usize) -> StdHeap {
     StdHeap(BinaryHeap::with_capacity(capacity), 0)
 }
 
-fn radix(_capacity: usize) -> RadixHeap<u32> {
-    RadixHeap::new()
+fn radix(_capacity: usize) -> Radix {
+    Radix(EventQueue::new())
 }
 
 /// Exponential increments in nanoseconds, from a named stream.
@@ -180,11 +172,21 @@ fn check_same_order() {
         let mut table = increments(seed);
         // Many equal times: a third of the increments are zero, the rest coarse.
         for (i, t) in table.iter_mut().enumerate() {
-            *t = if i % 3 == 0 { 0 } else { *t / 100_000 * 100_000 };
+            *t = if i % 3 == 0 {
+                0
+            } else {
+                *t / 100_000 * 100_000
+            };
         }
         let heap = pop_order(std_heap(0), &table, seed);
-        assert!(pop_order(four_ary(0), &table, seed) == heap, "4-ary heap order differs");
-        assert!(pop_order(radix(0), &table, seed) == heap, "radix heap order differs");
+        assert!(
+            pop_order(four_ary(0), &table, seed) == heap,
+            "4-ary heap order differs"
+        );
+        assert!(
+            pop_order(radix(0), &table, seed) == heap,
+            "radix heap order differs"
+        );
     }
 }
 
@@ -205,8 +207,7 @@ fn bench_one<P: Pending>(
     hold.fill(n);
     black_box(hold.holds(n.min(PREROLL_MAX) as u64));
     eprintln!(
-        "{name} at {n} pending: {:.1} MiB allocated for entries, process RSS {:.1} MiB",
-        hold.queue.allocated_bytes() as f64 / (1 << 20) as f64,
+        "{name} at {n} pending: process RSS {:.1} MiB (the increments table: 8 MiB)",
         rss_mib()
     );
     group.bench_function(BenchmarkId::new(name, n), |b| {

@@ -208,7 +208,11 @@ mod tests {
             .map(|_| {
                 x = crate::engine::rng::splitmix64(x);
                 // A few hot objects and a long tail; sizes vary per request.
-                let id = if x.is_multiple_of(4) { x % 7 } else { (x >> 8) % 3_000 };
+                let id = if x.is_multiple_of(4) {
+                    x % 7
+                } else {
+                    (x >> 8) % 3_000
+                };
                 (id, 1 + (x >> 40) % 100)
             })
             .collect();
