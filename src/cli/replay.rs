@@ -25,7 +25,7 @@ pub struct ReplayArgs {
     pub policies: Vec<String>,
     /// Cache sizes: objects or bytes ("50000"), bytes with a unit ("10GiB"), or a share of the
     /// trace's footprint ("5%"); comma-separated or repeated. With --model cdn: each cache
-    /// server's capacity (several: a sweep).
+    /// server's capacity (several: a sweep). Optional with --mrc.
     #[arg(long = "cache-size", value_delimiter = ',')]
     pub cache_sizes: Vec<String>,
     /// Object mode: every object has size 1 and cache sizes count objects.
