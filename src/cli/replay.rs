@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cache::PolicyKind;
 use crate::error::{Error, InputError};
+use crate::replay::mrc::{DEFAULT_POINTS, MrcSpec, SampleRate, mrc};
 use crate::replay::{CacheSize, ReplaySpec, Warmup, output, replay};
 use crate::workload::trace::TraceFormat;
 use crate::workload::trace::options::TraceOptions;
@@ -24,7 +25,7 @@ pub struct ReplayArgs {
     pub policies: Vec<String>,
     /// Cache sizes: objects or bytes ("50000"), bytes with a unit ("10GiB"), or a share of the
     /// trace's footprint ("5%"); comma-separated or repeated. With --model cdn: each cache
-    /// server's capacity (several: a sweep).
+    /// server's capacity (several: a sweep). Optional with --mrc.
     #[arg(long = "cache-size", value_delimiter = ',')]
     pub cache_sizes: Vec<String>,
     /// Object mode: every object has size 1 and cache sizes count objects.
@@ -107,6 +108,23 @@ pub struct ReplayArgs {
     /// With --model cdn: replay speed (2 plays the trace in half the time).
     #[arg(long)]
     pub speed: Option<f64>,
+    /// Miss-ratio curves in one pass instead of one cache per size: the exact LRU curve
+    /// (stack distances) and, with --sample, SHARDS estimates for every --policy. --cache-size
+    /// is optional (default: --mrc-points sizes evenly spaced up to the footprint).
+    #[arg(long)]
+    pub mrc: bool,
+    /// With --mrc: SHARDS sampling rate of object ids ("1%", "0.01"): LRU from sampled stack
+    /// distances, other policies from caches scaled down by the rate. Without --exact, the
+    /// exact LRU curve is not computed.
+    #[arg(long, value_name = "RATE")]
+    pub sample: Option<String>,
+    /// With --mrc --sample: also compute the exact LRU curve, and the sampled curve's error.
+    #[arg(long)]
+    pub exact: bool,
+    /// With --mrc and no --cache-size: the number of sizes, evenly spaced up to the footprint
+    /// (default 100).
+    #[arg(long, value_name = "N")]
+    pub mrc_points: Option<usize>,
 }
 
 fn arg_error(key: &str, message: impl Into<String>) -> Error {
@@ -182,6 +200,86 @@ pub fn replay_spec(args: &ReplayArgs) -> Result<ReplaySpec, Error> {
     })
 }
 
+/// The one-pass curves the arguments describe (`--mrc`).
+pub fn mrc_spec(args: &ReplayArgs) -> Result<MrcSpec, Error> {
+    let mut policies = Vec::new();
+    let given = if args.policies.is_empty() {
+        vec!["lru".to_string()]
+    } else {
+        args.policies.clone()
+    };
+    for p in &given {
+        let kind: PolicyKind = p.parse().map_err(|m: String| arg_error("--policy", m))?;
+        if !policies.contains(&kind) {
+            policies.push(kind);
+        }
+    }
+    let sizes = args
+        .cache_sizes
+        .iter()
+        .map(|s| CacheSize::parse(s).map_err(|m| arg_error("--cache-size", m)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let warmup = Warmup::parse(args.warmup.as_deref().unwrap_or("0"))
+        .map_err(|m| arg_error("--warmup", m))?;
+    let sample = args
+        .sample
+        .as_deref()
+        .map(|s| SampleRate::parse(s).map_err(|m| arg_error("--sample", m)))
+        .transpose()?;
+    if args.exact && sample.is_none() {
+        return Err(arg_error(
+            "--exact",
+            "--exact adds the exact LRU curve to sampled ones; give --sample RATE (without --sample the curve is exact anyway)",
+        ));
+    }
+    let points = match args.mrc_points {
+        Some(n) if !sizes.is_empty() => {
+            return Err(arg_error(
+                "--mrc-points",
+                format!(
+                    "--mrc-points {n} spaces the default sizes; it cannot go with --cache-size"
+                ),
+            ));
+        }
+        Some(n) if n == 0 || n > MRC_POINTS_MAX => {
+            return Err(arg_error(
+                "--mrc-points",
+                format!("expected 1 to {MRC_POINTS_MAX} points, found {n}"),
+            ));
+        }
+        Some(n) => n,
+        None => DEFAULT_POINTS,
+    };
+    Ok(MrcSpec {
+        policies,
+        sizes,
+        points,
+        ignore_size: args.ignore_size,
+        warmup,
+        exact: sample.is_none() || args.exact,
+        sample,
+    })
+}
+
+/// Sizes of one default curve, at most: a bound on the rows and the caches.
+const MRC_POINTS_MAX: usize = 100_000;
+
+/// Flags that only a one-pass run (`--mrc`) reads.
+fn refuse_mrc_only_flags(args: &ReplayArgs) -> Result<(), Error> {
+    let mrc_only = [
+        ("--sample", args.sample.is_some()),
+        ("--exact", args.exact),
+        ("--mrc-points", args.mrc_points.is_some()),
+    ];
+    match mrc_only.iter().find(|(_, given)| *given) {
+        Some((name, _)) => Err(arg_error(
+            name,
+            format!("{name} applies to one-pass miss-ratio curves; add --mrc"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The output folder's name: `--name`, else the trace's file name.
 fn output_name(args: &ReplayArgs) -> String {
     args.name.clone().unwrap_or_else(|| {
@@ -216,6 +314,15 @@ fn refuse_model_only_flags(args: &ReplayArgs) -> Result<(), Error> {
 
 /// Runs `edgesim replay`.
 pub fn run(args: &ReplayArgs) -> Result<(), Error> {
+    if args.mrc && args.model != "cache" {
+        return Err(arg_error(
+            "--mrc",
+            "--mrc computes single-cache curves; it applies to --model cache (the default)",
+        ));
+    }
+    if !args.mrc {
+        refuse_mrc_only_flags(args)?;
+    }
     match args.model.as_str() {
         "cache" => {}
         "cdn" => return super::replay_cdn::run(args),
@@ -230,24 +337,73 @@ pub fn run(args: &ReplayArgs) -> Result<(), Error> {
     }
     refuse_model_only_flags(args)?;
     let format = trace_format(args)?;
+    if args.mrc {
+        return run_mrc(args, &format);
+    }
     let spec = replay_spec(args)?;
-    let outcome = match args.threads {
-        None => replay(&args.trace, &format, args.skip_bad, &spec)?,
-        Some(n) if n == 0 || n > 4096 => {
-            return Err(arg_error("--threads", "expected 1 to 4096 threads"));
-        }
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .map_err(|e| Error::Run(format!("cannot start {n} threads: {e}")))?
-            .install(|| replay(&args.trace, &format, args.skip_bad, &spec))?,
-    };
+    let outcome = on_threads(args.threads, || {
+        replay(&args.trace, &format, args.skip_bad, &spec)
+    })?;
     if args.json {
         print!("{}", output::json_lines(&outcome, spec.ignore_size));
     } else {
         print!("{}", output::table(&outcome, &args.trace, spec.ignore_size));
     }
-    let stats = &outcome.stats;
+    report_skipped(&outcome.stats);
+    let dir = args.output_dir.join(output_name(args));
+    let path = output::write_curve(&dir, &outcome, spec.ignore_size)?;
+    eprintln!("miss-ratio curve written to {}", path.display());
+    for chart in crate::replay::chart::write_charts(&dir, &outcome, &args.trace, spec.ignore_size)?
+    {
+        eprintln!("chart written to {}", chart.display());
+    }
+    Ok(())
+}
+
+/// `edgesim replay --mrc`: the curves in one pass.
+fn run_mrc(args: &ReplayArgs, format: &TraceFormat) -> Result<(), Error> {
+    let spec = mrc_spec(args)?;
+    let outcome = on_threads(args.threads, || {
+        mrc(&args.trace, format, args.skip_bad, &spec)
+    })?;
+    if args.json {
+        print!("{}", output::mrc_json_lines(&outcome, spec.ignore_size));
+    } else {
+        print!(
+            "{}",
+            output::mrc_table(&outcome, &args.trace, spec.ignore_size)
+        );
+    }
+    report_skipped(&outcome.stats);
+    let dir = args.output_dir.join(output_name(args));
+    let path = output::write_mrc_curve(&dir, &outcome, spec.ignore_size)?;
+    eprintln!("miss-ratio curves written to {}", path.display());
+    let charts =
+        crate::replay::chart::write_mrc_charts(&dir, &outcome, &args.trace, spec.ignore_size)?;
+    for chart in charts {
+        eprintln!("chart written to {}", chart.display());
+    }
+    Ok(())
+}
+
+/// Runs `work` on `threads` worker threads (default: the global pool).
+fn on_threads<T: Send>(
+    threads: Option<usize>,
+    work: impl FnOnce() -> Result<T, Error> + Send,
+) -> Result<T, Error> {
+    match threads {
+        None => work(),
+        Some(n) if n == 0 || n > 4096 => Err(arg_error("--threads", "expected 1 to 4096 threads")),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| Error::Run(format!("cannot start {n} threads: {e}")))?
+            .install(work),
+    }
+}
+
+/// What the reader skipped or dropped, on stderr.
+fn report_skipped(stats: &crate::workload::trace::ReadStats) {
     if stats.bad_skipped > 0 {
         eprintln!(
             "skipped {} malformed lines (--skip-bad); the first: {}",
@@ -261,12 +417,4 @@ pub fn run(args: &ReplayArgs) -> Result<(), Error> {
             stats.zero_size_dropped
         );
     }
-    let dir = args.output_dir.join(output_name(args));
-    let path = output::write_curve(&dir, &outcome, spec.ignore_size)?;
-    eprintln!("miss-ratio curve written to {}", path.display());
-    for chart in crate::replay::chart::write_charts(&dir, &outcome, &args.trace, spec.ignore_size)?
-    {
-        eprintln!("chart written to {}", chart.display());
-    }
-    Ok(())
 }

@@ -40,7 +40,7 @@ impl<E> Default for Scheduler<E> {
 impl<E> Scheduler<E> {
     pub fn new() -> Scheduler<E> {
         Scheduler {
-            queue: EventQueue::with_capacity(1024),
+            queue: EventQueue::new(),
             now: SimTime::ZERO,
             stop_requested: false,
         }

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::mrc::MrcOutcome;
 use super::{CurveSeries, ReplayOutcome, miss_ratio_curve};
 use crate::error::Error;
 use crate::report::charts::axes::param_positions;
@@ -53,20 +54,55 @@ impl Ratio {
 /// mode (in object mode every size is 1 and the two are the same).
 pub fn curve_charts(outcome: &ReplayOutcome, trace: &Path, ignore_size: bool) -> Vec<Chart> {
     let series = miss_ratio_curve(&outcome.rows);
-    let mut charts = vec![chart(&series, Ratio::Requests, trace, outcome, ignore_size)];
-    if !ignore_size {
-        charts.push(chart(&series, Ratio::Bytes, trace, outcome, ignore_size));
+    let view = View {
+        trace,
+        warmup_requests: outcome.warmup_requests,
+        ignore_size,
+        markers: true,
+    };
+    series_charts(&series, &view)
+}
+
+/// The curve charts of a one-pass run (`--mrc`): a line per policy and
+/// method, with markers only when the points are few.
+pub fn mrc_charts(outcome: &MrcOutcome, trace: &Path, ignore_size: bool) -> Vec<Chart> {
+    let series = super::mrc::curve_series(outcome);
+    let most_points = series.iter().map(|s| s.points.len()).max().unwrap_or(0);
+    let view = View {
+        trace,
+        warmup_requests: outcome.warmup_requests,
+        ignore_size,
+        markers: most_points <= MARKED_POINTS_MAX,
+    };
+    series_charts(&series, &view)
+}
+
+/// Lines with more points than this are drawn without markers.
+const MARKED_POINTS_MAX: usize = 20;
+
+/// What every chart of one run shares.
+struct View<'a> {
+    trace: &'a Path,
+    warmup_requests: u64,
+    ignore_size: bool,
+    markers: bool,
+}
+
+fn series_charts(series: &[CurveSeries], view: &View) -> Vec<Chart> {
+    let mut charts = vec![chart(series, Ratio::Requests, view)];
+    if !view.ignore_size {
+        charts.push(chart(series, Ratio::Bytes, view));
     }
     charts
 }
 
-fn chart(
-    series: &[CurveSeries],
-    ratio: Ratio,
-    trace: &Path,
-    outcome: &ReplayOutcome,
-    ignore_size: bool,
-) -> Chart {
+fn chart(series: &[CurveSeries], ratio: Ratio, view: &View) -> Chart {
+    let View {
+        trace,
+        warmup_requests,
+        ignore_size,
+        markers,
+    } = *view;
     let mut sizes: Vec<u64> = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.0))
@@ -88,11 +124,11 @@ fn chart(
         .iter()
         .enumerate()
         .map(|(i, s)| Line {
-            label: s.policy.name().to_string(),
+            label: s.label.clone(),
             colour: i,
             points: s.points.iter().map(|p| (p.0 as f64, ratio.of(p))).collect(),
             band: Vec::new(),
-            markers: true,
+            markers,
         })
         .collect();
     let values: Vec<f64> = lines
@@ -104,7 +140,7 @@ fn chart(
         || trace.display().to_string(),
         |n| n.to_string_lossy().to_string(),
     );
-    let warmup = match outcome.warmup_requests {
+    let warmup = match warmup_requests {
         0 => String::new(),
         w => format!(", after {w} warm-up requests"),
     };
@@ -152,7 +188,7 @@ fn reading(series: &[CurveSeries], ratio: Ratio, ignore_size: bool) -> String {
     format!(
         "At {} {} has the lowest {} ({}); from {} it falls from {}.",
         size_label(point.0, ignore_size),
-        best.policy.name(),
+        best.label,
         ratio.name(),
         format_value(ratio.of(&point)),
         size_label(first.0, ignore_size),
@@ -167,8 +203,22 @@ pub fn write_charts(
     trace: &Path,
     ignore_size: bool,
 ) -> Result<Vec<PathBuf>, Error> {
+    write_svgs(dir, curve_charts(outcome, trace, ignore_size))
+}
+
+/// Writes the charts of a one-pass run as SVG into `dir`; returns their paths.
+pub fn write_mrc_charts(
+    dir: &Path,
+    outcome: &MrcOutcome,
+    trace: &Path,
+    ignore_size: bool,
+) -> Result<Vec<PathBuf>, Error> {
+    write_svgs(dir, mrc_charts(outcome, trace, ignore_size))
+}
+
+fn write_svgs(dir: &Path, charts: Vec<Chart>) -> Result<Vec<PathBuf>, Error> {
     let mut written = Vec::new();
-    for chart in curve_charts(outcome, trace, ignore_size) {
+    for chart in charts {
         let svg = draw::svg(&chart)
             .map_err(|m| Error::Run(format!("cannot draw chart {}: {m}", chart.file_stem)))?;
         let path = dir.join(format!("{}.svg", chart.file_stem));

@@ -9,12 +9,16 @@
 //! come out in the order the policies and sizes were given.
 //!
 //! The curve is written as CSV ([`output`]) and drawn as charts ([`chart`],
-//! with the report's chart module). The `replay` command (and replaying a
+//! with the report's chart module). [`mrc`] computes whole curves in one
+//! pass instead: exact LRU from stack distances ([`stack`]) and SHARDS
+//! samples for every policy. The `replay` command (and replaying a
 //! trace through the whole CDN model, an experiment whose requests come from
 //! the trace) lives in `cli::replay` and `cli::replay_cdn`.
 
 pub mod chart;
+pub mod mrc;
 pub mod output;
+pub mod stack;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -128,6 +132,8 @@ pub struct Footprint {
     pub objects: u64,
     /// Sum of each distinct object's first-seen size.
     pub bytes: u64,
+    /// The largest request's size in bytes.
+    pub largest_size: u64,
 }
 
 /// The counts of one (policy, cache size).
@@ -195,10 +201,12 @@ pub fn footprint(path: &Path, format: &TraceFormat, skip_bad: bool) -> Result<Fo
         requests: 0,
         objects: 0,
         bytes: 0,
+        largest_size: 0,
     };
     let mut batch = Vec::with_capacity(BATCH_REQUESTS);
     while reader.read_batch(&mut batch, BATCH_REQUESTS)? > 0 {
         for r in &batch {
+            fp.largest_size = fp.largest_size.max(r.size);
             if seen.get(r.id).is_none() {
                 seen.insert(r.id, 0);
                 fp.objects += 1;
@@ -412,6 +420,9 @@ fn run_batch<C: CachePolicy<()>>(
 #[derive(Clone, Debug, PartialEq)]
 pub struct CurveSeries {
     pub policy: PolicyKind,
+    /// The line's name in a chart: the policy's, and how the curve was
+    /// obtained when that is not one cache per size ("lru (SHARDS 1%)").
+    pub label: String,
     /// (cache size in the mode's unit, miss ratio, byte miss ratio).
     pub points: Vec<(u64, f64, f64)>,
 }
@@ -426,6 +437,7 @@ pub fn miss_ratio_curve(rows: &[ReplayRow]) -> Vec<CurveSeries> {
             Some(s) => s.points.push(point),
             None => series.push(CurveSeries {
                 policy: row.policy,
+                label: row.policy.name().to_string(),
                 points: vec![point],
             }),
         }

@@ -1,5 +1,6 @@
 //! What a replay prints and writes: a readable table, JSON lines, and the
-//! miss-ratio curve as CSV under `output/<name>/`.
+//! miss-ratio curve as CSV under `output/<name>/`; likewise for the curves
+//! of a one-pass run (`--mrc`), whose rows also say how each was obtained.
 //!
 //! Files are written to a temporary name and renamed, so a failed run never
 //! leaves a half-written file; nothing is written before the whole trace has
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::mrc::{Method, MrcOutcome, MrcRow};
 use super::{ReplayOutcome, ReplayRow};
 use crate::error::Error;
 
@@ -165,5 +167,198 @@ pub fn write_curve(
         &path,
         &curve_csv(&outcome.rows, outcome.warmup_requests, ignore_size),
     )?;
+    Ok(path)
+}
+
+/// One `--mrc --json` line; field order is the output order.
+#[derive(Serialize)]
+struct MrcJsonRow<'a> {
+    policy: &'a str,
+    method: &'a str,
+    sample_rate: f64,
+    cache_size: u64,
+    cache_size_unit: &'a str,
+    warmup_requests: u64,
+    requests: u64,
+    misses: u64,
+    miss_ratio: f64,
+    bytes_requested: u64,
+    bytes_missed: u64,
+    byte_miss_ratio: f64,
+    abs_error: Option<f64>,
+}
+
+/// The sampling rate of a row: 1 for an exact one.
+fn row_rate(row: &MrcRow, outcome: &MrcOutcome) -> f64 {
+    match row.method {
+        Method::Exact => 1.0,
+        Method::Shards => outcome.sample_rate.unwrap_or(1.0),
+    }
+}
+
+/// One JSON object per point of every curve, one per line.
+pub fn mrc_json_lines(outcome: &MrcOutcome, ignore_size: bool) -> String {
+    let mut out = String::new();
+    for row in &outcome.rows {
+        let json = MrcJsonRow {
+            policy: row.policy.name(),
+            method: row.method.name(),
+            sample_rate: row_rate(row, outcome),
+            cache_size: row.cache_size,
+            cache_size_unit: size_unit(ignore_size),
+            warmup_requests: outcome.warmup_requests,
+            requests: row.requests,
+            misses: row.misses,
+            miss_ratio: row.miss_ratio,
+            bytes_requested: row.bytes_requested,
+            bytes_missed: row.bytes_missed,
+            byte_miss_ratio: row.byte_miss_ratio,
+            abs_error: row.abs_error,
+        };
+        out.push_str(&serde_json::to_string(&json).expect("plain data serializes"));
+        out.push('\n');
+    }
+    out
+}
+
+/// The readable table of a one-pass run.
+pub fn mrc_table(outcome: &MrcOutcome, trace: &Path, ignore_size: bool) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "trace {}: {} requests",
+        trace.display(),
+        outcome.stats.requests
+    );
+    if let Some(fp) = &outcome.footprint {
+        let _ = write!(
+            out,
+            ", {} objects, {} bytes of distinct objects",
+            fp.objects, fp.bytes
+        );
+    }
+    let _ = writeln!(
+        out,
+        "; warm-up {} requests; sizes in {}",
+        outcome.warmup_requests,
+        size_unit(ignore_size)
+    );
+    if let Some(rate) = outcome.sample_rate {
+        let _ = writeln!(
+            out,
+            "SHARDS sample: {} of the object ids, {} requests",
+            format_rate(rate),
+            outcome.sampled_requests
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{:<8} {:<7} {:>14} {:>12} {:>12} {:>10} {:>16} {:>16} {:>10} {:>10}",
+        "policy",
+        "method",
+        "cache_size",
+        "requests",
+        "misses",
+        "miss_ratio",
+        "bytes_requested",
+        "bytes_missed",
+        "byte_miss",
+        "abs_error"
+    );
+    for row in &outcome.rows {
+        let error = row
+            .abs_error
+            .map_or_else(String::new, |e| format!("{e:.6}"));
+        let _ = writeln!(
+            out,
+            "{:<8} {:<7} {:>14} {:>12} {:>12} {:>10.6} {:>16} {:>16} {:>10.6} {:>10}",
+            row.policy.name(),
+            row.method.name(),
+            row.cache_size,
+            row.requests,
+            row.misses,
+            row.miss_ratio,
+            row.bytes_requested,
+            row.bytes_missed,
+            row.byte_miss_ratio,
+            error
+        );
+    }
+    if let (Some(mae), Some(rate)) = (outcome.mean_abs_error, outcome.sample_rate) {
+        let sizes = outcome
+            .rows
+            .iter()
+            .filter(|r| r.abs_error.is_some())
+            .count();
+        let _ = writeln!(
+            out,
+            "SHARDS lru at {} against the exact curve: mean absolute error {mae:.6} over {sizes} sizes",
+            format_rate(rate)
+        );
+    }
+    if !outcome.replayed_sizes.is_empty() {
+        let largest = outcome.footprint.as_ref().map_or(0, |fp| fp.largest_size);
+        let _ = writeln!(
+            out,
+            "exact lru below the largest object ({largest} bytes) replayed by one cache per size: {}",
+            outcome
+                .replayed_sizes
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let _ = writeln!(out, "wall time {:.3} s", outcome.wall.as_secs_f64());
+    out
+}
+
+/// A sampling rate for people: "1%".
+fn format_rate(rate: f64) -> String {
+    format!(
+        "{}%",
+        crate::report::charts::format_significant(rate * 100.0, 3)
+    )
+}
+
+/// Every curve of a one-pass run as CSV, rows in the outcome's order.
+pub fn mrc_csv(outcome: &MrcOutcome, ignore_size: bool) -> String {
+    let mut out = String::from(
+        "policy,method,sample_rate,cache_size,cache_size_unit,warmup_requests,requests,misses,miss_ratio,bytes_requested,bytes_missed,byte_miss_ratio,abs_error\n",
+    );
+    for r in &outcome.rows {
+        let error = r.abs_error.map_or_else(String::new, |e| format!("{e:.9}"));
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{:.9},{},{},{:.9},{}",
+            r.policy.name(),
+            r.method.name(),
+            row_rate(r, outcome),
+            r.cache_size,
+            size_unit(ignore_size),
+            outcome.warmup_requests,
+            r.requests,
+            r.misses,
+            r.miss_ratio,
+            r.bytes_requested,
+            r.bytes_missed,
+            r.byte_miss_ratio,
+            error
+        );
+    }
+    out
+}
+
+/// Writes a one-pass run's `miss_ratio_curve.csv` into `dir` (created if
+/// needed); returns its path.
+pub fn write_mrc_curve(
+    dir: &Path,
+    outcome: &MrcOutcome,
+    ignore_size: bool,
+) -> Result<PathBuf, Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    let path = dir.join("miss_ratio_curve.csv");
+    write_atomically(&path, &mrc_csv(outcome, ignore_size))?;
     Ok(path)
 }
