@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::batch::folder::{Claim, OutputFolder, check_path};
 use crate::cache::PolicyKind;
 use crate::error::{Error, InputError};
 use crate::replay::{CacheSize, ReplaySpec, Warmup, output, replay};
@@ -46,6 +47,10 @@ pub struct ReplayArgs {
     /// Where result folders are made.
     #[arg(long, default_value = "output")]
     pub output_dir: PathBuf,
+    /// Write into a folder that holds other files and is not an edgesim
+    /// output folder (edgesim then replaces only its own files).
+    #[arg(long)]
+    pub force: bool,
     /// Worker threads (default: the number of cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -192,6 +197,35 @@ fn output_name(args: &ReplayArgs) -> String {
     })
 }
 
+/// `--output-dir`/`name`, checked: `name` is one plain folder name, so the
+/// results stay inside `--output-dir`, and neither path is in the way.
+/// Nothing is created.
+pub fn output_folder(args: &ReplayArgs, name: &str) -> Result<PathBuf, Error> {
+    let mut parts = Path::new(name).components();
+    let plain = matches!(
+        (parts.next(), parts.next()),
+        (Some(std::path::Component::Normal(part)), None) if part == name
+    );
+    if !plain || name.contains(['/', '\\']) {
+        return Err(arg_error(
+            "--name",
+            format!(
+                "\"{name}\" is not a plain folder name; the results go to {}/NAME, so NAME must be one name without / or \\, and not empty, \".\" or \"..\"",
+                args.output_dir.display()
+            ),
+        ));
+    }
+    check_path(&args.output_dir, "--output-dir")?;
+    let dir = args.output_dir.join(name);
+    check_path(&dir, "--name")?;
+    Ok(dir)
+}
+
+/// Takes the output folder once the results are known.
+pub fn claim(args: &ReplayArgs, dir: &Path) -> Result<OutputFolder, Error> {
+    OutputFolder::claim(dir, "--name", Claim::Write { force: args.force })
+}
+
 /// Flags that only the full-model replay reads.
 fn refuse_model_only_flags(args: &ReplayArgs) -> Result<(), Error> {
     let model_only = [
@@ -229,6 +263,7 @@ pub fn run(args: &ReplayArgs) -> Result<(), Error> {
         }
     }
     refuse_model_only_flags(args)?;
+    let dir = output_folder(args, &output_name(args))?;
     let format = trace_format(args)?;
     let spec = replay_spec(args)?;
     let outcome = match args.threads {
@@ -261,7 +296,7 @@ pub fn run(args: &ReplayArgs) -> Result<(), Error> {
             stats.zero_size_dropped
         );
     }
-    let dir = args.output_dir.join(output_name(args));
+    let _folder = claim(args, &dir)?;
     let path = output::write_curve(&dir, &outcome, spec.ignore_size)?;
     eprintln!("miss-ratio curve written to {}", path.display());
     for chart in crate::replay::chart::write_charts(&dir, &outcome, &args.trace, spec.ignore_size)?
