@@ -1,14 +1,21 @@
 //! `edgesim merge`: joins the output folders of shards into what one
 //! unsharded run would have written. Every folder must come from the same
-//! experiment file (SHA-256), `--set` values and edgesim version, and the
-//! folders together must hold every run of the plan exactly once.
+//! experiment file (SHA-256), `--set` values and edgesim version, the
+//! folders together must hold every run of the plan exactly once, and every
+//! record must prove itself (its digest) and be the run of the plan its
+//! index names (point, replication, seed). [`gather`] checks all of that
+//! and writes nothing; [`write`] records the runs in the output folder.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::records::RunStore;
+use super::records::{RunStore, check_plan};
+use super::remove_manifest;
 use crate::error::{Error, InputError};
-use crate::study::{Execution, ManifestHead, RunRecord, Study, read_manifest};
+use crate::study::{Execution, ManifestHead, ManifestRun, RunRecord, Study, read_manifest};
+
+/// The folder and the manifest entry of every run, by run index.
+type Owners<'a> = BTreeMap<usize, (&'a PathBuf, &'a ManifestRun)>;
 
 /// What a merge gathered: every run of the plan once, in run order, already
 /// recorded in the output folder's `runs/`, for the report to turn into files.
@@ -19,8 +26,9 @@ pub struct MergeOutcome {
     pub execution: Execution,
 }
 
-/// Merges the shard folders `inputs` into `out`.
-pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<MergeOutcome, Error> {
+/// Reads and checks the shard folders `inputs`: the same experiment, every
+/// run once, each record proved and of the plan. Nothing is written.
+pub fn gather(inputs: &[PathBuf]) -> Result<MergeOutcome, Error> {
     if inputs.is_empty() {
         return Err(InputError::new("command line", "merge needs at least one folder").into());
     }
@@ -40,21 +48,12 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<MergeOutcome, Error> {
     let study = first.study.clone();
     let owners = owners_of_runs(&heads, study.total_runs())?;
     let mut records = Vec::with_capacity(owners.len());
-    for (index, dir) in &owners {
-        let record = RunStore::new(dir).read(&study, *index)?;
-        check_plan(dir, &record, &study)?;
+    for (index, (dir, listed)) in &owners {
+        let store = RunStore::new(dir);
+        let record = store.read(&study, *index)?;
+        check_plan(&store.path_of(*index), &record, &study, Some(listed))?;
         records.push(record);
     }
-    let out_store = RunStore::new(out);
-    std::fs::create_dir_all(out)
-        .map_err(|e| Error::io(format!("cannot create {}", out.display()), e))?;
-    out_store.create()?;
-    // Overwrite in place rather than clear first: `out` may be one of the
-    // inputs, whose records must never be missing.
-    for record in &records {
-        out_store.write(&study, record)?;
-    }
-    out_store.remove_beyond(records.len())?;
     let execution = Execution {
         threads: heads.iter().map(|(_, h)| h.threads).max().unwrap_or(1),
         wall_s: heads.iter().map(|(_, h)| h.wall_s).fold(0.0, f64::max),
@@ -66,6 +65,19 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<MergeOutcome, Error> {
         records,
         execution,
     })
+}
+
+/// Records the gathered runs in `out`, a folder the caller has claimed.
+pub fn write(gathered: &MergeOutcome, out: &Path) -> Result<(), Error> {
+    let out_store = RunStore::new(out);
+    out_store.create()?;
+    remove_manifest(out)?;
+    // Overwrite in place rather than clear first: `out` may be one of the
+    // inputs, whose records must never be missing.
+    for record in &gathered.records {
+        out_store.write(&gathered.study, record)?;
+    }
+    out_store.remove_beyond(gathered.records.len())
 }
 
 fn check_same(a_dir: &Path, a: &ManifestHead, b_dir: &Path, b: &ManifestHead) -> Result<(), Error> {
@@ -100,25 +112,16 @@ fn check_same(a_dir: &Path, a: &ManifestHead, b_dir: &Path, b: &ManifestHead) ->
     }
 }
 
-/// Which folder holds each run; every run of the plan exactly once.
+/// Which folder holds each run, and how its manifest lists it; every run
+/// of the plan exactly once.
 fn owners_of_runs<'a>(
-    heads: &[(&'a PathBuf, ManifestHead)],
+    heads: &'a [(&'a PathBuf, ManifestHead)],
     total: usize,
-) -> Result<BTreeMap<usize, &'a PathBuf>, Error> {
-    let mut owners: BTreeMap<usize, &PathBuf> = BTreeMap::new();
+) -> Result<Owners<'a>, Error> {
+    let mut owners: Owners = BTreeMap::new();
     for (dir, head) in heads {
         for run in &head.runs {
-            if run.run_index >= total {
-                return Err(InputError::file(
-                    dir,
-                    format!(
-                        "lists run {} but the plan has only {total} runs",
-                        run.run_index
-                    ),
-                )
-                .into());
-            }
-            if let Some(other) = owners.insert(run.run_index, dir) {
+            if let Some((other, _)) = owners.insert(run.run_index, (dir, run)) {
                 return Err(InputError::file(
                     dir,
                     format!(
@@ -155,20 +158,4 @@ fn owners_of_runs<'a>(
         .into());
     }
     Ok(owners)
-}
-
-fn check_plan(dir: &Path, record: &RunRecord, study: &Study) -> Result<(), Error> {
-    let point = study.point_of(record.plan.run_index);
-    let replication = record.plan.run_index % study.replications.max(1) as usize;
-    if record.plan.point != point || record.plan.replication as usize != replication {
-        return Err(InputError::file(
-            dir,
-            format!(
-                "run {} is recorded as point {}, replication {}; the plan says point {point}, replication {replication}",
-                record.plan.run_index, record.plan.point, record.plan.replication
-            ),
-        )
-        .into());
-    }
-    Ok(())
 }

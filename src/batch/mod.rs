@@ -4,7 +4,14 @@
 //! the plan; `merge` joins shard folders. The output files are always built
 //! from the full set of run records in run order, so a resumed, a sharded
 //! and merged, and an uninterrupted sweep write the same bytes.
+//!
+//! The caller claims the folder first ([`folder::OutputFolder::claim`]) and
+//! holds it until the report is written, so no other command writes it in
+//! between. A run removes the folder's `manifest.json` before it changes a
+//! record; the report writes it again last, so a folder with a manifest is
+//! whole.
 
+pub mod folder;
 pub mod merge;
 pub mod records;
 
@@ -16,8 +23,8 @@ use crate::batch::records::RunStore;
 use crate::error::{Error, InputError};
 use crate::experiment::Experiment;
 use crate::experiment::runner::{self, RunnerOptions};
-use crate::study::Study;
 use crate::study::{Execution, RunPlan, RunRecord, Shard};
+use crate::study::{MANIFEST, Study};
 
 /// How to run an experiment into a folder.
 #[derive(Clone, Debug)]
@@ -63,9 +70,12 @@ pub fn run_into(exp: &Experiment, options: &BatchOptions) -> Result<BatchOutcome
     let kept = if options.resume {
         recorded_runs(&store, &study, &plan, options.shard)?
     } else {
-        store.clear()?;
         BTreeMap::new()
     };
+    remove_manifest(&options.dir)?;
+    if !options.resume {
+        store.clear()?;
+    }
     let todo: Vec<RunPlan> = plan
         .iter()
         .filter(|p| !kept.contains_key(&p.run_index))
@@ -135,6 +145,17 @@ fn create_dir(dir: &Path) -> Result<(), Error> {
             e,
         )
     })
+}
+
+/// Removes the manifest of `dir`: its runs are about to change, and until
+/// the report writes it again the folder is not whole.
+pub fn remove_manifest(dir: &Path) -> Result<(), Error> {
+    let path = dir.join(MANIFEST);
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(format!("cannot remove {}", path.display()), e)),
+    }
 }
 
 /// The runs recorded in `store`, checked against the plan: each must be a

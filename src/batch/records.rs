@@ -8,21 +8,33 @@
 //! Floats are stored as Rust's shortest round-trip text, which parses back
 //! to the same bits (NaN and infinities included); JSON numbers cannot carry
 //! NaN.
+//!
+//! Every record proves itself: its last field, `sha256`, is the SHA-256 of
+//! the record with that field empty, and the record holds its plan
+//! identity (edgesim version, experiment SHA-256, `--set` values, run
+//! index, point, replication, seed). A record edited or damaged after
+//! edgesim wrote it, or one from another experiment or run, is refused
+//! where records are read back (resume, merge, plot). The digest guards
+//! against accidents and edits, not against someone who recomputes it.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::engine::{Histogram, SimTime};
 use crate::error::{Error, InputError};
+use crate::experiment::run_seed;
+use crate::experiment::spec::{RunSpec, SeedMode};
 use crate::run::{Derivation, Metric, NamedHistogram, RunOutput, SeriesOut, TimeUnit};
-use crate::study::RunPlan;
-use crate::study::RunRecord;
-use crate::study::Study;
+use crate::study::{
+    MANIFEST, ManifestHead, ManifestRun, RunPlan, RunRecord, Study, is_temp_of, temp_name,
+};
+use crate::units::Duration;
 
 /// The folder of run records inside an output folder.
 pub const RUNS_DIR: &str = "runs";
-const FORMAT: &str = "edgesim-run/1";
+const FORMAT: &str = "edgesim-run/2";
 
 #[derive(Serialize, Deserialize)]
 struct RecordFile {
@@ -40,6 +52,8 @@ struct RecordFile {
     metrics: Vec<(String, String, String)>,
     histograms: Vec<HistogramFile>,
     series: Vec<SeriesFile>,
+    /// SHA-256 (hex) of the record's JSON with this field empty.
+    sha256: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -138,7 +152,22 @@ pub fn encode(study: &Study, record: &RunRecord) -> Vec<u8> {
                 values: s.values.iter().map(|v| v.to_string()).collect(),
             })
             .collect(),
+        sha256: String::new(),
     };
+    seal(file)
+}
+
+/// The SHA-256 of `file`'s JSON with its `sha256` field empty.
+fn digest(file: &mut RecordFile) -> String {
+    let claimed = std::mem::take(&mut file.sha256);
+    let bytes = serde_json::to_vec(&*file).unwrap_or_default();
+    file.sha256 = claimed;
+    format!("{:x}", Sha256::digest(&bytes))
+}
+
+/// The bytes of `file` with its digest.
+fn seal(mut file: RecordFile) -> Vec<u8> {
+    file.sha256 = digest(&mut file);
     let mut bytes = serde_json::to_vec(&file).unwrap_or_default();
     bytes.push(b'\n');
     bytes
@@ -154,13 +183,30 @@ pub struct Decoded {
 
 /// Parses a record; `Err` says what is wrong with it.
 pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
-    let file: RecordFile =
-        serde_json::from_slice(bytes).map_err(|e| format!("not a run record: {e}"))?;
+    let mut file: RecordFile = match serde_json::from_slice(bytes) {
+        Ok(file) => file,
+        Err(e) => {
+            let format = serde_json::from_slice::<serde_json::Value>(bytes)
+                .ok()
+                .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(String::from));
+            return Err(match format {
+                Some(f) if f != FORMAT => format!(
+                    "record format \"{f}\", expected \"{FORMAT}\" (written by an older edgesim)"
+                ),
+                _ => format!("not a run record: {e}"),
+            });
+        }
+    };
     if file.format != FORMAT {
         return Err(format!(
             "record format \"{}\", expected \"{FORMAT}\"",
             file.format
         ));
+    }
+    if digest(&mut file) != file.sha256 {
+        return Err(
+            "its SHA-256 does not match its content: the record was changed or damaged after edgesim wrote it".into(),
+        );
     }
     let float = |s: &str| s.parse::<f64>().map_err(|_| format!("bad number \"{s}\""));
     let mut metrics = Vec::with_capacity(file.metrics.len());
@@ -260,16 +306,29 @@ impl RunStore {
         &self.dir
     }
 
-    /// Creates the folder and removes temporary files a killed run left.
+    /// Creates the folder and removes the temporary records a killed run
+    /// left (`.run-NNNNNNNN.json.tmp-PID`; nothing else).
     pub fn create(&self) -> Result<(), Error> {
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| Error::io(format!("cannot create {}", self.dir.display()), e))?;
         for (name, path) in self.entries()? {
-            if name.starts_with('.') && name.contains(".tmp") {
-                let _ = std::fs::remove_file(path);
+            let is_temp = name
+                .strip_prefix('.')
+                .and_then(|rest| rest.split_once(".tmp-"))
+                .is_some_and(|(record, _)| {
+                    run_index_of(record).is_some() && is_temp_of(&name, record)
+                });
+            if is_temp {
+                std::fs::remove_file(&path)
+                    .map_err(|e| Error::io(format!("cannot remove {}", path.display()), e))?;
             }
         }
         Ok(())
+    }
+
+    /// The path of run `run_index`'s record.
+    pub fn path_of(&self, run_index: usize) -> PathBuf {
+        self.dir.join(file_name(run_index))
     }
 
     fn entries(&self) -> Result<Vec<(String, PathBuf)>, Error> {
@@ -324,7 +383,7 @@ impl RunStore {
         use std::io::Write;
         let name = file_name(record.plan.run_index);
         let target = self.dir.join(&name);
-        let temp = self.dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let temp = self.dir.join(temp_name(&name));
         let io = |what: &str, e| Error::io(format!("cannot {what} {}", temp.display()), e);
         let mut file = std::fs::File::create(&temp).map_err(|e| io("create", e))?;
         file.write_all(&encode(study, record))
@@ -344,11 +403,21 @@ impl RunStore {
         Ok(())
     }
 
-    /// Reads the record of `run_index` and checks it belongs to `study`.
+    /// Reads the record of `run_index` and checks it is whole, unchanged
+    /// (its digest) and belongs to `study`.
     pub fn read(&self, study: &Study, run_index: usize) -> Result<RunRecord, Error> {
-        let path = self.dir.join(file_name(run_index));
-        let bytes = std::fs::read(&path)
-            .map_err(|e| InputError::file(&path, format!("cannot read the run record: {e}")))?;
+        let path = self.path_of(run_index);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            InputError::file(
+                &path,
+                match e.kind() {
+                    std::io::ErrorKind::NotFound => {
+                        format!("the record of run {run_index} is missing")
+                    }
+                    _ => format!("cannot read the run record: {e}"),
+                },
+            )
+        })?;
         let bad = |m: String| Error::from(InputError::file(&path, m));
         let decoded = decode(&bytes).map_err(bad)?;
         if decoded.experiment_sha256 != study.experiment_sha256 || decoded.set != study.set {
@@ -371,6 +440,114 @@ impl RunStore {
         }
         Ok(decoded.record)
     }
+}
+
+/// The seed the plan gives run `run_index` of `study`; `None` when the
+/// study does not say it (a swept `run.seed` or `run.seed_mode` whose value
+/// does not read back).
+pub fn plan_seed(study: &Study, run_index: usize) -> Option<u64> {
+    let values = study.point_values.get(study.point_of(run_index))?;
+    let swept = |key: &str| {
+        study
+            .sweep_paths
+            .iter()
+            .position(|p| p == key)
+            .map(|i| values.get(i))
+    };
+    let seed = match swept("run.seed") {
+        None => study.master_seed,
+        Some(value) => value?.parse().ok()?,
+    };
+    let seed_mode = match swept("run.seed_mode")
+        .map_or(Some(study.seed_mode.as_str()), |v| v.map(String::as_str))?
+    {
+        "common" => SeedMode::Common,
+        "unique" => SeedMode::Unique,
+        _ => return None,
+    };
+    let run = RunSpec {
+        seed,
+        replications: study.replications,
+        duration: Duration::default(),
+        warmup: Duration::default(),
+        seed_mode,
+        max_events: None,
+    };
+    let replication = run_index % study.replications.max(1) as usize;
+    Some(run_seed(&run, replication as u32, run_index))
+}
+
+/// Checks that `record`, read from `path`, is the run its index names in
+/// the plan of `study` (point, replication, seed) and, when given, the run
+/// a manifest lists.
+pub fn check_plan(
+    path: &Path,
+    record: &RunRecord,
+    study: &Study,
+    listed: Option<&ManifestRun>,
+) -> Result<(), Error> {
+    let plan = &record.plan;
+    let point = study.point_of(plan.run_index);
+    let replication = plan.run_index % study.replications.max(1) as usize;
+    let seed = plan_seed(study, plan.run_index).or(listed.map(|l| l.seed));
+    let problem = if plan.point != point || plan.replication as usize != replication {
+        format!(
+            "the record of run {} says point {}, replication {}; the plan says point {point}, replication {replication}",
+            plan.run_index, plan.point, plan.replication
+        )
+    } else if let Some(seed) = seed.filter(|&s| s != plan.seed) {
+        format!(
+            "the record of run {} has seed {}, but the plan gives it seed {seed}: it is not a run of this experiment",
+            plan.run_index, plan.seed
+        )
+    } else if let Some(listed) = listed.filter(|l| l.seed != plan.seed) {
+        format!(
+            "the record of run {} has seed {}, but {MANIFEST} lists seed {}",
+            plan.run_index, plan.seed, listed.seed
+        )
+    } else {
+        return Ok(());
+    };
+    Err(InputError::file(path, problem).into())
+}
+
+/// The records of the runs the manifest `head` of folder `dir` lists, each
+/// read, proved and checked against the plan and the listing; `None` when
+/// the folder keeps no records. A record the manifest does not list is
+/// refused too: the folder's parts must belong together.
+pub fn listed_records(dir: &Path, head: &ManifestHead) -> Result<Option<Vec<RunRecord>>, Error> {
+    let store = RunStore::new(dir);
+    if !store.dir().is_dir() {
+        return Ok(None);
+    }
+    for (index, path) in store.indexes()? {
+        if head
+            .runs
+            .binary_search_by_key(&index, |r| r.run_index)
+            .is_err()
+        {
+            return Err(InputError::file(
+                &path,
+                format!(
+                    "run {index} is recorded, but {} does not list it: the folder's files do not belong together; run the experiment again",
+                    dir.join(MANIFEST).display()
+                ),
+            )
+            .into());
+        }
+    }
+    let mut records = Vec::with_capacity(head.runs.len());
+    for listed in &head.runs {
+        let record = store.read(&head.study, listed.run_index)?;
+        check_plan(
+            &store.path_of(listed.run_index),
+            &record,
+            &head.study,
+            Some(listed),
+        )?;
+        records.push(record);
+    }
+    Ok(Some(records))
 }
 
 #[cfg(test)]

@@ -9,12 +9,13 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::batch::folder::{self, Claim, OutputFolder};
 use crate::batch::{self, BatchOptions};
 use crate::error::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Error, InputError};
 use crate::experiment::runner::Recording;
 use crate::experiment::{self, Experiment};
 use crate::report;
-use crate::study::{RunPlan, Shard};
+use crate::study::{self, RunPlan, Shard};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -94,6 +95,10 @@ pub struct RunArgs {
     /// Format of the files --record-trace writes into a folder: csv or oracleGeneral.
     #[arg(long, value_name = "FORMAT")]
     pub record_format: Option<String>,
+    /// Write into a folder that holds other files and is not an edgesim
+    /// output folder (edgesim then replaces and removes only its own files).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -104,6 +109,10 @@ pub struct MergeArgs {
     /// Where the merged output goes.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Write into a folder that holds other files and is not an edgesim
+    /// output folder (edgesim then replaces and removes only its own files).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -238,30 +247,18 @@ fn cmd_check(args: &CheckArgs) -> Result<i32, Error> {
 
 /// The output folder: `--out`, else `[output] dir`, else `output/<name>`;
 /// for a shard without `--out`, `shards/shard-K-of-N` inside it.
-pub fn output_dir(
-    exp: &Experiment,
-    out: Option<&Path>,
-    shard: Option<Shard>,
-) -> Result<PathBuf, Error> {
+pub fn output_dir(exp: &Experiment, out: Option<&Path>, shard: Option<Shard>) -> PathBuf {
     let dir = match (out, &exp.spec.output.dir) {
         (Some(out), _) => out.to_path_buf(),
         (None, Some(dir)) => PathBuf::from(dir),
         (None, None) => Path::new("output").join(&exp.spec.name),
     };
-    let dir = match (out, shard) {
+    match (out, shard) {
         (None, Some(s)) => dir
             .join("shards")
             .join(format!("shard-{}-of-{}", s.index, s.count)),
         _ => dir,
-    };
-    if dir.exists() && !dir.is_dir() {
-        return Err(InputError::new(
-            dir.display().to_string(),
-            "the output path exists and is not a folder",
-        )
-        .into());
     }
-    Ok(dir)
 }
 
 fn cmd_run(args: &RunArgs) -> Result<i32, Error> {
@@ -274,8 +271,17 @@ fn cmd_run(args: &RunArgs) -> Result<i32, Error> {
         return Ok(EXIT_OK);
     }
     let record = recording(args, &exp)?;
+    let dir = output_dir(&exp, args.out.as_deref(), args.shard);
+    let force = args.force;
+    let _folder = OutputFolder::claim(&dir, "--out", Claim::Write { force })?;
+    if args.out.is_none()
+        && args.shard.is_some()
+        && let Some(parent) = dir.parent().and_then(Path::parent)
+    {
+        folder::adopt_shards_parent(parent)?;
+    }
     let options = BatchOptions {
-        dir: output_dir(&exp, args.out.as_deref(), args.shard)?,
+        dir,
         threads,
         shard: args.shard,
         resume: args.resume,
@@ -359,11 +365,14 @@ fn finish(written: &[PathBuf], warnings: &[String]) -> Result<i32, Error> {
 }
 
 fn cmd_merge(args: &MergeArgs) -> Result<i32, Error> {
-    let outcome = batch::merge::merge(&args.dirs, &args.out)?;
+    let outcome = batch::merge::gather(&args.dirs)?;
+    let force = args.force;
+    let folder = OutputFolder::claim(&args.out, "--out", Claim::Write { force })?;
+    batch::merge::write(&outcome, folder.dir())?;
     let published = report::publish(
         &outcome.study,
         &outcome.records,
-        &args.out,
+        folder.dir(),
         &outcome.execution,
     )?;
     eprintln!(
@@ -375,15 +384,26 @@ fn cmd_merge(args: &MergeArgs) -> Result<i32, Error> {
     finish(&published.written, &published.warnings)
 }
 
+/// Redraws a folder's charts and report after checking that its parts
+/// belong together: the manifest agrees with itself and with
+/// `results.csv`, and where the folder keeps its run records, each proves
+/// itself and the data files are exactly what they give.
 fn cmd_plot(args: &PlotArgs) -> Result<i32, Error> {
-    if !args.dir.is_dir() {
-        return Err(InputError::file(
-            &args.dir,
-            "is not a folder; expected an edgesim output folder",
-        )
-        .into());
+    let dir = &args.dir;
+    folder::check_path(dir, "DIR")?;
+    if !dir.is_dir() {
+        return Err(
+            InputError::file(dir, "is not a folder; expected an edgesim output folder").into(),
+        );
     }
-    let drawn = report::plot::redraw(&args.dir)?;
+    let head = study::read_manifest(dir)?;
+    let _folder = OutputFolder::claim(dir, "DIR", Claim::Existing)?;
+    if head.shard.is_none()
+        && let Some(records) = batch::records::listed_records(dir, &head)?
+    {
+        report::output::check_tables(&head.study, &records, dir)?;
+    }
+    let drawn = report::plot::redraw(dir)?;
     finish(&drawn.written, &drawn.warnings)
 }
 

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::batch::folder::{Claim, OutputFolder, check_path};
 use crate::cache::PolicyKind;
 use crate::error::{Error, InputError};
 use crate::replay::mrc::{DEFAULT_POINTS, MrcSpec, SampleRate, mrc};
@@ -47,6 +48,10 @@ pub struct ReplayArgs {
     /// Where result folders are made.
     #[arg(long, default_value = "output")]
     pub output_dir: PathBuf,
+    /// Write into a folder that holds other files and is not an edgesim
+    /// output folder (edgesim then replaces only its own files).
+    #[arg(long)]
+    pub force: bool,
     /// Worker threads (default: the number of cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -290,6 +295,35 @@ fn output_name(args: &ReplayArgs) -> String {
     })
 }
 
+/// `--output-dir`/`name`, checked: `name` is one plain folder name, so the
+/// results stay inside `--output-dir`, and neither path is in the way.
+/// Nothing is created.
+pub fn output_folder(args: &ReplayArgs, name: &str) -> Result<PathBuf, Error> {
+    let mut parts = Path::new(name).components();
+    let plain = matches!(
+        (parts.next(), parts.next()),
+        (Some(std::path::Component::Normal(part)), None) if part == name
+    );
+    if !plain || name.contains(['/', '\\']) {
+        return Err(arg_error(
+            "--name",
+            format!(
+                "\"{name}\" is not a plain folder name; the results go to {}/NAME, so NAME must be one name without / or \\, and not empty, \".\" or \"..\"",
+                args.output_dir.display()
+            ),
+        ));
+    }
+    check_path(&args.output_dir, "--output-dir")?;
+    let dir = args.output_dir.join(name);
+    check_path(&dir, "--name")?;
+    Ok(dir)
+}
+
+/// Takes the output folder once the results are known.
+pub fn claim(args: &ReplayArgs, dir: &Path) -> Result<OutputFolder, Error> {
+    OutputFolder::claim(dir, "--name", Claim::Write { force: args.force })
+}
+
 /// Flags that only the full-model replay reads.
 fn refuse_model_only_flags(args: &ReplayArgs) -> Result<(), Error> {
     let model_only = [
@@ -336,9 +370,10 @@ pub fn run(args: &ReplayArgs) -> Result<(), Error> {
         }
     }
     refuse_model_only_flags(args)?;
+    let dir = output_folder(args, &output_name(args))?;
     let format = trace_format(args)?;
     if args.mrc {
-        return run_mrc(args, &format);
+        return run_mrc(args, &format, &dir);
     }
     let spec = replay_spec(args)?;
     let outcome = on_threads(args.threads, || {
@@ -350,7 +385,7 @@ pub fn run(args: &ReplayArgs) -> Result<(), Error> {
         print!("{}", output::table(&outcome, &args.trace, spec.ignore_size));
     }
     report_skipped(&outcome.stats);
-    let dir = args.output_dir.join(output_name(args));
+    let _folder = claim(args, &dir)?;
     let path = output::write_curve(&dir, &outcome, spec.ignore_size)?;
     eprintln!("miss-ratio curve written to {}", path.display());
     for chart in crate::replay::chart::write_charts(&dir, &outcome, &args.trace, spec.ignore_size)?
@@ -361,7 +396,7 @@ pub fn run(args: &ReplayArgs) -> Result<(), Error> {
 }
 
 /// `edgesim replay --mrc`: the curves in one pass.
-fn run_mrc(args: &ReplayArgs, format: &TraceFormat) -> Result<(), Error> {
+fn run_mrc(args: &ReplayArgs, format: &TraceFormat, dir: &Path) -> Result<(), Error> {
     let spec = mrc_spec(args)?;
     let outcome = on_threads(args.threads, || {
         mrc(&args.trace, format, args.skip_bad, &spec)
@@ -375,11 +410,11 @@ fn run_mrc(args: &ReplayArgs, format: &TraceFormat) -> Result<(), Error> {
         );
     }
     report_skipped(&outcome.stats);
-    let dir = args.output_dir.join(output_name(args));
-    let path = output::write_mrc_curve(&dir, &outcome, spec.ignore_size)?;
+    let _folder = claim(args, dir)?;
+    let path = output::write_mrc_curve(dir, &outcome, spec.ignore_size)?;
     eprintln!("miss-ratio curves written to {}", path.display());
     let charts =
-        crate::replay::chart::write_mrc_charts(&dir, &outcome, &args.trace, spec.ignore_size)?;
+        crate::replay::chart::write_mrc_charts(dir, &outcome, &args.trace, spec.ignore_size)?;
     for chart in charts {
         eprintln!("chart written to {}", chart.display());
     }

@@ -58,7 +58,7 @@ pub fn run(args: &ReplayArgs) -> Result<(), Error> {
     let summary = scan(&args.trace, &format, args.skip_bad)?;
     report_input(&summary, &args.trace);
     let name = output_name(args);
-    let dir = args.output_dir.join(&name);
+    let dir = super::replay::output_folder(args, &name)?;
     let exp = experiment(args, &format, &summary, &name, &dir)?;
     let threads = match args.threads {
         Some(n) if n == 0 || n > 4096 => {
@@ -75,6 +75,7 @@ pub fn run(args: &ReplayArgs) -> Result<(), Error> {
         progress: true,
         record: None,
     };
+    let _folder = super::replay::claim(args, &dir)?;
     let outcome = batch::run_into(&exp, &options)?;
     let published = report::publish(&outcome.study, &outcome.records, &dir, &outcome.execution)?;
     let tables = Tables::read(&dir)?;

@@ -160,12 +160,68 @@ fn read_source(path: &Path) -> Result<(Vec<u8>, String), InputError> {
 }
 
 fn syntax_error(origin: &str, source: &str, e: &toml::de::Error) -> InputError {
-    let message = format!("TOML syntax error: {}", e.message().trim_end());
-    let mut err = InputError::new(origin, message);
+    let message = e.message().trim_end();
+    if e.span().is_none() && message == "recursion limit" {
+        return recursion_error(origin, source);
+    }
+    let mut err = InputError::new(origin, format!("TOML syntax error: {message}"));
     if let Some(span) = e.span() {
         err = err.with_snippet(source, span);
     }
     err
+}
+
+/// The TOML reader stops at keys of more dotted parts than this (and tables
+/// nested deeper) and does not say where.
+const TOML_NESTING_LIMIT: usize = 80;
+
+/// The TOML reader's "recursion limit" says neither where nor what: find
+/// the dotted key (in a `[table]` header or before `=`) that nests too deep.
+fn recursion_error(origin: &str, source: &str) -> InputError {
+    let what = format!(
+        "TOML syntax error: recursion limit: the file nests tables deeper than the TOML reader allows ({TOML_NESTING_LIMIT} levels)"
+    );
+    match deep_key(source) {
+        Some((span, parts)) => InputError::new(
+            origin,
+            format!("{what}: this key has {parts} dotted parts; keep keys and tables to {TOML_NESTING_LIMIT} levels or fewer"),
+        )
+        .with_snippet(source, span),
+        None => InputError::new(origin, what),
+    }
+}
+
+/// The first key of `source` with more than [`TOML_NESTING_LIMIT`] dotted
+/// parts (dots inside quotes do not count): its span and its parts.
+fn deep_key(source: &str) -> Option<(std::ops::Range<usize>, usize)> {
+    let mut offset = 0;
+    for line in source.split_inclusive('\n') {
+        let start = offset + (line.len() - line.trim_start().len());
+        offset += line.len();
+        let key = line.trim_start();
+        let key = key.trim_start_matches('[');
+        let mut parts = 1;
+        let mut quote: Option<char> = None;
+        let mut end = key.len();
+        for (i, c) in key.char_indices() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '.') => parts += 1,
+                (None, '=' | ']' | '#' | '\n') => {
+                    end = i;
+                    break;
+                }
+                (None, _) => {}
+            }
+        }
+        if parts > TOML_NESTING_LIMIT {
+            let lead = line.trim_start().len() - key.len();
+            return Some((start..start + lead + end, parts));
+        }
+    }
+    None
 }
 
 fn set_error(index: usize, text: &str, message: &str) -> InputError {

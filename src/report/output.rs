@@ -2,7 +2,8 @@
 //! `plot` and `html` share about them (the column lists, the chart folder,
 //! the report's file name). Every file is built in memory, written to a
 //! temporary name in the output folder and then renamed, so a crash never
-//! leaves a half file that looks whole. Rows are in run order and numbers
+//! leaves a half file that looks whole; temporaries a crash left are
+//! removed by the next writer. Rows are in run order and numbers
 //! are printed with Rust's shortest round-trip form, so the bytes depend
 //! only on the experiment and its seed.
 
@@ -12,10 +13,13 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::engine::Histogram;
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::run::{Derivation, TimeUnit};
 use crate::stats::summarize;
-use crate::study::{EXPERIMENT_COPY, Execution, MANIFEST, ManifestRun, RunRecord, Shard, Study};
+use crate::study::{
+    EXPERIMENT_COPY, Execution, MANIFEST, ManifestRun, RunRecord, Shard, Study, is_temp_of,
+    temp_name,
+};
 
 pub use crate::units::number;
 
@@ -23,6 +27,23 @@ pub use crate::units::number;
 pub const PLOTS_DIR: &str = "plots";
 /// The report's file name.
 pub const REPORT: &str = "report.html";
+/// The data files' names.
+pub const RESULTS: &str = "results.csv";
+pub const SUMMARY: &str = "summary.csv";
+pub const TIMESERIES: &str = "timeseries.csv";
+pub const HISTOGRAMS: &str = "histograms.csv";
+/// Every data file, in the order they are written.
+pub const DATA_FILES: [&str; 4] = [RESULTS, SUMMARY, TIMESERIES, HISTOGRAMS];
+/// Every file the report writes at the top of an output folder.
+pub const TOP_FILES: [&str; 7] = [
+    RESULTS,
+    SUMMARY,
+    TIMESERIES,
+    HISTOGRAMS,
+    EXPERIMENT_COPY,
+    MANIFEST,
+    REPORT,
+];
 
 /// The first columns of `results.csv`; the swept parameters, `events` and
 /// the metrics follow.
@@ -275,7 +296,7 @@ fn point_values(study: &Study, point: usize) -> &[String] {
 /// Writes `bytes` to `dir/name` through a temporary file and a rename.
 pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, Error> {
     let target = dir.join(name);
-    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let temp = dir.join(temp_name(name));
     std::fs::write(&temp, bytes)
         .map_err(|e| Error::io(format!("cannot write {}", temp.display()), e))?;
     std::fs::rename(&temp, &target).map_err(|e| {
@@ -288,11 +309,64 @@ pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf,
     Ok(target)
 }
 
-/// Writes the output files of finished runs into `dir`: for the whole plan
-/// `results.csv`, `summary.csv`, `timeseries.csv`, `histograms.csv`; for a
-/// shard only `results.csv`; and always `experiment.toml` (the file's
-/// text) and, last, `manifest.json`.
-pub fn write_all(
+/// Removes `path` if it is there.
+pub fn remove_if_present(path: &Path) -> Result<(), Error> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(format!("cannot remove {}", path.display()), e)),
+    }
+}
+
+/// Removes the temporary files a killed or failed writer left of `names`
+/// in `dir`: only names edgesim gives ([`is_temp_of`]), never other files.
+pub fn remove_stale_temps(dir: &Path, names: &[&str]) -> Result<(), Error> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(format!("cannot list {}", dir.display()), e)),
+    };
+    for entry in entries.filter_map(|e| e.ok()) {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if names.iter().any(|name| is_temp_of(&file, name)) {
+            remove_if_present(&entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// The data files of finished runs, by name: for the whole plan
+/// `results.csv`, `summary.csv`, and `timeseries.csv` and `histograms.csv`
+/// when the study wants them and the runs have some; for a shard only
+/// `results.csv`.
+pub fn data_files(
+    study: &Study,
+    records: &[RunRecord],
+    shard: Option<Shard>,
+) -> Result<Vec<(&'static str, Vec<u8>)>, Error> {
+    let mut files = vec![(RESULTS, results_csv(study, records)?)];
+    if shard.is_none() {
+        files.push((SUMMARY, summary_csv(study, records)?));
+        if study.timeseries
+            && let Some(bytes) = timeseries_csv(records)?
+        {
+            files.push((TIMESERIES, bytes));
+        }
+        if study.histograms
+            && let Some(bytes) = histograms_csv(records)?
+        {
+            files.push((HISTOGRAMS, bytes));
+        }
+    }
+    Ok(files)
+}
+
+/// Writes the data files of finished runs ([`data_files`]) and
+/// `experiment.toml` (the file's text) into `dir`, and removes the data
+/// files an earlier run left that these runs do not write. The manifest is
+/// not written here: it comes last, once the charts and the report are
+/// drawn ([`super::publish`]).
+pub fn write_tables(
     study: &Study,
     records: &[RunRecord],
     dir: &Path,
@@ -304,37 +378,55 @@ pub fn write_all(
             e,
         )
     })?;
-    let mut written = vec![write_atomically(
-        dir,
-        "results.csv",
-        &results_csv(study, records)?,
-    )?];
-    if execution.shard.is_none() {
-        written.push(write_atomically(
-            dir,
-            "summary.csv",
-            &summary_csv(study, records)?,
-        )?);
-        if study.timeseries
-            && let Some(bytes) = timeseries_csv(records)?
-        {
-            written.push(write_atomically(dir, "timeseries.csv", &bytes)?);
+    remove_stale_temps(dir, &TOP_FILES)?;
+    let files = data_files(study, records, execution.shard)?;
+    for name in DATA_FILES {
+        if !files.iter().any(|(n, _)| *n == name) {
+            remove_if_present(&dir.join(name))?;
         }
-        if study.histograms
-            && let Some(bytes) = histograms_csv(records)?
-        {
-            written.push(write_atomically(dir, "histograms.csv", &bytes)?);
-        }
+    }
+    let mut written = Vec::with_capacity(files.len() + 1);
+    for (name, bytes) in &files {
+        written.push(write_atomically(dir, name, bytes)?);
     }
     written.push(write_atomically(
         dir,
         EXPERIMENT_COPY,
         study.source.as_bytes(),
     )?);
-    written.push(write_atomically(
-        dir,
-        MANIFEST,
-        &manifest_json(study, records, execution),
-    )?);
     Ok(written)
+}
+
+/// Checks that the data files of the whole-plan folder `dir` are exactly
+/// what its run records give: a file changed after edgesim wrote it is bad
+/// input naming the file.
+pub fn check_tables(study: &Study, records: &[RunRecord], dir: &Path) -> Result<(), Error> {
+    let files = data_files(study, records, None)?;
+    for name in DATA_FILES {
+        let path = dir.join(name);
+        let expected = files.iter().find(|(n, _)| *n == name).map(|(_, b)| b);
+        let found = match std::fs::read(&path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(InputError::file(&path, format!("cannot read it: {e}")).into());
+            }
+        };
+        let problem = match (expected, &found) {
+            (Some(a), Some(b)) if a == b => continue,
+            (None, None) => continue,
+            (Some(_), Some(_)) => "does not match the run records in runs/",
+            (Some(_), None) => "is missing, but the run records in runs/ give it",
+            (None, Some(_)) => "is there, but the run records in runs/ give no such file",
+        };
+        return Err(InputError::file(
+            &path,
+            format!(
+                "{problem}: it was changed after edgesim wrote it; `edgesim run FILE --resume --out {}` rebuilds the files from the records",
+                dir.display()
+            ),
+        )
+        .into());
+    }
+    Ok(())
 }

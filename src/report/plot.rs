@@ -9,9 +9,16 @@ use super::charts::build::build;
 use super::charts::defaults::default_plots;
 use super::charts::{Chart, draw};
 use super::html;
-use super::output::{PLOTS_DIR, REPORT, write_atomically};
+use super::output::{
+    PLOTS_DIR, REPORT, RESULTS, remove_if_present, remove_stale_temps, write_atomically,
+};
 use super::tables::Tables;
-use crate::error::Error;
+use crate::error::{Error, InputError};
+use crate::study::{MANIFEST, ManifestHead, ManifestRun, is_temp_of, read_manifest};
+
+/// The list of the chart files in `plots/` that edgesim drew last, kept at
+/// the top of the output folder: what the next drawing may remove.
+pub const CHART_LIST: &str = ".edgesim-charts";
 
 /// What a redraw wrote, and the charts it could not draw.
 #[derive(Clone, Debug, Default)]
@@ -58,12 +65,31 @@ pub fn choose(tables: &Tables) -> (Vec<Chart>, Vec<String>) {
 
 /// Redraws the charts and the report of output folder `dir`.
 pub fn redraw(dir: &Path) -> Result<Drawn, Error> {
-    let tables = Tables::read(dir)?;
+    redraw_with(dir, read_manifest(dir)?)
+}
+
+/// Redraws the charts and the report of output folder `dir` whose manifest
+/// is `head` (read from the folder, or not yet written there).
+pub fn redraw_with(dir: &Path, head: ManifestHead) -> Result<Drawn, Error> {
+    let listed = head.runs.clone();
+    let tables = Tables::read_with(dir, head)?;
+    check_runs(dir, &listed, &tables)?;
     let (charts, warnings) = choose(&tables);
     let plots = dir.join(PLOTS_DIR);
-    std::fs::create_dir_all(&plots)
-        .map_err(|e| Error::io(format!("cannot create {}", plots.display()), e))?;
-    remove_old_charts(&plots)?;
+    create_plots_folder(&plots)?;
+    remove_charts(dir)?;
+    let names: Vec<String> = charts
+        .iter()
+        .flat_map(|c| {
+            let png = c.png.then(|| format!("{}.png", c.file_stem));
+            std::iter::once(format!("{}.svg", c.file_stem)).chain(png)
+        })
+        .collect();
+    // Listed before they are drawn, so that every chart file edgesim
+    // writes is one it knows to replace.
+    let mut list = names.join("\n");
+    list.push('\n');
+    write_atomically(dir, CHART_LIST, list.as_bytes())?;
     let mut written = Vec::new();
     let mut svgs = Vec::with_capacity(charts.len());
     for chart in &charts {
@@ -84,18 +110,127 @@ pub fn redraw(dir: &Path) -> Result<Drawn, Error> {
     Ok(Drawn { written, warnings })
 }
 
-/// Charts of an earlier drawing would otherwise linger next to new ones.
-fn remove_old_charts(plots: &Path) -> Result<(), Error> {
-    let entries = std::fs::read_dir(plots)
-        .map_err(|e| Error::io(format!("cannot list {}", plots.display()), e))?;
+/// `results.csv` holds exactly the runs the manifest lists.
+fn check_runs(dir: &Path, listed: &[ManifestRun], tables: &Tables) -> Result<(), Error> {
+    let differs = listed.len() != tables.runs.len()
+        || listed.iter().zip(&tables.runs).any(|(m, r)| {
+            (m.run_index, m.point, m.replication, m.seed)
+                != (r.run_index, r.point, r.replication, r.seed)
+        });
+    if !differs {
+        return Ok(());
+    }
+    let first = listed
+        .iter()
+        .zip(&tables.runs)
+        .find(|(m, r)| (m.run_index, m.seed) != (r.run_index, r.seed))
+        .map_or(String::new(), |(m, r)| {
+            format!(
+                "; its first difference: run {} with seed {} where the manifest has run {} with seed {}",
+                r.run_index, r.seed, m.run_index, m.seed
+            )
+        });
+    Err(InputError::file(
+        &dir.join(RESULTS),
+        format!(
+            "does not match {MANIFEST}: it holds {} runs where the manifest lists {}{first}; the folder's files do not belong together: run the experiment again",
+            tables.runs.len(),
+            listed.len()
+        ),
+    )
+    .into())
+}
+
+fn create_plots_folder(plots: &Path) -> Result<(), Error> {
+    if plots.exists() && !plots.is_dir() {
+        return Err(InputError::file(
+            plots,
+            "is not a folder; edgesim draws its charts into this folder: move the file away",
+        )
+        .into());
+    }
+    std::fs::create_dir_all(plots)
+        .map_err(|e| Error::io(format!("cannot create {}", plots.display()), e))
+}
+
+/// Removes the charts and the report an earlier drawing of `dir` wrote
+/// (where a shard or a run without a report now leaves the folder).
+pub fn remove_drawing(dir: &Path) -> Result<(), Error> {
+    remove_charts(dir)?;
+    remove_if_present(&dir.join(CHART_LIST))?;
+    remove_stale_temps(dir, &[REPORT, CHART_LIST])?;
+    remove_if_present(&dir.join(REPORT))
+}
+
+/// Removes the chart files edgesim listed when it last drew into `dir`'s
+/// `plots/`, and the temporaries of chart files: only files named the way
+/// edgesim names charts, never other files of `plots/`.
+fn remove_charts(dir: &Path) -> Result<(), Error> {
+    let plots = dir.join(PLOTS_DIR);
+    let list = dir.join(CHART_LIST);
+    match std::fs::read_to_string(&list) {
+        Ok(text) => {
+            for name in text.lines().filter(|n| is_chart_file(n)) {
+                remove_if_present(&plots.join(name))?;
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(format!("cannot read {}", list.display()), e)),
+    }
+    let entries = match std::fs::read_dir(&plots) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(format!("cannot list {}", plots.display()), e)),
+    };
     for entry in entries.filter_map(|e| e.ok()) {
-        let path = entry.path();
-        if path.extension().is_some_and(|x| x == "svg" || x == "png") {
-            std::fs::remove_file(&path)
-                .map_err(|e| Error::io(format!("cannot remove {}", path.display()), e))?;
+        if is_chart_temp(&entry.file_name().to_string_lossy()) {
+            remove_if_present(&entry.path())?;
         }
     }
-    Ok(())
+    remove_stale_temps(dir, &[REPORT, CHART_LIST])
+}
+
+/// A chart file name as [`super::charts::build`] makes them: a number of
+/// two or more digits, maybe a letter, `-`, a file-name-safe stem of at
+/// most 80 characters, and `.svg` or `.png`.
+fn is_chart_file(name: &str) -> bool {
+    let Some(stem) = name
+        .strip_suffix(".svg")
+        .or_else(|| name.strip_suffix(".png"))
+    else {
+        return false;
+    };
+    let Some((number, rest)) = stem.split_once('-') else {
+        return false;
+    };
+    let digits = number.trim_end_matches(|c: char| c.is_ascii_lowercase());
+    digits.len() >= 2
+        && number.len() <= digits.len() + 1
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (1..=80).contains(&rest.len())
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The temporary name of a chart file: `.NAME.tmp-PID` (SVG) or
+/// `.STEM.tmp-PID.png` (PNG, see [`write_png`]).
+fn is_chart_temp(file: &str) -> bool {
+    let Some(inner) = file.strip_prefix('.') else {
+        return false;
+    };
+    let pid = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if let Some((stem, p)) = inner
+        .strip_suffix(".png")
+        .and_then(|i| i.rsplit_once(".tmp-"))
+        && pid(p)
+        && is_chart_file(&format!("{stem}.png"))
+    {
+        return true;
+    }
+    inner
+        .rsplit_once(".tmp-")
+        .is_some_and(|(name, _)| is_chart_file(name) && is_temp_of(file, name))
 }
 
 fn write_png(plots: &Path, chart: &Chart) -> Result<PathBuf, Error> {
@@ -114,4 +249,38 @@ fn write_png(plots: &Path, chart: &Chart) -> Result<PathBuf, Error> {
     std::fs::rename(&temp, &target)
         .map_err(|e| Error::io(format!("cannot rename {}", temp.display()), e))?;
     Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_chart_names_and_their_temporaries_are_charts() {
+        for name in [
+            "01-line-x.svg",
+            "02-heatmap-utilisation.png",
+            "05b-timeseries-in_system.svg",
+            "123-ccdf-a_b.svg",
+        ] {
+            assert!(is_chart_file(name), "{name}");
+        }
+        for name in [
+            "my-figure.svg",
+            "1-x.svg",
+            "01-.svg",
+            "01-x.pdf",
+            "01ab-x.svg",
+            "01-a b.svg",
+            "01-../x.svg",
+            ".edgesim-charts",
+        ] {
+            assert!(!is_chart_file(name), "{name}");
+        }
+        assert!(is_chart_temp(".01-line-x.svg.tmp-42"));
+        assert!(is_chart_temp(".02-heatmap-u.tmp-42.png"));
+        assert!(!is_chart_temp(".my-figure.svg.tmp-42"));
+        assert!(!is_chart_temp(".01-line-x.svg.tmp-x"));
+        assert!(!is_chart_temp("01-line-x.svg"));
+    }
 }

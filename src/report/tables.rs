@@ -10,7 +10,7 @@ use super::output::{HISTOGRAMS_COLUMNS, RESULTS_COLUMNS, SUMMARY_COLUMNS, TIMESE
 use crate::engine::Histogram;
 use crate::error::{Error, InputError};
 use crate::run::TimeUnit;
-use crate::study::{Study, read_manifest, read_output_file};
+use crate::study::{ManifestHead, Study, read_manifest, read_output_file};
 
 /// One row of `results.csv` (its identity; values are summarised in
 /// [`Tables::summary`]).
@@ -88,7 +88,12 @@ pub struct Tables {
 impl Tables {
     /// Reads the output folder `dir`.
     pub fn read(dir: &Path) -> Result<Tables, Error> {
-        let head = read_manifest(dir)?;
+        Tables::read_with(dir, read_manifest(dir)?)
+    }
+
+    /// Reads the files of output folder `dir` that `head`, its manifest
+    /// (read from the folder, or about to be written there), describes.
+    pub fn read_with(dir: &Path, head: ManifestHead) -> Result<Tables, Error> {
         if let Some(shard) = head.shard {
             return Err(InputError::file(
                 dir,

@@ -27,6 +27,21 @@ pub const MANIFEST: &str = "manifest.json";
 /// The name of the experiment file's copy in an output folder.
 pub const EXPERIMENT_COPY: &str = "experiment.toml";
 
+/// The temporary name `name` is written under by this process before it is
+/// renamed into place.
+pub fn temp_name(name: &str) -> String {
+    format!(".{name}.tmp-{}", std::process::id())
+}
+
+/// True when `file` is a temporary name of `name` ([`temp_name`]) by any
+/// process: what a killed or failed writer may leave behind.
+pub fn is_temp_of(file: &str, name: &str) -> bool {
+    file.strip_prefix('.')
+        .and_then(|rest| rest.strip_prefix(name))
+        .and_then(|rest| rest.strip_prefix(".tmp-"))
+        .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The experiment as its outputs describe it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Study {
@@ -115,6 +130,11 @@ pub struct ManifestHead {
     pub runs: Vec<ManifestRun>,
     pub wall_s: f64,
     pub threads: usize,
+    /// The counts the manifest states besides its lists, checked against them.
+    #[serde(default)]
+    points: Option<usize>,
+    #[serde(default)]
+    total_runs: Option<usize>,
 }
 
 /// One run as the manifest lists it.
@@ -131,8 +151,15 @@ pub struct ManifestRun {
 /// Reads `manifest.json` and the experiment copy of output folder `dir`.
 pub fn read_manifest(dir: &Path) -> Result<ManifestHead, Error> {
     let bytes = read_output_file(dir, MANIFEST)?;
+    parse_manifest(dir, &bytes)
+}
+
+/// Parses the bytes of `dir`'s manifest (read from the folder, or about to
+/// be written there) and reads the experiment copy beside it; a manifest
+/// whose lists contradict each other is bad input naming the file.
+pub fn parse_manifest(dir: &Path, bytes: &[u8]) -> Result<ManifestHead, Error> {
     let path = dir.join(MANIFEST);
-    let mut head: ManifestHead = serde_json::from_slice(&bytes).map_err(|e| {
+    let mut head: ManifestHead = serde_json::from_slice(bytes).map_err(|e| {
         InputError::file(
             &path,
             format!(
@@ -141,25 +168,78 @@ pub fn read_manifest(dir: &Path) -> Result<ManifestHead, Error> {
         )
         .at(e.line(), e.column())
     })?;
-    if head.study.point_values.is_empty() || head.study.replications == 0 {
-        return Err(InputError::file(&path, "lists no points or no replications").into());
-    }
-    if head
-        .study
-        .point_values
-        .iter()
-        .any(|v| v.len() != head.study.sweep_paths.len())
-    {
-        return Err(
-            InputError::file(&path, "every point must have one value per swept parameter").into(),
-        );
-    }
+    check_manifest(&head).map_err(|m| InputError::file(&path, m))?;
     let copy = dir.join(EXPERIMENT_COPY);
     head.study.source = match std::fs::read(&copy) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(_) => String::new(),
     };
     Ok(head)
+}
+
+/// The manifest agrees with itself: one value per swept parameter at every
+/// point, the counts it states, and exactly the runs of its plan (or shard)
+/// in run order, each at the point and replication its index gives.
+fn check_manifest(head: &ManifestHead) -> Result<(), String> {
+    let study = &head.study;
+    let points = study.point_values.len();
+    if points == 0 || study.replications == 0 {
+        return Err("lists no points or no replications".into());
+    }
+    if study
+        .point_values
+        .iter()
+        .any(|v| v.len() != study.sweep_paths.len())
+    {
+        return Err("every point must have one value per swept parameter".into());
+    }
+    let total = study.total_runs();
+    if head.points.is_some_and(|p| p != points) || head.total_runs.is_some_and(|t| t != total) {
+        return Err(format!(
+            "states {} points and {} runs, but lists {points} points of {} replications ({total} runs)",
+            head.points.unwrap_or(points),
+            head.total_runs.unwrap_or(total),
+            study.replications
+        ));
+    }
+    if let Some(shard) = head.shard
+        && (shard.count == 0 || shard.index >= shard.count)
+    {
+        return Err(format!("names shard {shard}, which does not exist"));
+    }
+    let mut expected = (0..total).filter(|&i| head.shard.is_none_or(|s| s.contains(i)));
+    for run in &head.runs {
+        let Some(index) = expected.next() else {
+            return Err(format!(
+                "lists more runs than its plan holds ({} listed; the plan has {total}{})",
+                head.runs.len(),
+                head.shard
+                    .map_or(String::new(), |s| format!(", shard {s} a part of them"))
+            ));
+        };
+        let replication = index % study.replications as usize;
+        if run.run_index != index
+            || run.point != study.point_of(index)
+            || run.replication as usize != replication
+        {
+            return Err(format!(
+                "lists run {} (point {}, replication {}) where its plan has run {index} (point {}, replication {replication})",
+                run.run_index,
+                run.point,
+                run.replication,
+                study.point_of(index)
+            ));
+        }
+    }
+    if let Some(index) = expected.next() {
+        return Err(format!(
+            "lists {} runs, but its plan holds run {index} and more ({total} runs{})",
+            head.runs.len(),
+            head.shard
+                .map_or(String::new(), |s| format!(", shard {s} a part of them"))
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -196,6 +276,16 @@ pub mod tests {
             png: false,
             source: "schema = 1\n".into(),
         }
+    }
+
+    #[test]
+    fn temporary_names_are_recognised_only_for_their_file() {
+        assert!(is_temp_of(&temp_name("results.csv"), "results.csv"));
+        assert!(is_temp_of(".results.csv.tmp-1", "results.csv"));
+        assert!(!is_temp_of(".results.csv.tmp-", "results.csv"));
+        assert!(!is_temp_of(".results.csv.tmp-1x", "results.csv"));
+        assert!(!is_temp_of("results.csv.tmp-1", "results.csv"));
+        assert!(!is_temp_of(".summary.csv.tmp-1", "results.csv"));
     }
 
     #[test]
