@@ -622,26 +622,7 @@ pub fn mrc(
             ),
         ));
     }
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for &policy in &spec.policies {
-        let exact_rows = match (&exact, policy) {
-            (Some(e), PolicyKind::Lru) => e.rows(&sizes),
-            _ => Vec::new(),
-        };
-        let mut sampled_rows = sampled
-            .as_ref()
-            .map_or_else(Vec::new, |s| s.rows(policy, &sizes));
-        if !exact_rows.is_empty() {
-            for (s, e) in sampled_rows.iter_mut().zip(&exact_rows) {
-                let error = (s.miss_ratio - e.miss_ratio).abs();
-                s.abs_error = Some(error);
-                errors.push(error);
-            }
-        }
-        rows.extend(exact_rows);
-        rows.extend(sampled_rows);
-    }
+    let (rows, errors) = curve_rows(spec, exact.as_ref(), sampled.as_ref(), &sizes);
     let replayed_sizes = exact.as_ref().map_or_else(Vec::new, |e| {
         e.direct.iter().map(|d| sizes[d.size_index]).collect()
     });
@@ -657,6 +638,35 @@ pub fn mrc(
         stats,
         wall: started.elapsed(),
     })
+}
+
+/// Every policy's rows, exact then sampled, with each sampled point's
+/// error against the exact curve where both exist (and those errors).
+fn curve_rows(
+    spec: &MrcSpec,
+    exact: Option<&Exact>,
+    sampled: Option<&Sampled>,
+    sizes: &[u64],
+) -> (Vec<MrcRow>, Vec<f64>) {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for &policy in &spec.policies {
+        let exact_rows = match (exact, policy) {
+            (Some(e), PolicyKind::Lru) => e.rows(sizes),
+            _ => Vec::new(),
+        };
+        let mut sampled_rows = sampled.map_or_else(Vec::new, |s| s.rows(policy, sizes));
+        if !exact_rows.is_empty() {
+            for (s, e) in sampled_rows.iter_mut().zip(&exact_rows) {
+                let error = (s.miss_ratio - e.miss_ratio).abs();
+                s.abs_error = Some(error);
+                errors.push(error);
+            }
+        }
+        rows.extend(exact_rows);
+        rows.extend(sampled_rows);
+    }
+    (rows, errors)
 }
 
 /// The curves as chart series: one per policy and method, sizes ascending.

@@ -284,6 +284,14 @@ pub fn mrc_table(outcome: &MrcOutcome, trace: &Path, ignore_size: bool) -> Strin
             error
         );
     }
+    mrc_notes(&mut out, outcome);
+    let _ = writeln!(out, "wall time {:.3} s", outcome.wall.as_secs_f64());
+    out
+}
+
+/// What a one-pass table says after its rows: the sampled curve's error
+/// and the sizes replayed by a cache of their own.
+fn mrc_notes(out: &mut String, outcome: &MrcOutcome) {
     if let (Some(mae), Some(rate)) = (outcome.mean_abs_error, outcome.sample_rate) {
         let sizes = outcome
             .rows
@@ -309,8 +317,6 @@ pub fn mrc_table(outcome: &MrcOutcome, trace: &Path, ignore_size: bool) -> Strin
                 .join(", ")
         );
     }
-    let _ = writeln!(out, "wall time {:.3} s", outcome.wall.as_secs_f64());
-    out
 }
 
 /// A sampling rate for people: "1%".
