@@ -396,8 +396,15 @@ fn cmd_plot(args: &PlotArgs) -> Result<i32, Error> {
             InputError::file(dir, "is not a folder; expected an edgesim output folder").into(),
         );
     }
-    let head = study::read_manifest(dir)?;
+    // A folder without the marker is adopted only once its manifest reads;
+    // one with it is locked first, so that a folder in use says so.
+    let unmarked = !dir.join(folder::MARKER).exists();
+    let early = unmarked.then(|| study::read_manifest(dir)).transpose()?;
     let _folder = OutputFolder::claim(dir, "DIR", Claim::Existing)?;
+    let head = match early {
+        Some(head) => head,
+        None => study::read_manifest(dir)?,
+    };
     if head.shard.is_none()
         && let Some(records) = batch::records::listed_records(dir, &head)?
     {
