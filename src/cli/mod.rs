@@ -43,7 +43,8 @@ pub enum Command {
     #[command(
         after_help = "Writes results.csv, summary.csv, timeseries.csv, histograms.csv, manifest.json,\n\
         experiment.toml, plots/ and report.html to output/<name>/ (or --out); every finished run is\n\
-        also recorded in runs/ at once, for --resume and merge.\n\
+        also recorded in runs/ at once, for --resume and merge. A folder of other files is refused\n\
+        without --force, and one in use by another edgesim always (docs/reliability.md).\n\
         Exit codes: 0 success, 1 a run failed, 2 bad input."
     )]
     Run(RunArgs),
