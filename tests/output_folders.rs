@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 
 use common::{SMALL_QUEUE, edgesim, stderr, stdout};
 
-/// Twelve runs of a few hundred milliseconds each: long enough to start a
-/// second command while the first holds its folder.
+/// Twelve runs of a few seconds each: the first command holds its folder
+/// far longer than the others take to be refused, however busy the machine
+/// (it is killed once they are).
 const SLOW: &str = r#"
 schema = 1
 name = "slow"
@@ -23,7 +24,7 @@ model = "queue"
 [run]
 seed = 3
 replications = 4
-duration = "1500000s"
+duration = "30000000s"
 warmup = "1000s"
 
 [queue]
@@ -182,6 +183,8 @@ fn wait_for_lock(child: &mut Child, folder: &Path) {
 fn a_second_command_on_a_folder_in_use_is_refused_and_a_killed_holder_blocks_nothing() {
     let temp = setup();
     let d = temp.path();
+    let shard = edgesim(d, &["run", "exp.toml", "--shard", "0/1", "--out", "s"]);
+    assert!(shard.status.success());
     let mut first = spawn(d, &["run", "slow.toml", "--out", "o", "--threads", "1"]);
     wait_for_lock(&mut first, &d.join("o"));
     let holder = format!("edgesim process {}", first.id());
@@ -190,8 +193,6 @@ fn a_second_command_on_a_folder_in_use_is_refused_and_a_killed_holder_blocks_not
     second.extend_from_slice(&short);
     let mut resume = second.clone();
     resume.push("--resume");
-    let shard = edgesim(d, &["run", "exp.toml", "--shard", "0/1", "--out", "s"]);
-    assert!(shard.status.success());
     for args in [
         &second[..],
         &resume,
@@ -282,7 +283,8 @@ fn replay_names_stay_inside_the_output_folder() {
     let temp = setup();
     let d = temp.path();
     fs::write(d.join("t.csv"), "1,1,10\n2,2,10\n3,1,10\n").unwrap();
-    fs::create_dir(d.join("out")).unwrap();
+    // Inside the test's folder: `work/out/../../escape` would be `escape`.
+    fs::create_dir_all(d.join("work/out")).unwrap();
     for name in ["../../escape", "../escape", "", ".", "..", "a/b", "/abs"] {
         let out = edgesim(
             d,
@@ -292,7 +294,7 @@ fn replay_names_stay_inside_the_output_folder() {
                 "--cache-size",
                 "1",
                 "--output-dir",
-                "out",
+                "work/out",
                 "--name",
                 name,
             ],
@@ -304,8 +306,8 @@ fn replay_names_stay_inside_the_output_folder() {
             stderr(&out)
         );
     }
-    assert!(!d.join("escape").exists() && !d.parent().unwrap().join("escape").exists());
-    assert_eq!(fs::read_dir(d.join("out")).unwrap().count(), 0);
+    assert!(!d.join("escape").exists() && !d.join("work/escape").exists());
+    assert_eq!(fs::read_dir(d.join("work/out")).unwrap().count(), 0);
     let good = edgesim(
         d,
         &[
@@ -314,14 +316,14 @@ fn replay_names_stay_inside_the_output_folder() {
             "--cache-size",
             "1",
             "--output-dir",
-            "out",
+            "work/out",
             "--name",
             "fine",
         ],
     );
     assert!(good.status.success(), "{}", stderr(&good));
-    assert!(d.join("out/fine/miss_ratio_curve.csv").exists());
-    users_folder(&d.join("out/theirs"));
+    assert!(d.join("work/out/fine/miss_ratio_curve.csv").exists());
+    users_folder(&d.join("work/out/theirs"));
     let refused = edgesim(
         d,
         &[
@@ -330,7 +332,7 @@ fn replay_names_stay_inside_the_output_folder() {
             "--cache-size",
             "1",
             "--output-dir",
-            "out",
+            "work/out",
             "--name",
             "theirs",
         ],

@@ -1,6 +1,7 @@
 //! An output path edgesim cannot use is bad input: exit 2, with a message
 //! naming the flag and the path, and nothing written. And a TOML file
 //! nested past the reader's limit says where and which limit.
+#![cfg(unix)]
 
 mod common;
 
