@@ -63,7 +63,7 @@ pub fn run_into(exp: &Experiment, options: &BatchOptions) -> Result<BatchOutcome
         Some(shard) => shard.select(&full),
         None => full,
     };
-    check_recording(options, &plan)?;
+    check_recording(options.record.as_ref(), &plan)?;
     let store = RunStore::new(&options.dir);
     create_dir(&options.dir)?;
     store.create()?;
@@ -91,7 +91,7 @@ pub fn run_into(exp: &Experiment, options: &BatchOptions) -> Result<BatchOutcome
         );
     }
     let started = Instant::now();
-    check_recording(options, &todo)?;
+    check_recording(options.record.as_ref(), &todo)?;
     let runner_options = RunnerOptions {
         threads: options.threads,
         progress: options.progress,
@@ -125,8 +125,8 @@ pub fn run_into(exp: &Experiment, options: &BatchOptions) -> Result<BatchOutcome
 }
 
 /// `--record-trace FILE` records run 0: it must be among the runs to do.
-fn check_recording(options: &BatchOptions, runs: &[RunPlan]) -> Result<(), Error> {
-    match &options.record {
+pub fn check_recording(record: Option<&runner::Recording>, runs: &[RunPlan]) -> Result<(), Error> {
+    match record {
         Some(runner::Recording::File(path)) if !runs.iter().any(|p| p.run_index == 0) => {
             Err(InputError::file(
                 path,

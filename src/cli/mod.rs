@@ -272,6 +272,10 @@ fn cmd_run(args: &RunArgs) -> Result<i32, Error> {
         return Ok(EXIT_OK);
     }
     let record = recording(args, &exp)?;
+    let plan = exp.plan();
+    let plan = args.shard.map_or(plan.clone(), |s| s.select(&plan));
+    // Refused before the folder is claimed: nothing is written.
+    batch::check_recording(record.as_ref(), &plan)?;
     let dir = output_dir(&exp, args.out.as_deref(), args.shard);
     let force = args.force;
     let _folder = OutputFolder::claim(&dir, "--out", Claim::Write { force })?;
