@@ -190,18 +190,13 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
                 .ok()
                 .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(String::from));
             return Err(match format {
-                Some(f) if f != FORMAT => format!(
-                    "record format \"{f}\", expected \"{FORMAT}\" (written by an older edgesim)"
-                ),
+                Some(f) if f != FORMAT => other_format(&f),
                 _ => format!("not a run record: {e}"),
             });
         }
     };
     if file.format != FORMAT {
-        return Err(format!(
-            "record format \"{}\", expected \"{FORMAT}\"",
-            file.format
-        ));
+        return Err(other_format(&file.format));
     }
     if digest(&mut file) != file.sha256 {
         return Err(
@@ -254,6 +249,12 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
         experiment_sha256: file.experiment_sha256,
         set: file.set,
     })
+}
+
+fn other_format(format: &str) -> String {
+    format!(
+        "record format \"{format}\", expected \"{FORMAT}\": written by another version of edgesim"
+    )
 }
 
 fn decode_histograms(files: &[HistogramFile]) -> Result<Vec<NamedHistogram>, String> {
@@ -609,6 +610,49 @@ mod tests {
         assert_eq!(h1.buckets(), h2.buckets());
         assert_eq!(h1.quantile(0.99), h2.quantile(0.99));
         assert_eq!(h1.mean(), h2.mean());
+    }
+
+    #[test]
+    fn a_changed_record_fails_its_digest() {
+        let study = crate::study::tests::study();
+        let bytes = encode(&study, &sample());
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(decode(text.as_bytes()).is_ok());
+        for (from, to) in [
+            ("\"seed\":18446744073709551615", "\"seed\":1"),
+            ("\"events\":42", "\"events\":43"),
+            ("[\"a\",\"0.30000000000000004\"", "[\"a\",\"NaN\""),
+            ("\"set\":[\"run.replications=2\"]", "\"set\":[]"),
+        ] {
+            assert!(text.contains(from), "{from}");
+            let changed = text.replace(from, to);
+            let e = decode(changed.as_bytes()).err().unwrap();
+            assert!(e.contains("SHA-256"), "{from}: {e}");
+        }
+        let old = text.replace(FORMAT, "edgesim-run/1");
+        assert!(
+            decode(old.as_bytes())
+                .err()
+                .unwrap()
+                .contains("another version")
+        );
+    }
+
+    #[test]
+    fn the_plan_seed_is_the_experiments() {
+        let base = "schema = 1\nname = \"s\"\nmodel = \"queue\"\n[run]\nseed = 5\nreplications = 3\nduration = \"100s\"\n[queue]\narrival_rate = \"0.5/s\"\nservice = { dist = \"exponential\", mean = \"1s\" }\n";
+        for extra in [
+            "[[sweep.param]]\npath = \"queue.servers\"\nvalues = [1, 2]\n",
+            "[[sweep.param]]\npath = \"run.seed\"\nvalues = [7, 9]\n",
+            "[[sweep.param]]\npath = \"run.seed_mode\"\nvalues = [\"common\", \"unique\"]\n",
+        ] {
+            let text = format!("{base}{extra}");
+            let exp = crate::experiment::load_text(Path::new("s.toml"), &text, &[]).unwrap();
+            let study = exp.study();
+            for run in exp.plan() {
+                assert_eq!(plan_seed(&study, run.run_index), Some(run.seed), "{extra}");
+            }
+        }
     }
 
     #[test]

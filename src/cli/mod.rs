@@ -43,7 +43,8 @@ pub enum Command {
     #[command(
         after_help = "Writes results.csv, summary.csv, timeseries.csv, histograms.csv, manifest.json,\n\
         experiment.toml, plots/ and report.html to output/<name>/ (or --out); every finished run is\n\
-        also recorded in runs/ at once, for --resume and merge.\n\
+        also recorded in runs/ at once, for --resume and merge. A folder of other files is refused\n\
+        without --force, and one in use by another edgesim always (docs/reliability.md).\n\
         Exit codes: 0 success, 1 a run failed, 2 bad input."
     )]
     Run(RunArgs),
@@ -400,8 +401,15 @@ fn cmd_plot(args: &PlotArgs) -> Result<i32, Error> {
             InputError::file(dir, "is not a folder; expected an edgesim output folder").into(),
         );
     }
-    let head = study::read_manifest(dir)?;
+    // A folder without the marker is adopted only once its manifest reads;
+    // one with it is locked first, so that a folder in use says so.
+    let unmarked = !dir.join(folder::MARKER).exists();
+    let early = unmarked.then(|| study::read_manifest(dir)).transpose()?;
     let _folder = OutputFolder::claim(dir, "DIR", Claim::Existing)?;
+    let head = match early {
+        Some(head) => head,
+        None => study::read_manifest(dir)?,
+    };
     if head.shard.is_none()
         && let Some(records) = batch::records::listed_records(dir, &head)?
     {
