@@ -127,7 +127,7 @@ impl ModelSpec {
     /// The trace a run reads its requests from, for the runner to open.
     pub fn trace_file(&self) -> Option<&TraceFile> {
         match self {
-            ModelSpec::Cdn(point) => point.trace.as_ref().map(|t| &t.file),
+            ModelSpec::Cdn(point) => point.trace().map(|t| &t.file),
             _ => None,
         }
     }
