@@ -65,10 +65,7 @@ impl ModelSpec {
             // Every key of [cdn] has a default: a bare `model = "cdn"` runs.
             "cdn" => {
                 let params = file.cdn.clone().unwrap_or_default();
-                let point = cdn_point(params, worlds).map_err(|problems| {
-                    let (key, message) = problems.into_iter().next().unwrap_or_default();
-                    (format!("cdn.{key}"), message)
-                })?;
+                let point = cdn_point(params, worlds).map_err(cdn::check::first_problem)?;
                 Some(ModelSpec::Cdn(Box::new(point)))
             }
             _ => None,
@@ -127,7 +124,7 @@ impl ModelSpec {
     /// The trace a run reads its requests from, for the runner to open.
     pub fn trace_file(&self) -> Option<&TraceFile> {
         match self {
-            ModelSpec::Cdn(point) => point.trace.as_ref().map(|t| &t.file),
+            ModelSpec::Cdn(point) => point.trace().map(|t| &t.file),
             _ => None,
         }
     }

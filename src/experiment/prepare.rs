@@ -69,8 +69,8 @@ pub fn prepare_cdn(params: &CdnParams) -> Result<CdnPoint, Vec<Invalid>> {
 /// parameters fails it. For library use and tests.
 pub fn run_cdn(params: &CdnParams, ctx: &RunContext) -> Result<RunOutput, String> {
     let point = prepare_cdn(params).map_err(|problems| {
-        let (key, message) = problems.into_iter().next().unwrap_or_default();
-        format!("cdn.{key}: {message}")
+        let (key, message) = cdn::check::first_problem(problems);
+        format!("{key}: {message}")
     })?;
     let model = ModelSpec::Cdn(Box::new(point));
     let io = super::runner::open_io(&model, None)?;

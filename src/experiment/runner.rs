@@ -1,10 +1,10 @@
 //! The runner: every run of the plan on a rayon pool, each simulation on one
 //! thread, results collected in run order so that output bytes never depend
-//! on the number of threads. The runner opens the files a run reads and
-//! writes (a trace workload, a `--record-trace` recording) on the thread
-//! that runs it and hands them to the model. Each finished run is handed to a callback at
-//! once (the run store writes it durably there), so an interrupted sweep
-//! loses at most the runs in flight.
+//! on the number of threads. The files a run reads and writes (a trace
+//! workload, a `--record-trace` recording) are opened here, on the thread
+//! that runs it, and handed to the model. Each finished run is handed to a
+//! callback at once (the run store writes it durably there), so an
+//! interrupted sweep loses at most the runs in flight.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -18,8 +18,8 @@ use crate::engine::{RunWindow, SimTime, Streams};
 use crate::error::{Error, InputError};
 use crate::run::{RunContext, RunIo};
 use crate::study::{RunPlan, RunRecord};
+use crate::workload::trace::TraceWriter;
 use crate::workload::trace::write::WriteFormat;
-use crate::workload::trace::{TaggedRead, TaggedWrite, TraceWriter};
 
 /// Events allowed per run when the file sets no `max_events`.
 pub const DEFAULT_MAX_EVENTS: u64 = 100_000_000_000;
@@ -133,20 +133,16 @@ pub fn open_io(model: &ModelSpec, record: Option<&Path>) -> Result<RunIo, String
     if record.is_some() && !model.records_requests() {
         return Err(model.no_request_stream());
     }
-    let trace = match model.trace_file() {
-        Some(file) => {
-            Some(Box::new(file.open().map_err(|e| e.to_string())?) as Box<dyn TaggedRead>)
-        }
-        None => None,
-    };
-    let record = match record {
-        Some(path) => {
-            let writer = TraceWriter::create_recording(path).map_err(|e| e.to_string())?;
-            Some(Box::new(writer) as Box<dyn TaggedWrite>)
-        }
-        None => None,
-    };
-    Ok(RunIo { trace, record })
+    let mut io = RunIo::default();
+    if let Some(file) = model.trace_file() {
+        let reader = file.open().map_err(|e| e.to_string())?;
+        io.trace = Some(Box::new(reader));
+    }
+    if let Some(path) = record {
+        let writer = TraceWriter::create_recording(path).map_err(|e| e.to_string())?;
+        io.record = Some(Box::new(writer));
+    }
+    Ok(io)
 }
 
 /// Runs one plan entry; a model error or panic becomes a run error that

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use super::CheckResult;
 use crate::dist::DurationDist;
 use crate::engine::SimTime;
+use crate::models::cdn::check::first_problem;
 use crate::models::cdn::params::Mode;
 use crate::models::cdn::{CdnParams, CdnPoint, run_cdn};
 use crate::run::{RunContext, RunIo, RunOutput};
@@ -107,12 +108,11 @@ pub fn point_params(
 /// Runs one replication of `params` (a synthetic workload) over `world`
 /// instead of the world they name; the first problem with them fails it.
 pub fn run_cdn_in(params: &CdnParams, world: World, ctx: &RunContext) -> Result<RunOutput, String> {
-    let point = CdnPoint::prepare(params.clone(), Arc::new(world), TraceFile::scan).map_err(
-        |problems| {
-            let (key, message) = problems.into_iter().next().unwrap_or_default();
-            format!("cdn.{key}: {message}")
-        },
-    )?;
+    let prepared = CdnPoint::prepare(params.clone(), Arc::new(world), TraceFile::scan);
+    let point = prepared.map_err(|problems| {
+        let (key, message) = first_problem(problems);
+        format!("{key}: {message}")
+    })?;
     run_cdn(&point, ctx, RunIo::default())
 }
 

@@ -34,6 +34,13 @@ const MAX_CLIENTS_PER_REGION: u32 = 100_000;
 const MAX_QUEUE_LIMIT: u64 = 1_000_000_000;
 const MAX_RATE_PER_S: f64 = 1e9;
 
+/// The first of `problems`, keyed under the whole file (`cdn.…`): the one
+/// a loader reports.
+pub fn first_problem(problems: Vec<Invalid>) -> Invalid {
+    let (key, message) = problems.into_iter().next().unwrap_or_default();
+    (format!("cdn.{key}"), message)
+}
+
 /// What a successful check parsed, for the set-up.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Checked {

@@ -37,13 +37,15 @@ use crate::world::{HashRing, RoundRobin, Router, ServerChoice, World};
 /// A CDN point ready to run: its checked parameters, the world they name
 /// (built once by the caller and shared by every run of the point, and by
 /// the points naming the same world), each content class's storage rule as
-/// the check parsed it, and the trace workload. Runs only read it.
+/// the check parsed it, and the trace workload. Made only by
+/// [`CdnPoint::prepare`], so a point has always been checked; runs only
+/// read it.
 #[derive(Clone, Debug)]
 pub struct CdnPoint {
-    pub params: CdnParams,
-    pub world: Arc<World>,
-    pub rules: Vec<Storage>,
-    pub trace: Option<PreparedTrace>,
+    pub(super) params: CdnParams,
+    pub(super) world: Arc<World>,
+    pub(super) rules: Vec<Storage>,
+    pub(super) trace: Option<PreparedTrace>,
 }
 
 /// A trace workload: its file, and what one pass through it found (the
@@ -79,6 +81,11 @@ impl CdnPoint {
             rules: checked.rules,
             trace,
         })
+    }
+
+    /// The trace workload, if the requests come from a trace.
+    pub fn trace(&self) -> Option<&PreparedTrace> {
+        self.trace.as_ref()
     }
 }
 
