@@ -228,8 +228,14 @@ fn threads(requested: Option<usize>) -> Result<usize, Error> {
     }
 }
 
+/// Loads an experiment and prints, on stderr, what `--set` changed in its
+/// sweep.
 fn load(file: &Path, sets: &[String]) -> Result<Experiment, Error> {
-    experiment::load(file, sets).map_err(Error::from)
+    let exp = experiment::load(file, sets).map_err(Error::from)?;
+    for note in &exp.notes {
+        eprintln!("note: {note}");
+    }
+    Ok(exp)
 }
 
 fn cmd_check(args: &CheckArgs) -> Result<i32, Error> {

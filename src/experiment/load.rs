@@ -15,9 +15,10 @@ use super::path::KeyPath;
 use super::prepare::Worlds;
 use super::spans::SpanIndex;
 use super::spec::{ExperimentFile, MAX_REPLICATIONS, MAX_RUNS, SCHEMA_VERSION};
+use super::sweep::Replaced;
 use super::{Experiment, ExperimentSpec, Point};
 use crate::error::InputError;
-use crate::study::plotspec;
+use crate::study::plotspec::{self, PlotKind, PlotSpec};
 use crate::units::MAX_DURATION_SECS;
 
 /// The largest experiment file accepted.
@@ -58,14 +59,20 @@ fn load_source(
         });
     }
     let base = ctx.deserialize(&table, &applied_sets)?;
-    let base_spec = ctx.validate(&base, &applied_sets)?;
-    let expansion = base.sweep.expand().map_err(|e| {
+    let mut base_spec = ctx.validate(&base, &applied_sets)?;
+    let fixed: Vec<KeyPath> = applied_sets.iter().map(|o| o.path.clone()).collect();
+    let (expansion, replaced) = base.sweep.expand_fixing(&fixed).map_err(|e| {
         let key =
             KeyPath::parse(&format!("sweep.param[{}].{}", e.index, e.key)).unwrap_or_default();
         ctx.error_at(&key, &applied_sets, e.message)
     })?;
     let sweep_paths: Vec<String> = expansion.paths.iter().map(|p| p.to_string()).collect();
-    plotspec::check_plots(&base.plot, &sweep_paths)
+    let mut notes = replaced_notes(&replaced, &applied_sets, sets);
+    let replaced_paths: Vec<String> = replaced.iter().map(|r| r.path.to_string()).collect();
+    let (plots, dropped) = drop_plots_of(&base_spec.plots, &replaced_paths, &sweep_paths);
+    notes.extend(dropped);
+    base_spec.plots = plots;
+    plotspec::check_plots(&base_spec.plots, &sweep_paths)
         .and_then(|()| plotspec::check_slos(&base.output.slo))
         .map_err(|(key, m)| {
             ctx.error_at(&KeyPath::parse(&key).unwrap_or_default(), &applied_sets, m)
@@ -88,7 +95,8 @@ fn load_source(
         let mut all = applied_sets.clone();
         all.extend(point_overrides.iter().cloned());
         let file = ctx.deserialize(&point_table, &all)?;
-        let spec = ctx.validate(&file, &all)?;
+        let mut spec = ctx.validate(&file, &all)?;
+        spec.plots.clone_from(&base_spec.plots);
         let values = point_overrides
             .iter()
             .map(|o| display_value(&o.value))
@@ -107,7 +115,63 @@ fn load_source(
         spec: base_spec,
         sweep_paths,
         points,
+        notes,
     })
+}
+
+/// One line per sweep a `--set` replaced, e.g. "--set cdn.mode=push replaces
+/// the sweep of cdn.mode (2 values)".
+fn replaced_notes(replaced: &[Replaced], applied: &[Override], sets: &[String]) -> Vec<String> {
+    replaced
+        .iter()
+        .map(|r| {
+            let by = applied
+                .iter()
+                .rev()
+                .find(|o| r.path.starts_with(&o.path) || o.path.starts_with(&r.path));
+            let text = match by.map(|o| &o.origin) {
+                Some(OverrideOrigin::Set { index }) => sets.get(*index).map_or("", |s| s.trim()),
+                _ => "",
+            };
+            let count = match r.values {
+                Some(1) => " (1 value)".to_string(),
+                Some(n) => format!(" ({n} values)"),
+                None => String::new(),
+            };
+            format!("--set {text} replaces the sweep of {}{count}", r.path)
+        })
+        .collect()
+}
+
+/// The plots still drawable once the sweeps of `replaced` are gone, and a
+/// note for each plot left out.
+fn drop_plots_of(
+    plots: &[PlotSpec],
+    replaced: &[String],
+    sweep_paths: &[String],
+) -> (Vec<PlotSpec>, Vec<String>) {
+    let mut kept = Vec::new();
+    let mut notes = Vec::new();
+    for (i, plot) in plots.iter().enumerate() {
+        let axis = [&plot.x, &plot.y, &plot.z, &plot.series]
+            .into_iter()
+            .flatten()
+            .find(|a| replaced.contains(a));
+        let needs_sweep = matches!(
+            plot.kind,
+            PlotKind::Line | PlotKind::Percentiles | PlotKind::Heatmap
+        );
+        match axis {
+            Some(axis) => notes.push(format!(
+                "plot[{i}] is not drawn: it draws against `{axis}`, which --set fixes"
+            )),
+            None if needs_sweep && sweep_paths.is_empty() && !replaced.is_empty() => notes.push(
+                format!("plot[{i}] is not drawn: --set leaves no swept parameter to draw against"),
+            ),
+            None => kept.push(plot.clone()),
+        }
+    }
+    (kept, notes)
 }
 
 fn read_source(path: &Path) -> Result<(Vec<u8>, String), InputError> {

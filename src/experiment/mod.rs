@@ -56,6 +56,9 @@ pub struct Experiment {
     /// The swept key paths, in file order (the params columns).
     pub sweep_paths: Vec<String>,
     pub points: Vec<Point>,
+    /// What `--set` changed in the sweep (a replaced sweep, a plot left
+    /// out), one line each, for the CLI to print.
+    pub notes: Vec<String>,
 }
 
 impl Experiment {

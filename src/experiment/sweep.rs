@@ -85,11 +85,34 @@ pub struct Expansion {
     pub points: Vec<Vec<Override>>,
 }
 
+/// A swept parameter a `--set` of the same key (or of a table holding it)
+/// took out of the sweep: its index in the file, its path, and how many
+/// values it had (`None` when its values are themselves invalid).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replaced {
+    pub index: usize,
+    pub path: KeyPath,
+    pub values: Option<usize>,
+}
+
 impl SweepSpec {
     /// Expands into points (a single point with no overrides when nothing is swept).
     pub fn expand(&self) -> Result<Expansion, SweepError> {
+        self.expand_fixing(&[]).map(|(e, _)| e)
+    }
+
+    /// Expands like [`expand`](Self::expand), leaving out every parameter
+    /// whose path is one of `fixed`, inside one, or holds one: a `--set` of
+    /// a swept key replaces its sweep. Overrides keep the index the
+    /// parameter has in the file, so errors still point at it.
+    pub fn expand_fixing(
+        &self,
+        fixed: &[KeyPath],
+    ) -> Result<(Expansion, Vec<Replaced>), SweepError> {
         let mut paths: Vec<KeyPath> = Vec::new();
+        let mut indices: Vec<usize> = Vec::new();
         let mut lists: Vec<Vec<Value>> = Vec::new();
+        let mut replaced = Vec::new();
         for (index, param) in self.param.iter().enumerate() {
             let fail = |key: &'static str, message: String| SweepError {
                 index,
@@ -100,15 +123,27 @@ impl SweepSpec {
             if paths.contains(&path) {
                 return Err(fail("path", format!("`{path}` is swept twice")));
             }
+            if fixed
+                .iter()
+                .any(|f| path.starts_with(f) || f.starts_with(&path))
+            {
+                replaced.push(Replaced {
+                    index,
+                    values: param_values(param).ok().map(|v| v.len()),
+                    path,
+                });
+                continue;
+            }
             let values = param_values(param).map_err(|(key, m)| fail(key, m))?;
             paths.push(path);
+            indices.push(index);
             lists.push(values);
         }
         let points = match self.mode {
-            SweepMode::Grid => grid(&paths, &lists)?,
-            SweepMode::Zip => zip(&paths, &lists)?,
+            SweepMode::Grid => grid(&paths, &indices, &lists)?,
+            SweepMode::Zip => zip(&paths, &indices, &lists)?,
         };
-        Ok(Expansion { paths, points })
+        Ok((Expansion { paths, points }, replaced))
     }
 }
 
@@ -238,7 +273,11 @@ fn tidy(v: f64) -> f64 {
     format!("{v:.11e}").parse().unwrap_or(v)
 }
 
-fn grid(paths: &[KeyPath], lists: &[Vec<Value>]) -> Result<Vec<Vec<Override>>, SweepError> {
+fn grid(
+    paths: &[KeyPath],
+    indices: &[usize],
+    lists: &[Vec<Value>],
+) -> Result<Vec<Vec<Override>>, SweepError> {
     let total = lists.iter().try_fold(1usize, |acc, l| {
         acc.checked_mul(l.len()).filter(|&n| n <= MAX_POINTS)
     });
@@ -260,7 +299,7 @@ fn grid(paths: &[KeyPath], lists: &[Vec<Value>]) -> Result<Vec<Vec<Override>>, S
             overrides.push(Override {
                 path: paths[i].clone(),
                 value,
-                origin: OverrideOrigin::Sweep { index: i },
+                origin: OverrideOrigin::Sweep { index: indices[i] },
             });
         }
         overrides.reverse();
@@ -269,14 +308,18 @@ fn grid(paths: &[KeyPath], lists: &[Vec<Value>]) -> Result<Vec<Vec<Override>>, S
     Ok(points)
 }
 
-fn zip(paths: &[KeyPath], lists: &[Vec<Value>]) -> Result<Vec<Vec<Override>>, SweepError> {
+fn zip(
+    paths: &[KeyPath],
+    indices: &[usize],
+    lists: &[Vec<Value>],
+) -> Result<Vec<Vec<Override>>, SweepError> {
     let Some(first) = lists.first() else {
         return Ok(vec![vec![]]);
     };
     for (i, list) in lists.iter().enumerate() {
         if list.len() != first.len() {
             return Err(SweepError {
-                index: i,
+                index: indices[i],
                 key: "values",
                 message: format!(
                     "zip mode needs lists of equal length: this one has {}, the first has {}",
@@ -294,7 +337,7 @@ fn zip(paths: &[KeyPath], lists: &[Vec<Value>]) -> Result<Vec<Vec<Override>>, Sw
                 .map(|(i, list)| Override {
                     path: paths[i].clone(),
                     value: list[j].clone(),
-                    origin: OverrideOrigin::Sweep { index: i },
+                    origin: OverrideOrigin::Sweep { index: indices[i] },
                 })
                 .collect()
         })

@@ -1,0 +1,96 @@
+//! Command-line habits: what a user types by reflex (`--set` on a swept key,
+//! a typo in a key or a name, `--out` on every command) does what they mean
+//! or says exactly what to type instead. Each test runs the `edgesim`
+//! binary in a temporary folder.
+
+mod common;
+
+use std::fs;
+
+use common::{edgesim, root, stderr, stdout};
+
+/// The quickstart experiment, by path from the project root.
+fn quickstart() -> String {
+    root()
+        .join("experiments/quickstart.toml")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn set_on_a_swept_key_replaces_its_sweep_in_a_dry_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = quickstart();
+    let out = edgesim(
+        dir.path(),
+        &["run", &file, "--set", "cdn.mode=push", "--dry-run"],
+    );
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("--set cdn.mode=push replaces the sweep of cdn.mode (2 values)"),
+        "{err}"
+    );
+    assert!(!text.contains("no-cdn") && !text.contains("pull"), "{text}");
+    let header = text.lines().next().unwrap();
+    assert_eq!(header, "run_index\tpoint\treplication\tseed", "{text}");
+    // One point, two replications.
+    assert_eq!(text.lines().count(), 3, "{text}");
+}
+
+#[test]
+fn set_on_a_swept_key_runs_only_the_set_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = quickstart();
+    let out = edgesim(
+        dir.path(),
+        &[
+            "run",
+            &file,
+            "--set",
+            "cdn.mode=push",
+            "--set",
+            "run.duration=60s",
+            "--set",
+            "run.warmup=10s",
+            "--set",
+            "run.replications=1",
+            "--out",
+            "q",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("--set cdn.mode=push replaces the sweep of cdn.mode (2 values)"),
+        "{err}"
+    );
+    let manifest = fs::read_to_string(dir.path().join("q/manifest.json")).unwrap();
+    assert!(manifest.contains("\"sweep_paths\": []"), "{manifest}");
+    let results = fs::read_to_string(dir.path().join("q/results.csv")).unwrap();
+    assert_eq!(results.lines().count(), 2, "one run: {results}");
+    assert!(!results.contains("no-cdn") && !results.contains(",pull"));
+}
+
+#[test]
+fn set_on_one_of_two_swept_keys_keeps_the_other_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("exp.toml"), common::SMALL_QUEUE).unwrap();
+    let out = edgesim(
+        dir.path(),
+        &["run", "exp.toml", "--set", "queue.servers=3", "--dry-run"],
+    );
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("--set queue.servers=3 replaces the sweep of queue.servers (2 values)"),
+        "{err}"
+    );
+    let header = text.lines().next().unwrap();
+    assert_eq!(
+        header, "run_index\tpoint\treplication\tseed\tqueue.arrival_rate",
+        "{text}"
+    );
+    // Two points (the arrival rates) of three replications.
+    assert_eq!(text.lines().count(), 7, "{text}");
+}
