@@ -148,7 +148,6 @@ const REDUCED: &[(&str, &[&str])] = &[
         ],
     ),
     ("push-reconnect-dither.toml", &["push.clients=20000"]),
-    ("aws-backoff.toml", &["occ.clients=10"]),
 ];
 
 /// The CDN model's test size (tests/cdn_experiments.rs).
