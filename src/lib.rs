@@ -20,6 +20,7 @@ pub mod run;
 pub mod station;
 pub mod stats;
 pub mod study;
+pub mod suggest;
 pub mod units;
 pub mod validate;
 pub mod workload;

@@ -33,8 +33,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "shared parts",
         &[
-            "error", "units", "dist", "stats", "station", "cache", "world", "workload", "faults",
-            "run", "study",
+            "error", "units", "suggest", "dist", "stats", "station", "cache", "world", "workload",
+            "faults", "run", "study",
         ],
     ),
     ("models", &["models"]),

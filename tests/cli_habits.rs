@@ -94,3 +94,74 @@ fn set_on_one_of_two_swept_keys_keeps_the_other_sweep() {
     // Two points (the arrival rates) of three replications.
     assert_eq!(text.lines().count(), 7, "{text}");
 }
+
+#[test]
+fn unknown_cache_control_directive_is_an_error_with_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = quickstart();
+    let out = edgesim(
+        dir.path(),
+        &[
+            "check",
+            &file,
+            "--set",
+            "cdn.catalogue.cache_control=max-agee=10",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("key `cdn.catalogue.cache_control`"), "{err}");
+    assert!(err.contains("unknown directive \"max-agee\""), "{err}");
+    assert!(err.contains("did you mean \"max-age\"?"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    // A directive the RFCs define for responses but that changes nothing
+    // for a shared cache still loads; a request directive does not.
+    let ok = edgesim(
+        dir.path(),
+        &[
+            "check",
+            &file,
+            "--set",
+            "cdn.catalogue.cache_control=max-age=60, immutable, no-transform",
+        ],
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let request = edgesim(
+        dir.path(),
+        &[
+            "check",
+            &file,
+            "--set",
+            "cdn.catalogue.cache_control=max-stale=5",
+        ],
+    );
+    assert_eq!(request.status.code(), Some(2));
+    assert!(stderr(&request).contains("request directive"));
+}
+
+#[test]
+fn every_shipped_experiment_still_checks() {
+    let mut files = vec![];
+    for sub in ["experiments", "experiments/validation"] {
+        for entry in fs::read_dir(root().join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 10);
+    let dir = tempfile::tempdir().unwrap();
+    for path in files {
+        let out = edgesim(dir.path(), &["check", &path.display().to_string()]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            stderr(&out)
+        );
+    }
+}
+

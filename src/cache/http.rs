@@ -25,16 +25,21 @@
 //!    stale-while-revalidate=N serves while `age < lifetime + N`.
 //!
 //! Parsing follows RFC 9111 §5.2: comma-separated directives, names
-//! case-insensitive, values as tokens or quoted strings; unknown directives
-//! are ignored (§5.2.3). Delta-seconds above 2^31 are capped to 2^31
+//! case-insensitive, values as tokens or quoted strings. Where the RFC has
+//! a cache ignore unknown directives (§5.2.3), this parser does not (below).
+//! Delta-seconds above 2^31 are capped to 2^31
 //! (§1.2.2). Stricter than the RFC, because headers here are written by
-//! people in experiment files: a directive given twice, a missing or
-//! non-numeric number of seconds, or a value on a flag directive is an error
-//! that says what was expected. Qualified `no-cache="field"` and
+//! people in experiment files: an unknown directive (with the nearest known
+//! one suggested: `max-agee` -> `max-age`), a request-only directive, a
+//! directive given twice, a missing or non-numeric number of seconds, or a
+//! value on a flag directive is an error that says what was expected;
+//! `must-understand`, `no-transform` and `immutable` (RFC 8246) are accepted
+//! and change nothing here. Qualified `no-cache="field"` and
 //! `private="field"` restrict only the named header fields, so they do not
 //! change whether or how long the body is cached (§5.2.2.4, §5.2.2.7).
 
 use crate::engine::SimTime;
+use crate::suggest;
 
 /// RFC 9111 §1.2.2: delta-seconds larger than this are taken as this.
 const DELTA_SECONDS_MAX: u64 = 1 << 31;
@@ -195,7 +200,18 @@ impl CacheControl {
             // Qualified forms name header fields only; see the module doc.
             "no-cache" => self.no_cache = value.is_none(),
             "private" => self.private = value.is_none(),
-            _ => {} // RFC 9111 §5.2.3: unknown directives are ignored
+            // Defined for responses but without effect on how long a
+            // shared cache keeps the body: RFC 9111 §5.2.2.3, §5.2.2.6 and
+            // RFC 8246.
+            "must-understand" | "no-transform" | "immutable" => {
+                flag(value)?;
+            }
+            "max-stale" | "min-fresh" | "only-if-cached" => {
+                return Err(format!(
+                    "{name} is a request directive (RFC 9111 §5.2.1); a response's Cache-Control does not carry it"
+                ));
+            }
+            _ => return Err(unknown_directive(name)),
         }
         Ok(())
     }
@@ -233,6 +249,31 @@ impl CacheControl {
 }
 
 /// Splits at commas outside quoted strings.
+/// The response directives accepted, for messages.
+const RESPONSE_DIRECTIVES: &[&str] = &[
+    "max-age",
+    "s-maxage",
+    "no-cache",
+    "no-store",
+    "private",
+    "public",
+    "must-revalidate",
+    "proxy-revalidate",
+    "must-understand",
+    "no-transform",
+    "stale-while-revalidate",
+    "stale-if-error",
+    "immutable",
+];
+
+fn unknown_directive(name: &str) -> String {
+    let known = RESPONSE_DIRECTIVES.join(", ");
+    match suggest::did_you_mean(name, RESPONSE_DIRECTIVES.iter().copied()) {
+        Some(hint) => format!("unknown directive \"{name}\"; {hint} The directives are: {known}"),
+        None => format!("unknown directive \"{name}\"; expected one of: {known}"),
+    }
+}
+
 fn split_directives(header: &str) -> Result<Vec<&str>, String> {
     let mut parts = Vec::new();
     let (mut start, mut quoted, mut escaped) = (0, false, false);
@@ -305,7 +346,7 @@ mod tests {
     #[test]
     fn parses_the_directives_a_cdn_honours() {
         let cc = CacheControl::parse(
-            "public, Max-Age=60, s-maxage=\"120\", stale-while-revalidate=30, stale-if-error=600, x-ext=1",
+            "public, Max-Age=60, s-maxage=\"120\", stale-while-revalidate=30, stale-if-error=600",
         )
         .unwrap();
         assert!(cc.public);
@@ -330,6 +371,10 @@ mod tests {
             ("no-store=1", "takes no value"),
             ("max age=10", "is not a directive"),
             ("private=\"x", "unterminated"),
+            ("max-agee=10", "did you mean \"max-age\"?"),
+            ("x-ext=1", "unknown directive \"x-ext\""),
+            ("max-stale=5", "request directive"),
+            ("immutable=1", "takes no value"),
         ] {
             let err = CacheControl::parse(header).unwrap_err();
             assert!(err.contains(needle), "{header}: {err}");
