@@ -165,3 +165,63 @@ fn every_shipped_experiment_still_checks() {
     }
 }
 
+/// Runs `edgesim check` on the quickstart with `from` replaced by `to` and
+/// returns stderr, checking the exit code is 2.
+fn check_edited(from: &str, to: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(quickstart()).unwrap();
+    assert!(text.contains(from), "{from}");
+    fs::write(dir.path().join("exp.toml"), text.replacen(from, to, 1)).unwrap();
+    let out = edgesim(dir.path(), &["check", "exp.toml"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+#[test]
+fn unknown_key_points_at_the_key_and_suggests_the_nearest_first() {
+    let err = check_edited("request_rate = ", "requst_rate = ");
+    let line = (fs::read_to_string(quickstart()).unwrap())
+        .lines()
+        .position(|l| l.starts_with("request_rate"))
+        .unwrap()
+        + 1;
+    // Column 1: the key, not the value after `=`.
+    assert!(
+        err.contains(&format!("exp.toml:{line}:1: key `cdn.requst_rate`")),
+        "{err}"
+    );
+    let hint = err
+        .find("did you mean \"request_rate\"?")
+        .expect("a suggestion");
+    let list = err.find("expected one of: mode,").expect("the valid names");
+    assert!(hint < list, "{err}");
+    assert!(err.contains("unknown key `requst_rate`"), "{err}");
+}
+
+#[test]
+fn unknown_names_suggest_the_near_one() {
+    // A region: the near name, not 116 of them.
+    let err = check_edited("\"Sydney\"]", "\"Sidney\"]");
+    assert!(err.contains("did you mean \"Sydney\"?"), "{err}");
+    assert!(!err.contains("Guadalajara"), "{err}");
+    // A model.
+    let err = check_edited("model = \"cdn\"", "model = \"cnd\"");
+    assert!(err.contains("did you mean \"cdn\"?"), "{err}");
+    // A value of a fixed set (serde's unknown variant).
+    let err = check_edited("mode = \"pull\"", "mode = \"pul\"");
+    assert!(err.contains("did you mean \"pull\"?"), "{err}");
+    // A cache policy.
+    let err = check_edited(
+        "[cdn.catalogue]",
+        "[cdn.cache]\npolicy = \"lur\"\n\n[cdn.catalogue]",
+    );
+    assert!(err.contains("did you mean \"lru\"?"), "{err}");
+    // A PoP.
+    let err = check_edited(
+        "[output]",
+        "[[cdn.failure]]\npop = \"Frankfurt am Mein\"\nat = \"6min\"\nduration = \"1min\"\n\n[output]",
+    );
+    assert!(err.contains("did you mean \"Frankfurt am Main\"?"), "{err}");
+}

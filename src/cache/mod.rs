@@ -166,7 +166,13 @@ impl FromStr for PolicyKind {
             .into_iter()
             .find(|p| p.name() == lower || (lower == "s3-fifo" && *p == PolicyKind::S3Fifo))
             .ok_or_else(|| {
-                format!("unknown cache policy \"{text}\"; expected one of lru, fifo, lfu, sieve, clock, s3fifo")
+                let names = PolicyKind::ALL.map(PolicyKind::name);
+                let message = crate::suggest::with_hint(
+                    format!("unknown cache policy \"{text}\""),
+                    text.trim(),
+                    names,
+                );
+                format!("{message}; expected one of lru, fifo, lfu, sieve, clock, s3fifo")
             })
     }
 }

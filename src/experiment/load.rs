@@ -19,6 +19,7 @@ use super::sweep::Replaced;
 use super::{Experiment, ExperimentSpec, Point};
 use crate::error::InputError;
 use crate::study::plotspec::{self, PlotKind, PlotSpec};
+use crate::suggest;
 use crate::units::MAX_DURATION_SECS;
 
 /// The largest experiment file accepted.
@@ -47,17 +48,7 @@ fn load_source(
     let mut table: Table =
         toml::from_str(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
     let ctx = Ctx::new(&origin, &source, &spans, sets);
-    let mut applied_sets = Vec::new();
-    for (index, text) in sets.iter().enumerate() {
-        let (key, value) = overrides::parse_set(text).map_err(|m| set_error(index, text, &m))?;
-        overrides::apply(&mut table, &key, value.clone())
-            .map_err(|m| set_error(index, text, &m))?;
-        applied_sets.push(Override {
-            path: key,
-            value,
-            origin: OverrideOrigin::Set { index },
-        });
-    }
+    let applied_sets = apply_sets(&mut table, sets)?;
     let base = ctx.deserialize(&table, &applied_sets)?;
     let mut base_spec = ctx.validate(&base, &applied_sets)?;
     let fixed: Vec<KeyPath> = applied_sets.iter().map(|o| o.path.clone()).collect();
@@ -67,11 +58,7 @@ fn load_source(
         ctx.error_at(&key, &applied_sets, e.message)
     })?;
     let sweep_paths: Vec<String> = expansion.paths.iter().map(|p| p.to_string()).collect();
-    let mut notes = replaced_notes(&replaced, &applied_sets, sets);
-    let replaced_paths: Vec<String> = replaced.iter().map(|r| r.path.to_string()).collect();
-    let (plots, dropped) = drop_plots_of(&base_spec.plots, &replaced_paths, &sweep_paths);
-    notes.extend(dropped);
-    base_spec.plots = plots;
+    let notes = without_replaced(&mut base_spec, &replaced, &applied_sets, sets, &sweep_paths);
     plotspec::check_plots(&base_spec.plots, &sweep_paths)
         .and_then(|()| plotspec::check_slos(&base.output.slo))
         .map_err(|(key, m)| {
@@ -117,6 +104,38 @@ fn load_source(
         points,
         notes,
     })
+}
+
+/// Puts every `--set` into `table`, in order.
+fn apply_sets(table: &mut Table, sets: &[String]) -> Result<Vec<Override>, InputError> {
+    let mut applied = Vec::new();
+    for (index, text) in sets.iter().enumerate() {
+        let (key, value) = overrides::parse_set(text).map_err(|m| set_error(index, text, &m))?;
+        overrides::apply(table, &key, value.clone()).map_err(|m| set_error(index, text, &m))?;
+        applied.push(Override {
+            path: key,
+            value,
+            origin: OverrideOrigin::Set { index },
+        });
+    }
+    Ok(applied)
+}
+
+/// Leaves out of `spec` the plots drawn against a sweep a `--set`
+/// replaced; the notes say what `--set` replaced and left out.
+fn without_replaced(
+    spec: &mut ExperimentSpec,
+    replaced: &[Replaced],
+    applied: &[Override],
+    sets: &[String],
+    sweep_paths: &[String],
+) -> Vec<String> {
+    let mut notes = replaced_notes(replaced, applied, sets);
+    let replaced_paths: Vec<String> = replaced.iter().map(|r| r.path.to_string()).collect();
+    let (plots, dropped) = drop_plots_of(&spec.plots, &replaced_paths, sweep_paths);
+    notes.extend(dropped);
+    spec.plots = plots;
+    notes
 }
 
 /// One line per sweep a `--set` replaced, e.g. "--set cdn.mode=push replaces
@@ -328,7 +347,12 @@ impl<'a> Ctx<'a> {
         let value = Value::Table(table.clone());
         serde_path_to_error::deserialize::<_, ExperimentFile>(value).map_err(|e| {
             let path = KeyPath::from_serde(e.path());
-            self.error_at(&path, overrides, serde_message(e.inner()))
+            let message = serde_message(e.inner());
+            match unknown_name(&message) {
+                Some((message, true)) => self.error_at_key(&path, overrides, message),
+                Some((message, false)) => self.error_at(&path, overrides, message),
+                None => self.error_at(&path, overrides, message),
+            }
         })
     }
 
@@ -449,6 +473,20 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Like [`error_at`](Self::error_at), but pointing at the key itself
+    /// (not its value) when the file wrote it: for an unknown key.
+    fn error_at_key(&self, path: &KeyPath, overrides: &[Override], message: String) -> InputError {
+        let from_override = overrides
+            .iter()
+            .any(|o| path.starts_with(&o.path) || (!path.is_empty() && o.path.starts_with(path)));
+        match self.spans.locate_key(path) {
+            Some(span) if !from_override => InputError::new(self.origin, message)
+                .with_snippet(self.source, span)
+                .with_key(path.to_string()),
+            _ => self.error_at(path, overrides, message),
+        }
+    }
+
     /// True when the last key of `path` itself is written in the file.
     fn key_written(&self, path: &KeyPath) -> bool {
         let Some(parent) = path.0.split_last().map(|(_, p)| KeyPath(p.to_vec())) else {
@@ -472,6 +510,31 @@ fn serde_message(e: &toml::de::Error) -> String {
     let text = e.to_string();
     let text = text.split("\nin `").next().unwrap_or(&text);
     text.trim_end().to_string()
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" (or "unknown
+/// variant") rewritten with the nearest names first: the new message, and
+/// whether it is about a key (true) or a value (false).
+fn unknown_name(message: &str) -> Option<(String, bool)> {
+    let (is_key, what) = if message.starts_with("unknown field `") {
+        (true, "key")
+    } else if message.starts_with("unknown variant `") {
+        (false, "value")
+    } else {
+        return None;
+    };
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let (word, expected) = quoted.split_first()?;
+    let mut text = format!("unknown {what} `{word}`");
+    if let Some(hint) = suggest::did_you_mean(word, expected.iter().copied()) {
+        text.push_str(&format!("; {hint}"));
+    }
+    if expected.is_empty() {
+        text.push_str("; this table takes no keys");
+    } else {
+        text.push_str(&format!("; expected one of: {}", expected.join(", ")));
+    }
+    Some((text, is_key))
 }
 
 fn check_name(name: &str) -> Result<(), String> {

@@ -36,10 +36,11 @@ impl ModelSpec {
         if !MODEL_NAMES.contains(&model) {
             return Err((
                 "model".to_string(),
-                format!(
-                    "unknown model \"{model}\"; expected one of: {}",
-                    MODEL_NAMES.join(", ")
-                ),
+                crate::suggest::with_hint(
+                    format!("unknown model \"{model}\""),
+                    model,
+                    MODEL_NAMES.iter().copied(),
+                ) + &format!("; expected one of: {}", MODEL_NAMES.join(", ")),
             ));
         }
         let present = [

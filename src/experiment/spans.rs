@@ -25,13 +25,25 @@ impl<'a> SpanIndex<'a> {
     /// written ancestor's key (e.g. the `[run]` header for a missing
     /// `run.duration`). `None` when not even the first key is written.
     pub fn locate(&self, path: &KeyPath) -> Option<Range<usize>> {
+        self.find(path, false)
+    }
+
+    /// Like [`locate`](Self::locate), but the span of the last key itself
+    /// (not its value) when it is written: where an unknown key is.
+    pub fn locate_key(&self, path: &KeyPath) -> Option<Range<usize>> {
+        self.find(path, true)
+    }
+
+    fn find(&self, path: &KeyPath, last_key: bool) -> Option<Range<usize>> {
+        let last = path.0.len().saturating_sub(1);
         let mut table: &DeTable<'a> = self.root.get_ref();
         let mut best: Option<Range<usize>> = None;
         let mut current: Option<&toml::Spanned<DeValue<'a>>> = None;
-        for seg in &path.0 {
+        for (i, seg) in path.0.iter().enumerate() {
+            let on_key = last_key && i == last;
             let next = match (seg, current.map(|v| v.get_ref())) {
-                (Segment::Key(k), None) => lookup(table, k),
-                (Segment::Key(k), Some(DeValue::Table(t))) => lookup(t, k),
+                (Segment::Key(k), None) => lookup(table, k, on_key),
+                (Segment::Key(k), Some(DeValue::Table(t))) => lookup(t, k, on_key),
                 (Segment::Index(i), Some(DeValue::Array(a))) => a.get(*i).map(|v| (v.span(), v)),
                 _ => None,
             };
@@ -46,17 +58,19 @@ impl<'a> SpanIndex<'a> {
     }
 }
 
-/// The span to show for key `key` in `table` (the key for tables, the value
-/// otherwise) and the value.
+/// The span to show for key `key` in `table` (the key for tables, or when
+/// `on_key`; the value otherwise) and the value.
 fn lookup<'t, 'a>(
     table: &'t DeTable<'a>,
     key: &str,
+    on_key: bool,
 ) -> Option<(Range<usize>, &'t toml::Spanned<DeValue<'a>>)> {
     table
         .iter()
         .find(|(k, _)| k.get_ref() == key)
         .map(|(k, v)| {
             let span = match v.get_ref() {
+                _ if on_key => k.span(),
                 DeValue::Table(_) => k.span(),
                 DeValue::Array(a)
                     if a.iter().all(|x| matches!(x.get_ref(), DeValue::Table(_)))
@@ -88,6 +102,10 @@ mod tests {
         assert_eq!(at("run.duration"), 2);
         assert_eq!(at("sweep.param[1].values"), 8);
         assert_eq!(at("sweep.param[1].values[1]"), 8);
+        let key = idx
+            .locate_key(&KeyPath::parse("run.seed").unwrap())
+            .unwrap();
+        assert_eq!(&src[key], "seed");
         assert!(
             idx.locate(&KeyPath::parse("nothing.here").unwrap())
                 .is_none()

@@ -56,8 +56,19 @@ impl WorldChoice {
     }
 }
 
-/// "unknown PoP `x`; known: a, b, c".
+/// "unknown PoP `x`; known: a, b, c", with the nearest names suggested
+/// first; a long list is left out when a near name is found.
 pub fn unknown_name<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a String>) -> String {
     let known: Vec<&str> = known.map(String::as_str).collect();
-    format!("unknown {what} `{name}`; known: {}", known.join(", "))
+    match crate::suggest::did_you_mean(name, known.iter().copied()) {
+        Some(hint) if known.len() > 20 => format!(
+            "unknown {what} `{name}`; {hint} ({} {what} names are known)",
+            known.len()
+        ),
+        Some(hint) => format!(
+            "unknown {what} `{name}`; {hint} Known: {}",
+            known.join(", ")
+        ),
+        None => format!("unknown {what} `{name}`; known: {}", known.join(", ")),
+    }
 }

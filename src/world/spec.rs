@@ -487,6 +487,16 @@ fn csv_error(csv_origin: &str, error: &csv::Error) -> InputError {
     e
 }
 
+/// "unknown PoP `x`; did you mean "y"? known PoPs: ...".
+fn unknown_pop(name: &str, context: &str, names: &[&str]) -> String {
+    let hint = crate::suggest::did_you_mean(name, names.iter().copied())
+        .map_or(String::new(), |h| format!("; {h}"));
+    format!(
+        "unknown PoP `{name}`{context}{hint}; known PoPs: {}",
+        names.join(", ")
+    )
+}
+
 /// Indices into `all` of the enabled PoPs, in `all`'s order.
 fn select_pops(
     source: &Source<'_>,
@@ -495,46 +505,28 @@ fn select_pops(
     only_override: Option<&[String]>,
 ) -> Result<Vec<usize>, Box<InputError>> {
     let index_of = |name: &str| all.iter().position(|p| p.name == name);
-    let known = || {
-        all.iter()
-            .map(|p| p.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let names: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
+    let unknown = |name: &str, context: &str| unknown_pop(name, context, &names);
     let mut enabled: Vec<bool> = vec![only_override.is_none() && table.only.is_none(); all.len()];
     if let Some(names) = only_override {
         for name in names {
             let i = index_of(name).ok_or_else(|| {
-                InputError::new(
-                    source.name,
-                    format!(
-                        "unknown PoP `{name}` in the PoP selection; known PoPs: {}",
-                        known()
-                    ),
-                )
-                .with_key("pops.only")
+                InputError::new(source.name, unknown(name, " in the PoP selection"))
+                    .with_key("pops.only")
             })?;
             enabled[i] = true;
         }
     } else if let Some(names) = &table.only {
         for name in names {
             let i = index_of(name.get_ref()).ok_or_else(|| {
-                source.error(
-                    name.span(),
-                    "pops.only",
-                    format!("unknown PoP `{}`; known PoPs: {}", name.get_ref(), known()),
-                )
+                source.error(name.span(), "pops.only", unknown(name.get_ref(), ""))
             })?;
             enabled[i] = true;
         }
     }
     for name in &table.exclude {
         let i = index_of(name.get_ref()).ok_or_else(|| {
-            source.error(
-                name.span(),
-                "pops.exclude",
-                format!("unknown PoP `{}`; known PoPs: {}", name.get_ref(), known()),
-            )
+            source.error(name.span(), "pops.exclude", unknown(name.get_ref(), ""))
         })?;
         enabled[i] = false;
     }
@@ -668,15 +660,11 @@ fn allowed_pop_ids(
     let mut ids = Vec::new();
     for name in names {
         let Some(index) = all_pops.iter().position(|p| &p.name == name.get_ref()) else {
-            let known = all_pops
-                .iter()
-                .map(|p| p.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
+            let names: Vec<&str> = all_pops.iter().map(|p| p.name.as_str()).collect();
             return Err(source.error(
                 name.span(),
                 "region.pops",
-                format!("unknown PoP `{}`; known PoPs: {known}", name.get_ref()),
+                unknown_pop(name.get_ref(), "", &names),
             ));
         };
         if let Some(id) = enabled.iter().position(|&e| e == index) {
