@@ -225,3 +225,82 @@ fn unknown_names_suggest_the_near_one() {
     );
     assert!(err.contains("did you mean \"Frankfurt am Main\"?"), "{err}");
 }
+
+#[test]
+fn set_of_another_models_key_names_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = quickstart();
+    let out = edgesim(
+        dir.path(),
+        &["run", &file, "--set", "push.clients=5", "--dry-run"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "[push] holds parameters of model \"push\", but this experiment's model is \"cdn\""
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("missing field"), "{err}");
+}
+
+#[test]
+fn another_models_table_in_a_file_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.toml");
+    fs::write(
+        &path,
+        "model = \"queue\"\n[queue]\narrival_rate = \"1/s\"\n[push]\nclients = 3\n",
+    )
+    .unwrap();
+    let out = edgesim(dir.path(), &["check", "q.toml"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("q.toml:4:"), "{err}");
+    assert!(err.contains("model is \"queue\""), "{err}");
+}
+
+/// A small trace in `dir`, copied from the test data.
+fn small_trace(dir: &std::path::Path) -> String {
+    let from = root().join("tests/data/replay/zipf_sizes.csv");
+    fs::copy(from, dir.join("mytrace.csv")).unwrap();
+    "mytrace.csv".to_string()
+}
+
+#[test]
+fn replay_takes_out_like_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = small_trace(dir.path());
+    let out = edgesim(
+        dir.path(),
+        &["replay", &trace, "--cache-size", "10", "--out", "results/r"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(dir.path().join("results/r/.edgesim-output").is_file());
+    assert!(!dir.path().join("output").exists());
+    let both = edgesim(
+        dir.path(),
+        &[
+            "replay",
+            &trace,
+            "--cache-size",
+            "10",
+            "--out",
+            "a",
+            "--name",
+            "b",
+        ],
+    );
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+}
+
+#[test]
+fn replay_folders_are_named_without_the_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = small_trace(dir.path());
+    let out = edgesim(dir.path(), &["replay", &trace, "--cache-size", "10"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(dir.path().join("output/replay-mytrace").is_dir());
+    assert!(!dir.path().join("output/replay-mytrace.csv").exists());
+}

@@ -118,7 +118,7 @@ fn json_has_one_object_per_point() {
     assert_eq!(lines[1]["params"]["cdn.cache.policy"], "sieve");
     assert_eq!(lines[0]["metrics"]["requests"], 3_918.0);
     assert!(lines[0]["metrics"]["latency_ms_p99"].as_f64().unwrap() > 0.0);
-    assert!(dir.path().join("output/replay-cdn-zipf_sizes.csv").is_dir());
+    assert!(dir.path().join("output/replay-cdn-zipf_sizes").is_dir());
 }
 
 /// `pop.<name>.requests_per_s` of every PoP that served requests.

@@ -42,9 +42,14 @@ pub struct ReplayArgs {
     /// Count and skip malformed lines instead of stopping at the first one.
     #[arg(long)]
     pub skip_bad: bool,
-    /// Results go to OUTPUT_DIR/NAME/ (default NAME: replay-<trace file name>).
+    /// Results go to OUTPUT_DIR/NAME/ (default NAME: replay-<trace file
+    /// name without its extensions>).
     #[arg(long)]
     pub name: Option<String>,
+    /// Results go to this folder, as with `run --out` (instead of
+    /// --output-dir and --name).
+    #[arg(long, conflicts_with_all = ["name", "output_dir"])]
+    pub out: Option<PathBuf>,
     /// Where result folders are made.
     #[arg(long, default_value = "output")]
     pub output_dir: PathBuf,
@@ -285,20 +290,34 @@ fn refuse_mrc_only_flags(args: &ReplayArgs) -> Result<(), Error> {
     }
 }
 
-/// The output folder's name: `--name`, else the trace's file name.
+/// The output folder's name: `--name`, else the trace's file name
+/// without its extensions (`replay-mytrace` for `mytrace.csv.zst`).
 fn output_name(args: &ReplayArgs) -> String {
-    args.name.clone().unwrap_or_else(|| {
-        Path::new(&args.trace)
-            .file_name()
-            .map(|n| format!("replay-{}", n.to_string_lossy()))
-            .unwrap_or_else(|| "replay".to_string())
-    })
+    args.name
+        .clone()
+        .unwrap_or_else(|| format!("replay-{}", trace_stem(Path::new(&args.trace))))
+}
+
+/// A trace file's name up to its first dot (the whole name when it starts
+/// with one); "trace" when the path has no file name.
+pub fn trace_stem(trace: &Path) -> String {
+    let name = trace
+        .file_name()
+        .map_or_else(|| "trace".to_string(), |n| n.to_string_lossy().to_string());
+    match name.split_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem.to_string(),
+        _ => name,
+    }
 }
 
 /// `--output-dir`/`name`, checked: `name` is one plain folder name, so the
 /// results stay inside `--output-dir`, and neither path is in the way.
 /// Nothing is created.
 pub fn output_folder(args: &ReplayArgs, name: &str) -> Result<PathBuf, Error> {
+    if let Some(out) = &args.out {
+        check_path(out, "--out")?;
+        return Ok(out.clone());
+    }
     let mut parts = Path::new(name).components();
     let plain = matches!(
         (parts.next(), parts.next()),
@@ -321,7 +340,12 @@ pub fn output_folder(args: &ReplayArgs, name: &str) -> Result<PathBuf, Error> {
 
 /// Takes the output folder once the results are known.
 pub fn claim(args: &ReplayArgs, dir: &Path) -> Result<OutputFolder, Error> {
-    OutputFolder::claim(dir, "--name", Claim::Write { force: args.force })
+    let flag = if args.out.is_some() {
+        "--out"
+    } else {
+        "--name"
+    };
+    OutputFolder::claim(dir, flag, Claim::Write { force: args.force })
 }
 
 /// Flags that only the full-model replay reads.

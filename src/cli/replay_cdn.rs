@@ -129,15 +129,11 @@ fn refuse_cache_only_flags(args: &ReplayArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// `--name`, else `replay-cdn-<trace file name>` (characters an
-/// experiment name cannot hold become `-`).
+/// `--name`, else `replay-cdn-<trace file name without its extensions>`
+/// (characters an experiment name cannot hold become `-`).
 fn output_name(args: &ReplayArgs) -> String {
     args.name.clone().unwrap_or_else(|| {
-        let file = args
-            .trace
-            .file_name()
-            .map_or_else(|| "trace".to_string(), |n| n.to_string_lossy().to_string());
-        let clean: String = file
+        let clean: String = super::replay::trace_stem(&args.trace)
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {

@@ -49,6 +49,7 @@ fn load_source(
         toml::from_str(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
     let ctx = Ctx::new(&origin, &source, &spans, sets);
     let applied_sets = apply_sets(&mut table, sets)?;
+    refuse_other_models(&ctx, &table, &applied_sets)?;
     let base = ctx.deserialize(&table, &applied_sets)?;
     let mut base_spec = ctx.validate(&base, &applied_sets)?;
     let fixed: Vec<KeyPath> = applied_sets.iter().map(|o| o.path.clone()).collect();
@@ -119,6 +120,31 @@ fn apply_sets(table: &mut Table, sets: &[String]) -> Result<Vec<Override>, Input
         });
     }
     Ok(applied)
+}
+
+/// A table of another model than the file's (`[push]` in a CDN file, or
+/// `--set push.clients=5` on one) is named as such before its fields are
+/// read, so the message is not about a field that model lacks.
+fn refuse_other_models(ctx: &Ctx, table: &Table, applied: &[Override]) -> Result<(), InputError> {
+    let Some(model) = table.get("model").and_then(toml::Value::as_str) else {
+        return Ok(());
+    };
+    if !super::models::MODEL_NAMES.contains(&model) {
+        return Ok(());
+    }
+    for other in super::models::MODEL_NAMES.iter().filter(|m| **m != model) {
+        if table.contains_key(*other) {
+            let key = KeyPath::parse(other).unwrap_or_default();
+            return Err(ctx.error_at(
+                &key,
+                applied,
+                format!(
+                    "[{other}] holds parameters of model \"{other}\", but this experiment's model is \"{model}\"; its keys are under [{model}]"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Leaves out of `spec` the plots drawn against a sweep a `--set`
