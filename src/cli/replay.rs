@@ -175,14 +175,9 @@ pub fn trace_format(args: &ReplayArgs) -> Result<TraceFormat, Error> {
     })
 }
 
-/// The replay spec the arguments describe.
-pub fn replay_spec(args: &ReplayArgs) -> Result<ReplaySpec, Error> {
-    if args.cache_sizes.is_empty() {
-        return Err(arg_error(
-            "--cache-size",
-            "give at least one cache size: a count (\"5000\"), bytes (\"10GiB\") or a share of the footprint (\"5%\")",
-        ));
-    }
+/// The policies (lru when none is given, each once), cache sizes and
+/// warm-up both kinds of replay read.
+fn common_spec(args: &ReplayArgs) -> Result<(Vec<PolicyKind>, Vec<CacheSize>, Warmup), Error> {
     let mut policies = Vec::new();
     let given = if args.policies.is_empty() {
         vec!["lru".to_string()]
@@ -202,6 +197,18 @@ pub fn replay_spec(args: &ReplayArgs) -> Result<ReplaySpec, Error> {
         .collect::<Result<Vec<_>, _>>()?;
     let warmup = Warmup::parse(args.warmup.as_deref().unwrap_or("0"))
         .map_err(|m| arg_error("--warmup", m))?;
+    Ok((policies, sizes, warmup))
+}
+
+/// The replay spec the arguments describe.
+pub fn replay_spec(args: &ReplayArgs) -> Result<ReplaySpec, Error> {
+    if args.cache_sizes.is_empty() {
+        return Err(arg_error(
+            "--cache-size",
+            "give at least one cache size: a count (\"5000\"), bytes (\"10GiB\") or a share of the footprint (\"5%\")",
+        ));
+    }
+    let (policies, sizes, warmup) = common_spec(args)?;
     Ok(ReplaySpec {
         policies,
         sizes,
@@ -212,25 +219,7 @@ pub fn replay_spec(args: &ReplayArgs) -> Result<ReplaySpec, Error> {
 
 /// The one-pass curves the arguments describe (`--mrc`).
 pub fn mrc_spec(args: &ReplayArgs) -> Result<MrcSpec, Error> {
-    let mut policies = Vec::new();
-    let given = if args.policies.is_empty() {
-        vec!["lru".to_string()]
-    } else {
-        args.policies.clone()
-    };
-    for p in &given {
-        let kind: PolicyKind = p.parse().map_err(|m: String| arg_error("--policy", m))?;
-        if !policies.contains(&kind) {
-            policies.push(kind);
-        }
-    }
-    let sizes = args
-        .cache_sizes
-        .iter()
-        .map(|s| CacheSize::parse(s).map_err(|m| arg_error("--cache-size", m)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let warmup = Warmup::parse(args.warmup.as_deref().unwrap_or("0"))
-        .map_err(|m| arg_error("--warmup", m))?;
+    let (policies, sizes, warmup) = common_spec(args)?;
     let sample = args
         .sample
         .as_deref()
@@ -461,8 +450,8 @@ fn on_threads<T: Send>(
     }
 }
 
-/// What the reader skipped or dropped, on stderr.
-fn report_skipped(stats: &crate::workload::trace::ReadStats) {
+/// The malformed lines `--skip-bad` skipped, on stderr.
+pub fn report_bad_skipped(stats: &crate::workload::trace::ReadStats) {
     if stats.bad_skipped > 0 {
         eprintln!(
             "skipped {} malformed lines (--skip-bad); the first: {}",
@@ -470,6 +459,11 @@ fn report_skipped(stats: &crate::workload::trace::ReadStats) {
             stats.first_bad.as_deref().unwrap_or("?")
         );
     }
+}
+
+/// What the reader skipped or dropped, on stderr.
+fn report_skipped(stats: &crate::workload::trace::ReadStats) {
+    report_bad_skipped(stats);
     if stats.zero_size_dropped > 0 {
         eprintln!(
             "dropped {} requests of size 0 (as libCacheSim does)",

@@ -103,14 +103,7 @@ fn report_input(summary: &TraceSummary, trace: &Path) {
         summary.requests,
         summary.span().as_secs_f64()
     );
-    let stats = &summary.stats;
-    if stats.bad_skipped > 0 {
-        eprintln!(
-            "skipped {} malformed lines (--skip-bad); the first: {}",
-            stats.bad_skipped,
-            stats.first_bad.as_deref().unwrap_or("?")
-        );
-    }
+    super::replay::report_bad_skipped(&summary.stats);
     if summary.reordered > 0 {
         eprintln!(
             "{} requests are stamped earlier than a request before them; they arrive at the time of the latest",

@@ -196,6 +196,7 @@ mod tests {
     use super::*;
 
     /// A model that ticks every second and counts ticks after warm-up.
+    #[derive(Default)]
     struct Ticker {
         ticks: u64,
         resets: u32,
@@ -220,11 +221,7 @@ mod tests {
 
     #[test]
     fn warmup_resets_once_and_horizon_is_exclusive() {
-        let mut m = Ticker {
-            ticks: 0,
-            resets: 0,
-            seen: vec![],
-        };
+        let mut m = Ticker::default();
         let report = run(
             &mut m,
             RunWindow {
@@ -243,11 +240,7 @@ mod tests {
 
     #[test]
     fn max_events_truncates() {
-        let mut m = Ticker {
-            ticks: 0,
-            resets: 0,
-            seen: vec![],
-        };
+        let mut m = Ticker::default();
         let report = run(
             &mut m,
             RunWindow {

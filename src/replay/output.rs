@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::mrc::{Method, MrcOutcome, MrcRow};
-use super::{ReplayOutcome, ReplayRow};
+use super::{Footprint, ReplayOutcome, ReplayRow};
 use crate::error::Error;
 
 /// The unit cache sizes are counted in.
@@ -60,17 +60,16 @@ pub fn json_lines(outcome: &ReplayOutcome, ignore_size: bool) -> String {
     out
 }
 
-/// The readable table printed by default.
-pub fn table(outcome: &ReplayOutcome, trace: &Path, ignore_size: bool) -> String {
-    let mut out = String::new();
-    let stats = &outcome.stats;
-    let _ = write!(
-        out,
-        "trace {}: {} requests",
-        trace.display(),
-        stats.requests
-    );
-    if let Some(fp) = &outcome.footprint {
+/// A table's first line: the trace, its requests, footprint and warm-up.
+fn heading(
+    trace: &Path,
+    requests: u64,
+    footprint: Option<&Footprint>,
+    warmup_requests: u64,
+    ignore_size: bool,
+) -> String {
+    let mut out = format!("trace {}: {requests} requests", trace.display());
+    if let Some(fp) = footprint {
         let _ = write!(
             out,
             ", {} objects, {} bytes of distinct objects",
@@ -79,9 +78,20 @@ pub fn table(outcome: &ReplayOutcome, trace: &Path, ignore_size: bool) -> String
     }
     let _ = writeln!(
         out,
-        "; warm-up {} requests; sizes in {}",
-        outcome.warmup_requests,
+        "; warm-up {warmup_requests} requests; sizes in {}",
         size_unit(ignore_size)
+    );
+    out
+}
+
+/// The readable table printed by default.
+pub fn table(outcome: &ReplayOutcome, trace: &Path, ignore_size: bool) -> String {
+    let mut out = heading(
+        trace,
+        outcome.stats.requests,
+        outcome.footprint.as_ref(),
+        outcome.warmup_requests,
+        ignore_size,
     );
     let _ = writeln!(
         out,
@@ -154,20 +164,26 @@ pub fn write_atomically(path: &Path, contents: &str) -> Result<(), Error> {
     })
 }
 
+/// Writes `contents` as `miss_ratio_curve.csv` into `dir` (created if
+/// needed); returns its path.
+fn write_curve_csv(dir: &Path, contents: &str) -> Result<PathBuf, Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    let path = dir.join("miss_ratio_curve.csv");
+    write_atomically(&path, contents)?;
+    Ok(path)
+}
+
 /// Writes `miss_ratio_curve.csv` into `dir` (created if needed); returns its path.
 pub fn write_curve(
     dir: &Path,
     outcome: &ReplayOutcome,
     ignore_size: bool,
 ) -> Result<PathBuf, Error> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    let path = dir.join("miss_ratio_curve.csv");
-    write_atomically(
-        &path,
+    write_curve_csv(
+        dir,
         &curve_csv(&outcome.rows, outcome.warmup_requests, ignore_size),
-    )?;
-    Ok(path)
+    )
 }
 
 /// One `--mrc --json` line; field order is the output order.
@@ -223,25 +239,12 @@ pub fn mrc_json_lines(outcome: &MrcOutcome, ignore_size: bool) -> String {
 
 /// The readable table of a one-pass run.
 pub fn mrc_table(outcome: &MrcOutcome, trace: &Path, ignore_size: bool) -> String {
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "trace {}: {} requests",
-        trace.display(),
-        outcome.stats.requests
-    );
-    if let Some(fp) = &outcome.footprint {
-        let _ = write!(
-            out,
-            ", {} objects, {} bytes of distinct objects",
-            fp.objects, fp.bytes
-        );
-    }
-    let _ = writeln!(
-        out,
-        "; warm-up {} requests; sizes in {}",
+    let mut out = heading(
+        trace,
+        outcome.stats.requests,
+        outcome.footprint.as_ref(),
         outcome.warmup_requests,
-        size_unit(ignore_size)
+        ignore_size,
     );
     if let Some(rate) = outcome.sample_rate {
         let _ = writeln!(
@@ -362,9 +365,5 @@ pub fn write_mrc_curve(
     outcome: &MrcOutcome,
     ignore_size: bool,
 ) -> Result<PathBuf, Error> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    let path = dir.join("miss_ratio_curve.csv");
-    write_atomically(&path, &mrc_csv(outcome, ignore_size))?;
-    Ok(path)
+    write_curve_csv(dir, &mrc_csv(outcome, ignore_size))
 }
