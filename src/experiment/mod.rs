@@ -1,6 +1,7 @@
 //! Experiment files: the schema, `--set` and sweep overrides, loading with
 //! located errors, the run plan with its seeds, and the parallel runner.
 
+pub mod bisect;
 pub mod load;
 pub mod models;
 pub mod overrides;
@@ -8,6 +9,7 @@ pub mod path;
 pub mod prepare;
 pub mod progress;
 pub mod runner;
+pub mod search;
 pub mod spans;
 pub mod spec;
 pub mod sweep;
@@ -56,6 +58,9 @@ pub struct Experiment {
     /// The swept key paths, in file order (the params columns).
     pub sweep_paths: Vec<String>,
     pub points: Vec<Point>,
+    /// The capacity search, when the file has `[search]`: its points are
+    /// the candidates times the scenarios ([`search::Search::point`]).
+    pub search: Option<search::Search>,
 }
 
 impl Experiment {
