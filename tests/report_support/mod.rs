@@ -149,6 +149,16 @@ const REDUCED: &[(&str, &[&str])] = &[
     ),
     ("push-reconnect-dither.toml", &["push.clients=20000"]),
     ("aws-backoff.toml", &["occ.clients=10"]),
+    (
+        "plan-cdn-cache.toml",
+        &[
+            "search.param[0].values=[1, 4]",
+            "search.min_replications=2",
+            "search.max_replications=4",
+            "run.duration=3min",
+            "run.warmup=1min",
+        ],
+    ),
 ];
 
 /// The CDN model's test size (tests/cdn_experiments.rs).
