@@ -1,5 +1,6 @@
-//! Statistics over replications: mean, standard deviation and the 95%
-//! confidence half-width with Student's t.
+//! Statistics over replications: mean, standard deviation, the 95%
+//! confidence half-width with Student's t, and t quantiles at any level
+//! (one-sided confidence bounds of the capacity search).
 
 /// Two-sided 95% quantiles of Student's t for 1..=30 degrees of freedom
 /// (t_{0.975, df}; standard tables, e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2).
@@ -55,6 +56,122 @@ pub fn t_975(df: u64) -> f64 {
         + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * v * v)
         + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * v.powi(3))
         + (79.0 * z9 + 776.0 * z7 + 1482.0 * z5 - 1920.0 * z3 - 945.0 * z) / (92160.0 * v.powi(4))
+}
+
+/// The quantile `p` (0 < p < 1) of Student's t with `df` degrees of
+/// freedom, by bisection on the distribution function (regularized
+/// incomplete beta, continued fraction as in Numerical Recipes §6.4);
+/// absolute error below 1e-9. NaN for df 0 or p outside (0, 1).
+pub fn t_quantile(p: f64, df: u64) -> f64 {
+    if df == 0 || !(p > 0.0 && p < 1.0) {
+        return f64::NAN;
+    }
+    if p < 0.5 {
+        return -t_quantile(1.0 - p, df);
+    }
+    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+    while t_cdf(hi, df) < p && hi < 1e12 {
+        lo = hi;
+        hi *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if t_cdf(mid, df) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo < 1e-12 * hi.max(1.0) {
+            break;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// P(T <= t) for Student's t with `df` degrees of freedom.
+pub fn t_cdf(t: f64, df: u64) -> f64 {
+    let v = df as f64;
+    let x = v / (v + t * t);
+    let tail = 0.5 * incomplete_beta(0.5 * v, 0.5, x);
+    if t >= 0.0 { 1.0 - tail } else { tail }
+}
+
+/// The regularized incomplete beta function I_x(a, b).
+fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
+    let front = ln_front.exp();
+    if x < (a + 1.0) / (a + b + 2.0) {
+        front * beta_fraction(a, b, x) / a
+    } else {
+        1.0 - front * beta_fraction(b, a, 1.0 - x) / b
+    }
+}
+
+/// The continued fraction of the incomplete beta (modified Lentz).
+fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    let mut c = 1.0;
+    let mut d = 1.0 - (a + b) * x / (a + 1.0);
+    if d.abs() < TINY {
+        d = TINY;
+    }
+    d = 1.0 / d;
+    let mut h = d;
+    for m in 1..=300 {
+        let m = m as f64;
+        let m2 = 2.0 * m;
+        for aa in [
+            m * (b - m) * x / ((a + m2 - 1.0) * (a + m2)),
+            -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0)),
+        ] {
+            d = 1.0 + aa * d;
+            if d.abs() < TINY {
+                d = TINY;
+            }
+            c = 1.0 + aa / c;
+            if c.abs() < TINY {
+                c = TINY;
+            }
+            d = 1.0 / d;
+            h *= d * c;
+        }
+        if (d * c - 1.0).abs() < 1e-15 {
+            break;
+        }
+    }
+    h
+}
+
+/// ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms).
+fn ln_gamma(x: f64) -> f64 {
+    const G: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut sum = G[0];
+    for (i, g) in G.iter().enumerate().skip(1) {
+        sum += g / (x + i as f64);
+    }
+    let t = x + 7.5;
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
 }
 
 /// Mean, spread and 95% CI of a sample (non-finite values are left out).
@@ -124,5 +241,17 @@ mod tests {
         assert!((s.ci95 - 4.302652730 / 3f64.sqrt()).abs() < 1e-12);
         let one = summarize(&[5.0]);
         assert!(one.ci95.is_nan());
+    }
+    #[test]
+    fn general_t_quantiles() {
+        // One-sided 95%: df 1 -> 6.3138, 5 -> 2.0150, 10 -> 1.8125, 30 -> 1.6973.
+        for (df, want) in [(1, 6.313752), (5, 2.015048), (10, 1.812461), (30, 1.697261)] {
+            assert!((t_quantile(0.95, df) - want).abs() < 1e-5, "df {df}");
+        }
+        for df in [1, 2, 7, 30, 40, 120] {
+            assert!((t_quantile(0.975, df) - t_975(df)).abs() < 1e-5, "df {df}");
+        }
+        assert!((t_quantile(0.05, 10) + 1.812461).abs() < 1e-5);
+        assert!(t_quantile(1.0, 3).is_nan() && t_quantile(0.9, 0).is_nan());
     }
 }

@@ -13,7 +13,7 @@ use std::fs;
 use std::path::Path;
 
 use common::root;
-use report_support::{run_reduced, shipped_experiments};
+use report_support::{run_reduced, shipped_experiments, shipped_searches};
 use sha2::{Digest, Sha256};
 
 /// The files compared; `manifest.json` holds wall times and is left out.
@@ -24,6 +24,9 @@ const FILES: [&str; 5] = [
     "histograms.csv",
     "report.html",
 ];
+
+/// The files of a search compared.
+const SEARCH_FILES: [&str; 3] = ["plan.csv", "answer.json", "report.html"];
 
 const DIGESTS: &str = "tests/data/output-digests.txt";
 
@@ -50,6 +53,14 @@ fn shipped_experiments_keep_their_output_bytes() {
         run_reduced(file, &out);
         let name = file.strip_prefix(root()).unwrap().display().to_string();
         for output in FILES {
+            writeln!(table, "{name} {output} {}", digest(&out.join(output))).unwrap();
+        }
+    }
+    for (i, file) in shipped_searches().iter().enumerate() {
+        let out = temp.path().join(format!("search-{i}"));
+        run_reduced(file, &out);
+        let name = file.strip_prefix(root()).unwrap().display().to_string();
+        for output in SEARCH_FILES {
             writeln!(table, "{name} {output} {}", digest(&out.join(output))).unwrap();
         }
     }

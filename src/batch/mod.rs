@@ -14,6 +14,7 @@
 pub mod folder;
 pub mod merge;
 pub mod records;
+pub mod search;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -57,71 +58,131 @@ pub struct BatchOutcome {
 
 /// Runs the plan (or one shard of it) of `exp` into `options.dir`.
 pub fn run_into(exp: &Experiment, options: &BatchOptions) -> Result<BatchOutcome, Error> {
-    let study = exp.study();
     let full = exp.plan();
     let plan = match options.shard {
         Some(shard) => shard.select(&full),
         None => full,
     };
     check_recording(options.record.as_ref(), &plan)?;
-    let store = RunStore::new(&options.dir);
-    create_dir(&options.dir)?;
-    store.create()?;
-    let kept = if options.resume {
-        recorded_runs(&store, &study, &plan, options.shard)?
-    } else {
-        BTreeMap::new()
-    };
-    remove_manifest(&options.dir)?;
-    if !options.resume {
-        store.clear()?;
-    }
-    let todo: Vec<RunPlan> = plan
-        .iter()
-        .filter(|p| !kept.contains_key(&p.run_index))
-        .copied()
-        .collect();
-    if !kept.is_empty() {
+    let mut session = Session::open(exp, options, &plan)?;
+    let kept = session.kept.len();
+    if kept > 0 {
         eprintln!(
             "{}: resuming: {} of {} runs already done, {} to run",
-            study.experiment,
-            kept.len(),
+            session.study.experiment,
+            kept,
             plan.len(),
-            todo.len()
+            plan.len() - kept
         );
     }
-    let started = Instant::now();
-    check_recording(options.record.as_ref(), &todo)?;
-    let runner_options = RunnerOptions {
-        threads: options.threads,
-        progress: options.progress,
-        record: options.record.clone(),
-    };
-    let fresh = runner::execute_with(exp, &todo, &runner_options, &|record| {
-        store.write(&study, record)
-    })?;
-    let wall_s = started.elapsed().as_secs_f64();
-    let events_executed = fresh.iter().map(|r| r.output.events).sum();
-    let executed = fresh.len();
-    let resumed = kept.len();
-    let mut all = kept;
-    all.extend(fresh.into_iter().map(|r| (r.plan.run_index, r)));
-    let records: Vec<RunRecord> = all.into_values().collect();
-    let execution = Execution {
-        threads: options.threads,
-        wall_s,
-        events_executed,
-        shard: options.shard,
-    };
-    Ok(BatchOutcome {
-        study,
-        records,
-        execution,
-        resumed,
-        executed,
-        events_executed,
-        wall_s,
-    })
+    session.run(&plan)?;
+    Ok(session.finish())
+}
+
+/// An output folder's run records while runs are added to them: opened
+/// once (the records of an interrupted run kept with `--resume`, all
+/// removed otherwise), then runs in as many calls as the caller wants —
+/// a sweep runs its plan in one, a search a round at a time — each run
+/// recorded as it ends and none run twice.
+pub struct Session<'a> {
+    exp: &'a Experiment,
+    options: BatchOptions,
+    pub study: Study,
+    store: RunStore,
+    /// Every record so far, by run index.
+    kept: BTreeMap<usize, RunRecord>,
+    resumed: usize,
+    executed: usize,
+    events_executed: u64,
+    started: Instant,
+}
+
+impl<'a> Session<'a> {
+    /// Opens `options.dir` for runs of `plan` (the runs any record there
+    /// may belong to).
+    pub fn open(
+        exp: &'a Experiment,
+        options: &BatchOptions,
+        plan: &[RunPlan],
+    ) -> Result<Session<'a>, Error> {
+        let study = exp.study();
+        let store = RunStore::new(&options.dir);
+        create_dir(&options.dir)?;
+        store.create()?;
+        let kept = if options.resume {
+            recorded_runs(&store, &study, plan, options.shard)?
+        } else {
+            BTreeMap::new()
+        };
+        remove_manifest(&options.dir)?;
+        if !options.resume {
+            store.clear()?;
+        }
+        Ok(Session {
+            exp,
+            options: options.clone(),
+            study,
+            store,
+            resumed: kept.len(),
+            kept,
+            executed: 0,
+            events_executed: 0,
+            started: Instant::now(),
+        })
+    }
+
+    /// Runs recorded so far (kept and new).
+    pub fn recorded(&self) -> usize {
+        self.kept.len()
+    }
+
+    /// Runs those of `runs` not recorded yet, in parallel, recording each;
+    /// returns the records of all of `runs`, in their order.
+    pub fn run(&mut self, runs: &[RunPlan]) -> Result<Vec<RunRecord>, Error> {
+        let todo: Vec<RunPlan> = runs
+            .iter()
+            .filter(|p| !self.kept.contains_key(&p.run_index))
+            .copied()
+            .collect();
+        check_recording(self.options.record.as_ref(), &todo)?;
+        let runner_options = RunnerOptions {
+            threads: self.options.threads,
+            progress: self.options.progress,
+            record: self.options.record.clone(),
+        };
+        let (store, study) = (&self.store, &self.study);
+        let fresh = runner::execute_with(self.exp, &todo, &runner_options, &|record| {
+            store.write(study, record)
+        })?;
+        self.executed += fresh.len();
+        self.events_executed += fresh.iter().map(|r| r.output.events).sum::<u64>();
+        self.kept
+            .extend(fresh.into_iter().map(|r| (r.plan.run_index, r)));
+        Ok(runs
+            .iter()
+            .filter_map(|p| self.kept.get(&p.run_index).cloned())
+            .collect())
+    }
+
+    /// Every record, in run order, and how they were made.
+    pub fn finish(self) -> BatchOutcome {
+        let wall_s = self.started.elapsed().as_secs_f64();
+        let execution = Execution {
+            threads: self.options.threads,
+            wall_s,
+            events_executed: self.events_executed,
+            shard: self.options.shard,
+        };
+        BatchOutcome {
+            study: self.study,
+            records: self.kept.into_values().collect(),
+            execution,
+            resumed: self.resumed,
+            executed: self.executed,
+            events_executed: self.events_executed,
+            wall_s,
+        }
+    }
 }
 
 /// `--record-trace FILE` records run 0: it must be among the runs to do.

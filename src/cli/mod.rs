@@ -240,6 +240,19 @@ fn load(file: &Path, sets: &[String]) -> Result<Experiment, Error> {
 
 fn cmd_check(args: &CheckArgs) -> Result<i32, Error> {
     let exp = load(&args.file, &args.sets)?;
+    if let Some(search) = &exp.search {
+        println!(
+            "ok: {} (model {}): a search over {} candidate(s) x {} design(s) (base and scenarios), {} to {} replications each, runs of {}",
+            exp.spec.name,
+            exp.spec.model.name(),
+            search.candidates(),
+            search.points_per_candidate(),
+            search.min_replications,
+            search.max_replications,
+            exp.spec.run.duration,
+        );
+        return Ok(EXIT_OK);
+    }
     println!(
         "ok: {} (model {}): {} point(s) x {} replication(s) = {} runs of {} each",
         exp.spec.name,
@@ -271,6 +284,9 @@ pub fn output_dir(exp: &Experiment, out: Option<&Path>, shard: Option<Shard>) ->
 fn cmd_run(args: &RunArgs) -> Result<i32, Error> {
     let threads = threads(args.threads)?;
     let exp = load(&args.file, &args.sets)?;
+    if exp.search.is_some() {
+        return cmd_search(args, &exp, threads);
+    }
     if args.dry_run {
         let plan = exp.plan();
         let plan = args.shard.map_or(plan.clone(), |s| s.select(&plan));
@@ -326,6 +342,85 @@ fn cmd_run(args: &RunArgs) -> Result<i32, Error> {
         threads
     );
     finish(&published.written, &published.warnings)
+}
+
+/// `run` of a file with `[search]`: rounds of candidates until the
+/// search ends; `plan.csv`, `answer.json` and `report.html` in the folder,
+/// the answer on stderr.
+fn cmd_search(args: &RunArgs, exp: &Experiment, threads: usize) -> Result<i32, Error> {
+    let refuse = |flag: &str| -> Result<i32, Error> {
+        Err(InputError::new(
+            "command line",
+            format!("{flag} is for sweeps; a search chooses its runs as it goes"),
+        )
+        .with_key(flag)
+        .into())
+    };
+    if args.shard.is_some() {
+        return refuse("--shard");
+    }
+    if args.record_trace.is_some() || args.record_format.is_some() {
+        return refuse("--record-trace");
+    }
+    if args.dry_run {
+        print!("{}", candidate_table(exp));
+        return Ok(EXIT_OK);
+    }
+    let dir = output_dir(exp, args.out.as_deref(), None);
+    let force = args.force;
+    let _folder = OutputFolder::claim(&dir, "--out", Claim::Write { force })?;
+    let options = BatchOptions {
+        dir,
+        threads,
+        shard: None,
+        resume: args.resume,
+        progress: true,
+        record: None,
+    };
+    let outcome = batch::search::search_into(exp, &options)?;
+    let study = exp.study();
+    let written = report::search::publish(&outcome.table, &study, &options.dir)?;
+    let batch = &outcome.batch;
+    eprintln!(
+        "{}: search done in {} round(s): {} runs{}, {} events in {:.2} s on {} thread(s)",
+        exp.spec.name,
+        outcome.rounds,
+        batch.executed + batch.resumed,
+        if batch.resumed > 0 {
+            format!(" ({} kept from before)", batch.resumed)
+        } else {
+            String::new()
+        },
+        batch.events_executed,
+        batch.wall_s,
+        threads
+    );
+    for line in report::search::answer_lines(&outcome.table) {
+        eprintln!("{line}");
+    }
+    finish(&written, &[])
+}
+
+/// The candidates of a search as a tab-separated table (`--dry-run`).
+fn candidate_table(exp: &Experiment) -> String {
+    let Some(search) = &exp.search else {
+        return String::new();
+    };
+    let mut out = String::from("candidate");
+    for v in &search.variables {
+        out.push('\t');
+        out.push_str(&v.path.to_string());
+    }
+    out.push('\n');
+    for c in 0..search.candidates() {
+        out.push_str(&c.to_string());
+        for v in &exp.points[search.point(c, 0)].values[..search.variables.len()] {
+            out.push('\t');
+            out.push_str(v);
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// Where `--record-trace` writes, checked before anything runs.

@@ -13,6 +13,7 @@ use super::models::ModelSpec;
 use super::overrides::{self, Override, OverrideOrigin, display_value};
 use super::path::KeyPath;
 use super::prepare::Worlds;
+use super::search::{Objective, Search, SearchSpec};
 use super::spans::SpanIndex;
 use super::spec::{ExperimentFile, MAX_REPLICATIONS, MAX_RUNS, SCHEMA_VERSION};
 use super::sweep::Replaced;
@@ -52,6 +53,10 @@ fn load_source(
     refuse_other_models(&ctx, &table, &applied_sets)?;
     let base = ctx.deserialize(&table, &applied_sets)?;
     let mut base_spec = ctx.validate(&base, &applied_sets)?;
+    if let Some(search) = &base.search {
+        let parts = ctx.search_points(&table, search, &base, base_spec, &applied_sets)?;
+        return Ok(search_experiment(parts, path, bytes, source, sets));
+    }
     let fixed: Vec<KeyPath> = applied_sets.iter().map(|o| o.path.clone()).collect();
     let (expansion, replaced) = base.sweep.expand_fixing(&fixed).map_err(|e| {
         let key =
@@ -104,6 +109,7 @@ fn load_source(
         sweep_paths,
         points,
         notes,
+        search: None,
     })
 }
 
@@ -495,6 +501,15 @@ impl<'a> Ctx<'a> {
                 );
                 self.located(&param, message).with_key(path.to_string())
             }
+            Some(Override {
+                origin: OverrideOrigin::At { key, what },
+                value,
+                path: put,
+            }) => {
+                let message = format!("{what} puts {} at `{put}`: {message}", display_value(value));
+                let at = KeyPath::parse(key).unwrap_or_default();
+                self.located(&at, message).with_key(path.to_string())
+            }
             None => self.located(path, message).with_key(path.to_string()),
         }
     }
@@ -511,6 +526,62 @@ impl<'a> Ctx<'a> {
                 .with_key(path.to_string()),
             _ => self.error_at(path, overrides, message),
         }
+    }
+
+    /// The points of a search (every candidate in the base design and each
+    /// scenario), each deserialized and validated; then the metric names
+    /// of constraints and objective checked against what the model reports.
+    fn search_points(
+        &self,
+        table: &Table,
+        spec: &SearchSpec,
+        base: &ExperimentFile,
+        mut base_spec: ExperimentSpec,
+        sets: &[Override],
+    ) -> Result<(Search, ExperimentSpec, Vec<Point>), InputError> {
+        let fail =
+            |key: &str, m: String| self.error_at(&KeyPath::parse(key).unwrap_or_default(), sets, m);
+        search_conflicts(table, base).map_err(|(k, m)| fail(&k, m))?;
+        let search = Search::from_spec(spec).map_err(|(k, m)| fail(&k, m))?;
+        let max = search.max_replications;
+        let total = search.candidates() * search.points_per_candidate();
+        let mut points = Vec::with_capacity(total);
+        for c in 0..search.candidates() {
+            for s in 0..search.points_per_candidate() {
+                let overrides = search_overrides(&search, c, s);
+                let mut point_table = table.clone();
+                for o in &overrides {
+                    overrides::apply(&mut point_table, &o.path, o.value.clone())
+                        .map_err(|m| self.error_at(&o.path, &overrides, m))?;
+                }
+                let mut all = sets.to_vec();
+                all.extend(overrides.iter().cloned());
+                let file = self.deserialize(&point_table, &all)?;
+                let mut point_spec = self.validate(&file, &all)?;
+                point_spec.run.replications = max;
+                let mut values: Vec<String> = overrides
+                    .iter()
+                    .take(search.variables.len())
+                    .map(|o| display_value(&o.value))
+                    .collect();
+                if !search.scenarios.is_empty() {
+                    values.push(
+                        s.checked_sub(1)
+                            .map_or("base".into(), |j| search.scenarios[j].name.clone()),
+                    );
+                }
+                points.push(Point {
+                    index: points.len(),
+                    values,
+                    spec: point_spec,
+                });
+            }
+        }
+        if let Some(first) = points.first() {
+            check_search_metrics(&search, &first.spec).map_err(|(k, m)| fail(&k, m))?;
+        }
+        base_spec.run.replications = max;
+        Ok((search, base_spec, points))
     }
 
     /// True when the last key of `path` itself is written in the file.
@@ -561,6 +632,140 @@ fn unknown_name(message: &str) -> Option<(String, bool)> {
         text.push_str(&format!("; expected one of: {}", expected.join(", ")));
     }
     Some((text, is_key))
+}
+
+/// The experiment of a search, from its points.
+fn search_experiment(
+    (search, spec, points): (Search, ExperimentSpec, Vec<Point>),
+    path: &Path,
+    bytes: &[u8],
+    source: String,
+    sets: &[String],
+) -> Experiment {
+    let mut sweep_paths: Vec<String> = search
+        .variables
+        .iter()
+        .map(|v| v.path.to_string())
+        .collect();
+    if !search.scenarios.is_empty() {
+        sweep_paths.push("scenario".into());
+    }
+    Experiment {
+        path: path.to_path_buf(),
+        sha256: hex(&Sha256::digest(bytes)),
+        source,
+        sets: sets.to_vec(),
+        spec,
+        sweep_paths,
+        points,
+        notes: Vec::new(),
+        search: Some(search),
+    }
+}
+
+/// What a search file may not also have: a sweep, `run.replications`
+/// (the search chooses them), charts and SLOs of a sweep.
+fn search_conflicts(table: &Table, base: &ExperimentFile) -> Result<(), (String, String)> {
+    if !base.sweep.param.is_empty() {
+        return Err((
+            "sweep".into(),
+            "a file with [search] cannot also have [[sweep.param]]: the search chooses the points; give the values to [[search.param]] instead".into(),
+        ));
+    }
+    let written = |t: &str, k: &str| table.get(t).and_then(|v| v.get(k)).is_some();
+    if written("run", "replications") {
+        return Err((
+            "run.replications".into(),
+            "a search adds replications itself, from search.min_replications to search.max_replications; remove run.replications".into(),
+        ));
+    }
+    if !base.plot.is_empty() {
+        return Err((
+            "plot".into(),
+            "a search draws its own chart of the objective and constraints; [[plot]] is for sweeps"
+                .into(),
+        ));
+    }
+    if !base.output.slo.is_empty() {
+        return Err((
+            "output.slo".into(),
+            "a search judges [[search.constraint]]s; [[output.slo]] is for sweeps".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The overrides of candidate `c` in point `s` (0 = base design): the
+/// parameter values, then the scenario's `set`.
+fn search_overrides(search: &Search, c: usize, s: usize) -> Vec<Override> {
+    let mut out: Vec<Override> = search
+        .variables
+        .iter()
+        .zip(search.indices(c))
+        .enumerate()
+        .map(|(i, (v, ix))| Override {
+            path: v.path.clone(),
+            value: v.values[ix].clone(),
+            origin: OverrideOrigin::At {
+                key: format!("search.param[{i}]"),
+                what: format!("[[search.param]] number {}", i + 1),
+            },
+        })
+        .collect();
+    if let Some(j) = s.checked_sub(1) {
+        let scenario = &search.scenarios[j];
+        out.extend(scenario.sets.iter().map(|(path, value)| Override {
+            path: path.clone(),
+            value: value.clone(),
+            origin: OverrideOrigin::At {
+                key: format!("search.scenario[{j}].set"),
+                what: format!("scenario \"{}\"", scenario.name),
+            },
+        }));
+    }
+    out
+}
+
+/// The metrics of constraints and objective must be ones the model
+/// reports: a run of a millisecond of `spec` says which. (A model that
+/// cannot run that briefly is not checked here.)
+fn check_search_metrics(search: &Search, spec: &ExperimentSpec) -> Result<(), (String, String)> {
+    let Some(names) = super::runner::metric_names(spec) else {
+        return Ok(());
+    };
+    let unknown = |name: &str| !names.iter().any(|n| n == name);
+    let listed = || {
+        let mut shown: Vec<&str> = names.iter().map(String::as_str).take(40).collect();
+        if names.len() > shown.len() {
+            shown.push("...");
+        }
+        shown.join(", ")
+    };
+    let model = spec.model.name();
+    for (k, c) in search.constraints.iter().enumerate() {
+        if unknown(&c.metric) {
+            return Err((
+                format!("search.constraint[{k}].metric"),
+                format!(
+                    "model \"{model}\" reports no metric \"{}\"; it reports {}",
+                    c.metric,
+                    listed()
+                ),
+            ));
+        }
+    }
+    if let Objective::Metric(m) = &search.objective
+        && unknown(m)
+    {
+        return Err((
+            "search.minimize".into(),
+            format!(
+                "\"{m}\" is neither a [[search.param]] path nor a metric model \"{model}\" reports; it reports {}",
+                listed()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn check_name(name: &str) -> Result<(), String> {

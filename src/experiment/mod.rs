@@ -1,6 +1,7 @@
 //! Experiment files: the schema, `--set` and sweep overrides, loading with
 //! located errors, the run plan with its seeds, and the parallel runner.
 
+pub mod bisect;
 pub mod load;
 pub mod models;
 pub mod overrides;
@@ -8,6 +9,7 @@ pub mod path;
 pub mod prepare;
 pub mod progress;
 pub mod runner;
+pub mod search;
 pub mod spans;
 pub mod spec;
 pub mod sweep;
@@ -59,6 +61,9 @@ pub struct Experiment {
     /// What `--set` changed in the sweep (a replaced sweep, a plot left
     /// out), one line each, for the CLI to print.
     pub notes: Vec<String>,
+    /// The capacity search, when the file has `[search]`: its points are
+    /// the candidates times the scenarios ([`search::Search::point`]).
+    pub search: Option<search::Search>,
 }
 
 impl Experiment {

@@ -14,6 +14,10 @@ pub enum OverrideOrigin {
     Set { index: usize },
     /// `[[sweep.param]]` number `index` in the file.
     Sweep { index: usize },
+    /// Another key of the file that puts values at paths (a
+    /// `[[search.param]]` or a `[[search.scenario]]`'s `set`): the key, to
+    /// point at, and what it is, for the message.
+    At { key: String, what: String },
 }
 
 /// One value put at one path.

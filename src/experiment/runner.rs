@@ -13,7 +13,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::progress::Progress;
-use super::{Experiment, ModelSpec};
+use super::{Experiment, ExperimentSpec, ModelSpec};
 use crate::engine::{RunWindow, SimTime, Streams};
 use crate::error::{Error, InputError};
 use crate::run::{RunContext, RunIo};
@@ -143,6 +143,29 @@ pub fn open_io(model: &ModelSpec, record: Option<&Path>) -> Result<RunIo, String
         io.record = Some(Box::new(writer));
     }
     Ok(io)
+}
+
+/// The names of the metrics `spec`'s model reports, from a run of one
+/// millisecond of simulated time (none when even that fails).
+pub fn metric_names(spec: &ExperimentSpec) -> Option<Vec<String>> {
+    let horizon = SimTime::from_nanos(1_000_000).min(spec.run.duration.0);
+    let ctx = RunContext {
+        streams: Streams::new(spec.run.seed),
+        window: RunWindow {
+            warmup: SimTime::ZERO,
+            horizon,
+            max_events: 10_000_000,
+        },
+        series_step: None,
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let io = open_io(&spec.model, None)?;
+        spec.model.run_with(&ctx, io)
+    }));
+    match result {
+        Ok(Ok(output)) => Some(output.metrics.into_iter().map(|m| m.name).collect()),
+        _ => None,
+    }
 }
 
 /// Runs one plan entry; a model error or panic becomes a run error that

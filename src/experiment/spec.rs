@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use super::search::SearchSpec;
 use super::sweep::SweepSpec;
 use crate::models::cdn::CdnParams;
 use crate::models::occ::OccParams;
@@ -35,6 +36,9 @@ pub struct ExperimentFile {
     pub run: RunSpec,
     #[serde(default)]
     pub sweep: SweepSpec,
+    /// A capacity search (`[search]`), which replaces the sweep.
+    #[serde(default)]
+    pub search: Option<SearchSpec>,
     #[serde(default)]
     pub output: OutputSpec,
     /// Charts to draw (`[[plot]]`); none means the model's default charts.

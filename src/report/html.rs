@@ -18,7 +18,7 @@ const MAX_FOLDED_ROWS: usize = 5000;
 /// Columns of the summary table.
 const MAX_SUMMARY_COLUMNS: usize = 6;
 
-const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
+pub const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
 h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ccc}\
 .question{font-size:1.15em}pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.85em}\
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:right;white-space:nowrap}\

@@ -9,6 +9,7 @@ pub mod charts;
 pub mod html;
 pub mod output;
 pub mod plot;
+pub mod search;
 pub mod tables;
 
 use std::path::{Path, PathBuf};

@@ -10,6 +10,7 @@
 
 pub mod plan;
 pub mod plotspec;
+pub mod search;
 pub mod shard;
 
 pub use plan::{RunPlan, RunRecord};

@@ -148,6 +148,16 @@ const REDUCED: &[(&str, &[&str])] = &[
         ],
     ),
     ("push-reconnect-dither.toml", &["push.clients=20000"]),
+    (
+        "plan-cdn-cache.toml",
+        &[
+            "search.param[0].values=[1, 4]",
+            "search.min_replications=2",
+            "search.max_replications=4",
+            "run.duration=3min",
+            "run.warmup=1min",
+        ],
+    ),
 ];
 
 /// The CDN model's test size (tests/cdn_experiments.rs).
@@ -158,8 +168,32 @@ const CDN_SMALL: [&str; 4] = [
     "cdn.request_rate=1k/s",
 ];
 
-/// Every experiment file under `experiments/`.
+/// Every experiment file under `experiments/` but the searches.
 pub fn shipped_experiments() -> Vec<PathBuf> {
+    shipped_files()
+        .into_iter()
+        .filter(|f| !is_search(f))
+        .collect()
+}
+
+/// The shipped experiments with `[search]` (their outputs are a plan, an
+/// answer and a report, not a sweep's tables and charts).
+pub fn shipped_searches() -> Vec<PathBuf> {
+    shipped_files()
+        .into_iter()
+        .filter(|f| is_search(f))
+        .collect()
+}
+
+fn is_search(file: &Path) -> bool {
+    edgesim::experiment::load(file, &[])
+        .expect("a shipped experiment loads")
+        .search
+        .is_some()
+}
+
+/// Every experiment file under `experiments/`.
+fn shipped_files() -> Vec<PathBuf> {
     fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
         let mut entries: Vec<PathBuf> = fs::read_dir(dir)
             .unwrap()
@@ -190,7 +224,10 @@ pub fn run_reduced(file: &Path, out: &Path) {
         "--out".into(),
         out.display().to_string(),
     ];
-    args.extend(["--set".into(), format!("run.replications={replications}")]);
+    // A search chooses its replications (its REDUCED entry bounds them).
+    if exp.search.is_none() {
+        args.extend(["--set".into(), format!("run.replications={replications}")]);
+    }
     for (_, sets) in REDUCED.iter().filter(|(n, _)| *n == name) {
         for set in *sets {
             args.extend(["--set".into(), set.to_string()]);
