@@ -34,7 +34,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "shared parts",
         &[
             "error", "units", "dist", "stats", "station", "cache", "world", "workload", "faults",
-            "run", "study",
+            "prices", "run", "study",
         ],
     ),
     ("models", &["models"]),

@@ -13,7 +13,7 @@ use super::model::{
     CacheServer, CdnModel, Chooser, Config, FailureState, FlashState, NO_POP, OriginState,
     PopState, ShieldState, Workload,
 };
-use super::params::CdnParams;
+use super::params::{CdnParams, EgressBilling};
 use super::slab::Slab;
 use super::source::{Recorder, request_source};
 use super::stats::{Series, Stats};
@@ -144,6 +144,8 @@ pub fn build(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<CdnModel, 
         failures,
         stats: stats(params, &world),
         series: Series::new(ctx, &pop_names(&world)),
+        egress_bins: (params.egress_billing == EgressBilling::P95)
+            .then(|| vec![Vec::new(); world.pop_count()]),
         world,
         router,
         cfg,
