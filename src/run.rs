@@ -61,18 +61,19 @@ pub struct RunIo {
 }
 
 /// The MSER-5 truncation time of a run: the latest over the total
-/// (entity "") series named in `names` that the run recorded; `None` when
-/// it recorded none long enough (`stats::mser5`).
-pub fn mser_truncation(output: &RunOutput, names: &[&str]) -> Option<SimTime> {
+/// (entity "") series named in `names` that the run recorded, read up to
+/// `until` (the grid intervals that end by then); `None` when it recorded
+/// none long enough (`stats::mser5`).
+pub fn mser_truncation(output: &RunOutput, names: &[&str], until: SimTime) -> Option<SimTime> {
     output
         .series
         .iter()
         .filter(|s| s.entity.is_empty() && names.contains(&s.name.as_str()))
         .filter_map(|s| {
-            let points = crate::stats::mser5(&s.values)? as u64;
-            Some(SimTime::from_nanos(
-                s.step.as_nanos().saturating_mul(points),
-            ))
+            let step = s.step.as_nanos().max(1);
+            let kept = ((until.as_nanos() / step) as usize).min(s.values.len());
+            let points = crate::stats::mser5(&s.values[..kept])? as u64;
+            Some(SimTime::from_nanos(step.saturating_mul(points)))
         })
         .max()
 }

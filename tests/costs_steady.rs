@@ -107,6 +107,26 @@ fn the_old_quickstart_warmup_is_flagged_and_the_shipped_one_passes() {
 }
 
 #[test]
+fn shipped_cdn_experiments_pass_the_warmup_check() {
+    // Two of the cheaper shipped files, every point, one replication: the
+    // routing comparison (a cold cache) and the flash crowd (read up to
+    // the crowd).
+    for name in ["cdn-routing.toml", "cdn-flash-crowd.toml"] {
+        let file = root().join("experiments").join(name);
+        let exp = experiment::load(&file, &["run.replications=1".to_string()]).unwrap();
+        for plan in exp.plan() {
+            let out = runner::run_one(&exp, &plan, None).unwrap().output;
+            assert_eq!(
+                out.get("warmup_ok"),
+                Some(1.0),
+                "{name} point {}",
+                plan.point
+            );
+        }
+    }
+}
+
+#[test]
 fn auto_warmup_uses_the_truncation_point_of_the_run() {
     let exp = experiment::load_text(
         Path::new("q.toml"),

@@ -105,6 +105,17 @@ impl ModelSpec {
         }
     }
 
+    /// When the first scheduled disturbance of the run begins (faults,
+    /// bursts, flash crowds, failures, outages), if any: the steady-state
+    /// check asks for a steady state before it, not through it.
+    pub fn disturbed_from(&self) -> Option<crate::engine::SimTime> {
+        match self {
+            ModelSpec::Queue(_) | ModelSpec::Occ(_) => None,
+            ModelSpec::Push(p) => p.disturbed_from(),
+            ModelSpec::Cdn(point) => point.disturbed_from(),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             ModelSpec::Queue(_) => "queue",

@@ -153,6 +153,8 @@ pub fn open_io(model: &ModelSpec, record: Option<&Path>) -> Result<RunIo, String
 /// metrics `warmup_s` (the warm-up used), `warmup_suggested_s` (the MSER-5
 /// truncation point of the model's key series) and `warmup_ok` (1 when the
 /// warm-up is at least that long; empty when no series was long enough).
+/// The series are read up to the first scheduled disturbance (a fault, a
+/// flash crowd): the warm-up must end the start-up transient before it.
 /// With `warmup = "auto"` a first pass from time zero finds the truncation
 /// point and the run is made again with it as its warm-up: the same
 /// streams give the same trajectory, so only the statistics move.
@@ -162,13 +164,18 @@ pub fn run_steady(
     record: Option<&Path>,
 ) -> Result<RunOutput, String> {
     let names = spec.model.steady_series();
+    let until = spec
+        .model
+        .disturbed_from()
+        .unwrap_or(SimTime::MAX)
+        .min(ctx.window.horizon);
     let mut ctx = ctx.clone();
     if spec.run.warmup == Warmup::Auto {
         let first = spec.model.run_with(&ctx, open_io(&spec.model, None)?)?;
-        ctx.window.warmup = mser_truncation(&first, names).unwrap_or(SimTime::ZERO);
+        ctx.window.warmup = mser_truncation(&first, names, until).unwrap_or(SimTime::ZERO);
     }
     let mut output = spec.model.run_with(&ctx, open_io(&spec.model, record)?)?;
-    let suggested = mser_truncation(&output, names);
+    let suggested = mser_truncation(&output, names, until);
     let warmup = ctx.window.warmup;
     output.scalar("warmup_s", warmup.as_secs_f64());
     output.scalar(

@@ -84,6 +84,17 @@ impl CdnPoint {
     }
 
     /// The trace workload, if the requests come from a trace.
+    /// When the first scheduled disturbance (flash crowd, PoP failure,
+    /// origin outage) begins, if any: the steady-state check reads the
+    /// series before it.
+    pub fn disturbed_from(&self) -> Option<SimTime> {
+        let p = &self.params;
+        let crowds = p.flash_crowd.iter().map(|c| c.at.0);
+        let failures = p.failure.iter().filter_map(|f| f.at.map(|d| d.0));
+        let outages = p.origin.outage.iter().map(|o| o.at.0);
+        crowds.chain(failures).chain(outages).min()
+    }
+
     pub fn trace(&self) -> Option<&PreparedTrace> {
         self.trace.as_ref()
     }

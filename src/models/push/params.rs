@@ -33,6 +33,16 @@ pub enum Transport {
     Websocket,
 }
 
+impl PushParams {
+    /// When the first scheduled disturbance (a fault, a producer burst)
+    /// begins, if any: the steady-state check reads the series before it.
+    pub fn disturbed_from(&self) -> Option<SimTime> {
+        let faults = self.faults.iter().filter_map(|f| f.starts_at());
+        let bursts = self.producer.bursts.iter().map(|b| b.start.0);
+        faults.chain(bursts).min()
+    }
+}
+
 impl Transport {
     /// True for transports that hold a connection open (SSE, WebSocket).
     pub fn is_persistent(self) -> bool {
