@@ -14,7 +14,7 @@ use super::model::CdnModel;
 use super::params::{CdnParams, Mode};
 use super::setup::CdnPoint;
 use crate::engine::{RunWindow, SimTime};
-use crate::prices::{Costs, HOUR_S, Instance, Need, Prices, requests_usd};
+use crate::prices::{Costs, HOUR_S, Instance, Need, Prices, RegionPrice, requests_usd};
 use crate::world::World;
 
 /// A problem with the prices of a point: the key under `[cdn]` and what
@@ -101,11 +101,12 @@ impl CdnModel {
         let mut egress = prices.gb(origin_bytes as f64) * per_hour * origin_price;
         let mut requests = 0.0;
         if cdn {
-            egress += self.edge_egress_per_hour(prices, window)?;
+            egress += self.edge_egress_per_hour(prices, window);
             for (i, pop) in self.world.spec().pops.iter().enumerate() {
-                let region = prices.region(&pop.continent)?;
                 let answered = self.stats.pops[i].requests as f64 * per_hour;
-                requests += requests_usd(answered, region.requests_usd_per_10k);
+                requests += region_price(prices, &pop.continent, |r| {
+                    requests_usd(answered, r.requests_usd_per_10k)
+                });
             }
         }
         Ok(Costs {
@@ -116,11 +117,11 @@ impl CdnModel {
     }
 
     /// Dollars per hour of the bytes the PoPs sent to clients.
-    fn edge_egress_per_hour(&self, prices: &Prices, window: RunWindow) -> Result<f64, String> {
+    fn edge_egress_per_hour(&self, prices: &Prices, window: RunWindow) -> f64 {
         let world = &self.world;
         let mut total = 0.0;
         for region in pop_regions(world) {
-            let price = prices.region(&region)?.egress_usd_per_gb;
+            let price = region_price(prices, &region, |r| r.egress_usd_per_gb);
             let pops: Vec<usize> = (0..self.pops.len())
                 .filter(|&i| world.spec().pops[i].continent == region)
                 .collect();
@@ -133,7 +134,7 @@ impl CdnModel {
             };
             total += prices.gb(bytes_per_s * HOUR_S) * price;
         }
-        Ok(total)
+        total
     }
 
     /// Counts `bytes` sent by PoP `pop` at `now` into its 5-minute sample
@@ -149,6 +150,13 @@ impl CdnModel {
             pop_bins[bin] += bytes;
         }
     }
+}
+
+/// `f` of the prices of `region`; NaN (an empty cell) for a region the
+/// price file lacks. Experiments refuse such a world when they load
+/// (`check_prices`); library runs on a made-up world still run.
+fn region_price(prices: &Prices, region: &str, f: impl Fn(&RegionPrice) -> f64) -> f64 {
+    prices.region(region).map_or(f64::NAN, f)
 }
 
 /// The regions (continents) of the world's PoPs, sorted.
