@@ -157,6 +157,7 @@ fn queue_model(seed: u64) -> u64 {
         servers: 1,
         service: DurationDist::exponential_mean(SimTime::from_secs(1)),
         queue_limit: None,
+        profile: None,
     };
     let ctx = RunContext::new(seed, SimTime::ZERO, SimTime::from_secs(HORIZON_S));
     run_queue(&params, &ctx).expect("valid parameters").events

@@ -14,6 +14,7 @@ pub mod error;
 pub mod experiment;
 pub mod faults;
 pub mod models;
+pub mod prices;
 pub mod replay;
 pub mod report;
 pub mod run;

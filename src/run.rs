@@ -3,7 +3,10 @@
 //! histograms and time series coming out. Models know nothing of files,
 //! threads or plots; the runner knows nothing of CDNs or queues.
 
+use std::sync::Arc;
+
 use crate::engine::{GridSeries, Histogram, RunWindow, SimTime, Streams};
+use crate::prices::Prices;
 use crate::workload::trace::{TaggedRead, TaggedWrite};
 
 /// Everything a model needs to run one replication.
@@ -15,10 +18,13 @@ pub struct RunContext {
     pub window: RunWindow,
     /// The grid of time series; `None` records no series.
     pub series_step: Option<SimTime>,
+    /// The prices the run's costs are computed from.
+    pub prices: Arc<Prices>,
 }
 
 impl RunContext {
-    /// A context for library use and tests: no series, no event bound.
+    /// A context for library use and tests: no series, no event bound,
+    /// the shipped prices.
     pub fn new(seed: u64, warmup: SimTime, horizon: SimTime) -> RunContext {
         RunContext {
             streams: Streams::new(seed),
@@ -28,6 +34,7 @@ impl RunContext {
                 max_events: u64::MAX,
             },
             series_step: None,
+            prices: Prices::shipped(),
         }
     }
 
@@ -51,6 +58,24 @@ impl RunContext {
 pub struct RunIo {
     pub trace: Option<Box<dyn TaggedRead>>,
     pub record: Option<Box<dyn TaggedWrite>>,
+}
+
+/// The MSER-5 truncation time of a run: the latest over the total
+/// (entity "") series named in `names` that the run recorded, read up to
+/// `until` (the grid intervals that end by then); `None` when it recorded
+/// none long enough (`stats::mser5`).
+pub fn mser_truncation(output: &RunOutput, names: &[&str], until: SimTime) -> Option<SimTime> {
+    output
+        .series
+        .iter()
+        .filter(|s| s.entity.is_empty() && names.contains(&s.name.as_str()))
+        .filter_map(|s| {
+            let step = s.step.as_nanos().max(1);
+            let kept = ((until.as_nanos() / step) as usize).min(s.values.len());
+            let points = crate::stats::mser5(&s.values[..kept])? as u64;
+            Some(SimTime::from_nanos(step.saturating_mul(points)))
+        })
+        .max()
 }
 
 /// `part / whole` as a metric: NaN when the whole is zero (the CSV leaves
@@ -176,6 +201,13 @@ impl RunOutput {
             step: series.step(),
             values: series.values(end),
         });
+    }
+
+    /// Adds `cost_per_hour` and its parts.
+    pub fn costs(&mut self, costs: &crate::prices::Costs) {
+        for (name, value) in costs.metrics() {
+            self.scalar(name, value);
+        }
     }
 
     /// The value of the metric called `name`.

@@ -1,6 +1,7 @@
 //! Statistics over replications: mean, standard deviation, the 95%
 //! confidence half-width with Student's t, and t quantiles at any level
-//! (one-sided confidence bounds of the capacity search).
+//! (one-sided confidence bounds of the capacity search); and the MSER-5
+//! truncation point of one run's time series (the steady-state check).
 
 /// Two-sided 95% quantiles of Student's t for 1..=30 degrees of freedom
 /// (t_{0.975, df}; standard tables, e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2).
@@ -218,9 +219,89 @@ pub fn summarize(values: &[f64]) -> Summary {
     }
 }
 
+/// Values per batch of MSER-5.
+pub const MSER_BATCH: usize = 5;
+
+/// MSER-5 (White 1997; Franklin & White 2008): the series is cut into
+/// batches of 5 consecutive values (a tail shorter than a batch is left
+/// out), and the truncation point is the number of leading batches `d`,
+/// searched over the first half, that minimises
+/// `sum_{i>=d} (Z_i - mean(Z_d..))^2 / (n - d)^2`, the squared standard
+/// error of the mean of what is kept. Returns the truncation point in
+/// values of the series (`5 d`), the first minimum on ties, or `None` for a
+/// series of fewer than 4 batches or with a value that is not finite.
+pub fn mser5(series: &[f64]) -> Option<usize> {
+    let batches: Vec<f64> = series
+        .chunks_exact(MSER_BATCH)
+        .map(|c| c.iter().sum::<f64>() / MSER_BATCH as f64)
+        .collect();
+    let n = batches.len();
+    if n < 4 || batches.iter().any(|z| !z.is_finite()) {
+        return None;
+    }
+    // Suffix sums make every candidate O(1).
+    let (mut sum, mut squares) = (0.0, 0.0);
+    let mut best = (f64::INFINITY, 0);
+    let mut statistic = vec![0.0; n];
+    for d in (0..n).rev() {
+        sum += batches[d];
+        squares += batches[d] * batches[d];
+        let kept = (n - d) as f64;
+        let deviation = (squares - sum * sum / kept).max(0.0);
+        statistic[d] = deviation / (kept * kept);
+    }
+    for (d, &s) in statistic.iter().enumerate().take(n / 2 + 1) {
+        // A relative tolerance keeps rounding noise from moving the point.
+        if s < best.0 * (1.0 - 1e-12) {
+            best = (s, d);
+        }
+    }
+    Some(best.1 * MSER_BATCH)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Deterministic noise in [-1, 1) (a 64-bit LCG, Knuth's MMIX constants).
+    fn noise(n: usize) -> Vec<f64> {
+        let mut x = 12345u64;
+        (0..n)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (x >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn mser5_truncates_a_known_transient() {
+        // 400 values: a start 20 above the mean decaying with time constant
+        // 10 (below the noise after ~30 values), then noise only.
+        let series: Vec<f64> = noise(400)
+            .iter()
+            .enumerate()
+            .map(|(i, e)| 50.0 + 20.0 * (-(i as f64) / 10.0).exp() + e)
+            .collect();
+        let d = mser5(&series).unwrap();
+        assert!((20..=60).contains(&d), "truncation at {d}");
+        assert_eq!(d % MSER_BATCH, 0);
+        // A linear ramp over the first quarter is cut near its end.
+        let ramp: Vec<f64> = noise(400)
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (100.0 - i as f64).max(0.0) + e)
+            .collect();
+        let d = mser5(&ramp).unwrap();
+        assert!((80..=130).contains(&d), "ramp truncation at {d}");
+        // No transient: little or nothing is cut; too short: no answer.
+        let flat: Vec<f64> = vec![3.0; 100];
+        assert_eq!(mser5(&flat), Some(0));
+        assert_eq!(mser5(&[1.0; 19]), None);
+        assert_eq!(mser5(&[f64::NAN; 40]), None);
+    }
 
     #[test]
     fn t_quantiles() {

@@ -34,7 +34,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "shared parts",
         &[
             "error", "units", "suggest", "dist", "stats", "station", "cache", "world", "workload",
-            "faults", "run", "study",
+            "faults", "prices", "run", "study",
         ],
     ),
     ("models", &["models"]),

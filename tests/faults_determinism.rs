@@ -111,11 +111,12 @@ fn redo_from_printed_seed(
     let ctx = RunContext {
         streams: Streams::new(seed),
         window: RunWindow {
-            warmup: spec.run.warmup.0,
+            warmup: spec.run.warmup.fixed(),
             horizon: spec.run.duration.0,
             max_events: runner::DEFAULT_MAX_EVENTS,
         },
         series_step: None,
+        prices: edgesim::prices::Prices::shipped(),
     };
     let out = spec.model.run(&ctx).expect("the run succeeds");
     let first = header.iter().position(|h| h == "events").unwrap();

@@ -67,9 +67,14 @@ fn small_vs_big_servers() {
         let (immediate, jitter) = (2 * fleet, 2 * fleet + 1);
         let herd = v(immediate, "crashed_connections");
         assert!(herd > 0.0);
-        assert_eq!(
-            v(immediate, "fleet_cost_per_hour"),
-            v(0, "fleet_cost_per_hour")
+        // m5 list prices are linear in size: 64 x m5.large = 2 x
+        // m5.16xlarge = $6.144/h, so the compute bills agree to the cent.
+        let compute = v(immediate, "cost_compute_per_hour");
+        assert!((compute - v(0, "cost_compute_per_hour")).abs() < 1e-9);
+        let rest = compute - 6.144;
+        assert!(
+            (rest - (v(immediate, "processors_mean") * 0.17 + 3.0 * 0.126 + 3.0 * 0.096)).abs()
+                < 1e-9
         );
         let peak = v(immediate, "storm_reconnects_per_s_peak");
         let cpu = v(immediate, "gateway_cpu_peak");

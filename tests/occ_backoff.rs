@@ -21,6 +21,7 @@ fn mean_of(strategy: &str, clients: u64, metric: &str) -> f64 {
         cap: Duration(SimTime::from_millis(2000)),
         hop_mean: Duration(SimTime::from_millis(10)),
         hop_sd: Duration(SimTime::from_millis(2)),
+        profile: None,
     };
     let values: Vec<f64> = (0..100)
         .map(|r| {

@@ -108,6 +108,8 @@ fn push_output_bytes_do_not_depend_on_threads() {
             "push.producer.rate=150/s",
             "--set",
             "run.duration=120s",
+            "--set",
+            "run.warmup=30s",
         ];
         let out = edgesim(dir.path(), &args);
         assert!(out.status.success(), "{}", stderr(&out));

@@ -470,7 +470,7 @@ pub fn plan_seed(study: &Study, run_index: usize) -> Option<u64> {
         seed,
         replications: study.replications,
         duration: Duration::default(),
-        warmup: Duration::default(),
+        warmup: crate::experiment::spec::Warmup::default(),
         seed_mode,
         max_events: None,
     };

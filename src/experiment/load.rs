@@ -12,7 +12,7 @@ use toml::{Table, Value};
 use super::models::ModelSpec;
 use super::overrides::{self, Override, OverrideOrigin, display_value};
 use super::path::KeyPath;
-use super::prepare::Worlds;
+use super::prepare::{PriceFiles, Worlds};
 use super::search::{Objective, Search, SearchSpec};
 use super::spans::SpanIndex;
 use super::spec::{ExperimentFile, MAX_REPLICATIONS, MAX_RUNS, SCHEMA_VERSION};
@@ -353,6 +353,8 @@ struct Ctx<'a> {
     sets: &'a [String],
     /// The worlds of the base document and the points, each built once.
     worlds: Worlds,
+    /// The price files, each read once.
+    prices: PriceFiles,
 }
 
 impl<'a> Ctx<'a> {
@@ -368,6 +370,7 @@ impl<'a> Ctx<'a> {
             spans,
             sets,
             worlds: Worlds::new(),
+            prices: PriceFiles::default(),
         }
     }
 
@@ -423,7 +426,7 @@ impl<'a> Ctx<'a> {
                 "the duration must be greater than zero, e.g. \"10min\"".into(),
             ));
         }
-        if run.warmup.0 >= run.duration.0 {
+        if run.warmup.fixed() >= run.duration.0 {
             return Err(fail(
                 "run.warmup",
                 format!(
@@ -445,7 +448,12 @@ impl<'a> Ctx<'a> {
             }
         }
         debug_assert!(run.duration.0.as_secs_f64() <= MAX_DURATION_SECS * 1.01);
-        let model = ModelSpec::from_file(file, &self.worlds).map_err(|(key, m)| fail(&key, m))?;
+        let prices = self.prices.get(file.prices.file.as_deref())?;
+        let mut model =
+            ModelSpec::from_file(file, &self.worlds).map_err(|(key, m)| fail(&key, m))?;
+        model
+            .apply_prices(&prices)
+            .map_err(|(key, m)| fail(&key, m))?;
         if let Err(problems) = model.validate() {
             let (key, message) = problems.into_iter().next().unwrap_or_default();
             return Err(fail(&key, message));
@@ -457,6 +465,7 @@ impl<'a> Ctx<'a> {
             run: file.run.clone(),
             output: file.output.clone(),
             plots: file.plot.clone(),
+            prices,
         })
     }
 

@@ -34,6 +34,8 @@ pub struct ExperimentSpec {
     pub output: OutputSpec,
     /// The `[[plot]]` entries (checked against the swept parameters).
     pub plots: Vec<crate::study::plotspec::PlotSpec>,
+    /// The prices the runs' costs come from (`[prices]`).
+    pub prices: std::sync::Arc<crate::prices::Prices>,
 }
 
 /// One point of the sweep: its index, the swept values as written, its spec.
@@ -82,7 +84,7 @@ impl Experiment {
             seed_mode: spec.run.seed_mode.as_str().to_string(),
             replications: spec.run.replications,
             duration_s: spec.run.duration.0.as_secs_f64(),
-            warmup_s: spec.run.warmup.0.as_secs_f64(),
+            warmup_s: spec.run.warmup.fixed().as_secs_f64(),
             sweep_paths: self.sweep_paths.clone(),
             point_values: self.points.iter().map(|p| p.values.clone()).collect(),
             plots: spec.plots.clone(),

@@ -8,6 +8,7 @@ use crate::models::cdn::{self, CdnPoint};
 use crate::models::occ::{self, OccParams};
 use crate::models::push::{self, PushParams};
 use crate::models::queue::{self, QueueParams};
+use crate::prices::Prices;
 use crate::run::{RunContext, RunIo, RunOutput};
 use crate::workload::trace::TraceFile;
 
@@ -77,6 +78,43 @@ impl ModelSpec {
                 format!("model \"{model}\" needs a [{model}] table with its parameters"),
             )
         })
+    }
+
+    /// Checks the profiles and regions the parameters name against
+    /// `prices`, and gives push gateways the cores and memory of their
+    /// profile; the problem comes back with its full key path.
+    pub fn apply_prices(&mut self, prices: &Prices) -> Result<(), Invalid> {
+        let table = self.name();
+        let result = match self {
+            ModelSpec::Queue(p) => queue::costs::check_prices(p, prices),
+            ModelSpec::Occ(p) => occ::costs::check_prices(p, prices),
+            ModelSpec::Push(p) => push::costs::resolve(p, prices),
+            ModelSpec::Cdn(point) => cdn::costs::check_prices(point, prices),
+        };
+        result.map_err(|(key, message)| (format!("{table}.{key}"), message))
+    }
+
+    /// The total time series the steady-state check (MSER-5) reads: the
+    /// level or rate a transient shows in. `occ` has none: its runs are
+    /// one contention episode from time zero, with no steady state.
+    pub fn steady_series(&self) -> &'static [&'static str] {
+        match self {
+            ModelSpec::Queue(_) => &["in_system"],
+            ModelSpec::Occ(_) => &[],
+            ModelSpec::Push(_) => &["connections", "requests_per_s"],
+            ModelSpec::Cdn(_) => &["hit_ratio", "origin_requests_per_s"],
+        }
+    }
+
+    /// When the first scheduled disturbance of the run begins (faults,
+    /// bursts, flash crowds, failures, outages), if any: the steady-state
+    /// check asks for a steady state before it, not through it.
+    pub fn disturbed_from(&self) -> Option<crate::engine::SimTime> {
+        match self {
+            ModelSpec::Queue(_) | ModelSpec::Occ(_) => None,
+            ModelSpec::Push(p) => p.disturbed_from(),
+            ModelSpec::Cdn(point) => point.disturbed_from(),
+        }
     }
 
     pub fn name(&self) -> &'static str {

@@ -5,10 +5,13 @@
 //! job; the model gets them built.
 
 use std::cell::RefCell;
+use std::path::Path;
 use std::sync::Arc;
 
 use super::models::ModelSpec;
+use crate::error::InputError;
 use crate::models::cdn::{self, CdnParams, CdnPoint, Invalid};
+use crate::prices::Prices;
 use crate::run::{RunContext, RunOutput};
 use crate::workload::trace::TraceFile;
 use crate::world::{World, WorldChoice};
@@ -49,6 +52,31 @@ impl Worlds {
         });
         self.built.borrow_mut().push((choice, world.clone()));
         world
+    }
+}
+
+/// The price files loaded so far, by the `[prices] file` that named them
+/// (`None`: the shipped prices).
+#[derive(Debug, Default)]
+pub struct PriceFiles {
+    loaded: RefCell<Vec<(Option<String>, Arc<Prices>)>>,
+}
+
+impl PriceFiles {
+    /// The prices `file` names: read and checked on first use, shared
+    /// afterwards. An error is located in the price file; one that cannot
+    /// be read is keyed `prices.file`.
+    pub fn get(&self, file: Option<&str>) -> Result<Arc<Prices>, InputError> {
+        let key = file.map(str::to_string);
+        if let Some((_, p)) = self.loaded.borrow().iter().find(|(k, _)| *k == key) {
+            return Ok(p.clone());
+        }
+        let prices = match file {
+            None => Prices::shipped(),
+            Some(path) => Arc::new(Prices::load(Path::new(path)).map_err(|e| *e)?),
+        };
+        self.loaded.borrow_mut().push((key, prices.clone()));
+        Ok(prices)
     }
 }
 

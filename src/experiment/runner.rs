@@ -13,10 +13,11 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::progress::Progress;
+use super::spec::Warmup;
 use super::{Experiment, ExperimentSpec, ModelSpec};
 use crate::engine::{RunWindow, SimTime, Streams};
 use crate::error::{Error, InputError};
-use crate::run::{RunContext, RunIo};
+use crate::run::{RunContext, RunIo, RunOutput, mser_truncation};
 use crate::study::{RunPlan, RunRecord};
 use crate::workload::trace::TraceWriter;
 use crate::workload::trace::write::WriteFormat;
@@ -105,24 +106,27 @@ impl Recording {
     }
 }
 
-/// The context of run `plan`.
+/// The context of run `plan`. Series are always recorded: the
+/// steady-state check reads them (they are dropped afterwards when the
+/// experiment writes none).
 pub fn context(exp: &Experiment, plan: &RunPlan) -> RunContext {
     let spec = &exp.points[plan.point].spec;
     let horizon = spec.run.duration.0;
-    let series_step = spec.output.timeseries.then(|| {
+    let series_step = Some(
         spec.output
             .timeseries_step
             .map(|d| d.0)
-            .unwrap_or_else(|| SimTime::from_nanos((horizon.as_nanos() / 100).max(1)))
-    });
+            .unwrap_or_else(|| SimTime::from_nanos((horizon.as_nanos() / 100).max(1))),
+    );
     RunContext {
         streams: Streams::new(plan.seed),
         window: RunWindow {
-            warmup: spec.run.warmup.0,
+            warmup: spec.run.warmup.fixed(),
             horizon,
             max_events: spec.run.max_events.map_or(DEFAULT_MAX_EVENTS, |c| c.0),
         },
         series_step,
+        prices: spec.prices.clone(),
     }
 }
 
@@ -157,15 +161,64 @@ pub fn metric_names(spec: &ExperimentSpec) -> Option<Vec<String>> {
             max_events: 10_000_000,
         },
         series_step: None,
+        prices: spec.prices.clone(),
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
         let io = open_io(&spec.model, None)?;
         spec.model.run_with(&ctx, io)
     }));
     match result {
-        Ok(Ok(output)) => Some(output.metrics.into_iter().map(|m| m.name).collect()),
+        Ok(Ok(output)) => {
+            let mut names: Vec<String> = output.metrics.into_iter().map(|m| m.name).collect();
+            // The steady-state check's metrics (`run_steady`) come with every run.
+            names.extend(["warmup_s", "warmup_suggested_s", "warmup_ok"].map(String::from));
+            Some(names)
+        }
         _ => None,
     }
+}
+
+/// Runs one replication of `spec` with the steady-state check: the
+/// metrics `warmup_s` (the warm-up used), `warmup_suggested_s` (the MSER-5
+/// truncation point of the model's key series) and `warmup_ok` (1 when the
+/// warm-up is at least that long; empty when no series was long enough).
+/// The series are read up to the first scheduled disturbance (a fault, a
+/// flash crowd): the warm-up must end the start-up transient before it.
+/// With `warmup = "auto"` a first pass from time zero finds the truncation
+/// point and the run is made again with it as its warm-up: the same
+/// streams give the same trajectory, so only the statistics move.
+pub fn run_steady(
+    spec: &ExperimentSpec,
+    ctx: &RunContext,
+    record: Option<&Path>,
+) -> Result<RunOutput, String> {
+    let names = spec.model.steady_series();
+    let until = spec
+        .model
+        .disturbed_from()
+        .unwrap_or(SimTime::MAX)
+        .min(ctx.window.horizon);
+    let mut ctx = ctx.clone();
+    if spec.run.warmup == Warmup::Auto {
+        let first = spec.model.run_with(&ctx, open_io(&spec.model, None)?)?;
+        ctx.window.warmup = mser_truncation(&first, names, until).unwrap_or(SimTime::ZERO);
+    }
+    let mut output = spec.model.run_with(&ctx, open_io(&spec.model, record)?)?;
+    let suggested = mser_truncation(&output, names, until);
+    let warmup = ctx.window.warmup;
+    output.scalar("warmup_s", warmup.as_secs_f64());
+    output.scalar(
+        "warmup_suggested_s",
+        suggested.map_or(f64::NAN, |s| s.as_secs_f64()),
+    );
+    output.scalar(
+        "warmup_ok",
+        suggested.map_or(f64::NAN, |s| if warmup >= s { 1.0 } else { 0.0 }),
+    );
+    if !spec.output.timeseries {
+        output.series.clear();
+    }
+    Ok(output)
 }
 
 /// Runs one plan entry; a model error or panic becomes a run error that
@@ -178,10 +231,7 @@ pub fn run_one(
     let ctx = context(exp, plan);
     let spec = &exp.points[plan.point].spec;
     let started = Instant::now();
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        let io = open_io(&spec.model, record)?;
-        spec.model.run_with(&ctx, io)
-    }));
+    let result = catch_unwind(AssertUnwindSafe(|| run_steady(spec, &ctx, record)));
     let wall_s = started.elapsed().as_secs_f64();
     let describe = || {
         format!(

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::search::SearchSpec;
 use super::sweep::SweepSpec;
+use crate::engine::SimTime;
 use crate::models::cdn::CdnParams;
 use crate::models::occ::OccParams;
 use crate::models::push::PushParams;
@@ -41,6 +42,9 @@ pub struct ExperimentFile {
     pub search: Option<SearchSpec>,
     #[serde(default)]
     pub output: OutputSpec,
+    /// `[prices]`: the price file costs come from (default: the shipped one).
+    #[serde(default)]
+    pub prices: PricesSpec,
     /// Charts to draw (`[[plot]]`); none means the model's default charts.
     #[serde(default)]
     pub plot: Vec<PlotSpec>,
@@ -70,14 +74,61 @@ pub struct RunSpec {
     pub replications: u32,
     /// Simulated time per run, warm-up included.
     pub duration: Duration,
-    /// Statistics before this are discarded.
+    /// Statistics before this are discarded; `"auto"`: before the MSER-5
+    /// truncation point of each run (found by a first pass of the run).
     #[serde(default)]
-    pub warmup: Duration,
+    pub warmup: Warmup,
     #[serde(default)]
     pub seed_mode: SeedMode,
     /// A bound on events per run (a run that hits it fails).
     #[serde(default)]
     pub max_events: Option<Count>,
+}
+
+/// `run.warmup`: a duration, or `"auto"`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Warmup {
+    Fixed(Duration),
+    /// Per run, the MSER-5 truncation point of its key time series.
+    Auto,
+}
+
+impl Default for Warmup {
+    fn default() -> Warmup {
+        Warmup::Fixed(Duration::default())
+    }
+}
+
+impl Warmup {
+    /// The configured warm-up; zero for `"auto"` (a first pass measures
+    /// from time zero).
+    pub fn fixed(self) -> SimTime {
+        match self {
+            Warmup::Fixed(d) => d.0,
+            Warmup::Auto => SimTime::ZERO,
+        }
+    }
+}
+
+impl std::fmt::Display for Warmup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warmup::Fixed(d) => write!(f, "{d}"),
+            Warmup::Auto => write!(f, "auto"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Warmup {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Warmup, D::Error> {
+        let value = toml::Value::deserialize(d)?;
+        if value.as_str() == Some("auto") {
+            return Ok(Warmup::Auto);
+        }
+        Duration::deserialize(value)
+            .map(Warmup::Fixed)
+            .map_err(|e| serde::de::Error::custom(format!("{} or \"auto\"", e.message())))
+    }
 }
 
 fn one() -> u32 {
@@ -103,6 +154,16 @@ impl SeedMode {
             SeedMode::Unique => "unique",
         }
     }
+}
+
+/// `[prices]`: which price file the runs' costs use.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PricesSpec {
+    /// A price file (relative to the current folder) in the format of
+    /// `models/prices.toml`; default: the shipped prices.
+    #[serde(default)]
+    pub file: Option<String>,
 }
 
 /// `[output]`: where results go and what is written besides the CSVs.

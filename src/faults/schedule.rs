@@ -382,6 +382,19 @@ pub fn window_end(
 }
 
 impl FaultSpec {
+    /// When this entry first disturbs the system, if it is scheduled
+    /// (random crashes are part of the steady state they churn).
+    pub fn starts_at(&self) -> Option<SimTime> {
+        match self {
+            FaultSpec::Crash(c) => c.at.map(|d| d.0),
+            FaultSpec::Restart(r) => Some(r.at.0),
+            FaultSpec::Drain(d) => Some(d.at.0),
+            FaultSpec::RollingDeploy(r) => Some(r.at.0),
+            FaultSpec::RegistrySlowdown(s) => Some(s.at.0),
+            FaultSpec::KafkaLeaderLoss(l) => Some(l.at.0),
+        }
+    }
+
     /// The instant of the first planned failure of `gateway` by this entry
     /// (scheduled crashes and drains; random crashes have none).
     fn first_failure_of(&self, gateway: u32) -> Option<SimTime> {

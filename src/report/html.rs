@@ -55,6 +55,7 @@ pub fn report(tables: &Tables, charts: &[Chart], svgs: &[String], warnings: &[St
     );
     question(&mut page, tables);
     facts(&mut page, tables);
+    steady_state(&mut page, tables);
     verdict(&mut page, tables);
     summary(&mut page, tables);
     chart_section(&mut page, charts, svgs, warnings);
@@ -259,6 +260,43 @@ fn summary_metrics(tables: &Tables) -> Vec<String> {
     }
     unique.truncate(MAX_SUMMARY_COLUMNS);
     unique
+}
+
+/// The warm-up check: a warning naming every point where some run's
+/// warm-up is shorter than its MSER-5 truncation point.
+fn steady_state(page: &mut String, tables: &Tables) {
+    let short = steady_state_warnings(tables);
+    if short.is_empty() {
+        return;
+    }
+    page.push_str(
+        "<h2>Warning: warm-up too short</h2>
+<ul>
+",
+    );
+    for line in short {
+        let _ = writeln!(page, "<li>{}</li>", escape(&line));
+    }
+    page.push_str(
+        "</ul>
+",
+    );
+}
+
+/// One line per point whose runs did not all pass the warm-up check
+/// (`warmup_ok` below 1 on average).
+pub fn steady_state_warnings(tables: &Tables) -> Vec<String> {
+    let row = |metric: &str, point: usize| tables.at(metric, point).map(|r| r.mean);
+    (0..tables.study.point_values.len())
+        .filter(|&p| row("warmup_ok", p).is_some_and(|ok| ok < 1.0))
+        .map(|p| {
+            format!(
+                "point {p}: the warm-up of {} s is shorter than the MSER-5 truncation point (mean {} s over replications); statistics include the transient. Set run.warmup to at least that, or warmup = \"auto\".",
+                row("warmup_s", p).unwrap_or(f64::NAN),
+                row("warmup_suggested_s", p).unwrap_or(f64::NAN)
+            )
+        })
+        .collect()
 }
 
 fn summary(page: &mut String, tables: &Tables) {

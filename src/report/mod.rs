@@ -46,5 +46,38 @@ pub fn publish(
         plot::remove_drawing(dir)?;
     }
     written.push(output::write_atomically(dir, MANIFEST, &manifest)?);
+    warnings.extend(warmup_warnings(records));
     Ok(Published { written, warnings })
+}
+
+/// A warning per run whose warm-up is shorter than the MSER-5 truncation
+/// point of its key series (`warmup_ok` = 0), at most a few, then a count.
+pub fn warmup_warnings(records: &[RunRecord]) -> Vec<String> {
+    const SHOWN: usize = 5;
+    let short: Vec<&RunRecord> = records
+        .iter()
+        .filter(|r| r.output.get("warmup_ok") == Some(0.0))
+        .collect();
+    let mut lines: Vec<String> = short
+        .iter()
+        .take(SHOWN)
+        .map(|r| {
+            let get = |m: &str| r.output.get(m).unwrap_or(f64::NAN);
+            format!(
+                "run {} (point {}, replication {}): warm-up {} s is shorter than the MSER-5 truncation point {} s; set run.warmup to at least that, or warmup = \"auto\"",
+                r.plan.run_index,
+                r.plan.point,
+                r.plan.replication,
+                get("warmup_s"),
+                get("warmup_suggested_s")
+            )
+        })
+        .collect();
+    if short.len() > SHOWN {
+        lines.push(format!(
+            "{} more runs have a warm-up shorter than their MSER-5 truncation point",
+            short.len() - SHOWN
+        ));
+    }
+    lines
 }

@@ -38,6 +38,7 @@ fn params(
         servers,
         service,
         queue_limit: queue_limit.map(Count),
+        profile: None,
     }
 }
 

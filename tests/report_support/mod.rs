@@ -236,12 +236,15 @@ pub fn run_reduced(file: &Path, out: &Path) {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let run = edgesim(root(), &args);
     assert!(run.status.success(), "{}: {}", file.display(), stderr(&run));
-    assert!(
-        !stderr(&run).contains("warning"),
-        "{}: {}",
-        file.display(),
-        stderr(&run)
-    );
+    // Reduced runs are shorter than the shipped ones, so the warm-up check
+    // may flag them (the shipped sizes pass it: tests/costs_steady.rs);
+    // every other warning fails.
+    let other = stderr(&run)
+        .lines()
+        .filter(|l| l.contains("warning") && !l.contains("MSER-5"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(other.is_empty(), "{}: {other}", file.display());
 }
 
 /// Counts the inline SVGs the browser laid out larger than 100 x 100 pixels

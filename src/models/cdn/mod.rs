@@ -23,6 +23,7 @@
 //! (`crate::station`). See `docs/cdn.md`.
 
 pub mod check;
+pub mod costs;
 pub mod defaults;
 mod failure;
 mod fetch;
@@ -41,7 +42,7 @@ mod video;
 
 pub use check::{Checked, Invalid, check};
 pub use model::CdnModel;
-pub use params::{CdnParams, Mode};
+pub use params::{CdnParams, EgressBilling, Mode};
 pub use setup::{CdnPoint, PreparedTrace};
 
 use crate::engine::run;
@@ -59,6 +60,7 @@ pub fn run_cdn(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<RunOutpu
     model.finish_workload()?;
     let measured_s = (ctx.window.horizon - ctx.window.warmup).as_secs_f64();
     let mut out = model.output(report.end, measured_s, &point.params.report_regions);
+    out.costs(&model.costs(&point.params, &ctx.prices, ctx.window)?);
     out.events = report.events;
     Ok(out)
 }

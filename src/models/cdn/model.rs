@@ -277,6 +277,9 @@ pub struct CdnModel {
     pub failures: Vec<FailureState>,
     pub stats: Stats,
     pub series: Option<Series>,
+    /// Bytes each PoP sent to clients in every 5-minute interval of the
+    /// run (percentile billing only).
+    pub egress_bins: Option<Vec<Vec<u64>>>,
 }
 
 impl Model for CdnModel {
@@ -322,6 +325,9 @@ impl Model for CdnModel {
         }
         for pop in &mut self.pops {
             pop.egress.bytes = 0;
+        }
+        for bins in self.egress_bins.iter_mut().flatten() {
+            bins.clear();
         }
     }
 }

@@ -71,6 +71,22 @@ pub struct CdnParams {
     pub failure: Vec<FailureParams>,
     /// Where catalogue requests come from: generated, or a recorded trace.
     pub workload: WorkloadParams,
+    /// How CDN egress is billed: "volume" (every GB) or "p95" (the 95th
+    /// percentile of 5-minute rates, as if sustained for the hour).
+    pub egress_billing: EgressBilling,
+}
+
+/// How CDN egress is billed (`[cdn] egress_billing`).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EgressBilling {
+    /// Every GB sent, at the region's price.
+    #[default]
+    Volume,
+    /// Burstable billing (REFERENCES C3): traffic sampled every 5 minutes,
+    /// the top 5 % of samples discarded, the highest remaining rate billed
+    /// as if sent all hour at the region's price per GB.
+    P95,
 }
 
 impl Default for CdnParams {
@@ -97,6 +113,7 @@ impl Default for CdnParams {
             push: PublishParams::default(),
             failure: Vec::new(),
             workload: WorkloadParams::default(),
+            egress_billing: EgressBilling::Volume,
         }
     }
 }
@@ -145,6 +162,9 @@ pub struct CacheParams {
     pub service: DurationDist,
     /// Requests that may wait at one server.
     pub queue_limit: Count,
+    /// Instance profile of one cache server (`models/prices.toml`), for
+    /// the cost; none: the cheapest whose memory and storage hold `capacity`.
+    pub profile: Option<String>,
 }
 
 impl Default for CacheParams {
@@ -157,6 +177,7 @@ impl Default for CacheParams {
             workers: d::CACHE_WORKERS,
             service: DurationDist::exponential_mean(d::CACHE_SERVICE_MEAN),
             queue_limit: Count(d::CACHE_QUEUE_LIMIT),
+            profile: None,
         }
     }
 }
@@ -204,6 +225,8 @@ pub struct ShieldParams {
     pub workers: u32,
     pub service: DurationDist,
     pub queue_limit: Count,
+    /// Instance profile of one shield; none: the cheapest that holds `capacity`.
+    pub profile: Option<String>,
 }
 
 impl Default for ShieldParams {
@@ -216,6 +239,7 @@ impl Default for ShieldParams {
             workers: edge.workers * edge.servers,
             service: edge.service,
             queue_limit: edge.queue_limit,
+            profile: None,
         }
     }
 }
@@ -229,6 +253,8 @@ pub struct OriginParams {
     pub queue_limit: Count,
     /// Windows in which the origin answers every request with an error.
     pub outage: Vec<OutageParams>,
+    /// Instance profile of one origin server; none: the cheapest profile.
+    pub profile: Option<String>,
 }
 
 impl Default for OriginParams {
@@ -241,6 +267,7 @@ impl Default for OriginParams {
             },
             queue_limit: Count(d::ORIGIN_QUEUE_LIMIT),
             outage: Vec::new(),
+            profile: None,
         }
     }
 }

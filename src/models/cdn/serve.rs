@@ -329,6 +329,7 @@ impl CdnModel {
             return self.fail(idx, Failure::Timeout, s);
         }
         self.pops[req.pop as usize].egress.send(now, bytes);
+        self.count_billed_egress(req.pop as usize, now, bytes);
         self.access[access].send(now, bytes);
         self.complete(idx, received, served, s);
     }

@@ -13,7 +13,7 @@ use super::model::{
     CacheServer, CdnModel, Chooser, Config, FailureState, FlashState, NO_POP, OriginState,
     PopState, ShieldState, Workload,
 };
-use super::params::CdnParams;
+use super::params::{CdnParams, EgressBilling};
 use super::slab::Slab;
 use super::source::{Recorder, request_source};
 use super::stats::{Series, Stats};
@@ -84,6 +84,17 @@ impl CdnPoint {
     }
 
     /// The trace workload, if the requests come from a trace.
+    /// When the first scheduled disturbance (flash crowd, PoP failure,
+    /// origin outage) begins, if any: the steady-state check reads the
+    /// series before it.
+    pub fn disturbed_from(&self) -> Option<SimTime> {
+        let p = &self.params;
+        let crowds = p.flash_crowd.iter().map(|c| c.at.0);
+        let failures = p.failure.iter().filter_map(|f| f.at.map(|d| d.0));
+        let outages = p.origin.outage.iter().map(|o| o.at.0);
+        crowds.chain(failures).chain(outages).min()
+    }
+
     pub fn trace(&self) -> Option<&PreparedTrace> {
         self.trace.as_ref()
     }
@@ -144,6 +155,8 @@ pub fn build(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<CdnModel, 
         failures,
         stats: stats(params, &world),
         series: Series::new(ctx, &pop_names(&world)),
+        egress_bins: (params.egress_billing == EgressBilling::P95)
+            .then(|| vec![Vec::new(); world.pop_count()]),
         world,
         router,
         cfg,

@@ -19,6 +19,7 @@
 //! answers), `output` (metrics and end-of-run invariants).
 
 pub mod check;
+pub mod costs;
 pub mod defaults;
 pub mod model;
 pub mod output;
@@ -39,5 +40,7 @@ pub fn run_occ(params: &OccParams, ctx: &RunContext) -> Result<RunOutput, String
     model
         .check_invariants()
         .map_err(|e| format!("model invariant broken: {e}"))?;
-    Ok(model.output(&report))
+    let mut out = model.output(&report);
+    out.costs(&costs::costs(params, &ctx.prices)?);
+    Ok(out)
 }

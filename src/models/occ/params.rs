@@ -27,6 +27,10 @@ pub struct OccParams {
     /// Standard deviation of one hop; the reference simulator uses 2 ms.
     #[serde(default = "defaults::hop_sd")]
     pub hop_sd: Duration,
+    /// The instance profile of the database server (`models/prices.toml`),
+    /// for `cost_per_hour`; none: the cheapest profile.
+    #[serde(default)]
+    pub profile: Option<String>,
 }
 
 /// The strategy names, in the order the blog post plots them.

@@ -228,9 +228,18 @@ pub const STARTUP: SimTime = SimTime::from_secs(30);
 /// Assumption: an eager rebalance stalls the group a few seconds.
 pub const REBALANCE_PAUSE: SimTime = SimTime::from_secs(3);
 
-// Outputs
+// Costs (profiles of `models/prices.toml`)
 
-/// On-demand price of one vCPU-hour of general-purpose instances: AWS m5
-/// in us-east-1, m5.large (2 vCPU) at $0.096/h, linear across the family
-/// (https://aws.amazon.com/ec2/pricing/on-demand/).
-pub const PRICE_PER_CORE_HOUR: f64 = 0.048;
+/// Planning assumption: a stateless consumer pod of 4 vCPU (16 threads of
+/// mostly I/O wait), priced as a compute-optimised instance.
+pub const PROCESSOR_PROFILE: &str = "c5.xlarge";
+/// Planning assumption: a Redis (or Cassandra) replica set of three
+/// memory-optimised nodes holds the user -> gateway records.
+pub const REGISTRY_NODES: u32 = 3;
+/// See [`REGISTRY_NODES`].
+pub const REGISTRY_PROFILE: &str = "r5.large";
+/// Planning assumption: three brokers, the smallest cluster that keeps
+/// replication factor 3 (Kafka's recommended production setting).
+pub const KAFKA_BROKERS: u32 = 3;
+/// See [`KAFKA_BROKERS`]; general purpose, like Amazon MSK's kafka.m5.large.
+pub const KAFKA_PROFILE: &str = "m5.large";

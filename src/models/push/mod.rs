@@ -23,6 +23,7 @@ pub mod autoscale;
 pub mod balancer;
 pub mod check;
 mod connections;
+pub mod costs;
 pub mod defaults;
 mod drains;
 pub mod faults;
@@ -57,5 +58,7 @@ pub fn run_push(params: &PushParams, ctx: &RunContext) -> Result<RunOutput, Stri
         ..RunOutput::default()
     };
     model.write_output(&mut out, report.end, measured_s);
+    let costs = costs::costs(params, &ctx.prices, &out)?;
+    out.costs(&costs);
     Ok(out)
 }

@@ -1,7 +1,6 @@
 //! Turns a finished push run into metrics, histograms and series, and
 //! checks the end-of-run invariants.
 
-use super::defaults as d;
 use super::model::{Client, ConnState, Mailbox, NO_GATEWAY, Poller, PushModel};
 use super::reconnect::CloseReason;
 use super::wheel::TimingWheel;
@@ -223,7 +222,6 @@ impl PushModel {
         out.scalar("migrations", f.migrations as f64);
         let fleet_cores = self.gateways.len() as f64 * cores as f64;
         out.scalar("fleet_cores", fleet_cores);
-        out.scalar("fleet_cost_per_hour", fleet_cores * d::PRICE_PER_CORE_HOUR);
         for series in [&f.attempts_series, &f.refused_series]
             .into_iter()
             .flatten()

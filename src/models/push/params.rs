@@ -33,6 +33,16 @@ pub enum Transport {
     Websocket,
 }
 
+impl PushParams {
+    /// When the first scheduled disturbance (a fault, a producer burst)
+    /// begins, if any: the steady-state check reads the series before it.
+    pub fn disturbed_from(&self) -> Option<SimTime> {
+        let faults = self.faults.iter().filter_map(|f| f.starts_at());
+        let bursts = self.producer.bursts.iter().map(|b| b.start.0);
+        faults.chain(bursts).min()
+    }
+}
+
 impl Transport {
     /// True for transports that hold a connection open (SSE, WebSocket).
     pub fn is_persistent(self) -> bool {
@@ -328,6 +338,10 @@ pub struct GatewayParams {
     pub cache: Bytes,
     /// Time to refill one 64-byte cache line from memory.
     pub cache_miss: Duration,
+    /// An instance profile of `models/prices.toml` (e.g. "c5.xlarge"): sets
+    /// `cores` and `memory` and the price; none: the cheapest profile with
+    /// `cores` and `memory`.
+    pub profile: Option<String>,
 }
 
 impl Default for GatewayParams {
@@ -344,6 +358,7 @@ impl Default for GatewayParams {
             thread_working_set: Bytes(d::THREAD_WORKING_SET_BYTES),
             cache: Bytes(d::CACHE_BYTES),
             cache_miss: Duration(d::CACHE_MISS),
+            profile: None,
         }
     }
 }
@@ -443,6 +458,10 @@ pub struct KafkaParams {
     pub partitions: u32,
     /// Produce to visible-to-consumers latency (acks=all, replication).
     pub latency: DurationDist,
+    /// Brokers, for the cost.
+    pub brokers: u32,
+    /// Instance profile of one broker, for the cost.
+    pub profile: String,
 }
 
 impl Default for KafkaParams {
@@ -450,6 +469,8 @@ impl Default for KafkaParams {
         KafkaParams {
             partitions: d::PARTITIONS,
             latency: DurationDist::deterministic(d::KAFKA_LATENCY),
+            brokers: d::KAFKA_BROKERS,
+            profile: d::KAFKA_PROFILE.to_string(),
         }
     }
 }
@@ -466,6 +487,8 @@ pub struct ProcessorParams {
     pub cpu: DurationDist,
     /// Tries to deliver a message whose connection moved before it is lost.
     pub max_delivery_attempts: u32,
+    /// Instance profile of one replica, for the cost.
+    pub profile: String,
 }
 
 impl Default for ProcessorParams {
@@ -475,6 +498,7 @@ impl Default for ProcessorParams {
             threads: d::PROCESSOR_THREADS,
             cpu: DurationDist::deterministic(d::PROCESSOR_CPU),
             max_delivery_attempts: d::MAX_DELIVERY_ATTEMPTS,
+            profile: d::PROCESSOR_PROFILE.to_string(),
         }
     }
 }
@@ -497,6 +521,10 @@ pub struct RegistryParams {
     pub read: Option<DurationDist>,
     /// Overrides the store's write latency.
     pub write: Option<DurationDist>,
+    /// Nodes of the store, for the cost.
+    pub nodes: u32,
+    /// Instance profile of one node, for the cost.
+    pub profile: String,
 }
 
 impl Default for RegistryParams {
@@ -505,6 +533,8 @@ impl Default for RegistryParams {
             store: d::REGISTRY_STORE,
             read: None,
             write: None,
+            nodes: d::REGISTRY_NODES,
+            profile: d::REGISTRY_PROFILE.to_string(),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! the closed-form results the validation suite compares against.
 
 pub mod check;
+pub mod costs;
 pub mod defaults;
 pub mod model;
 pub mod output;
@@ -30,5 +31,7 @@ pub fn run_queue(params: &QueueParams, ctx: &RunContext) -> Result<RunOutput, St
     model
         .check_invariants()
         .map_err(|e| format!("model invariant broken: {e}"))?;
-    Ok(model.output(&report, ctx.window))
+    let mut out = model.output(&report, ctx.window);
+    out.costs(&costs::costs(params, &ctx.prices)?);
+    Ok(out)
 }

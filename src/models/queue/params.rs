@@ -21,6 +21,10 @@ pub struct QueueParams {
     /// Most jobs that may wait (not counting those in service); none = unbounded.
     #[serde(default)]
     pub queue_limit: Option<Count>,
+    /// The instance profile of one server (`models/prices.toml`), for
+    /// `cost_per_hour`; none: the cheapest profile.
+    #[serde(default)]
+    pub profile: Option<String>,
 }
 
 impl QueueParams {
