@@ -554,6 +554,14 @@ impl<'a> Ctx<'a> {
         let search = Search::from_spec(spec).map_err(|(k, m)| fail(&k, m))?;
         let max = search.max_replications;
         let total = search.candidates() * search.points_per_candidate();
+        if total as u64 * max as u64 > MAX_RUNS {
+            return Err(fail(
+                "search.max_replications",
+                format!(
+                    "{total} candidates times scenarios at up to {max} replications is more than {MAX_RUNS} runs; narrow the search or lower max_replications"
+                ),
+            ));
+        }
         let mut points = Vec::with_capacity(total);
         for c in 0..search.candidates() {
             for s in 0..search.points_per_candidate() {
