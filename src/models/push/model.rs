@@ -6,7 +6,6 @@
 use std::collections::VecDeque;
 
 use super::autoscale::Autoscaler;
-use super::balancer::LeastLoaded;
 use super::faults::{FaultEvent, FaultState};
 use super::messages::Messages;
 use super::params::{PushParams, Transport};
@@ -15,6 +14,7 @@ use super::wheel::TimingWheel;
 use crate::dist::DurationSampler;
 use crate::engine::{GridSeries, Histogram, Model, Scheduler, SimRng, SimTime, TimeWeighted};
 use crate::station::Station;
+use crate::world::LeastLoaded;
 
 /// "No gateway" in the registry and in a client slot.
 pub const NO_GATEWAY: u16 = u16::MAX;

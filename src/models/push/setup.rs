@@ -7,7 +7,6 @@
 use std::collections::VecDeque;
 
 use super::autoscale::Autoscaler;
-use super::balancer::LeastLoaded;
 use super::defaults as d;
 use super::faults::FaultState;
 use super::messages::Messages;
@@ -23,6 +22,7 @@ use crate::engine::{GridSeries, Histogram, SeriesKind, Streams, TimeWeighted};
 use crate::faults::storm::{BusyPeak, PeakRate, ReconnectTracker};
 use crate::run::RunContext;
 use crate::station::Station;
+use crate::world::LeastLoaded;
 
 /// Buckets of the timing wheel: 4,096 one-second buckets hold deadlines up
 /// to 68 minutes ahead without a second revolution.
@@ -58,7 +58,7 @@ pub fn build(p: &PushParams, ctx: &RunContext) -> Result<PushModel, String> {
         drained_tick: None,
         due: Vec::new(),
         gateways: (0..gateways_n).map(|_| new_gateway(p)).collect(),
-        balancer: LeastLoaded::new(gateways_n),
+        balancer: LeastLoaded::new(gateways_n as u32),
         messages: Messages::new(),
         partitions: vec![VecDeque::new(); partitions],
         lag_total: 0,
