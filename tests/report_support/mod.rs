@@ -148,6 +148,10 @@ const REDUCED: &[(&str, &[&str])] = &[
         ],
     ),
     ("push-reconnect-dither.toml", &["push.clients=20000"]),
+    (
+        "push-region-failover.toml",
+        &["push.clients=20000", "push.producer.rate=200/s"],
+    ),
     ("aws-backoff.toml", &["occ.clients=10"]),
 ];
 

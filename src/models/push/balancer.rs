@@ -26,14 +26,37 @@ use crate::world::LeastLoaded;
 const DOWN: u64 = LeastLoaded::DOWN;
 
 impl PushModel {
-    /// The gateway the balancer picks for a new connection or request.
+    /// The gateway the balancer picks for a new request (polling: one cluster).
     pub fn pick_gateway(&mut self) -> Option<usize> {
-        match self.p.load_balancer.policy {
-            LbPolicy::LeastConnections => self.balancer.least().map(|g| g as usize),
-            LbPolicy::Random => {
-                random_up(&self.balancer, self.gateways.len(), &mut self.rng.balancer)
-            }
-        }
+        self.pick_in(0)
+    }
+
+    /// The gateway a new connection of client `c` goes to: the cluster the
+    /// world's routing sends it to (the only one without clusters), then
+    /// that cluster's balancer.
+    #[inline]
+    pub fn pick_gateway_for(&mut self, c: u32) -> Option<usize> {
+        let k = match &self.geo {
+            Some(geo) => geo.cluster_of_client(c)?,
+            None => 0,
+        };
+        self.pick_in(k)
+    }
+
+    /// The gateway cluster `k`'s balancer picks.
+    pub fn pick_in(&mut self, k: usize) -> Option<usize> {
+        let cluster = &self.clusters[k];
+        let local = match self.p.load_balancer.policy {
+            LbPolicy::LeastConnections => cluster.balancer.least().map(|g| g as usize),
+            LbPolicy::Random => random_up(&cluster.balancer, cluster.size, &mut self.rng.balancer),
+        };
+        local.map(|g| cluster.first + g)
+    }
+
+    /// The cluster gateway `g` belongs to.
+    #[inline]
+    pub fn cluster_of(&self, g: usize) -> usize {
+        self.gateway_cluster[g] as usize
     }
 
     /// Changes gateway `g`'s balancer count by `delta`.
@@ -41,7 +64,8 @@ impl PushModel {
         let gw = &mut self.gateways[g];
         gw.open = gw.open.saturating_add_signed(delta);
         if gw.up && gw.accepting {
-            self.balancer.set(g as u32, gw.open);
+            let open = gw.open;
+            self.set_balancer_load(g, open);
         }
     }
 
@@ -51,7 +75,13 @@ impl PushModel {
         gw.up = up;
         gw.accepting = up && accepting;
         let load = if gw.accepting { gw.open } else { DOWN };
-        self.balancer.set(g as u32, load);
+        self.set_balancer_load(g, load);
+    }
+
+    #[inline]
+    fn set_balancer_load(&mut self, g: usize, load: u64) {
+        let cluster = &mut self.clusters[self.gateway_cluster[g] as usize];
+        cluster.balancer.set((g - cluster.first) as u32, load);
     }
 
     /// When the balancer cuts a connection whose last data passed at `now`

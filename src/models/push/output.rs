@@ -67,6 +67,7 @@ impl PushModel {
         if self.transport.is_persistent() {
             self.write_faults(out, end, measured_s);
         }
+        self.write_sites(out, end);
         self.write_series(out, end);
     }
 

@@ -16,6 +16,7 @@ use crate::faults::admission::AdmissionParams;
 use crate::faults::backoff::RetryPolicy;
 use crate::faults::schedule::FaultSpec;
 use crate::units::{Bytes, Count, Duration, Rate};
+use crate::world::RoutingSpec;
 
 /// How messages reach clients.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -85,6 +86,58 @@ pub struct PushParams {
     /// Scheduled and random faults, `[[push.faults]]` (`docs/faults.md`).
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
+    /// Gateway clusters at sites of the world, `[[push.clusters]]`; none:
+    /// one cluster of `gateways.count` gateways with no geography.
+    #[serde(default)]
+    pub clusters: Vec<ClusterParams>,
+    /// The world file the clusters stand in (`docs/world.md`; relative to
+    /// the current folder); default: the shipped world.
+    #[serde(default)]
+    pub world: Option<String>,
+    /// How clients reach a cluster: anycast, geo-DNS or ideal (`[push.routing]`).
+    #[serde(default)]
+    pub routing: RoutingSpec,
+    /// Where the clients are, `[[push.regions]]`; none: every region of the
+    /// world, by population.
+    #[serde(default)]
+    pub regions: Vec<RegionShare>,
+    /// The cluster site that hosts the registry, Kafka and the processors;
+    /// default: the first cluster's.
+    #[serde(default)]
+    pub home: Option<String>,
+}
+
+/// `[[push.clusters]]`: gateways at one site of the world (a PoP name).
+/// Every gateway has the `[push.gateways]` shape.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterParams {
+    pub site: String,
+    pub gateways: u32,
+}
+
+/// `[[push.regions]]`: a client region of the world and its share of the
+/// clients (shares are weights: they need not sum to 1; default: the
+/// region's share of the world's population).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionShare {
+    pub name: String,
+    #[serde(default)]
+    pub share: Option<f64>,
+}
+
+impl PushParams {
+    /// Gateways in all: the clusters' sum, or `gateways.count` without clusters.
+    pub fn gateway_count(&self) -> u32 {
+        if self.clusters.is_empty() {
+            self.gateways.count
+        } else {
+            self.clusters
+                .iter()
+                .fold(0u32, |n, c| n.saturating_add(c.gateways))
+        }
+    }
 }
 
 /// `[push.network]`: one-way latencies.

@@ -195,7 +195,7 @@ impl PushModel {
         if gateway == NO_GATEWAY {
             return self.end_message(m, Fate::DroppedOffline, sched.now());
         }
-        let hop = self.internal_hop();
+        let hop = self.internal_hop() + self.from_home(gateway as usize);
         sched.schedule_in(
             hop,
             Event::AtGateway {
@@ -230,7 +230,11 @@ impl PushModel {
         let now = sched.now();
         self.count_request(now);
         self.note_data(user as usize, now);
-        let arrival = now + self.client_hop();
+        let arrival = now + self.client_hop_to(user, g);
+        if self.geo.is_some() {
+            let published = SimTime::from_nanos(self.messages.get(m).published_ns);
+            self.note_site_delivery(user, g, arrival - published);
+        }
         self.deliver(m, arrival, now);
         self.after_response(g, user, sched);
     }
@@ -299,7 +303,7 @@ impl PushModel {
                     self.note_data(c, sched.now());
                     Some(self.clients[c].gateway as usize)
                 } else {
-                    self.pick_gateway()
+                    self.pick_gateway_for(c as u32)
                 }
             }
             Transport::ShortPoll | Transport::LongPoll => self.pick_gateway(),
