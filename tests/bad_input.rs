@@ -625,3 +625,9 @@ fn push_home_not_a_cluster_site() {
     let file = push_clusters("[[push.clusters]]\nsite = \"Washington\"\ngateways = 2\n");
     rejects(&file, &["--set", "push.home=\"Tokyo\""], "push.home");
 }
+
+#[test]
+fn push_zero_registry_nodes() {
+    let file = format!("{GOOD_PUSH}\n[push.registry]\nnodes = 0\n");
+    rejects(file.as_bytes(), &[], "push.registry.nodes");
+}

@@ -149,6 +149,10 @@ const REDUCED: &[(&str, &[&str])] = &[
     ),
     ("push-reconnect-dither.toml", &["push.clients=20000"]),
     (
+        "push-registry-storm.toml",
+        &["push.clients=20000", "push.producer.rate=100/s"],
+    ),
+    (
         "push-region-failover.toml",
         &["push.clients=20000", "push.producer.rate=200/s"],
     ),

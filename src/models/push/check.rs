@@ -50,6 +50,7 @@ pub fn check(p: &PushParams) -> Result<(), Vec<Invalid>> {
     check_faults(p, &mut problems);
     check_clusters(p, &mut problems);
     check_outages(p, &mut problems);
+    check_registry_nodes(p, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {
@@ -438,6 +439,50 @@ fn check_clusters(p: &PushParams, problems: &mut Vec<Invalid>) {
         );
     }
     check_placement(p, problems);
+}
+
+/// The most registry nodes.
+pub const MAX_REGISTRY_NODES: u32 = 10_000;
+
+/// `registry.nodes`, `replicas` and the per-node rates.
+fn check_registry_nodes(p: &PushParams, problems: &mut Vec<Invalid>) {
+    let r = &p.registry;
+    let Some(nodes) = r.nodes else {
+        return;
+    };
+    if nodes == 0 || nodes > MAX_REGISTRY_NODES {
+        problem(
+            problems,
+            "registry.nodes",
+            format!(
+                "expected between 1 and {MAX_REGISTRY_NODES} registry nodes, got {nodes} (omit it for a registry without capacity)"
+            ),
+        );
+    }
+    if r.replicas == 0 || r.replicas > nodes.max(1) {
+        problem(
+            problems,
+            "registry.replicas",
+            format!(
+                "expected between 1 and registry.nodes = {nodes} replicas, got {}",
+                r.replicas
+            ),
+        );
+    }
+    for (key, rate) in [
+        ("registry.node_reads_per_s", r.node_reads_per_s),
+        ("registry.node_writes_per_s", r.node_writes_per_s),
+    ] {
+        if let Some(rate) = rate
+            && !(rate.0.is_finite() && rate.0 >= 1.0 && rate.0 <= 1e9)
+        {
+            problem(
+                problems,
+                key,
+                format!("expected between 1/s and 1e9/s per node, got {}/s", rate.0),
+            );
+        }
+    }
 }
 
 /// A cluster outage names the site of a cluster.

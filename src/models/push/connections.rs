@@ -247,13 +247,16 @@ impl PushModel {
         if now - accepted > self.p.connection.auth_timeout.0 {
             return self.close_connection(c, CloseReason::AuthTimeout, sched);
         }
+        let base = self.registry_write_time() + self.home_round_trip(client.gateway as usize);
+        let Some(write) = self.registry_write_at_nodes(c, base, now) else {
+            return self.close_connection(c, CloseReason::Refused, sched);
+        };
         self.counters.connects += 1;
         SeriesSet::count(&mut self.series.connects, now, 1.0);
         self.note_site_connect(c, client.gateway as usize, now);
         self.count_request(now);
         self.clients[c as usize].state = ConnState::Registering;
         self.count_registry_write(now);
-        let write = self.registry_write_time() + self.home_round_trip(client.gateway as usize);
         sched.schedule_in(
             write,
             Event::RegistryWritten {
@@ -329,6 +332,7 @@ impl PushModel {
                 if self.registry[c as usize] == client.gateway && reason != CloseReason::Crash {
                     self.registry[c as usize] = NO_GATEWAY;
                     self.count_registry_write(now);
+                    self.registry_remove_at_nodes(c, now);
                 }
                 self.add_open(g, -1);
                 self.add_accepted(g, -1, now);

@@ -36,6 +36,7 @@ pub mod params;
 mod pipeline;
 mod polling;
 pub mod reconnect;
+mod registry;
 pub mod setup;
 pub mod wheel;
 

@@ -12,6 +12,7 @@ use super::geo::Geo;
 use super::messages::Messages;
 use super::params::{PushParams, Transport};
 use super::reconnect::{CloseReason, Reconnects};
+use super::registry::RegistryNodes;
 use super::wheel::TimingWheel;
 use crate::dist::DurationSampler;
 use crate::engine::{GridSeries, Histogram, Model, Scheduler, SimRng, SimTime, TimeWeighted};
@@ -317,6 +318,8 @@ pub struct PushModel {
     pub gateway_cluster: Vec<u16>,
     /// The world the clusters stand in (none without `[[push.clusters]]`).
     pub geo: Option<Geo>,
+    /// The registry's nodes, with `registry.nodes`.
+    pub registry_nodes: Option<RegistryNodes>,
     /// With clusters: statistics per cluster, then per region of
     /// `[[push.regions]]` (empty without clusters).
     pub site_stats: Vec<SiteStats>,
@@ -479,6 +482,9 @@ impl Model for PushModel {
         }
         self.faults.end_warmup(now);
         self.site_stats_end_warmup(now);
+        if let Some(nodes) = &mut self.registry_nodes {
+            nodes.reset_stats(now);
+        }
     }
 }
 

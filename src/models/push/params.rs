@@ -550,6 +550,15 @@ pub struct RegistryParams {
     pub read: Option<DurationDist>,
     /// Overrides the store's write latency.
     pub write: Option<DurationDist>,
+    /// Nodes with capacity, records sharded by user over them (none: the
+    /// registry has latency only).
+    pub nodes: Option<u32>,
+    /// Nodes each record is kept on (writes go to all of them).
+    pub replicas: u32,
+    /// Overrides the store's reads per second per node.
+    pub node_reads_per_s: Option<Rate>,
+    /// Overrides the store's writes per second per node.
+    pub node_writes_per_s: Option<Rate>,
 }
 
 impl Default for RegistryParams {
@@ -558,11 +567,29 @@ impl Default for RegistryParams {
             store: d::REGISTRY_STORE,
             read: None,
             write: None,
+            nodes: None,
+            replicas: d::REGISTRY_REPLICAS,
+            node_reads_per_s: None,
+            node_writes_per_s: None,
         }
     }
 }
 
 impl RegistryParams {
+    /// (reads, writes) per second of one node: the store's profile unless
+    /// overridden.
+    pub fn node_rates(&self) -> (f64, f64) {
+        let (read, write) = match self.store {
+            RegistryStore::Redis => d::REDIS_NODE_OPS_PER_S,
+            RegistryStore::Cassandra => d::CASSANDRA_NODE_OPS_PER_S,
+            RegistryStore::Dynamodb => d::DYNAMODB_NODE_OPS_PER_S,
+        };
+        (
+            self.node_reads_per_s.map_or(read, |r| r.0),
+            self.node_writes_per_s.map_or(write, |r| r.0),
+        )
+    }
+
     /// (read, write) latency distributions: the store's profile unless
     /// overridden.
     pub fn latencies(&self) -> (DurationDist, DurationDist) {

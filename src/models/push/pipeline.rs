@@ -163,8 +163,10 @@ impl PushModel {
             proc.busy += 1;
             self.busy_threads.add(now, 1.0);
             self.count_registry_read(now);
-            let work =
-                self.s.processor_cpu.sample(&mut self.rng.processor) + self.registry_read_time();
+            let cpu = self.s.processor_cpu.sample(&mut self.rng.processor);
+            let base = self.registry_read_time();
+            let user = self.messages.get(m).user;
+            let work = cpu + self.registry_read_at_nodes(user, base, now);
             sched.schedule_in(
                 work,
                 Event::ProcessorDone {
@@ -250,7 +252,10 @@ impl PushModel {
         }
         self.counters.redeliveries += 1;
         self.count_registry_read(now);
-        let delay = self.internal_hop() + self.registry_read_time();
+        let hop = self.internal_hop();
+        let base = self.registry_read_time();
+        let user = self.messages.get(m).user;
+        let delay = hop + self.registry_read_at_nodes(user, base, now);
         sched.schedule_in(delay, Event::LookupDone { message: m });
     }
 

@@ -22,6 +22,7 @@ use super::model::{
 };
 use super::params::{PushParams, Transport};
 use super::reconnect::{ReconnectPolicy, Reconnects};
+use super::registry::RegistryNodes;
 use super::wheel::{NIL, TimingWheel};
 use crate::dist::DurationDist;
 use crate::engine::{GridSeries, Histogram, SeriesKind, Streams, TimeWeighted};
@@ -137,6 +138,7 @@ pub fn build(p: &PushParams, ctx: &RunContext) -> Result<PushModel, String> {
         gateway_cluster: gateway_clusters(p),
         geo: None,
         site_stats: Vec::new(),
+        registry_nodes: RegistryNodes::new(&p.registry),
         messages: Messages::new(),
         partitions: vec![VecDeque::new(); partitions],
         lag_total: 0,
