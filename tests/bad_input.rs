@@ -582,3 +582,52 @@ fn cdn_region_with_no_route() {
     let missing = cdn_with("world = \"nowhere.toml\"\n");
     rejects_with_world(&missing, &["key `cdn.world`", "nowhere.toml"]);
 }
+
+/// The good push file with gateway clusters appended.
+fn push_clusters(clusters: &str) -> Vec<u8> {
+    format!("{GOOD_PUSH}\n{clusters}").into_bytes()
+}
+
+#[test]
+fn push_cluster_at_an_unknown_site() {
+    rejects(
+        &push_clusters("[[push.clusters]]\nsite = \"Atlantis\"\ngateways = 2\n"),
+        &[],
+        "push.clusters[0].site",
+    );
+}
+
+#[test]
+fn push_cluster_without_gateways() {
+    rejects(
+        &push_clusters("[[push.clusters]]\nsite = \"Washington\"\ngateways = 0\n"),
+        &[],
+        "push.clusters[0].gateways",
+    );
+}
+
+#[test]
+fn push_two_clusters_at_one_site() {
+    let two = "[[push.clusters]]\nsite = \"Washington\"\ngateways = 1\n\n[[push.clusters]]\nsite = \"Washington\"\ngateways = 1\n";
+    rejects(&push_clusters(two), &[], "push.clusters[1].site");
+}
+
+#[test]
+fn push_clients_in_an_unknown_region() {
+    let file = push_clusters(
+        "[[push.clusters]]\nsite = \"Washington\"\ngateways = 2\n\n[[push.regions]]\nname = \"Atlantis\"\nshare = 1.0\n",
+    );
+    rejects(&file, &[], "push.regions[0].name");
+}
+
+#[test]
+fn push_home_not_a_cluster_site() {
+    let file = push_clusters("[[push.clusters]]\nsite = \"Washington\"\ngateways = 2\n");
+    rejects(&file, &["--set", "push.home=\"Tokyo\""], "push.home");
+}
+
+#[test]
+fn push_zero_registry_nodes() {
+    let file = format!("{GOOD_PUSH}\n[push.registry]\nnodes = 0\n");
+    rejects(file.as_bytes(), &[], "push.registry.nodes");
+}

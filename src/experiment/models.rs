@@ -2,11 +2,11 @@
 //! the file holds each model's parameters, how they are validated, and how
 //! one run is started.
 
-use super::prepare::{Worlds, cdn_point};
+use super::prepare::{Worlds, cdn_point, push_point};
 use super::spec::ExperimentFile;
 use crate::models::cdn::{self, CdnPoint};
 use crate::models::occ::{self, OccParams};
-use crate::models::push::{self, PushParams};
+use crate::models::push::{self, PushPoint};
 use crate::models::queue::{self, QueueParams};
 use crate::prices::Prices;
 use crate::run::{RunContext, RunIo, RunOutput};
@@ -16,12 +16,13 @@ use crate::workload::trace::TraceFile;
 /// of the same name.
 pub const MODEL_NAMES: &[&str] = &["queue", "occ", "push", "cdn"];
 
-/// A model with its parameters (a CDN's prepared with its world).
+/// A model with its parameters (a CDN's, and a push model's with clusters,
+/// prepared with their world).
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModelSpec {
     Queue(QueueParams),
     Occ(OccParams),
-    Push(Box<PushParams>),
+    Push(Box<PushPoint>),
     Cdn(Box<CdnPoint>),
 }
 
@@ -63,7 +64,14 @@ impl ModelSpec {
         let spec = match model {
             "queue" => file.queue.clone().map(ModelSpec::Queue),
             "occ" => file.occ.clone().map(ModelSpec::Occ),
-            "push" => file.push.clone().map(|p| ModelSpec::Push(Box::new(p))),
+            "push" => match file.push.clone() {
+                Some(params) => {
+                    let point = push_point(params, worlds)
+                        .map_err(|(key, message)| (format!("push.{key}"), message))?;
+                    Some(ModelSpec::Push(Box::new(point)))
+                }
+                None => None,
+            },
             // Every key of [cdn] has a default: a bare `model = "cdn"` runs.
             "cdn" => {
                 let params = file.cdn.clone().unwrap_or_default();
@@ -88,7 +96,7 @@ impl ModelSpec {
         let result = match self {
             ModelSpec::Queue(p) => queue::costs::check_prices(p, prices),
             ModelSpec::Occ(p) => occ::costs::check_prices(p, prices),
-            ModelSpec::Push(p) => push::costs::resolve(p, prices),
+            ModelSpec::Push(p) => push::costs::resolve_point(p, prices),
             ModelSpec::Cdn(point) => cdn::costs::check_prices(point, prices),
         };
         result.map_err(|(key, message)| (format!("{table}.{key}"), message))
@@ -112,7 +120,7 @@ impl ModelSpec {
     pub fn disturbed_from(&self) -> Option<crate::engine::SimTime> {
         match self {
             ModelSpec::Queue(_) | ModelSpec::Occ(_) => None,
-            ModelSpec::Push(p) => p.disturbed_from(),
+            ModelSpec::Push(p) => p.params().disturbed_from(),
             ModelSpec::Cdn(point) => point.disturbed_from(),
         }
     }
@@ -132,9 +140,8 @@ impl ModelSpec {
         let result = match self {
             ModelSpec::Queue(p) => queue::check(p),
             ModelSpec::Occ(p) => occ::check(p),
-            ModelSpec::Push(p) => push::check(p),
-            // Checked when it was prepared (`from_file`).
-            ModelSpec::Cdn(_) => Ok(()),
+            // Checked when they were prepared (`from_file`).
+            ModelSpec::Push(_) | ModelSpec::Cdn(_) => Ok(()),
         };
         result.map_err(|problems| {
             problems
@@ -177,7 +184,7 @@ impl ModelSpec {
             (_, true) => Err(self.no_request_stream()),
             (ModelSpec::Queue(p), false) => queue::run_queue(p, ctx),
             (ModelSpec::Occ(p), false) => occ::run_occ(p, ctx),
-            (ModelSpec::Push(p), false) => push::run_push(p, ctx),
+            (ModelSpec::Push(point), false) => push::run_point(point, ctx),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! What the runs of a point share, prepared once while the experiment loads:
-//! a CDN point's world (built once per distinct world file and PoP
+//! a CDN point's or a push point's world (built once per distinct world file and PoP
 //! selection, and shared behind an `Arc` by every point and run that names
 //! it) and the pass through its trace. Reading those files is this layer's
 //! job; the model gets them built.
@@ -11,6 +11,7 @@ use std::sync::Arc;
 use super::models::ModelSpec;
 use crate::error::InputError;
 use crate::models::cdn::{self, CdnParams, CdnPoint, Invalid};
+use crate::models::push::{self, PushParams, PushPoint};
 use crate::prices::Prices;
 use crate::run::{RunContext, RunOutput};
 use crate::workload::trace::TraceFile;
@@ -37,6 +38,41 @@ impl Worlds {
             file: params.world.clone(),
             pops: params.pops.clone(),
         };
+        self.built_for(choice, cdn::check::world_fits)
+    }
+
+    /// The world a push point's clusters stand in, with the cluster sites as
+    /// its PoP selection (none without clusters). A site the world does
+    /// not have is keyed `clusters[i].site`; a world unusable with that
+    /// selection (a region that reaches no cluster) `clusters`.
+    pub fn for_push(&self, params: &PushParams) -> Result<Option<Arc<World>>, Invalid> {
+        if params.clusters.is_empty() {
+            return Ok(None);
+        }
+        let whole = WorldChoice {
+            file: params.world.clone(),
+            pops: None,
+        };
+        let spec = whole.load()?;
+        push::check::cluster_sites(params, &spec)?;
+        let choice = WorldChoice {
+            file: params.world.clone(),
+            pops: Some(params.clusters.iter().map(|c| c.site.clone()).collect()),
+        };
+        let world = self.built_for(choice, |_| Ok(()));
+        world
+            .map(Some)
+            .map_err(|(key, message)| match key.as_str() {
+                "pops" => ("clusters".to_string(), message),
+                _ => (key, message),
+            })
+    }
+
+    fn built_for(
+        &self,
+        choice: WorldChoice,
+        fits: impl FnOnce(&crate::world::WorldSpec) -> Result<(), Invalid>,
+    ) -> Result<Arc<World>, Invalid> {
         let known = self
             .built
             .borrow()
@@ -47,7 +83,7 @@ impl Worlds {
             return world;
         }
         let world = choice.load().and_then(|spec| {
-            cdn::check::world_fits(&spec)?;
+            fits(&spec)?;
             Ok(Arc::new(World::build(spec)))
         });
         self.built.borrow_mut().push((choice, world.clone()));
@@ -85,6 +121,21 @@ impl PriceFiles {
 pub fn cdn_point(params: CdnParams, worlds: &Worlds) -> Result<CdnPoint, Vec<Invalid>> {
     let world = worlds.for_cdn(&params).map_err(|problem| vec![problem])?;
     CdnPoint::prepare(params, world, TraceFile::scan)
+}
+
+/// A push point, checked and prepared: the world its clusters stand in
+/// from `worlds`. The first problem comes back, keyed relative to `[push]`.
+pub fn push_point(params: PushParams, worlds: &Worlds) -> Result<PushPoint, Invalid> {
+    push::check(&params).map_err(push::check::first_problem)?;
+    let world = worlds.for_push(&params)?;
+    PushPoint::prepare(params, world).map_err(push::check::first_problem)
+}
+
+/// [`push_point`] on its own, for library use and tests (the key comes
+/// back with its `push.` prefix).
+pub fn prepare_push(params: &PushParams) -> Result<PushPoint, Invalid> {
+    push_point(params.clone(), &Worlds::new())
+        .map_err(|(key, message)| (format!("push.{key}"), message))
 }
 
 /// [`cdn_point`] on its own, for library use and tests.

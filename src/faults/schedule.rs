@@ -39,6 +39,9 @@ pub enum FaultSpec {
     /// A Kafka partition loses its leader: no produce or fetch until a new
     /// leader is elected at the end of the window.
     KafkaLeaderLoss(LeaderLossSpec),
+    /// A whole gateway cluster (a site) is lost: its site leaves the
+    /// routing and every gateway of it dies; clients fail over.
+    ClusterOutage(OutageSpec),
 }
 
 /// How clients learn that their gateway died.
@@ -130,6 +133,27 @@ pub struct LeaderLossSpec {
     pub until: Option<Duration>,
 }
 
+/// `kind = "cluster-outage"`: the cluster at site `cluster` is lost at `at`
+/// for `duration` (or until `until`; neither: for the rest of the run).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutageSpec {
+    pub cluster: String,
+    pub at: Duration,
+    pub duration: Option<Duration>,
+    pub until: Option<Duration>,
+    pub notice: Notice,
+}
+
+impl OutageSpec {
+    /// When the cluster comes back, if it does (the window must be valid).
+    pub fn end(&self) -> Option<SimTime> {
+        if self.duration.is_none() && self.until.is_none() {
+            return None;
+        }
+        window_end(self.at, self.duration, self.until).ok()
+    }
+}
+
 /// The kinds of fault, as written in `kind`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -140,6 +164,7 @@ pub enum FaultKind {
     RollingDeploy,
     RegistrySlowdown,
     KafkaLeaderLoss,
+    ClusterOutage,
 }
 
 impl FaultKind {
@@ -151,6 +176,7 @@ impl FaultKind {
             FaultKind::RollingDeploy => "rolling-deploy",
             FaultKind::RegistrySlowdown => "registry-slowdown",
             FaultKind::KafkaLeaderLoss => "kafka-leader-loss",
+            FaultKind::ClusterOutage => "cluster-outage",
         }
     }
 
@@ -172,6 +198,7 @@ impl FaultKind {
             FaultKind::RollingDeploy => &["at", "shutdown", "boot", "gateways"],
             FaultKind::RegistrySlowdown => &["at", "duration", "until", "factor"],
             FaultKind::KafkaLeaderLoss => &["partition", "at", "duration", "until"],
+            FaultKind::ClusterOutage => &["cluster", "at", "duration", "until", "notice"],
         }
     }
 }
@@ -209,11 +236,13 @@ pub struct RawFault {
     pub factor: Option<f64>,
     #[serde(default)]
     pub partition: Option<u32>,
+    #[serde(default)]
+    pub cluster: Option<String>,
 }
 
 impl RawFault {
     /// The keys written, by name.
-    fn written(&self) -> [(&'static str, bool); 14] {
+    fn written(&self) -> [(&'static str, bool); 15] {
         [
             ("gateway", self.gateway.is_some()),
             ("at", self.at.is_some()),
@@ -229,6 +258,7 @@ impl RawFault {
             ("duration", self.duration.is_some()),
             ("factor", self.factor.is_some()),
             ("partition", self.partition.is_some()),
+            ("cluster", self.cluster.is_some()),
         ]
     }
 }
@@ -292,6 +322,13 @@ impl TryFrom<RawFault> for FaultSpec {
                 at: required(raw.at, kind, "at")?,
                 duration: raw.duration,
                 until: raw.until,
+            }),
+            FaultKind::ClusterOutage => FaultSpec::ClusterOutage(OutageSpec {
+                cluster: required(raw.cluster, kind, "cluster")?,
+                at: required(raw.at, kind, "at")?,
+                duration: raw.duration,
+                until: raw.until,
+                notice: raw.notice.unwrap_or_default(),
             }),
         })
     }
@@ -392,6 +429,7 @@ impl FaultSpec {
             FaultSpec::RollingDeploy(r) => Some(r.at.0),
             FaultSpec::RegistrySlowdown(s) => Some(s.at.0),
             FaultSpec::KafkaLeaderLoss(l) => Some(l.at.0),
+            FaultSpec::ClusterOutage(o) => Some(o.at.0),
         }
     }
 
@@ -472,6 +510,21 @@ pub fn validate(faults: &[FaultSpec], ctx: &FaultContext) -> Vec<Problem> {
                 }
                 if let Err((key, message)) = window_end(l.at, l.duration, l.until) {
                     report(key, message);
+                }
+            }
+            // The site is checked by the model, which knows its clusters.
+            FaultSpec::ClusterOutage(o) => {
+                if (o.duration.is_some() || o.until.is_some())
+                    && let Err((key, message)) = window_end(o.at, o.duration, o.until)
+                {
+                    report(key, message);
+                }
+                if o.notice == Notice::Ping && !ctx.pings {
+                    report(
+                        "notice",
+                        "`notice = \"ping\"` needs keep-alive pings (`connection.ping_interval` above 0)"
+                            .into(),
+                    );
                 }
             }
         }

@@ -158,6 +158,14 @@ const REDUCED: &[(&str, &[&str])] = &[
             "run.warmup=1min",
         ],
     ),
+    (
+        "push-registry-storm.toml",
+        &["push.clients=20000", "push.producer.rate=100/s"],
+    ),
+    (
+        "push-region-failover.toml",
+        &["push.clients=20000", "push.producer.rate=200/s"],
+    ),
 ];
 
 /// The CDN model's test size (tests/cdn_experiments.rs).

@@ -2,8 +2,10 @@
 //! connection or request goes to, and when it cuts a connection that has
 //! carried no data for its idle timeout.
 //!
-//! The choice is least loaded (a tournament tree, O(log G) per change, ties
-//! to the lowest index so the choice is deterministic) or uniformly random
+//! The choice is least loaded (`world::LeastLoaded`, a tournament tree,
+//! O(log G) per change, ties to the lowest index so the choice is
+//! deterministic; a gateway that is down or draining carries its `DOWN`
+//! load and rejoins with the count it kept) or uniformly random
 //! among gateways that are up. "Load" is what the balancer counts: open
 //! connections for persistent transports, requests in flight for polling.
 //!
@@ -17,16 +19,44 @@ use super::model::PushModel;
 use super::params::LbPolicy;
 use crate::engine::{SimRng, SimTime};
 use crate::units::Duration;
+use crate::world::LeastLoaded;
+
+/// Gateways that cannot take traffic carry this load (never chosen while
+/// another is up).
+const DOWN: u64 = LeastLoaded::DOWN;
 
 impl PushModel {
-    /// The gateway the balancer picks for a new connection or request.
+    /// The gateway the balancer picks for a new request (polling: one cluster).
     pub fn pick_gateway(&mut self) -> Option<usize> {
-        match self.p.load_balancer.policy {
-            LbPolicy::LeastConnections => self.balancer.least(),
-            LbPolicy::Random => self
-                .balancer
-                .random(self.gateways.len(), &mut self.rng.balancer),
-        }
+        self.pick_in(0)
+    }
+
+    /// The gateway a new connection of client `c` goes to: the cluster the
+    /// world's routing sends it to (the only one without clusters), then
+    /// that cluster's balancer.
+    #[inline]
+    pub fn pick_gateway_for(&mut self, c: u32) -> Option<usize> {
+        let k = match &self.geo {
+            Some(geo) => geo.cluster_of_client(c)?,
+            None => 0,
+        };
+        self.pick_in(k)
+    }
+
+    /// The gateway cluster `k`'s balancer picks.
+    pub fn pick_in(&mut self, k: usize) -> Option<usize> {
+        let cluster = &self.clusters[k];
+        let local = match self.p.load_balancer.policy {
+            LbPolicy::LeastConnections => cluster.balancer.least().map(|g| g as usize),
+            LbPolicy::Random => random_up(&cluster.balancer, cluster.size, &mut self.rng.balancer),
+        };
+        local.map(|g| cluster.first + g)
+    }
+
+    /// The cluster gateway `g` belongs to.
+    #[inline]
+    pub fn cluster_of(&self, g: usize) -> usize {
+        self.gateway_cluster[g] as usize
     }
 
     /// Changes gateway `g`'s balancer count by `delta`.
@@ -34,7 +64,8 @@ impl PushModel {
         let gw = &mut self.gateways[g];
         gw.open = gw.open.saturating_add_signed(delta);
         if gw.up && gw.accepting {
-            self.balancer.set(g, gw.open);
+            let open = gw.open;
+            self.set_balancer_load(g, open);
         }
     }
 
@@ -44,7 +75,13 @@ impl PushModel {
         gw.up = up;
         gw.accepting = up && accepting;
         let load = if gw.accepting { gw.open } else { DOWN };
-        self.balancer.set(g, load);
+        self.set_balancer_load(g, load);
+    }
+
+    #[inline]
+    fn set_balancer_load(&mut self, g: usize, load: u64) {
+        let cluster = &mut self.clusters[self.gateway_cluster[g] as usize];
+        cluster.balancer.set((g - cluster.first) as u32, load);
     }
 
     /// When the balancer cuts a connection whose last data passed at `now`
@@ -112,114 +149,19 @@ impl PushModel {
     }
 }
 
+/// A uniformly random gateway that is up, or `None` if all are down.
+fn random_up(balancer: &LeastLoaded, gateways: usize, rng: &mut SimRng) -> Option<usize> {
+    balancer.least()?;
+    loop {
+        let g = rng.random_range(0..gateways as u64) as usize;
+        if balancer.load(g as u32) != DOWN {
+            return Some(g);
+        }
+    }
+}
+
 /// The idle cut of a connection whose last data passed at `last_data`.
 #[inline]
 fn cut_at(last_data: SimTime, timeout: Duration) -> u64 {
     (last_data + timeout.0).as_nanos()
-}
-
-/// Gateways that cannot take traffic carry this load (never chosen while
-/// another is up).
-pub const DOWN: u64 = u64::MAX;
-
-/// A min-tournament over per-gateway loads. Not `crate::world::LeastLoaded`:
-/// a gateway here leaves the choice (down, draining) and rejoins it with
-/// the count it kept, the choice can be "none", and the random policy asks
-/// which gateways are in; that one only counts starts and finishes.
-pub struct LeastLoaded {
-    leaves: usize,
-    /// `tree[leaves + g]` is gateway g's load; inner nodes hold the index
-    /// of their subtree's least-loaded gateway.
-    load: Vec<u64>,
-    winner: Vec<u32>,
-}
-
-impl LeastLoaded {
-    pub fn new(gateways: usize) -> LeastLoaded {
-        let leaves = gateways.next_power_of_two().max(1);
-        let mut load = vec![DOWN; leaves];
-        load[..gateways].iter_mut().for_each(|l| *l = 0);
-        let mut tree = LeastLoaded {
-            leaves,
-            load,
-            winner: vec![0; 2 * leaves],
-        };
-        for g in 0..leaves {
-            tree.winner[leaves + g] = g as u32;
-        }
-        for node in (1..leaves).rev() {
-            tree.winner[node] = tree.better(tree.winner[2 * node], tree.winner[2 * node + 1]);
-        }
-        tree
-    }
-
-    fn better(&self, a: u32, b: u32) -> u32 {
-        if self.load[b as usize] < self.load[a as usize] {
-            b
-        } else {
-            a
-        }
-    }
-
-    /// Sets gateway `g`'s load.
-    pub fn set(&mut self, g: usize, load: u64) {
-        self.load[g] = load;
-        let mut node = (self.leaves + g) / 2;
-        while node >= 1 {
-            self.winner[node] = self.better(self.winner[2 * node], self.winner[2 * node + 1]);
-            node /= 2;
-        }
-    }
-
-    /// The least-loaded gateway, or `None` if all are down.
-    pub fn least(&self) -> Option<usize> {
-        let g = if self.leaves == 1 {
-            0
-        } else {
-            self.winner[1] as usize
-        };
-        (self.load[g] != DOWN).then_some(g)
-    }
-
-    /// A uniformly random gateway that is up, or `None` if all are down.
-    pub fn random(&self, gateways: usize, rng: &mut SimRng) -> Option<usize> {
-        self.least()?;
-        loop {
-            let g = rng.random_range(0..gateways as u64) as usize;
-            if self.load[g] != DOWN {
-                return Some(g);
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn picks_the_least_loaded_lowest_index() {
-        let mut t = LeastLoaded::new(5);
-        assert_eq!(t.least(), Some(0));
-        t.set(0, 3);
-        t.set(1, 1);
-        t.set(2, 1);
-        t.set(3, 2);
-        t.set(4, 2);
-        assert_eq!(t.least(), Some(1));
-        t.set(1, 5);
-        assert_eq!(t.least(), Some(2));
-        for g in 0..5 {
-            t.set(g, DOWN);
-        }
-        assert_eq!(t.least(), None);
-    }
-
-    #[test]
-    fn single_gateway() {
-        let mut t = LeastLoaded::new(1);
-        assert_eq!(t.least(), Some(0));
-        t.set(0, 7);
-        assert_eq!(t.least(), Some(0));
-    }
 }

@@ -8,7 +8,8 @@ use super::params::{AutoscalingParams, PushParams, Transport};
 use super::reconnect::MAX_ATTEMPTS;
 use crate::dist::DurationDist;
 use crate::engine::SimTime;
-use crate::faults::schedule::{self, FaultContext};
+use crate::faults::schedule::{self, FaultContext, FaultSpec};
+use crate::world::{World, WorldSpec, unknown_name};
 
 /// A problem: the key under `[push]` and what was expected.
 pub type Invalid = (String, String);
@@ -47,11 +48,19 @@ pub fn check(p: &PushParams) -> Result<(), Vec<Invalid>> {
         check_autoscaling(a, &mut problems);
     }
     check_faults(p, &mut problems);
+    check_clusters(p, &mut problems);
+    check_outages(p, &mut problems);
+    check_registry_nodes(p, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {
         Err(problems)
     }
+}
+
+/// The first of `problems` (none: an empty key and message).
+pub fn first_problem(problems: Vec<Invalid>) -> Invalid {
+    problems.into_iter().next().unwrap_or_default()
 }
 
 fn problem(problems: &mut Vec<Invalid>, key: &str, message: impl Into<String>) {
@@ -205,7 +214,7 @@ fn check_connection(p: &PushParams, problems: &mut Vec<Invalid>) {
 
 fn check_gateways(p: &PushParams, problems: &mut Vec<Invalid>) {
     let g = &p.gateways;
-    if g.count == 0 || g.count > MAX_GATEWAYS {
+    if p.clusters.is_empty() && (g.count == 0 || g.count > MAX_GATEWAYS) {
         problem(
             problems,
             "gateways.count",
@@ -356,9 +365,217 @@ fn check_faults(p: &PushParams, problems: &mut Vec<Invalid>) {
         );
     }
     let ctx = FaultContext {
-        gateways: p.gateways.count,
+        gateways: p.gateway_count(),
         partitions: p.kafka.partitions,
         pings: p.connection.ping_interval.0 > SimTime::ZERO,
     };
     problems.extend(schedule::validate(&p.faults, &ctx));
+}
+
+/// The most gateway clusters (a cluster index is kept in 16 bits per gateway).
+pub const MAX_CLUSTERS: usize = 1_000;
+
+/// `[[push.clusters]]` and what goes with them (world, routing, regions,
+/// home), as far as they can be checked without the world.
+fn check_clusters(p: &PushParams, problems: &mut Vec<Invalid>) {
+    if p.clusters.is_empty() {
+        let lone = [
+            ("world", p.world.is_some()),
+            ("regions", !p.regions.is_empty()),
+            ("home", p.home.is_some()),
+        ];
+        for (key, set) in lone {
+            if set {
+                problem(
+                    problems,
+                    key,
+                    "only used with [[push.clusters]]; add a cluster or leave it out",
+                );
+            }
+        }
+        return;
+    }
+    if !p.transport.is_persistent() {
+        problem(
+            problems,
+            "clusters",
+            "clusters are modelled for the persistent transports (\"sse\", \"websocket\")",
+        );
+    }
+    if p.clusters.len() > MAX_CLUSTERS {
+        problem(
+            problems,
+            "clusters",
+            format!("expected at most {MAX_CLUSTERS} clusters"),
+        );
+    }
+    for (i, c) in p.clusters.iter().enumerate() {
+        if c.gateways == 0 || c.gateways > MAX_GATEWAYS {
+            problem(
+                problems,
+                &format!("clusters[{i}].gateways"),
+                format!(
+                    "expected between 1 and {MAX_GATEWAYS} gateways, got {}",
+                    c.gateways
+                ),
+            );
+        }
+        if p.clusters[..i].iter().any(|other| other.site == c.site) {
+            problem(
+                problems,
+                &format!("clusters[{i}].site"),
+                format!("a second cluster at `{}`; one cluster per site", c.site),
+            );
+        }
+    }
+    if p.gateway_count() > MAX_GATEWAYS {
+        problem(
+            problems,
+            "clusters",
+            format!(
+                "expected at most {MAX_GATEWAYS} gateways over all clusters, got {}",
+                p.gateway_count()
+            ),
+        );
+    }
+    check_placement(p, problems);
+}
+
+/// The most registry nodes.
+pub const MAX_REGISTRY_NODES: u32 = 10_000;
+
+/// `registry.nodes`, `replicas` and the per-node rates.
+fn check_registry_nodes(p: &PushParams, problems: &mut Vec<Invalid>) {
+    let r = &p.registry;
+    let Some(nodes) = r.nodes else {
+        return;
+    };
+    if nodes == 0 || nodes > MAX_REGISTRY_NODES {
+        problem(
+            problems,
+            "registry.nodes",
+            format!(
+                "expected between 1 and {MAX_REGISTRY_NODES} registry nodes, got {nodes} (omit it for a registry without capacity)"
+            ),
+        );
+    }
+    if r.replicas == 0 || r.replicas > nodes.max(1) {
+        problem(
+            problems,
+            "registry.replicas",
+            format!(
+                "expected between 1 and registry.nodes = {nodes} replicas, got {}",
+                r.replicas
+            ),
+        );
+    }
+    for (key, rate) in [
+        ("registry.node_reads_per_s", r.node_reads_per_s),
+        ("registry.node_writes_per_s", r.node_writes_per_s),
+    ] {
+        if let Some(rate) = rate
+            && !(rate.0.is_finite() && rate.0 >= 1.0 && rate.0 <= 1e9)
+        {
+            problem(
+                problems,
+                key,
+                format!("expected between 1/s and 1e9/s per node, got {}/s", rate.0),
+            );
+        }
+    }
+}
+
+/// A cluster outage names the site of a cluster.
+fn check_outages(p: &PushParams, problems: &mut Vec<Invalid>) {
+    for (i, fault) in p.faults.iter().enumerate() {
+        if let FaultSpec::ClusterOutage(o) = fault
+            && !p.clusters.iter().any(|c| c.site == o.cluster)
+        {
+            let sites: Vec<&str> = p.clusters.iter().map(|c| c.site.as_str()).collect();
+            problem(
+                problems,
+                &format!("faults[{i}].cluster"),
+                format!(
+                    "`{}` is not the site of a cluster; the clusters are at: {}",
+                    o.cluster,
+                    if sites.is_empty() {
+                        "(none: add [[push.clusters]])".to_string()
+                    } else {
+                        sites.join(", ")
+                    }
+                ),
+            );
+        }
+    }
+}
+
+/// Where the home site and the clients are, and how clients are routed.
+fn check_placement(p: &PushParams, problems: &mut Vec<Invalid>) {
+    if let Some(home) = &p.home
+        && !p.clusters.iter().any(|c| &c.site == home)
+    {
+        problem(
+            problems,
+            "home",
+            format!("`{home}` is not the site of a cluster"),
+        );
+    }
+    for (i, r) in p.regions.iter().enumerate() {
+        if r.share.is_some_and(|s| !(s.is_finite() && s >= 0.0)) {
+            problem(
+                problems,
+                &format!("regions[{i}].share"),
+                "expected a share of at least 0",
+            );
+        }
+    }
+    if !p.regions.is_empty() && p.regions.iter().all(|r| r.share == Some(0.0)) {
+        problem(
+            problems,
+            "regions",
+            "every share is 0: no region has clients",
+        );
+    }
+    if let Some((key, message)) = p.routing.problem() {
+        problem(problems, key, message);
+    }
+}
+
+/// The cluster sites against the whole world (before the world is loaded
+/// with them as its PoP selection): each must be one of its PoPs.
+pub fn cluster_sites(p: &PushParams, world: &WorldSpec) -> Result<(), Invalid> {
+    for (i, c) in p.clusters.iter().enumerate() {
+        if world.pop_id(&c.site).is_none() {
+            return Err((
+                format!("clusters[{i}].site"),
+                unknown_name("site", &c.site, world.pops.iter().map(|pop| &pop.name)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What needs the world the clusters stand in: the regions' names.
+pub fn check_on_world(p: &PushParams, world: &World) -> Result<(), Vec<Invalid>> {
+    let problems: Vec<Invalid> = p
+        .regions
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| world.region_by_name(&r.name).is_none())
+        .map(|(i, r)| {
+            (
+                format!("regions[{i}].name"),
+                unknown_name(
+                    "region",
+                    &r.name,
+                    world.spec().regions.iter().map(|x| &x.name),
+                ),
+            )
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
 }

@@ -57,7 +57,7 @@ impl PushModel {
     /// lifetime in progress (stationary renewal process: the lifetime in
     /// progress is length-biased, and the time left is uniform within it).
     fn place_steady(&mut self, c: u32, sched: &mut Scheduler<Event>) {
-        let Some(g) = self.pick_gateway() else {
+        let Some(g) = self.pick_gateway_for(c) else {
             return self.retry_later(c, sched);
         };
         if !self.has_memory_for_one(g) {
@@ -88,6 +88,7 @@ impl PushModel {
         client.phase_ns = (x * ping_ns as f64) as u64;
         self.registry[c as usize] = g as u16;
         self.note_registered(1, now);
+        self.note_site_registered(c, g, 1, now);
         let deadline = self.next_deadline(c);
         self.set_deadline(c, deadline, sched);
     }
@@ -180,7 +181,7 @@ impl PushModel {
     /// Sends client `c`'s connection attempt through the balancer.
     fn start_connect(&mut self, c: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let Some(g) = self.pick_gateway() else {
+        let Some(g) = self.pick_gateway_for(c) else {
             self.faults.count_attempt(now, false);
             self.count_close(CloseReason::Refused);
             return self.after_close(c, CloseReason::Refused, SimTime::ZERO, sched);
@@ -193,7 +194,7 @@ impl PushModel {
         client.lifetime_end_ns = now.as_nanos();
         let generation = client.generation;
         let hops = 1 + 2 * self.p.connection.handshake_round_trips as u64;
-        let delay = self.client_hop().saturating_mul(hops);
+        let delay = self.client_hop_to(c, g).saturating_mul(hops);
         sched.schedule_in(
             delay,
             Event::ConnectArrive {
@@ -246,12 +247,16 @@ impl PushModel {
         if now - accepted > self.p.connection.auth_timeout.0 {
             return self.close_connection(c, CloseReason::AuthTimeout, sched);
         }
+        let base = self.registry_write_time() + self.home_round_trip(client.gateway as usize);
+        let Some(write) = self.registry_write_at_nodes(c, base, now) else {
+            return self.close_connection(c, CloseReason::Refused, sched);
+        };
         self.counters.connects += 1;
         SeriesSet::count(&mut self.series.connects, now, 1.0);
+        self.note_site_connect(c, client.gateway as usize, now);
         self.count_request(now);
         self.clients[c as usize].state = ConnState::Registering;
         self.count_registry_write(now);
-        let write = self.registry_write_time();
         sched.schedule_in(
             write,
             Event::RegistryWritten {
@@ -287,6 +292,7 @@ impl PushModel {
         };
         self.registry[c as usize] = client.gateway;
         self.note_registered(1, now);
+        self.note_site_registered(c, self.registry[c as usize] as usize, 1, now);
         self.faults.tracker.on_connected(c, now);
         let deadline = self.next_deadline(c);
         self.set_deadline(c, deadline, sched);
@@ -322,9 +328,11 @@ impl PushModel {
             }
             ConnState::Registered => {
                 self.note_registered(-1, now);
+                self.note_site_registered(c, g, -1, now);
                 if self.registry[c as usize] == client.gateway && reason != CloseReason::Crash {
                     self.registry[c as usize] = NO_GATEWAY;
                     self.count_registry_write(now);
+                    self.registry_remove_at_nodes(c, now);
                 }
                 self.add_open(g, -1);
                 self.add_accepted(g, -1, now);

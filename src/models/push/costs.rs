@@ -11,6 +11,7 @@
 
 use super::defaults as d;
 use super::params::PushParams;
+use super::setup::PushPoint;
 use crate::prices::{Costs, HOUR_S, Instance, Need, Prices, requests_usd};
 use crate::run::RunOutput;
 
@@ -45,6 +46,18 @@ pub fn profiles<'a>(p: &PushParams, prices: &'a Prices) -> Result<Profiles<'a>, 
     })
 }
 
+/// [`resolve`] on a prepared point: when a profile changes the gateways,
+/// the point is prepared (and so checked) again on its world.
+pub fn resolve_point(point: &mut PushPoint, prices: &Prices) -> Result<(), Invalid> {
+    let mut params = point.params().clone();
+    resolve(&mut params, prices)?;
+    if &params != point.params() {
+        *point = PushPoint::prepare(params, point.world().cloned())
+            .map_err(super::check::first_problem)?;
+    }
+    Ok(())
+}
+
 /// Gives the gateways the cores and memory of their `profile`. Cores or
 /// memory written next to a profile must agree with it.
 pub fn resolve(p: &mut PushParams, prices: &Prices) -> Result<(), Invalid> {
@@ -75,9 +88,9 @@ pub fn resolve(p: &mut PushParams, prices: &Prices) -> Result<(), Invalid> {
 pub fn costs(p: &PushParams, prices: &Prices, out: &RunOutput) -> Result<Costs, String> {
     let profiles = profiles(p, prices).map_err(|(key, m)| format!("push.{key}: {m}"))?;
     let metric = |name: &str| out.get(name).filter(|v| v.is_finite()).unwrap_or(0.0);
-    let compute = p.gateways.count as f64 * profiles.gateway.usd_per_hour
+    let compute = f64::from(p.gateway_count()) * profiles.gateway.usd_per_hour
         + metric("processors_mean") * profiles.processor.usd_per_hour
-        + p.registry.nodes as f64 * profiles.registry.usd_per_hour
+        + f64::from(p.registry.nodes.unwrap_or(d::REGISTRY_NODES)) * profiles.registry.usd_per_hour
         + p.kafka.brokers as f64 * profiles.kafka.usd_per_hour;
     let billed_per_s = if p.transport.is_persistent() {
         metric("connects_per_s")

@@ -193,6 +193,19 @@ pub const DYNAMODB_WRITE: StoreLatency = StoreLatency {
     cv: 0.6,
 };
 
+/// Operations per second of one node (`registry.nodes`), as (reads, writes).
+/// REFERENCES F5: one Redis instance runs commands on one thread, about
+/// 100,000 simple operations per second per core (redis.io benchmarks).
+pub const REDIS_NODE_OPS_PER_S: (f64, f64) = (100_000.0, 100_000.0);
+/// Assumption (no published per-node figure in REFERENCES; sweep it): a
+/// Cassandra node at 10,000 operations per second of each kind.
+pub const CASSANDRA_NODE_OPS_PER_S: (f64, f64) = (10_000.0, 10_000.0);
+/// REFERENCES F5: a DynamoDB partition serves up to 3,000 read and 1,000
+/// write capacity units per second (AWS docs); a node here is a partition.
+pub const DYNAMODB_NODE_OPS_PER_S: (f64, f64) = (3_000.0, 1_000.0);
+/// A record on one node unless `registry.replicas` says more.
+pub const REGISTRY_REPLICAS: u32 = 1;
+
 // [push.autoscaling]: KEDA's Kafka scaler and the HPA (REFERENCES §5.4).
 
 /// A `[push.autoscaling]` table scales unless it says otherwise.

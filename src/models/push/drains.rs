@@ -173,7 +173,7 @@ impl PushModel {
             d.episode = episode;
         }
         self.faults.tracker.affect(c, episode);
-        let notice = self.notice_hop();
+        let notice = self.notice_hop(c);
         self.end_connection(c, CloseReason::Drain, notice, sched);
         true
     }
@@ -181,7 +181,7 @@ impl PushModel {
     /// Moves client `c`'s connection from `from` to the gateway the
     /// balancer picks, without a reconnect; false if none can take it.
     fn migrate(&mut self, c: u32, from: usize, now: SimTime) -> bool {
-        let Some(to) = self.pick_gateway() else {
+        let Some(to) = self.pick_in(self.cluster_of(from)) else {
             return false;
         };
         if to == from || !self.has_memory_for_one(to) {

@@ -13,7 +13,7 @@
 //! ends; idle clients cost nothing. See `docs/faults.md`.
 
 use super::drains::Drain;
-use super::model::{ConnState, Event, PushModel};
+use super::model::{ConnState, Event, NO_GATEWAY, PushModel};
 use super::reconnect::CloseReason;
 use crate::engine::{GridSeries, Scheduler, SimRng, SimTime, Streams};
 use crate::faults::admission::TokenBucket;
@@ -58,6 +58,12 @@ pub enum FaultEvent {
     },
     LeaderBack {
         partition: u32,
+    },
+    ClusterDown {
+        source: u16,
+    },
+    ClusterUp {
+        source: u16,
     },
 }
 
@@ -205,6 +211,12 @@ impl PushModel {
                 FaultSpec::KafkaLeaderLoss(l) => {
                     fault_at(sched, l.at.0, FaultEvent::LeaderLoss { source });
                 }
+                FaultSpec::ClusterOutage(o) => {
+                    fault_at(sched, o.at.0, FaultEvent::ClusterDown { source });
+                    if let Some(end) = o.end() {
+                        fault_at(sched, end, FaultEvent::ClusterUp { source });
+                    }
+                }
             }
         }
     }
@@ -272,12 +284,14 @@ impl PushModel {
             FaultEvent::Slowdown { source, on } => self.on_slowdown(source, on),
             FaultEvent::LeaderLoss { source } => self.on_leader_loss(source, sched),
             FaultEvent::LeaderBack { partition } => self.on_leader_back(partition as usize, sched),
+            FaultEvent::ClusterDown { source } => self.on_cluster_down(source, sched),
+            FaultEvent::ClusterUp { source } => self.on_cluster_up(source, sched),
         }
     }
 
     /// Gateway `g` dies: every connection and accepted attempt on it ends
     /// at once; clients notice after a transit (or at their next ping).
-    fn on_crash(&mut self, g: usize, source: u16, sched: &mut Scheduler<Event>) {
+    pub(super) fn on_crash(&mut self, g: usize, source: u16, sched: &mut Scheduler<Event>) {
         if !self.gateways[g].up {
             return;
         }
@@ -287,6 +301,7 @@ impl PushModel {
         self.faults.crashed_connections += self.gateways[g].accepted;
         let notice = match &self.faults.specs[source as usize] {
             FaultSpec::Crash(c) => c.notice,
+            FaultSpec::ClusterOutage(o) => o.notice,
             _ => Notice::Reset,
         };
         let episode = self.faults.tracker.begin(now, self.clients.len());
@@ -303,7 +318,7 @@ impl PushModel {
 
     /// When client `c` learns that its gateway died.
     fn notice_delay(&mut self, c: u32, notice: Notice, now: SimTime) -> SimTime {
-        let hop = self.notice_hop();
+        let hop = self.notice_hop(c);
         let client = &self.clients[c as usize];
         let ping_ns = self.p.connection.ping_interval.0.as_nanos();
         if notice == Notice::Reset || client.state != ConnState::Registered || ping_ns == 0 {
@@ -313,15 +328,22 @@ impl PushModel {
         SimTime::from_nanos(if wait == 0 { ping_ns } else { wait })
     }
 
-    /// One transit for news from a gateway (a reset, a go-away), drawn
-    /// from the notice stream so that faults leave the others' draws alone.
-    pub(super) fn notice_hop(&mut self) -> SimTime {
-        self.s.transit.sample(&mut self.faults.notice_rng) + self.lb_one_way
+    /// One transit for news from client `c`'s gateway (a reset, a
+    /// go-away): from the world with clusters; otherwise drawn from the
+    /// notice stream so that faults leave the others' draws alone.
+    pub(super) fn notice_hop(&mut self, c: u32) -> SimTime {
+        let g = self.clients[c as usize].gateway;
+        match &self.geo {
+            Some(geo) if g != NO_GATEWAY => {
+                geo.client_one_way(c, self.cluster_of(g as usize)) + self.lb_one_way
+            }
+            _ => self.s.transit.sample(&mut self.faults.notice_rng) + self.lb_one_way,
+        }
     }
 
     /// Gateway `g` is up again and empty; a random crash process draws its
     /// next failure, a rolling deploy drains its next gateway.
-    fn on_restart(&mut self, g: usize, source: u16, sched: &mut Scheduler<Event>) {
+    pub(super) fn on_restart(&mut self, g: usize, source: u16, sched: &mut Scheduler<Event>) {
         if !self.gateways[g].up {
             self.set_accepting(g, true, true);
         }

@@ -26,8 +26,10 @@ mod connections;
 pub mod costs;
 pub mod defaults;
 mod drains;
+mod failover;
 pub mod faults;
 mod gateways;
+pub mod geo;
 pub mod messages;
 pub mod model;
 mod output;
@@ -35,19 +37,37 @@ pub mod params;
 mod pipeline;
 mod polling;
 pub mod reconnect;
+mod registry;
 pub mod setup;
 pub mod wheel;
 
 pub use check::{Invalid, check};
 pub use model::PushModel;
 pub use params::{PushParams, Transport};
+pub use setup::PushPoint;
 
 use crate::engine::run;
 use crate::run::{RunContext, RunOutput};
 
-/// Runs one replication of the `push` model.
+/// Runs one replication of the `push` model with no geography (parameters
+/// with `[[push.clusters]]` need a world: [`run_point`]).
 pub fn run_push(params: &PushParams, ctx: &RunContext) -> Result<RunOutput, String> {
-    let mut model = setup::build(params, ctx)?;
+    if !params.clusters.is_empty() {
+        return Err("push.clusters: clusters need a world; run a prepared PushPoint".into());
+    }
+    finish(setup::build(params, ctx)?, params, ctx)
+}
+
+/// Runs one replication of a prepared push point.
+pub fn run_point(point: &PushPoint, ctx: &RunContext) -> Result<RunOutput, String> {
+    finish(setup::build_point(point, ctx)?, point.params(), ctx)
+}
+
+fn finish(
+    mut model: PushModel,
+    params: &PushParams,
+    ctx: &RunContext,
+) -> Result<RunOutput, String> {
     let report = run(&mut model, ctx.window);
     let measured_s = (ctx.window.horizon - ctx.window.warmup).as_secs_f64();
     model

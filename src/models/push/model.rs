@@ -6,15 +6,18 @@
 use std::collections::VecDeque;
 
 use super::autoscale::Autoscaler;
-use super::balancer::LeastLoaded;
+use super::failover::SiteStats;
 use super::faults::{FaultEvent, FaultState};
+use super::geo::Geo;
 use super::messages::Messages;
 use super::params::{PushParams, Transport};
 use super::reconnect::{CloseReason, Reconnects};
+use super::registry::RegistryNodes;
 use super::wheel::TimingWheel;
 use crate::dist::DurationSampler;
 use crate::engine::{GridSeries, Histogram, Model, Scheduler, SimRng, SimTime, TimeWeighted};
 use crate::station::Station;
+use crate::world::LeastLoaded;
 
 /// "No gateway" in the registry and in a client slot.
 pub const NO_GATEWAY: u16 = u16::MAX;
@@ -167,6 +170,14 @@ pub struct Gateway {
     pub accepting: bool,
 }
 
+/// A cluster of gateways: the consecutive gateways `first..first + size`
+/// behind their own balancer (a site's load balancer).
+pub struct Cluster {
+    pub first: usize,
+    pub size: usize,
+    pub balancer: LeastLoaded,
+}
+
 /// One processor replica.
 #[derive(Copy, Clone, Debug, Default)]
 pub struct Processor {
@@ -301,7 +312,17 @@ pub struct PushModel {
     pub drained_tick: Option<u64>,
     pub due: Vec<u32>,
     pub gateways: Vec<Gateway>,
-    pub balancer: LeastLoaded,
+    /// The gateway clusters (one without `[[push.clusters]]`), each with its balancer.
+    pub clusters: Vec<Cluster>,
+    /// Per gateway, its cluster.
+    pub gateway_cluster: Vec<u16>,
+    /// The world the clusters stand in (none without `[[push.clusters]]`).
+    pub geo: Option<Geo>,
+    /// The registry's nodes, with `registry.nodes`.
+    pub registry_nodes: Option<RegistryNodes>,
+    /// With clusters: statistics per cluster, then per region of
+    /// `[[push.regions]]` (empty without clusters).
+    pub site_stats: Vec<SiteStats>,
     pub messages: Messages,
     pub partitions: Vec<VecDeque<u32>>,
     pub lag_total: u64,
@@ -339,6 +360,33 @@ impl PushModel {
     #[inline]
     pub fn client_hop(&mut self) -> SimTime {
         self.s.transit.sample(&mut self.rng.network) + self.lb_one_way
+    }
+
+    /// One network hop between client `c` and gateway `g`: from the
+    /// world's RTT with clusters, from `network.transit` without.
+    #[inline]
+    pub fn client_hop_to(&mut self, c: u32, g: usize) -> SimTime {
+        match &self.geo {
+            Some(geo) => geo.client_one_way(c, self.gateway_cluster[g] as usize) + self.lb_one_way,
+            None => self.client_hop(),
+        }
+    }
+
+    /// The round trip from gateway `g`'s site to the home site (registry,
+    /// Kafka); zero without clusters (one site).
+    #[inline]
+    pub fn home_round_trip(&self, g: usize) -> SimTime {
+        self.geo.as_ref().map_or(SimTime::ZERO, |geo| {
+            geo.home_rtt(self.gateway_cluster[g] as usize)
+        })
+    }
+
+    /// One way from the home site to gateway `g`'s site; zero without clusters.
+    #[inline]
+    pub fn from_home(&self, g: usize) -> SimTime {
+        self.geo.as_ref().map_or(SimTime::ZERO, |geo| {
+            geo.home_one_way(self.gateway_cluster[g] as usize)
+        })
     }
 
     /// One hop inside the data centre.
@@ -433,6 +481,10 @@ impl Model for PushModel {
             g.accepted_level.reset(now);
         }
         self.faults.end_warmup(now);
+        self.site_stats_end_warmup(now);
+        if let Some(nodes) = &mut self.registry_nodes {
+            nodes.reset_stats(now);
+        }
     }
 }
 

@@ -66,6 +66,10 @@ impl PushModel {
         if self.transport.is_persistent() {
             self.write_faults(out, end, measured_s);
         }
+        self.write_sites(out, end);
+        if let Some(nodes) = &self.registry_nodes {
+            nodes.write_output(out, end);
+        }
         self.write_series(out, end);
     }
 

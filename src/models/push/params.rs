@@ -16,6 +16,7 @@ use crate::faults::admission::AdmissionParams;
 use crate::faults::backoff::RetryPolicy;
 use crate::faults::schedule::FaultSpec;
 use crate::units::{Bytes, Count, Duration, Rate};
+use crate::world::RoutingSpec;
 
 /// How messages reach clients.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -95,6 +96,58 @@ pub struct PushParams {
     /// Scheduled and random faults, `[[push.faults]]` (`docs/faults.md`).
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
+    /// Gateway clusters at sites of the world, `[[push.clusters]]`; none:
+    /// one cluster of `gateways.count` gateways with no geography.
+    #[serde(default)]
+    pub clusters: Vec<ClusterParams>,
+    /// The world file the clusters stand in (`docs/world.md`; relative to
+    /// the current folder); default: the shipped world.
+    #[serde(default)]
+    pub world: Option<String>,
+    /// How clients reach a cluster: anycast, geo-DNS or ideal (`[push.routing]`).
+    #[serde(default)]
+    pub routing: RoutingSpec,
+    /// Where the clients are, `[[push.regions]]`; none: every region of the
+    /// world, by population.
+    #[serde(default)]
+    pub regions: Vec<RegionShare>,
+    /// The cluster site that hosts the registry, Kafka and the processors;
+    /// default: the first cluster's.
+    #[serde(default)]
+    pub home: Option<String>,
+}
+
+/// `[[push.clusters]]`: gateways at one site of the world (a PoP name).
+/// Every gateway has the `[push.gateways]` shape.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterParams {
+    pub site: String,
+    pub gateways: u32,
+}
+
+/// `[[push.regions]]`: a client region of the world and its share of the
+/// clients (shares are weights: they need not sum to 1; default: the
+/// region's share of the world's population).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionShare {
+    pub name: String,
+    #[serde(default)]
+    pub share: Option<f64>,
+}
+
+impl PushParams {
+    /// Gateways in all: the clusters' sum, or `gateways.count` without clusters.
+    pub fn gateway_count(&self) -> u32 {
+        if self.clusters.is_empty() {
+            self.gateways.count
+        } else {
+            self.clusters
+                .iter()
+                .fold(0u32, |n, c| n.saturating_add(c.gateways))
+        }
+    }
 }
 
 /// `[push.network]`: one-way latencies.
@@ -521,8 +574,15 @@ pub struct RegistryParams {
     pub read: Option<DurationDist>,
     /// Overrides the store's write latency.
     pub write: Option<DurationDist>,
-    /// Nodes of the store, for the cost.
-    pub nodes: u32,
+    /// Nodes with capacity, records sharded by user over them (none: the
+    /// registry has latency only).
+    pub nodes: Option<u32>,
+    /// Nodes each record is kept on (writes go to all of them).
+    pub replicas: u32,
+    /// Overrides the store's reads per second per node.
+    pub node_reads_per_s: Option<Rate>,
+    /// Overrides the store's writes per second per node.
+    pub node_writes_per_s: Option<Rate>,
     /// Instance profile of one node, for the cost.
     pub profile: String,
 }
@@ -533,13 +593,30 @@ impl Default for RegistryParams {
             store: d::REGISTRY_STORE,
             read: None,
             write: None,
-            nodes: d::REGISTRY_NODES,
+            nodes: None,
+            replicas: d::REGISTRY_REPLICAS,
+            node_reads_per_s: None,
+            node_writes_per_s: None,
             profile: d::REGISTRY_PROFILE.to_string(),
         }
     }
 }
 
 impl RegistryParams {
+    /// (reads, writes) per second of one node: the store's profile unless
+    /// overridden.
+    pub fn node_rates(&self) -> (f64, f64) {
+        let (read, write) = match self.store {
+            RegistryStore::Redis => d::REDIS_NODE_OPS_PER_S,
+            RegistryStore::Cassandra => d::CASSANDRA_NODE_OPS_PER_S,
+            RegistryStore::Dynamodb => d::DYNAMODB_NODE_OPS_PER_S,
+        };
+        (
+            self.node_reads_per_s.map_or(read, |r| r.0),
+            self.node_writes_per_s.map_or(write, |r| r.0),
+        )
+    }
+
     /// (read, write) latency distributions: the store's profile unless
     /// overridden.
     pub fn latencies(&self) -> (DurationDist, DurationDist) {

@@ -163,8 +163,10 @@ impl PushModel {
             proc.busy += 1;
             self.busy_threads.add(now, 1.0);
             self.count_registry_read(now);
-            let work =
-                self.s.processor_cpu.sample(&mut self.rng.processor) + self.registry_read_time();
+            let cpu = self.s.processor_cpu.sample(&mut self.rng.processor);
+            let base = self.registry_read_time();
+            let user = self.messages.get(m).user;
+            let work = cpu + self.registry_read_at_nodes(user, base, now);
             sched.schedule_in(
                 work,
                 Event::ProcessorDone {
@@ -195,7 +197,7 @@ impl PushModel {
         if gateway == NO_GATEWAY {
             return self.end_message(m, Fate::DroppedOffline, sched.now());
         }
-        let hop = self.internal_hop();
+        let hop = self.internal_hop() + self.from_home(gateway as usize);
         sched.schedule_in(
             hop,
             Event::AtGateway {
@@ -230,7 +232,11 @@ impl PushModel {
         let now = sched.now();
         self.count_request(now);
         self.note_data(user as usize, now);
-        let arrival = now + self.client_hop();
+        let arrival = now + self.client_hop_to(user, g);
+        if self.geo.is_some() {
+            let published = SimTime::from_nanos(self.messages.get(m).published_ns);
+            self.note_site_delivery(user, g, arrival - published);
+        }
         self.deliver(m, arrival, now);
         self.after_response(g, user, sched);
     }
@@ -246,7 +252,10 @@ impl PushModel {
         }
         self.counters.redeliveries += 1;
         self.count_registry_read(now);
-        let delay = self.internal_hop() + self.registry_read_time();
+        let hop = self.internal_hop();
+        let base = self.registry_read_time();
+        let user = self.messages.get(m).user;
+        let delay = hop + self.registry_read_at_nodes(user, base, now);
         sched.schedule_in(delay, Event::LookupDone { message: m });
     }
 
@@ -299,7 +308,7 @@ impl PushModel {
                     self.note_data(c, sched.now());
                     Some(self.clients[c].gateway as usize)
                 } else {
-                    self.pick_gateway()
+                    self.pick_gateway_for(c as u32)
                 }
             }
             Transport::ShortPoll | Transport::LongPoll => self.pick_gateway(),

@@ -1,28 +1,35 @@
-//! Wiring, once per run: the client slots and the timing wheel, the
-//! gateways and the balancer, the pipeline's partitions and processors,
+//! Wiring. Once per point ([`PushPoint::prepare`]): the checked parameters
+//! with the world their clusters stand in (built by the caller and shared).
+//! Once per run ([`build`]): the client slots and the timing wheel, the
+//! gateways, their clusters and balancers, the world's routing, the pipeline's partitions and processors,
 //! the pollers and mailboxes, the reconnect policy, the fault state and
 //! the statistics. Every random stream of the model is named here, except
 //! the per-entry crash streams the fault schedule draws at the start.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use super::autoscale::Autoscaler;
-use super::balancer::LeastLoaded;
+use super::check::{Invalid, check, check_on_world};
 use super::defaults as d;
+use super::failover::SiteStats;
 use super::faults::FaultState;
+use super::geo::Geo;
 use super::messages::Messages;
 use super::model::{
-    Client, ConnState, Counters, Gateway, Mailbox, NO_GATEWAY, Poller, Processor, PushModel, Rngs,
-    Samplers, SeriesSet, TICK,
+    Client, Cluster, ConnState, Counters, Gateway, Mailbox, NO_GATEWAY, Poller, Processor,
+    PushModel, Rngs, Samplers, SeriesSet, TICK,
 };
 use super::params::{PushParams, Transport};
 use super::reconnect::{ReconnectPolicy, Reconnects};
+use super::registry::RegistryNodes;
 use super::wheel::{NIL, TimingWheel};
 use crate::dist::DurationDist;
 use crate::engine::{GridSeries, Histogram, SeriesKind, Streams, TimeWeighted};
 use crate::faults::storm::{BusyPeak, PeakRate, ReconnectTracker};
 use crate::run::RunContext;
 use crate::station::Station;
+use crate::world::{LeastLoaded, World};
 
 /// Buckets of the timing wheel: 4,096 one-second buckets hold deadlines up
 /// to 68 minutes ahead without a second revolution.
@@ -30,11 +37,85 @@ const WHEEL_SLOTS: usize = 4096;
 /// Per-partition and per-gateway series are written only up to these counts.
 const MAX_ENTITY_SERIES: usize = 64;
 
-/// Builds the model of one run; the parameters must have passed `check`.
+/// A push point ready to run: its checked parameters and, with
+/// `[[push.clusters]]`, the world they stand in (loaded with the cluster
+/// sites as its PoP selection, built once by the caller and shared). Made
+/// only by [`PushPoint::prepare`], so a point has always been checked.
+#[derive(Clone, Debug)]
+pub struct PushPoint {
+    params: PushParams,
+    world: Option<Arc<World>>,
+}
+
+impl PushPoint {
+    /// Checks `params` (against `world` if they have clusters: a world is
+    /// required then, and ignored otherwise).
+    pub fn prepare(
+        params: PushParams,
+        world: Option<Arc<World>>,
+    ) -> Result<PushPoint, Vec<Invalid>> {
+        check(&params)?;
+        let world = if params.clusters.is_empty() {
+            None
+        } else {
+            let world = world.ok_or_else(|| {
+                vec![(
+                    "clusters".to_string(),
+                    "clusters need a world; prepare the point with one".to_string(),
+                )]
+            })?;
+            check_on_world(&params, &world)?;
+            Some(world)
+        };
+        Ok(PushPoint { params, world })
+    }
+
+    pub fn params(&self) -> &PushParams {
+        &self.params
+    }
+
+    /// The world the clusters stand in, if the point has clusters.
+    pub fn world(&self) -> Option<&Arc<World>> {
+        self.world.as_ref()
+    }
+}
+
+/// Points are equal when what they were prepared from is (the world
+/// compared by its description).
+impl PartialEq for PushPoint {
+    fn eq(&self, other: &PushPoint) -> bool {
+        let same_world = match (&self.world, &other.world) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a.spec() == b.spec(),
+            _ => false,
+        };
+        self.params == other.params && same_world
+    }
+}
+
+/// Builds the model of one run of `point`.
+pub fn build_point(point: &PushPoint, ctx: &RunContext) -> Result<PushModel, String> {
+    let mut model = build(&point.params, ctx)?;
+    if let Some(world) = &point.world {
+        let geo = Geo::new(&point.params, Arc::clone(world), &ctx.streams)?;
+        let regions = if point.params.regions.is_empty() {
+            0
+        } else {
+            geo.region_count()
+        };
+        let sites = point.params.clusters.len() + regions;
+        model.site_stats = (0..sites).map(|_| SiteStats::new()).collect();
+        model.geo = Some(geo);
+    }
+    Ok(model)
+}
+
+/// Builds the model of one run with no geography; the parameters must have
+/// passed `check` (and have no clusters: those need [`build_point`]).
 pub fn build(p: &PushParams, ctx: &RunContext) -> Result<PushModel, String> {
     let n = p.clients.0 as usize;
     let persistent = p.transport.is_persistent();
-    let gateways_n = p.gateways.count as usize;
+    let gateways_n = p.gateway_count() as usize;
     let partitions = p.kafka.partitions as usize;
     let slots = if persistent { n } else { 0 };
     let (pollers, mailboxes) = polling_state(p, n);
@@ -58,7 +139,11 @@ pub fn build(p: &PushParams, ctx: &RunContext) -> Result<PushModel, String> {
         drained_tick: None,
         due: Vec::new(),
         gateways: (0..gateways_n).map(|_| new_gateway(p)).collect(),
-        balancer: LeastLoaded::new(gateways_n),
+        clusters: clusters(p),
+        gateway_cluster: gateway_clusters(p),
+        geo: None,
+        site_stats: Vec::new(),
+        registry_nodes: RegistryNodes::new(&p.registry),
         messages: Messages::new(),
         partitions: vec![VecDeque::new(); partitions],
         lag_total: 0,
@@ -86,6 +171,38 @@ pub fn build(p: &PushParams, ctx: &RunContext) -> Result<PushModel, String> {
         faults: fault_state(p, ctx),
         p: p.clone(),
     })
+}
+
+/// The gateway clusters: `[[push.clusters]]` in order, each a block of
+/// consecutive gateways, or every gateway in one.
+fn clusters(p: &PushParams) -> Vec<Cluster> {
+    let sizes: Vec<u32> = if p.clusters.is_empty() {
+        vec![p.gateways.count]
+    } else {
+        p.clusters.iter().map(|c| c.gateways).collect()
+    };
+    let mut first = 0;
+    sizes
+        .iter()
+        .map(|&size| {
+            let cluster = Cluster {
+                first,
+                size: size as usize,
+                balancer: LeastLoaded::new(size),
+            };
+            first += size as usize;
+            cluster
+        })
+        .collect()
+}
+
+/// Each gateway's cluster.
+fn gateway_clusters(p: &PushParams) -> Vec<u16> {
+    clusters(p)
+        .iter()
+        .enumerate()
+        .flat_map(|(k, c)| std::iter::repeat_n(k as u16, c.size))
+        .collect()
 }
 
 /// The distributions the model draws from, compiled.
@@ -243,7 +360,7 @@ fn series(ctx: &RunContext, partitions: usize, gateways: usize, persistent: bool
 
 /// The fault schedule, admission limits and storm metrics.
 fn fault_state(p: &PushParams, ctx: &RunContext) -> FaultState {
-    let gateways = p.gateways.count as usize;
+    let gateways = p.gateway_count() as usize;
     let persistent_rate = |name: &str| {
         p.transport
             .is_persistent()
