@@ -1,8 +1,9 @@
 //! What a push run costs per hour, from `models/prices.toml`: compute
 //! (the gateways, the processors as many as were ready on average, the
 //! registry's nodes and Kafka's brokers, each an instance of its profile)
-//! and requests (every poll of a polling transport, every connect of a
-//! persistent one, at the request price of the file's `push_region`). The
+//! and requests (every poll and upstream message of a polling transport,
+//! i.e. its `requests_per_s`, every connect of a persistent one, at the
+//! request price of the file's `push_region`). The
 //! model carries no message sizes, so it reports no egress cost.
 //!
 //! A gateway `profile` sets the gateways' cores and memory; without one,
