@@ -34,6 +34,11 @@ impl CdnModel {
         let first = self.pops[pop].first_server as usize;
         for server in first..first + self.cfg.servers_per_pop as usize {
             let srv = &mut self.servers[server];
+            if let Some(series) = &mut self.series {
+                for free_at in srv.workers.busy_until(now) {
+                    series.busy(pop, now, free_at, -1.0);
+                }
+            }
             srv.workers.clear(now);
             let kind = srv.cache.kind();
             let capacity = srv.cache.capacity();

@@ -54,7 +54,7 @@ pub fn run_cdn(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<RunOutpu
     let mut model = setup::build(point, ctx, io)?;
     let report = run(&mut model, ctx.window);
     model
-        .check_invariants()
+        .check_invariants(report.end)
         .map_err(|e| format!("model invariant broken: {e}"))?;
     model.finish_workload()?;
     let measured_s = (ctx.window.horizon - ctx.window.warmup).as_secs_f64();

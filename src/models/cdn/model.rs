@@ -102,7 +102,8 @@ pub struct Fetch {
 #[derive(Clone, Debug)]
 pub enum Chooser {
     RoundRobin(RoundRobin),
-    /// The server whose next worker is free soonest (ties: lowest index).
+    /// The server whose next worker is free soonest (ties spread by the
+    /// object's hash, so idle servers split the objects between them).
     LeastLoaded,
     /// Consistent hashing on the object id, over the model's ring.
     Hash,
@@ -116,6 +117,8 @@ pub struct CacheServer {
     pub inflight: IdMap,
     pub rng: SimRng,
     pub pop: u16,
+    /// Requests admitted since the end of warm-up (load balance).
+    pub requests: u64,
 }
 
 /// A PoP.
@@ -312,6 +315,7 @@ impl Model for CdnModel {
         self.stats.reset();
         for server in &mut self.servers {
             server.workers.reset_stats(now);
+            server.requests = 0;
         }
         for shield in &mut self.shields {
             shield.workers.reset_stats(now);

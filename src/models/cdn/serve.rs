@@ -199,8 +199,9 @@ impl CdnModel {
         let Some(slot) = srv.workers.admit(now, service) else {
             return self.fail(idx, Failure::Refused, s);
         };
+        srv.requests += 1;
         if let Some(series) = &mut self.series {
-            series.pop_busy_ns[pop].add(now, service.as_nanos() as f64);
+            series.busy(pop, slot.start, slot.finish, 1.0);
         }
         if slot.finish >= self.pops[pop].next_fail {
             // The PoP fails before this request is answered.
@@ -280,7 +281,7 @@ impl CdnModel {
             Chooser::RoundRobin(rr) => rr.pick(),
             Chooser::LeastLoaded => {
                 let servers = &self.servers[first as usize..];
-                LeastLoaded::among(self.cfg.servers_per_pop, |&i| {
+                LeastLoaded::among_spread(self.cfg.servers_per_pop, object, |&i| {
                     servers[i as usize].workers.earliest_start(now)
                 })
             }

@@ -253,6 +253,7 @@ fn edge(
                 inflight: IdMap::with_capacity(64),
                 rng: streams.stream("cdn/cache-service", index),
                 pop: pop.0 as u16,
+                requests: 0,
             });
         }
     }

@@ -260,8 +260,9 @@ pub struct Series {
     pub origin_bits: GridSeries,
     pub push_bits: GridSeries,
     pub pop_requests: Vec<GridSeries>,
-    /// Service time started per bin, per PoP (for utilisation).
+    /// Service time done per bin, per PoP (for utilisation).
     pub pop_busy_ns: Vec<GridSeries>,
+    horizon: SimTime,
 }
 
 impl Series {
@@ -286,7 +287,23 @@ impl Series {
                 .iter()
                 .map(|p| sum("busy_ns", p))
                 .collect::<Option<_>>()?,
+            horizon: ctx.window.horizon,
         })
+    }
+
+    /// A worker of `pop` is busy over [`start`, `finish`): the time goes to
+    /// the bins it covers, so no bin holds more work than its capacity
+    /// (`sign` -1 takes back work a crash cancelled).
+    #[inline]
+    pub fn busy(&mut self, pop: usize, start: SimTime, finish: SimTime, sign: f64) {
+        let series = &mut self.pop_busy_ns[pop];
+        let step = series.step().as_nanos();
+        let (mut t, end) = (start.as_nanos(), finish.min(self.horizon).as_nanos());
+        while t < end {
+            let until = ((t / step + 1) * step).min(end);
+            series.add(SimTime::from_nanos(t), sign * (until - t) as f64);
+            t = until;
+        }
     }
 
     #[inline]
