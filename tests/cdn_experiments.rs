@@ -101,7 +101,7 @@ fn quickstart_cdn_lowers_far_regions_latency_and_origin_load() {
 }
 
 #[test]
-fn longer_ttl_raises_the_hit_ratio() {
+fn longer_ttl_raises_the_hit_ratio_and_staleness_and_cuts_egress() {
     let s = run_experiment(
         "cdn-ttl.toml",
         &small(&[
@@ -114,7 +114,14 @@ fn longer_ttl_raises_the_hit_ratio() {
         let (short, long) = (pair[0], pair[1]);
         assert!(get(&s, long, "hit_ratio") > get(&s, short, "hit_ratio") + 0.05);
         assert!(get(&s, long, "origin_requests_per_s") < get(&s, short, "origin_requests_per_s"));
+        // The trade: staleness rises with the TTL.
+        assert!(get(&s, long, "stale_served_share") > get(&s, short, "stale_served_share"));
+        assert!(get(&s, long, "served_age_s_mean") > get(&s, short, "served_age_s_mean"));
     }
+    // Egress falls: fewer revalidations, so fewer find a new version.
+    let egress = |p: &str| get(&s, p, "origin_egress_bits_per_s");
+    let (long, short) = (egress("max-age=600"), egress("max-age=10"));
+    assert!(long < short, "egress {long} at 600 s, {short} at 10 s");
 }
 
 #[test]

@@ -37,6 +37,7 @@ pub mod setup;
 pub mod slab;
 pub mod source;
 pub mod stats;
+pub mod versions;
 mod video;
 
 pub use check::{Checked, Invalid, check};

@@ -24,6 +24,7 @@ use super::params::Mode;
 use super::slab::Slab;
 use super::source::{Recorder, RequestSource};
 use super::stats::{Series, Stats};
+use super::versions::Versions;
 use super::video::VideoState;
 
 /// "No index": an empty list link or an absent id.
@@ -94,6 +95,11 @@ pub struct Fetch {
     pub conditional: bool,
     /// The upstream failed (outage, refused): waiters get stale-if-error or fail.
     pub error: bool,
+    /// A conditional fetch: the content time of the copy held (changing content).
+    pub copy_at: SimTime,
+    /// The content time of what the fetch brings back: when the origin
+    /// answered, or the content time of the shield's copy.
+    pub content_at: SimTime,
     /// Whether the object is a flash crowd's (counts its origin fetches).
     pub flash: bool,
 }
@@ -183,6 +189,21 @@ pub struct Config {
     pub clients_per_region: u32,
     /// Origin outage windows [start, end).
     pub outages: Vec<(SimTime, SimTime)>,
+    /// How each content class changes at the origin.
+    pub versions: Versions,
+}
+
+impl Config {
+    /// The content time of a stored copy of class `class` (changing
+    /// content): when the origin last answered for it, its freshness
+    /// deadline less the class's lifetime.
+    #[inline]
+    pub fn content_time(&self, class: u8, e: &Expiry) -> SimTime {
+        match self.rules[class as usize] {
+            Storage::Stored(rule) => e.fresh_until.saturating_sub(rule.lifetime),
+            Storage::NotStored => e.fresh_until,
+        }
+    }
 }
 
 /// A flash crowd while the run goes.

@@ -218,6 +218,16 @@ impl CdnModel {
             );
             out.histogram("flash.latency_ms", TimeUnit::Millis, f.latency.clone());
         }
+        if self.cfg.versions.any() {
+            out.scalar(
+                "stale_served_share",
+                share(st.stale_served, st.content_served),
+            );
+            let age_s = st.content_age_ns as f64 / 1e9 / st.content_served.max(1) as f64;
+            out.scalar("served_age_s_mean", age_s);
+            out.scalar("origin_not_modified", st.origin_not_modified as f64);
+            out.scalar("origin_full_fetches", st.origin_full as f64);
+        }
         if self.workload.video.is_some() {
             let v = &st.video;
             out.scalar("video.sessions", v.sessions as f64);

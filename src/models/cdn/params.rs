@@ -268,6 +268,11 @@ pub struct CatalogueParams {
     pub publish_rate: Rate,
     /// Content classes with their own header, sharing the catalogue.
     pub class: Vec<ClassParams>,
+    /// Updates per object per second (Poisson): each makes a new version at
+    /// the origin. Zero: content never changes.
+    pub update_rate: Rate,
+    /// Or: a new version of each object every this long (at a phase of its own).
+    pub update_every: Option<Duration>,
 }
 
 impl Default for CatalogueParams {
@@ -280,6 +285,8 @@ impl Default for CatalogueParams {
             default_ttl: Duration(d::DEFAULT_TTL),
             publish_rate: Rate(0.0),
             class: Vec::new(),
+            update_rate: Rate(0.0),
+            update_every: None,
         }
     }
 }
@@ -291,6 +298,12 @@ pub struct ClassParams {
     /// Share of the catalogue's objects.
     pub share: f64,
     pub cache_control: String,
+    /// The class's own update process (as the catalogue's keys); when it
+    /// sets neither, the catalogue's applies.
+    #[serde(default)]
+    pub update_rate: Rate,
+    #[serde(default)]
+    pub update_every: Option<Duration>,
 }
 
 /// Push-CDN publishing (`[cdn.push]`, used when `mode = "push"`): where

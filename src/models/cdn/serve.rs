@@ -299,7 +299,18 @@ impl CdnModel {
             return self.miss(idx, false, false, s);
         }
         let srv = &mut self.servers[req.server as usize];
-        let state = srv.cache.lookup(req.object).map(|e| e.classify(now));
+        let entry = srv.cache.lookup(req.object).copied();
+        let state = entry.map(|e| e.classify(now));
+        if let Some(e) = entry
+            && matches!(
+                state,
+                Some(Freshness::Fresh | Freshness::StaleWhileRevalidate)
+            )
+            && self.cfg.versions.changes(req.class)
+        {
+            let content_at = self.cfg.content_time(req.class, &e);
+            self.note_content(now, req.class, req.object, content_at);
+        }
         match state {
             Some(Freshness::Fresh) => self.respond(idx, Served::Hit, s),
             Some(Freshness::StaleWhileRevalidate) => {

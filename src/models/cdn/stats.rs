@@ -118,6 +118,14 @@ pub struct Stats {
     pub origin_bytes: u64,
     pub push_bytes: u64,
     pub published: u64,
+    /// Origin answers to fetches: 304 Not Modified, and with a body.
+    pub origin_not_modified: u64,
+    pub origin_full: u64,
+    /// Changing content: requests served, those served a version the origin
+    /// had replaced, and the sum of the ages of what was served.
+    pub content_served: u64,
+    pub stale_served: u64,
+    pub content_age_ns: u128,
     pub failed_over_latency: Histogram,
     /// Per continent (their merge is the overall histogram), and per reported region.
     pub continent_latency: Vec<Histogram>,
