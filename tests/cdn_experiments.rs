@@ -221,3 +221,31 @@ fn collapsing_cuts_origin_fetches_per_expiry_to_one_per_pop() {
     assert!(get(&s, "true", "origin_requests_per_s") < get(&s, "false", "origin_requests_per_s"));
     assert!(get(&s, "true", "collapsed_requests") > 0.0);
 }
+
+#[test]
+fn hashing_hits_most_and_least_loaded_evens_the_load_and_the_tail() {
+    let s = run_experiment(
+        "cdn-server-choice.toml",
+        &["run.duration=40s", "run.warmup=15s"],
+    );
+    let (hash, least, rr) = (
+        "consistent-hash|in-path",
+        "least-loaded|in-path",
+        "round-robin|in-path",
+    );
+    assert!(get(&s, hash, "hit_ratio") > get(&s, least, "hit_ratio") + 0.05);
+    assert!(get(&s, least, "hit_ratio") > get(&s, rr, "hit_ratio"));
+    let balance = "servers.requests_max_over_mean";
+    assert!(
+        get(&s, least, balance) < 1.05,
+        "{}",
+        get(&s, least, balance)
+    );
+    assert!(get(&s, hash, balance) > get(&s, least, balance) + 0.05);
+    assert!(get(&s, hash, "latency_ms_p99") > get(&s, least, "latency_ms_p99"));
+    // A redirect costs a round trip and a handshake.
+    let redirect = "consistent-hash|http-redirect";
+    assert!(get(&s, redirect, "latency_ms_p50") > get(&s, hash, "latency_ms_p50") + 10.0);
+    let router = get(&s, hash, "router_utilisation_max");
+    assert!(router > 0.05 && router < 1.0, "{router}");
+}

@@ -51,3 +51,32 @@ fn least_loaded_at_light_load_spreads_objects_like_hashing() {
     let stored_ratio = get(&least, "stored_bytes") / get(&hash, "stored_bytes");
     assert!((0.9..1.1).contains(&stored_ratio), "{stored_ratio}");
 }
+
+/// The request router is a station: its utilisation is the offered load
+/// over its capacity, a busy one adds its queueing to every request, and a
+/// full queue refuses requests.
+#[test]
+fn a_request_router_with_little_capacity_queues_and_refuses() {
+    let with_router = |rate: f64, workers: u32| {
+        let mut p = light("consistent-hash");
+        p.request_rate = edgesim::units::Rate(rate);
+        p.router.workers = workers;
+        p.router.service = edgesim::dist::DurationDist::exponential_mean(SimTime::from_millis(1));
+        p.router.queue_limit = edgesim::units::Count(50);
+        run(&p)
+    };
+    let free = with_router(600.0, 0);
+    let busy = with_router(600.0, 1);
+    // One worker of 1 ms at 600 requests/s: 60 % busy.
+    let u = get(&busy, "router_utilisation_max");
+    assert!((u - 0.6).abs() < 0.05, "router utilisation {u}");
+    // M/M/1: a mean stay of 1 ms / (1 - 0.6) = 2.5 ms more per request.
+    let extra = get(&busy, "latency_ms_mean") - get(&free, "latency_ms_mean");
+    assert!((1.5..3.5).contains(&extra), "router adds {extra} ms");
+    assert_eq!(get(&busy, "router_refused"), 0.0);
+    let over = with_router(1_500.0, 1);
+    let u = get(&over, "router_utilisation_max");
+    assert!(u > 0.97 && u <= 1.0, "router utilisation {u}");
+    assert!(get(&over, "router_refused") > 0.0);
+    assert!(get(&over, "failed_refused") > 0.0);
+}

@@ -216,6 +216,10 @@ fn check_stations(p: &CdnParams, add: &mut Add) {
         );
     }
     check_station("cache", c.workers, &c.service, c.queue_limit.0, add);
+    let r = &p.router;
+    if r.workers > 0 {
+        check_station("router", r.workers, &r.service, r.queue_limit.0, add);
+    }
     check_cache("cache", c.policy.0, c.capacity.0, add);
     let s = &p.shield;
     check_station("shield", s.workers, &s.service, s.queue_limit.0, add);

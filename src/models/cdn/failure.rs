@@ -31,6 +31,7 @@ impl CdnModel {
         // Requests admitted before the failure and not yet answered were
         // failed when admitted (the schedule is known); fetches in flight
         // fail their waiters when they return (the epoch has moved on).
+        self.pops[pop].router.clear(now);
         let first = self.pops[pop].first_server as usize;
         for server in first..first + self.cfg.servers_per_pop as usize {
             let srv = &mut self.servers[server];

@@ -20,7 +20,7 @@ use crate::workload::catalogue::Catalogue;
 use crate::world::{HashRing, RoundRobin, Router, World};
 
 use super::links::Link;
-use super::params::Mode;
+use super::params::{Mode, RouterMode};
 use super::slab::Slab;
 use super::source::{Recorder, RequestSource};
 use super::stats::{Series, Stats};
@@ -140,6 +140,9 @@ pub struct PopState {
     pub origin_link: Link,
     pub shield_link: Link,
     pub push_target: bool,
+    /// The request router (used when `Config::router` is set).
+    pub router: Workers,
+    pub router_rng: SimRng,
 }
 
 /// A shield (parent cache) site.
@@ -191,6 +194,9 @@ pub struct Config {
     pub outages: Vec<(SimTime, SimTime)>,
     /// How each content class changes at the origin.
     pub versions: Versions,
+    /// The PoPs' request routers, when they are stations.
+    pub router: Option<RouterMode>,
+    pub router_service: DurationSampler,
 }
 
 impl Config {
@@ -254,6 +260,8 @@ pub enum Event {
     Publish,
     /// A forwarded request reaches another PoP.
     AtPop(u32),
+    /// The PoP's request router has handled a request.
+    Routed(u32),
     ShieldArrive(u32),
     OriginArrive(OriginJob),
     /// A fetch's response reaches the PoP or shield that asked.
@@ -319,6 +327,7 @@ impl Model for CdnModel {
             Event::FlashArrival(crowd) => self.on_flash_arrival(crowd, s),
             Event::Publish => self.on_publish(s),
             Event::AtPop(req) => self.on_at_pop(req, s),
+            Event::Routed(req) => self.serve_at_pop(req, s),
             Event::ShieldArrive(fetch) => self.on_shield_arrive(fetch, s),
             Event::OriginArrive(job) => self.on_origin_arrive(job, s),
             Event::FetchDone(fetch) => self.on_fetch_done(fetch, s),
@@ -347,6 +356,7 @@ impl Model for CdnModel {
         }
         for pop in &mut self.pops {
             pop.egress.bytes = 0;
+            pop.router.reset_stats(now);
         }
     }
 }

@@ -161,6 +161,18 @@ impl CdnModel {
             egress_total as f64 * 8.0 / measured_s,
         );
         self.server_balance(out);
+        if self.cfg.router.is_some() {
+            let u: Vec<f64> = (self.pops.iter())
+                .map(|p| p.router.utilisation(end))
+                .collect();
+            let mean = u.iter().sum::<f64>() / u.len().max(1) as f64;
+            out.scalar("router_utilisation_mean", mean);
+            out.scalar(
+                "router_utilisation_max",
+                u.iter().cloned().fold(0.0, f64::max),
+            );
+            out.scalar("router_refused", self.stats.router_refused as f64);
+        }
     }
 
     /// How evenly each PoP's cache servers share its requests and its
@@ -285,6 +297,7 @@ impl CdnModel {
     /// at most 1 (busy time over capacity).
     fn check_utilisation(&self, end: SimTime) -> Result<(), String> {
         let stations = (self.servers.iter().map(|s| ("cache server", &s.workers)))
+            .chain(self.pops.iter().map(|p| ("request router", &p.router)))
             .chain(self.shields.iter().map(|s| ("shield", &s.workers)))
             .chain(self.origins.iter().map(|o| ("origin", &o.workers)));
         for (i, (what, workers)) in stations.enumerate() {

@@ -60,6 +60,7 @@ pub struct CdnParams {
     pub routing: RoutingSpec,
     pub network: NetworkParams,
     pub cache: CacheParams,
+    pub router: RouterParams,
     pub overload: OverloadParams,
     pub shield: ShieldParams,
     pub origin: OriginParams,
@@ -87,6 +88,7 @@ impl Default for CdnParams {
             routing: RoutingSpec::default(),
             network: NetworkParams::default(),
             cache: CacheParams::default(),
+            router: RouterParams::default(),
             overload: OverloadParams::default(),
             shield: ShieldParams::default(),
             origin: OriginParams::default(),
@@ -156,6 +158,49 @@ impl Default for CacheParams {
             policy: PolicyName(PolicyKind::Lru),
             workers: d::CACHE_WORKERS,
             service: DurationDist::exponential_mean(d::CACHE_SERVICE_MEAN),
+            queue_limit: Count(d::CACHE_QUEUE_LIMIT),
+        }
+    }
+}
+
+/// How a PoP's request router hands a request to the cache server it picked.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum RouterMode {
+    /// The router proxies the request to the cache server (no extra trip).
+    #[default]
+    InPath,
+    /// The router answers 302 with the cache server's address: one more
+    /// round trip to the client and, on a new connection, its handshakes.
+    HttpRedirect,
+    /// The PoP's DNS server answers with the cache server's address: once
+    /// per new connection (one round trip before it); an open connection
+    /// goes straight to its server.
+    Dns,
+}
+
+/// The request-routing server of every PoP (`[cdn.router]`): a station
+/// that every request entering the PoP (each new connection, for `dns`)
+/// passes before its cache server. Off with `workers = 0` (the default):
+/// the choice then costs nothing.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RouterParams {
+    pub mode: RouterMode,
+    /// Requests the router processes at once (0: no router station).
+    pub workers: u32,
+    /// Processing time of one routing decision.
+    pub service: DurationDist,
+    /// Requests that may wait at the router.
+    pub queue_limit: Count,
+}
+
+impl Default for RouterParams {
+    fn default() -> RouterParams {
+        RouterParams {
+            mode: RouterMode::InPath,
+            workers: 0,
+            service: DurationDist::exponential_mean(d::ROUTER_SERVICE_MEAN),
             queue_limit: Count(d::CACHE_QUEUE_LIMIT),
         }
     }

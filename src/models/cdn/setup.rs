@@ -210,6 +210,8 @@ fn config(p: &CdnParams, rules: Vec<Storage>) -> Result<Config, String> {
             .map(|o| (o.at.0, o.at.0 + o.duration.0))
             .collect(),
         versions: Versions::new(Vec::new(), 0),
+        router: (p.router.workers > 0).then_some(p.router.mode),
+        router_service: compile(&p.router.service, "router")?,
     })
 }
 
@@ -276,6 +278,8 @@ fn edge(
             origin_link: Link::new(links.upstream_bps),
             shield_link: Link::new(links.upstream_bps),
             push_target: push_targets.as_ref().is_none_or(|t| t.contains(name)),
+            router: Workers::new(p.router.workers, p.router.queue_limit.0 as usize),
+            router_rng: streams.stream("cdn/router-service", pop.0 as u64),
         });
         for _ in 0..n {
             let index = servers.len() as u64;

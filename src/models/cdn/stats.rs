@@ -120,6 +120,8 @@ pub struct Stats {
     pub published: u64,
     /// Origin answers to fetches: 304 Not Modified, and with a body.
     pub origin_not_modified: u64,
+    /// Requests refused by a full request-router queue.
+    pub router_refused: u64,
     pub origin_full: u64,
     /// Changing content: requests served, those served a version the origin
     /// had replaced, and the sum of the ages of what was served.
