@@ -179,7 +179,6 @@ fn pop_failure_fails_requests_until_withdrawn_then_fails_over() {
             "run.replications=1",
             "run.duration=5min",
             "run.warmup=1min",
-            "cdn.request_rate=2k/s",
             "cdn.failure[0].at=2min",
             "cdn.failure[0].duration=2min",
             r#"sweep.param[0].values=["2s", "60s"]"#,
@@ -199,6 +198,11 @@ fn pop_failure_fails_requests_until_withdrawn_then_fails_over() {
         get(&s, fast, "failed_pop_down"),
         get(&s, fast, "failed_requests")
     );
+    // The failover loads a neighbour: Warsaw, about 0.64 busy before, is
+    // near its capacity while Frankfurt is down (half the measured time).
+    let warsaw = get(&s, fast, "pop.warsaw.utilisation");
+    assert!(warsaw > 0.75 && warsaw < 1.0, "Warsaw utilisation {warsaw}");
+    assert!(get(&s, fast, "forwarded_requests") > 0.0);
 }
 
 #[test]
