@@ -253,3 +253,19 @@ fn hashing_hits_most_and_least_loaded_evens_the_load_and_the_tail() {
     let router = get(&s, hash, "router_utilisation_max");
     assert!(router > 0.05 && router < 1.0, "{router}");
 }
+
+#[test]
+fn a_busy_pop_that_forwards_keeps_its_tail_down() {
+    let s = run_experiment(
+        "cdn-busy-forward.toml",
+        &["run.duration=90s", "run.warmup=20s"],
+    );
+    let (off, on) = ("2.4k/s|0", "2.4k/s|1");
+    assert!(get(&s, off, "pop.london.utilisation") > 0.99);
+    assert!(get(&s, off, "pop.london.utilisation") <= 1.0);
+    assert!(get(&s, off, "latency_ms_p99") > 5_000.0);
+    assert!(get(&s, on, "latency_ms_p99") < 1_000.0);
+    assert!(get(&s, on, "forwarded_requests") > 0.0);
+    assert!(get(&s, on, "pop.paris.utilisation") > 0.1);
+    assert_eq!(get(&s, "1.6k/s|0", "failed_share"), 0.0);
+}
