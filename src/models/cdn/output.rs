@@ -249,6 +249,12 @@ impl CdnModel {
             out.scalar("video.stalls_per_session", share(v.stalls, v.completed));
             out.scalar("video.rebuffer_ratio", share(v.stall_ns, v.watch_ns));
             out.histogram("video.startup_ms", TimeUnit::Millis, v.startup.clone());
+            if self.workload.video.as_ref().is_some_and(|v| v.abr) {
+                let segments = v.segments.max(1) as f64;
+                out.scalar("video.mean_bitrate_bits_per_s", v.bitrate_sum / segments);
+                out.scalar("video.switches_up", v.switches_up as f64);
+                out.scalar("video.switches_down", v.switches_down as f64);
+            }
         }
     }
 }

@@ -431,6 +431,7 @@ fn video(
         regions,
         videos: Zipf::new(v.videos.0, v.zipf_alpha)?,
         segment_bytes: (0..v.ladder.len()).map(|r| v.segment_bytes(r)).collect(),
+        abr: v.abr,
         segment_duration: v.segment_duration.0,
         buffer: v.buffer.0,
         segments: v.segments,

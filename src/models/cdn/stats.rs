@@ -82,6 +82,11 @@ pub struct VideoCounters {
     pub stalls: u64,
     pub stall_ns: u64,
     pub watch_ns: u64,
+    /// Adaptive bitrate: the sum of the received segments' bitrates, and
+    /// rendition switches up and down.
+    pub bitrate_sum: f64,
+    pub switches_up: u64,
+    pub switches_down: u64,
     pub startup: Histogram,
 }
 
