@@ -101,7 +101,7 @@ fn quickstart_cdn_lowers_far_regions_latency_and_origin_load() {
 }
 
 #[test]
-fn longer_ttl_raises_the_hit_ratio() {
+fn longer_ttl_raises_the_hit_ratio_and_staleness_and_cuts_egress() {
     let s = run_experiment(
         "cdn-ttl.toml",
         &small(&[
@@ -114,7 +114,14 @@ fn longer_ttl_raises_the_hit_ratio() {
         let (short, long) = (pair[0], pair[1]);
         assert!(get(&s, long, "hit_ratio") > get(&s, short, "hit_ratio") + 0.05);
         assert!(get(&s, long, "origin_requests_per_s") < get(&s, short, "origin_requests_per_s"));
+        // The trade: staleness rises with the TTL.
+        assert!(get(&s, long, "stale_served_share") > get(&s, short, "stale_served_share"));
+        assert!(get(&s, long, "served_age_s_mean") > get(&s, short, "served_age_s_mean"));
     }
+    // Egress falls: fewer revalidations, so fewer find a new version.
+    let egress = |p: &str| get(&s, p, "origin_egress_bits_per_s");
+    let (long, short) = (egress("max-age=600"), egress("max-age=10"));
+    assert!(long < short, "egress {long} at 600 s, {short} at 10 s");
 }
 
 #[test]
@@ -172,7 +179,6 @@ fn pop_failure_fails_requests_until_withdrawn_then_fails_over() {
             "run.replications=1",
             "run.duration=5min",
             "run.warmup=1min",
-            "cdn.request_rate=2k/s",
             "cdn.failure[0].at=2min",
             "cdn.failure[0].duration=2min",
             r#"sweep.param[0].values=["2s", "60s"]"#,
@@ -192,6 +198,11 @@ fn pop_failure_fails_requests_until_withdrawn_then_fails_over() {
         get(&s, fast, "failed_pop_down"),
         get(&s, fast, "failed_requests")
     );
+    // The failover loads a neighbour: Warsaw, about 0.64 busy before, is
+    // near its capacity while Frankfurt is down (half the measured time).
+    let warsaw = get(&s, fast, "pop.warsaw.utilisation");
+    assert!(warsaw > 0.75 && warsaw < 1.0, "Warsaw utilisation {warsaw}");
+    assert!(get(&s, fast, "forwarded_requests") > 0.0);
 }
 
 #[test]
@@ -213,4 +224,48 @@ fn collapsing_cuts_origin_fetches_per_expiry_to_one_per_pop() {
     assert!(without > 5.0, "without collapsing: {without}");
     assert!(get(&s, "true", "origin_requests_per_s") < get(&s, "false", "origin_requests_per_s"));
     assert!(get(&s, "true", "collapsed_requests") > 0.0);
+}
+
+#[test]
+fn hashing_hits_most_and_least_loaded_evens_the_load_and_the_tail() {
+    let s = run_experiment(
+        "cdn-server-choice.toml",
+        &["run.duration=40s", "run.warmup=15s"],
+    );
+    let (hash, least, rr) = (
+        "consistent-hash|in-path",
+        "least-loaded|in-path",
+        "round-robin|in-path",
+    );
+    assert!(get(&s, hash, "hit_ratio") > get(&s, least, "hit_ratio") + 0.05);
+    assert!(get(&s, least, "hit_ratio") > get(&s, rr, "hit_ratio"));
+    let balance = "servers.requests_max_over_mean";
+    assert!(
+        get(&s, least, balance) < 1.05,
+        "{}",
+        get(&s, least, balance)
+    );
+    assert!(get(&s, hash, balance) > get(&s, least, balance) + 0.05);
+    assert!(get(&s, hash, "latency_ms_p99") > get(&s, least, "latency_ms_p99"));
+    // A redirect costs a round trip and a handshake.
+    let redirect = "consistent-hash|http-redirect";
+    assert!(get(&s, redirect, "latency_ms_p50") > get(&s, hash, "latency_ms_p50") + 10.0);
+    let router = get(&s, hash, "router_utilisation_max");
+    assert!(router > 0.05 && router < 1.0, "{router}");
+}
+
+#[test]
+fn a_busy_pop_that_forwards_keeps_its_tail_down() {
+    let s = run_experiment(
+        "cdn-busy-forward.toml",
+        &["run.duration=90s", "run.warmup=20s"],
+    );
+    let (off, on) = ("2.4k/s|0", "2.4k/s|1");
+    assert!(get(&s, off, "pop.london.utilisation") > 0.99);
+    assert!(get(&s, off, "pop.london.utilisation") <= 1.0);
+    assert!(get(&s, off, "latency_ms_p99") > 5_000.0);
+    assert!(get(&s, on, "latency_ms_p99") < 1_000.0);
+    assert!(get(&s, on, "forwarded_requests") > 0.0);
+    assert!(get(&s, on, "pop.paris.utilisation") > 0.1);
+    assert_eq!(get(&s, "1.6k/s|0", "failed_share"), 0.0);
 }

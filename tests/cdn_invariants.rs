@@ -2,7 +2,10 @@
 //! that exercise every path (evictions, forwarding, refusals, a PoP
 //! failure, the shield, push, no CDN, video and a flash crowd): every
 //! request that ended was a hit, a miss or a failure, overall and at each
-//! PoP, and no cache holds more bytes than its capacity.
+//! PoP, no cache holds more bytes than its capacity, and no station or
+//! PoP is busy more than its capacity (utilisation at most 1, overall and
+//! in every time bin), checked here with busy servers that refuse and
+//! forward.
 
 use edgesim::engine::{SimTime, run};
 use edgesim::experiment::prepare::prepare_cdn;
@@ -79,11 +82,12 @@ fn counts_add_up_and_caches_stay_within_capacity_over_seeds() {
     for (name, p) in &designs {
         let point = prepare_cdn(p).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         for seed in 1..=4 {
-            let ctx = RunContext::new(seed, SimTime::from_secs(3), SimTime::from_secs(30));
+            let mut ctx = RunContext::new(seed, SimTime::from_secs(3), SimTime::from_secs(30));
+            ctx.series_step = Some(SimTime::from_millis(500));
             let mut model = setup::build(&point, &ctx, RunIo::default()).unwrap();
-            run(&mut model, ctx.window);
+            let end = run(&mut model, ctx.window).end;
             model
-                .check_invariants()
+                .check_invariants(end)
                 .unwrap_or_else(|e| panic!("{name}, seed {seed}: {e}"));
             let st = &model.stats;
             assert!(
@@ -100,4 +104,32 @@ fn counts_add_up_and_caches_stay_within_capacity_over_seeds() {
             }
         }
     }
+}
+
+/// A PoP offered several times its capacity: its utilisation comes out
+/// near 1 and never above it, where counting the service handed to queued
+/// requests (the old measure) gave more than 1.
+#[test]
+fn utilisation_of_an_overloaded_pop_is_busy_time_over_capacity() {
+    let mut p = params("[overload]\nforward_wait = \"10s\"\n[cache]\nqueue_limit = 2000");
+    p.failure.clear();
+    p.pops = Some(vec!["London".into()]);
+    let point = prepare_cdn(&p).unwrap();
+    let mut ctx = RunContext::new(1, SimTime::from_secs(2), SimTime::from_secs(12));
+    ctx.series_step = Some(SimTime::from_millis(250));
+    let mut model = setup::build(&point, &ctx, RunIo::default()).unwrap();
+    let end = run(&mut model, ctx.window).end;
+    model.check_invariants(end).unwrap();
+    let measured_s = (ctx.window.horizon - ctx.window.warmup).as_secs_f64();
+    let out = model.output(end, measured_s, &[]);
+    let metric = |name: &str| out.metrics.iter().find(|m| m.name == name).unwrap().value;
+    let u = metric("pop.london.utilisation");
+    assert!(u > 0.97 && u <= 1.0, "utilisation {u}");
+    let series = out
+        .series
+        .iter()
+        .find(|s| s.name == "pop_utilisation")
+        .unwrap();
+    let peak = series.values.iter().cloned().fold(0.0, f64::max);
+    assert!(peak > 0.99 && peak <= 1.0 + 1e-9, "peak bin {peak}");
 }

@@ -42,7 +42,8 @@ pub struct Workers {
     /// Start times of admitted requests that had not started when admitted.
     waiting: VecDeque<SimTime>,
     queue_limit: usize,
-    /// Service time handed out since the last reset (for utilisation).
+    /// Service handed out since the last reset, plus at a reset the part
+    /// of earlier requests' service still ahead (for utilisation).
     busy_ns: u128,
     since: SimTime,
 }
@@ -111,25 +112,49 @@ impl Workers {
         Some(Slot { start, finish })
     }
 
-    /// Every worker is free from `now` and nobody waits (the server crashed).
-    pub fn clear(&mut self, _now: SimTime) {
+    /// Every worker is free from `now` and nobody waits (the server
+    /// crashed): the service still ahead is never done.
+    pub fn clear(&mut self, now: SimTime) {
+        self.busy_ns = self.busy_ns.saturating_sub(self.ahead_ns(now));
         self.busy.clear();
         self.waiting.clear();
     }
 
-    /// Share of worker time busy over [last reset, `now`): service handed
-    /// out over capacity (service of requests still running counts whole).
+    /// The times after `now` at which busy workers become free, one per
+    /// worker (unordered). Each of those workers is busy without a break
+    /// from `now` to its time: requests start at their arrival or when
+    /// their worker frees, and none arrives after `now`.
+    pub fn busy_until(&self, now: SimTime) -> impl Iterator<Item = SimTime> + '_ {
+        self.busy
+            .iter()
+            .map(|&Reverse(free_at)| free_at)
+            .filter(move |&free_at| free_at > now)
+    }
+
+    /// Service handed out that lies after `now`, in nanoseconds.
+    fn ahead_ns(&self, now: SimTime) -> u128 {
+        self.busy_until(now)
+            .map(|free_at| (free_at - now).as_nanos() as u128)
+            .sum()
+    }
+
+    /// Share of worker time busy over [last reset, `now`): the service
+    /// done in that window over its capacity, at most 1 by construction
+    /// (the part of admitted service still ahead of `now` is not counted;
+    /// each worker does at most one request at a time).
     pub fn utilisation(&self, now: SimTime) -> f64 {
         let span = (now - self.since).as_nanos() as f64 * self.workers as f64;
         if span <= 0.0 {
             return 0.0;
         }
-        self.busy_ns as f64 / span
+        let done = self.busy_ns.saturating_sub(self.ahead_ns(now));
+        done as f64 / span
     }
 
-    /// Starts a new statistics window at `now`.
+    /// Starts a new statistics window at `now`: service already handed out
+    /// that lies ahead of `now` belongs to the new window.
     pub fn reset_stats(&mut self, now: SimTime) {
-        self.busy_ns = 0;
+        self.busy_ns = self.ahead_ns(now);
         self.since = now;
     }
 }
@@ -181,6 +206,27 @@ mod tests {
         );
         // 10 + 10 + 5 + 1 = 26 ms of work on 2 workers over 20 ms.
         assert!((w.utilisation(t(20)) - 26.0 / 40.0).abs() < 1e-12);
+        // At 12 ms: 12 + 11 ms done of 24 ms (3 ms of the third still ahead).
+        assert!((w.utilisation(t(12)) - 23.0 / 24.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn utilisation_counts_only_work_done_so_never_exceeds_one() {
+        // One worker, 100 requests of 10 ms at time zero: 1 s of work.
+        let mut w = Workers::new(1, 1_000);
+        for _ in 0..100 {
+            w.admit(t(0), t(10)).unwrap();
+        }
+        // Counting the service when handed out would say 1 s in 100 ms = 10.
+        assert!((w.utilisation(t(100)) - 1.0).abs() < 1e-12);
+        assert!((w.utilisation(t(2_000)) - 0.5).abs() < 1e-12);
+        // A new window at 500 ms keeps the 500 ms still ahead.
+        w.reset_stats(t(500));
+        assert!((w.utilisation(t(1_000)) - 1.0).abs() < 1e-12);
+        assert!((w.utilisation(t(1_500)) - 0.5).abs() < 1e-12);
+        // A crash at 750 ms: the 250 ms ahead is never done.
+        w.clear(t(750));
+        assert!((w.utilisation(t(1_000)) - 0.5).abs() < 1e-12);
     }
 
     /// The recursion with one free-at time per worker, idle ones included.

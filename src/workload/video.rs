@@ -48,8 +48,12 @@ pub struct VideoSpec {
     pub segments: u32,
     /// Mean watch time (exponential, cut at the video's end): a planning assumption.
     pub watch_mean: Duration,
-    /// The bitrate ladder; a session plays one rendition, each equally likely.
+    /// The bitrate ladder; without `abr` a session plays one rendition,
+    /// each equally likely.
     pub ladder: Vec<Bandwidth>,
+    /// Adaptive bitrate: the player starts on the lowest rendition and
+    /// picks each next segment's from its measured throughput.
+    pub abr: bool,
     /// Content the player buffers ahead of playback.
     pub buffer: Duration,
     pub manifest_size: Bytes,
@@ -70,6 +74,7 @@ impl Default for VideoSpec {
                 .iter()
                 .map(|k| Bandwidth(*k as f64 * 1e3))
                 .collect(),
+            abr: false,
             buffer: Duration(crate::engine::SimTime::from_secs(BUFFER_S)),
             manifest_size: Bytes(MANIFEST_BYTES),
             manifest_cache_control: "max-age=60".into(),

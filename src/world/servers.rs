@@ -2,7 +2,8 @@
 //! request once DNS or anycast has brought it to the PoP.
 //!
 //! Three policies: round robin, least loaded (the lowest load, ties to the
-//! lowest index: requests in service, or whatever load the owner measures)
+//! lowest index or spread by the object's hash: requests in service, or
+//! whatever load the owner measures)
 //! and consistent hashing on the object id (Karger et al.,
 //! STOC 1997), with virtual nodes so that load is even and removing one server
 //! moves only about 1/n of the objects. All are deterministic and cost O(1) or
@@ -107,6 +108,23 @@ impl LeastLoaded {
     pub fn among<K: Ord>(servers: u32, load_of: impl FnMut(&u32) -> K) -> u32 {
         // `min_by_key` keeps the first of equal minima: the lowest index.
         (0..servers).min_by_key(load_of).unwrap_or(0)
+    }
+
+    /// The least loaded of `servers` servers by the load `load_of` measures
+    /// now, ties spread by `key`: to the first tied server at or after
+    /// `hash(key) mod servers`, cyclically. At light load, when every
+    /// server is idle, requests for one object go to one server and
+    /// objects spread over the servers as with hashing; the choice stays
+    /// deterministic. O(n), like [`among`](Self::among).
+    #[inline]
+    pub fn among_spread<K: Ord>(servers: u32, key: u64, mut load_of: impl FnMut(&u32) -> K) -> u32 {
+        let servers = servers.max(1);
+        let first = (splitmix64(key) % servers as u64) as u32;
+        // `min_by_key` keeps the first of equal minima in this cyclic order.
+        (0..servers)
+            .map(|i| (first + i) % servers)
+            .min_by_key(|s| load_of(s))
+            .unwrap_or(0)
     }
 
     /// The least-loaded server; does not change its load.
@@ -316,5 +334,35 @@ mod tests {
         let loads = [4, 2, 7, 2];
         assert_eq!(LeastLoaded::among(4, |&s| loads[s as usize]), 1);
         assert_eq!(LeastLoaded::among(1, |_| 9), 0);
+    }
+
+    #[test]
+    fn least_loaded_among_spread_breaks_ties_by_key_and_keeps_the_least() {
+        // All tied: each key has its server, and 4,000 keys spread evenly.
+        let mut count = [0u32; 4];
+        for key in 0..4_000u64 {
+            let s = LeastLoaded::among_spread(4, key, |_| 0);
+            assert_eq!(s, LeastLoaded::among_spread(4, key, |_| 0));
+            count[s as usize] += 1;
+        }
+        assert!(
+            count.iter().all(|&c| (900..1_100).contains(&c)),
+            "{count:?}"
+        );
+        // A strict minimum wins whatever the key.
+        let loads = [4, 2, 7, 3];
+        for key in 0..50 {
+            assert_eq!(LeastLoaded::among_spread(4, key, |&s| loads[s as usize]), 1);
+        }
+        // Among the tied, the first at or after the key's start.
+        let tied = [1, 0, 1, 0];
+        for key in 0..50u64 {
+            let first = (splitmix64(key) % 4) as u32;
+            let want = if first == 2 || first == 3 { 3 } else { 1 };
+            assert_eq!(
+                LeastLoaded::among_spread(4, key, |&s| tied[s as usize]),
+                want
+            );
+        }
     }
 }

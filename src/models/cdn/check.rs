@@ -14,6 +14,7 @@ use crate::cache::http::{CacheControl, Storage};
 use crate::cache::{Cache, PolicyKind};
 use crate::dist::DurationDist;
 use crate::engine::SimTime;
+use crate::units::{Duration, Rate};
 use crate::workload::trace::TraceFile;
 use crate::world::{World, WorldSpec, unknown_name as unknown};
 
@@ -215,6 +216,10 @@ fn check_stations(p: &CdnParams, add: &mut Add) {
         );
     }
     check_station("cache", c.workers, &c.service, c.queue_limit.0, add);
+    let r = &p.router;
+    if r.workers > 0 {
+        check_station("router", r.workers, &r.service, r.queue_limit.0, add);
+    }
     check_cache("cache", c.policy.0, c.capacity.0, add);
     let s = &p.shield;
     check_station("shield", s.workers, &s.service, s.queue_limit.0, add);
@@ -295,6 +300,54 @@ fn check_catalogue(p: &CdnParams, rules: &mut Rules, add: &mut Add) {
         add(
             "catalogue.class",
             format!("the class shares must sum to 1, they sum to {total}"),
+        );
+    }
+    check_updates(p, add);
+}
+
+/// The most updates per object per second (one per millisecond).
+const MAX_UPDATE_RATE: f64 = 1_000.0;
+
+/// Update processes: a rate from 0 to the bound or a period of at least
+/// 1 ms, not both; not in push mode (pushed copies never expire, and new
+/// versions are not pushed).
+fn check_updates(p: &CdnParams, add: &mut Add) {
+    let c = &p.catalogue;
+    let mut one = |key: &str, rate: Rate, every: Option<Duration>| {
+        if !(rate.0.is_finite() && (0.0..=MAX_UPDATE_RATE).contains(&rate.0)) {
+            add(
+                &format!("{key}.update_rate"),
+                format!(
+                    "expected 0 to {MAX_UPDATE_RATE} updates per object per second, e.g. \"1/h\""
+                ),
+            );
+        }
+        if every.is_some_and(|e| e.0 < SimTime::from_millis(1)) {
+            add(
+                &format!("{key}.update_every"),
+                "expected a period of at least 1 ms, e.g. \"10min\"".into(),
+            );
+        }
+        if rate.0 > 0.0 && every.is_some() {
+            add(
+                &format!("{key}.update_every"),
+                "give `update_rate` (Poisson) or `update_every` (a schedule), not both".into(),
+            );
+        }
+        rate.0 > 0.0 || every.is_some()
+    };
+    let mut changes = one("catalogue", c.update_rate, c.update_every);
+    for (i, class) in c.class.iter().enumerate() {
+        changes |= one(
+            &format!("catalogue.class[{i}]"),
+            class.update_rate,
+            class.update_every,
+        );
+    }
+    if changes && p.mode == Mode::Push {
+        add(
+            "catalogue.update_rate",
+            "changing content is modelled for pull and no-CDN modes only: a pushed copy never expires and new versions are not pushed; use `mode = \"pull\"` or leave updates out".into(),
         );
     }
 }

@@ -37,6 +37,11 @@ pub const CACHE_WORKERS: u32 = 24;
 /// See [`CACHE_WORKERS`].
 pub const CACHE_SERVICE_MEAN: SimTime = SimTime::from_micros(87);
 
+/// A request router's work per request: an L7 proxy parsing the request
+/// and picking a server, about 50,000 requests/s per core (planning
+/// assumption, of the order HAProxy reports for HTTP/1.1 per core; sweep it).
+pub const ROUTER_SERVICE_MEAN: SimTime = SimTime::from_micros(20);
+
 /// Requests that may wait at a cache server or shield before new ones are
 /// refused: a bound (planning assumption), far above a healthy queue.
 pub const CACHE_QUEUE_LIMIT: u64 = 100_000;

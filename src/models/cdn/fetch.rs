@@ -57,6 +57,12 @@ impl CdnModel {
     }
 
     fn new_fetch(&mut self, req: &Request, conditional: bool, flash: bool) -> u32 {
+        let copy_at = if conditional && self.cfg.versions.changes(req.class) {
+            let entry = self.servers[req.server as usize].cache.peek_mut(req.object);
+            entry.map_or(SimTime::ZERO, |e| self.cfg.content_time(req.class, e))
+        } else {
+            SimTime::ZERO
+        };
         self.fetches.insert(Fetch {
             object: req.object,
             size: req.size,
@@ -71,6 +77,8 @@ impl CdnModel {
             shield_level: false,
             conditional,
             error: false,
+            copy_at,
+            content_at: SimTime::ZERO,
             flash,
         })
     }
@@ -195,6 +203,12 @@ impl CdnModel {
     }
 
     fn new_shield_fetch(&mut self, child: &Fetch, sh: usize, conditional: bool) -> u32 {
+        let copy_at = if conditional && self.cfg.versions.changes(child.class) {
+            let entry = self.shields[sh].cache.peek_mut(child.object);
+            entry.map_or(SimTime::ZERO, |e| self.cfg.content_time(child.class, e))
+        } else {
+            SimTime::ZERO
+        };
         self.fetches.insert(Fetch {
             server: sh as u32,
             head: NONE,
@@ -203,6 +217,7 @@ impl CdnModel {
             shield_level: true,
             conditional,
             error: false,
+            copy_at,
             ..*child
         })
     }
@@ -222,6 +237,9 @@ impl CdnModel {
 
     /// The shield answers PoP fetch `f` from its cache, once it has processed it.
     fn reply_from_shield(&mut self, f: u32, s: &mut Scheduler<Event>) {
+        if self.cfg.versions.changes(self.fetches.get(f).class) {
+            self.shield_version(f);
+        }
         let fetch = *self.fetches.get(f);
         let at = s.now().max(fetch.ready);
         let bytes = if fetch.conditional {
@@ -233,6 +251,33 @@ impl CdnModel {
         let sent = self.pops[pop].shield_link.send(at, bytes);
         let back = half(self.world.rtt_pop_shield(PopId(pop as u32)));
         s.schedule_at(sent + back, Event::FetchDone(f));
+    }
+
+    /// Changing content: what the shield's copy (if stored) gives PoP fetch
+    /// `f`: its content time, and a full body when the PoP's copy is older
+    /// and an update came between them (a 304 otherwise).
+    fn shield_version(&mut self, f: u32) {
+        let fetch = *self.fetches.get(f);
+        let sh = self.shield_of(f);
+        let shield_copy = (self.shields[sh].cache.peek_mut(fetch.object))
+            .map(|e| self.cfg.content_time(fetch.class, e));
+        let content_at = shield_copy.unwrap_or(fetch.content_at);
+        let fetch = self.fetches.get_mut(f);
+        if fetch.conditional {
+            let (object, class) = (fetch.object, fetch.class);
+            if self
+                .cfg
+                .versions
+                .modified(class, object, fetch.copy_at, content_at)
+            {
+                fetch.conditional = false;
+            }
+        }
+        fetch.content_at = if fetch.conditional {
+            content_at.max(fetch.copy_at)
+        } else {
+            content_at
+        };
     }
 
     fn reply_error_to_pop(&mut self, f: u32, s: &mut Scheduler<Event>) {
@@ -277,12 +322,21 @@ impl CdnModel {
         let origin = self.origin_of(job);
         self.stats.origin_requests += 1;
         if let OriginJob::Fetch(f) = job {
-            let fetch = self.fetches.get(f);
+            let fetch = self.fetches.get_mut(f);
             if fetch.conditional {
                 self.stats.origin_revalidations += 1;
             }
             if fetch.flash {
                 self.stats.flash.origin_fetches += 1;
+            }
+            if self.cfg.versions.changes(fetch.class) {
+                // The origin's version now: a full body if it changed since the copy.
+                fetch.content_at = now;
+                if fetch.conditional
+                    && (self.cfg.versions).modified(fetch.class, fetch.object, fetch.copy_at, now)
+                {
+                    fetch.conditional = false;
+                }
             }
         }
         if let Some(series) = &mut self.series {
@@ -320,8 +374,10 @@ impl CdnModel {
     fn origin_reply(&mut self, f: u32, origin: usize, at: SimTime, s: &mut Scheduler<Event>) {
         let fetch = *self.fetches.get(f);
         let bytes = if fetch.conditional {
+            self.stats.origin_not_modified += 1;
             0
         } else {
+            self.stats.origin_full += 1;
             fetch.size as u64
         };
         let link = if fetch.shield_level {
@@ -334,6 +390,23 @@ impl CdnModel {
             .max(self.origins[origin].egress.send(at, bytes));
         self.note_origin_bytes(at, bytes);
         s.schedule_at(sent + self.origin_half_rtt(f), Event::FetchDone(f));
+    }
+
+    /// A request of a changing class is served content of `content_at`:
+    /// its age, and whether the origin has a newer version by `now`.
+    pub(super) fn note_content(
+        &mut self,
+        now: SimTime,
+        class: u8,
+        object: u64,
+        content_at: SimTime,
+    ) {
+        let st = &mut self.stats;
+        st.content_served += 1;
+        st.content_age_ns += now.saturating_sub(content_at).as_nanos() as u128;
+        if self.cfg.versions.modified(class, object, content_at, now) {
+            st.stale_served += 1;
+        }
     }
 
     pub(super) fn note_origin_bytes(&mut self, now: SimTime, bytes: u64) {
@@ -373,9 +446,12 @@ impl CdnModel {
         if fetch.error {
             return self.serve_stale_or_fail(&fetch, s);
         }
+        let changes = self.cfg.versions.changes(fetch.class);
         let served = match self.cfg.rules[fetch.class as usize] {
             Storage::Stored(rule) => {
-                let expiry = rule.expiry(now);
+                // Changing content: fresh for the lifetime from its content
+                // time (the Age the upstream reports counts against it).
+                let expiry = rule.expiry(if changes { fetch.content_at } else { now });
                 let cache = &mut self.servers[server].cache;
                 match cache.peek_mut(fetch.object) {
                     Some(e) if fetch.conditional => *e = expiry,
@@ -389,6 +465,9 @@ impl CdnModel {
         };
         while w != NONE {
             let next = self.requests.get(w).next;
+            if changes {
+                self.note_content(now, fetch.class, fetch.object, fetch.content_at);
+            }
             self.respond(w, served, s);
             w = next;
         }
@@ -399,10 +478,22 @@ impl CdnModel {
     /// or equal in practice); otherwise the request fails.
     fn serve_stale_or_fail(&mut self, fetch: &Fetch, s: &mut Scheduler<Event>) {
         let now = s.now();
-        let usable = self.servers[fetch.server as usize]
+        let copy = self.servers[fetch.server as usize]
             .cache
             .peek_mut(fetch.object)
-            .is_some_and(|e| e.classify(now) != Freshness::Stale);
+            .filter(|e| e.classify(now) != Freshness::Stale)
+            .copied();
+        let usable = copy.is_some();
+        if let Some(e) = copy
+            && self.cfg.versions.changes(fetch.class)
+        {
+            let content_at = self.cfg.content_time(fetch.class, &e);
+            let mut w = fetch.head;
+            while w != NONE {
+                self.note_content(now, fetch.class, fetch.object, content_at);
+                w = self.requests.get(w).next;
+            }
+        }
         let mut w = fetch.head;
         while w != NONE {
             let next = self.requests.get(w).next;
@@ -429,7 +520,8 @@ impl CdnModel {
                 .is_some_and(|e| e.classify(now) != Freshness::Stale)
         } else {
             if let Storage::Stored(rule) = self.cfg.rules[fetch.class as usize] {
-                let expiry = rule.expiry(now);
+                let changes = self.cfg.versions.changes(fetch.class);
+                let expiry = rule.expiry(if changes { fetch.content_at } else { now });
                 let cache = &mut self.shields[sh].cache;
                 match cache.peek_mut(fetch.object) {
                     Some(e) if fetch.conditional => *e = expiry,
@@ -443,6 +535,7 @@ impl CdnModel {
         let mut child = fetch.head;
         while child != NONE {
             let next = self.fetches.get(child).next;
+            self.fetches.get_mut(child).content_at = fetch.content_at;
             if usable {
                 self.reply_from_shield(child, s);
             } else {

@@ -38,6 +38,7 @@ pub mod setup;
 pub mod slab;
 pub mod source;
 pub mod stats;
+pub mod versions;
 mod video;
 
 pub use check::{Checked, Invalid, check};
@@ -55,7 +56,7 @@ pub fn run_cdn(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<RunOutpu
     let mut model = setup::build(point, ctx, io)?;
     let report = run(&mut model, ctx.window);
     model
-        .check_invariants()
+        .check_invariants(report.end)
         .map_err(|e| format!("model invariant broken: {e}"))?;
     model.finish_workload()?;
     let measured_s = (ctx.window.horizon - ctx.window.warmup).as_secs_f64();

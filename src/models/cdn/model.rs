@@ -20,10 +20,11 @@ use crate::workload::catalogue::Catalogue;
 use crate::world::{HashRing, RoundRobin, Router, World};
 
 use super::links::Link;
-use super::params::Mode;
+use super::params::{Mode, RouterMode};
 use super::slab::Slab;
 use super::source::{Recorder, RequestSource};
 use super::stats::{Series, Stats};
+use super::versions::Versions;
 use super::video::VideoState;
 
 /// "No index": an empty list link or an absent id.
@@ -94,6 +95,11 @@ pub struct Fetch {
     pub conditional: bool,
     /// The upstream failed (outage, refused): waiters get stale-if-error or fail.
     pub error: bool,
+    /// A conditional fetch: the content time of the copy held (changing content).
+    pub copy_at: SimTime,
+    /// The content time of what the fetch brings back: when the origin
+    /// answered, or the content time of the shield's copy.
+    pub content_at: SimTime,
     /// Whether the object is a flash crowd's (counts its origin fetches).
     pub flash: bool,
 }
@@ -102,7 +108,8 @@ pub struct Fetch {
 #[derive(Clone, Debug)]
 pub enum Chooser {
     RoundRobin(RoundRobin),
-    /// The server whose next worker is free soonest (ties: lowest index).
+    /// The server whose next worker is free soonest (ties spread by the
+    /// object's hash, so idle servers split the objects between them).
     LeastLoaded,
     /// Consistent hashing on the object id, over the model's ring.
     Hash,
@@ -116,6 +123,8 @@ pub struct CacheServer {
     pub inflight: IdMap,
     pub rng: SimRng,
     pub pop: u16,
+    /// Requests admitted since the end of warm-up (load balance).
+    pub requests: u64,
 }
 
 /// A PoP.
@@ -131,6 +140,9 @@ pub struct PopState {
     pub origin_link: Link,
     pub shield_link: Link,
     pub push_target: bool,
+    /// The request router (used when `Config::router` is set).
+    pub router: Workers,
+    pub router_rng: SimRng,
 }
 
 /// A shield (parent cache) site.
@@ -180,6 +192,24 @@ pub struct Config {
     pub clients_per_region: u32,
     /// Origin outage windows [start, end).
     pub outages: Vec<(SimTime, SimTime)>,
+    /// How each content class changes at the origin.
+    pub versions: Versions,
+    /// The PoPs' request routers, when they are stations.
+    pub router: Option<RouterMode>,
+    pub router_service: DurationSampler,
+}
+
+impl Config {
+    /// The content time of a stored copy of class `class` (changing
+    /// content): when the origin last answered for it, its freshness
+    /// deadline less the class's lifetime.
+    #[inline]
+    pub fn content_time(&self, class: u8, e: &Expiry) -> SimTime {
+        match self.rules[class as usize] {
+            Storage::Stored(rule) => e.fresh_until.saturating_sub(rule.lifetime),
+            Storage::NotStored => e.fresh_until,
+        }
+    }
 }
 
 /// A flash crowd while the run goes.
@@ -230,6 +260,8 @@ pub enum Event {
     Publish,
     /// A forwarded request reaches another PoP.
     AtPop(u32),
+    /// The PoP's request router has handled a request.
+    Routed(u32),
     ShieldArrive(u32),
     OriginArrive(OriginJob),
     /// A fetch's response reaches the PoP or shield that asked.
@@ -298,6 +330,7 @@ impl Model for CdnModel {
             Event::FlashArrival(crowd) => self.on_flash_arrival(crowd, s),
             Event::Publish => self.on_publish(s),
             Event::AtPop(req) => self.on_at_pop(req, s),
+            Event::Routed(req) => self.serve_at_pop(req, s),
             Event::ShieldArrive(fetch) => self.on_shield_arrive(fetch, s),
             Event::OriginArrive(job) => self.on_origin_arrive(job, s),
             Event::FetchDone(fetch) => self.on_fetch_done(fetch, s),
@@ -315,6 +348,7 @@ impl Model for CdnModel {
         self.stats.reset();
         for server in &mut self.servers {
             server.workers.reset_stats(now);
+            server.requests = 0;
         }
         for shield in &mut self.shields {
             shield.workers.reset_stats(now);
@@ -325,6 +359,7 @@ impl Model for CdnModel {
         }
         for pop in &mut self.pops {
             pop.egress.bytes = 0;
+            pop.router.reset_stats(now);
         }
         for bins in self.egress_bins.iter_mut().flatten() {
             bins.clear();

@@ -3,7 +3,7 @@
 //! per-entity metrics are prefixed `pop.<name>.`, `continent.<name>.` and
 //! `region.<name>.` with the name in lower case and `-` for other characters.
 
-use super::model::CdnModel;
+use super::model::{CacheServer, CdnModel};
 use super::params::Mode;
 use super::setup::{continents, slug};
 use super::source::RequestSource;
@@ -160,6 +160,47 @@ impl CdnModel {
             "edge_egress_bits_per_s",
             egress_total as f64 * 8.0 / measured_s,
         );
+        self.server_balance(out);
+        if self.cfg.router.is_some() {
+            let u: Vec<f64> = (self.pops.iter())
+                .map(|p| p.router.utilisation(end))
+                .collect();
+            let mean = u.iter().sum::<f64>() / u.len().max(1) as f64;
+            out.scalar("router_utilisation_mean", mean);
+            out.scalar(
+                "router_utilisation_max",
+                u.iter().cloned().fold(0.0, f64::max),
+            );
+            out.scalar("router_refused", self.stats.router_refused as f64);
+        }
+    }
+
+    /// How evenly each PoP's cache servers share its requests and its
+    /// stored bytes: the busiest server over the PoP's mean, averaged over
+    /// the PoPs weighted by their requests (1: even; `servers`: one server
+    /// takes everything).
+    fn server_balance(&self, out: &mut RunOutput) {
+        let n = self.cfg.servers_per_pop as usize;
+        let (mut requests, mut stored, mut weight) = (0.0, 0.0, 0.0);
+        for pop in &self.pops {
+            let servers = &self.servers[pop.first_server as usize..pop.first_server as usize + n];
+            let max_over_mean = |v: &dyn Fn(&CacheServer) -> f64| {
+                let total: f64 = servers.iter().map(v).sum();
+                let max = servers.iter().map(v).fold(0.0, f64::max);
+                if total > 0.0 {
+                    max * n as f64 / total
+                } else {
+                    1.0
+                }
+            };
+            let w: f64 = servers.iter().map(|s| s.requests as f64).sum();
+            requests += w * max_over_mean(&|s| s.requests as f64);
+            stored += w * max_over_mean(&|s| s.cache.used_bytes() as f64);
+            weight += w;
+        }
+        let mean = |sum: f64| if weight > 0.0 { sum / weight } else { f64::NAN };
+        out.scalar("servers.requests_max_over_mean", mean(requests));
+        out.scalar("servers.stored_max_over_mean", mean(stored));
     }
 
     fn extras(&self, out: &mut RunOutput, measured_s: f64) {
@@ -189,6 +230,16 @@ impl CdnModel {
             );
             out.histogram("flash.latency_ms", TimeUnit::Millis, f.latency.clone());
         }
+        if self.cfg.versions.any() {
+            out.scalar(
+                "stale_served_share",
+                share(st.stale_served, st.content_served),
+            );
+            let age_s = st.content_age_ns as f64 / 1e9 / st.content_served.max(1) as f64;
+            out.scalar("served_age_s_mean", age_s);
+            out.scalar("origin_not_modified", st.origin_not_modified as f64);
+            out.scalar("origin_full_fetches", st.origin_full as f64);
+        }
         if self.workload.video.is_some() {
             let v = &st.video;
             out.scalar("video.sessions", v.sessions as f64);
@@ -198,6 +249,12 @@ impl CdnModel {
             out.scalar("video.stalls_per_session", share(v.stalls, v.completed));
             out.scalar("video.rebuffer_ratio", share(v.stall_ns, v.watch_ns));
             out.histogram("video.startup_ms", TimeUnit::Millis, v.startup.clone());
+            if self.workload.video.as_ref().is_some_and(|v| v.abr) {
+                let segments = v.segments.max(1) as f64;
+                out.scalar("video.mean_bitrate_bits_per_s", v.bitrate_sum / segments);
+                out.scalar("video.switches_up", v.switches_up as f64);
+                out.scalar("video.switches_down", v.switches_down as f64);
+            }
         }
     }
 }
@@ -206,10 +263,10 @@ impl CdnModel {
     /// End-of-run consistency checks (release builds too): every request
     /// that ended was a hit, a miss or a failure, overall and at each PoP;
     /// the PoPs' requests and those that reached none add up to the whole;
-    /// no cache holds more bytes than its capacity. A failure is a model
-    /// bug. (PoP utilisation is not bounded here: it counts the service of
-    /// queued requests too, so it can exceed 1 under overload.)
-    pub fn check_invariants(&self) -> Result<(), String> {
+    /// no cache holds more bytes than its capacity; no station and no PoP
+    /// in any time bin was busy more than its capacity by the run's `end`.
+    /// A failure is a model bug.
+    pub fn check_invariants(&self, end: SimTime) -> Result<(), String> {
         let st = &self.stats;
         let requests = st.requests + st.failed;
         if requests != st.hits + st.misses + st.failed {
@@ -238,7 +295,40 @@ impl CdnModel {
                 st.without_pop
             ));
         }
-        self.check_capacity()
+        self.check_capacity()?;
+        self.check_utilisation(end)
+    }
+
+    /// Every station's utilisation, and every PoP's in every time bin, is
+    /// at most 1 (busy time over capacity).
+    fn check_utilisation(&self, end: SimTime) -> Result<(), String> {
+        let stations = (self.servers.iter().map(|s| ("cache server", &s.workers)))
+            .chain(self.pops.iter().map(|p| ("request router", &p.router)))
+            .chain(self.shields.iter().map(|s| ("shield", &s.workers)))
+            .chain(self.origins.iter().map(|o| ("origin", &o.workers)));
+        for (i, (what, workers)) in stations.enumerate() {
+            let u = workers.utilisation(end);
+            if !(0.0..=1.0 + 1e-9).contains(&u) {
+                return Err(format!("{what} (station {i}) has utilisation {u}"));
+            }
+        }
+        let Some(series) = &self.series else {
+            return Ok(());
+        };
+        let per_pop = self.cfg.servers_per_pop as f64 * self.servers[0].workers.workers() as f64;
+        for (pop, busy) in series.pop_busy_ns.iter().enumerate() {
+            let capacity = busy.step().as_nanos() as f64 * per_pop;
+            let values = busy.values(end);
+            if let Some((bin, b)) =
+                (values.iter().enumerate()).find(|(_, b)| **b > capacity * (1.0 + 1e-9))
+            {
+                return Err(format!(
+                    "PoP {}: busy {b} ns in bin {bin}, over its capacity of {capacity} ns",
+                    self.world.spec().pops[pop].name
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Every cache server and shield holds at most its capacity.
@@ -283,18 +373,19 @@ mod tests {
         let ctx = RunContext::new(3, SimTime::from_secs(1), SimTime::from_secs(10));
         let mut model = setup::build(&point, &ctx, RunIo::default()).unwrap();
         run(&mut model, ctx.window);
-        assert_eq!(model.check_invariants(), Ok(()));
+        let end = ctx.window.horizon;
+        assert_eq!(model.check_invariants(end), Ok(()));
         model.stats.misses += 1;
-        let total = model.check_invariants().unwrap_err();
+        let total = model.check_invariants(end).unwrap_err();
         assert!(total.contains("requests, but"), "{total}");
         model.stats.misses -= 1;
         let pop = model.stats.pops.iter().position(|c| c.hits > 0).unwrap();
         model.stats.pops[pop].hits -= 1;
-        let at_pop = model.check_invariants().unwrap_err();
+        let at_pop = model.check_invariants(end).unwrap_err();
         assert!(at_pop.starts_with("PoP "), "{at_pop}");
         model.stats.pops[pop].hits += 1;
         model.stats.without_pop += 1;
-        let whole = model.check_invariants().unwrap_err();
+        let whole = model.check_invariants(end).unwrap_err();
         assert!(whole.contains("at PoPs"), "{whole}");
     }
 }

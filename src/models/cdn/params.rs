@@ -60,6 +60,7 @@ pub struct CdnParams {
     pub routing: RoutingSpec,
     pub network: NetworkParams,
     pub cache: CacheParams,
+    pub router: RouterParams,
     pub overload: OverloadParams,
     pub shield: ShieldParams,
     pub origin: OriginParams,
@@ -103,6 +104,7 @@ impl Default for CdnParams {
             routing: RoutingSpec::default(),
             network: NetworkParams::default(),
             cache: CacheParams::default(),
+            router: RouterParams::default(),
             overload: OverloadParams::default(),
             shield: ShieldParams::default(),
             origin: OriginParams::default(),
@@ -178,6 +180,49 @@ impl Default for CacheParams {
             service: DurationDist::exponential_mean(d::CACHE_SERVICE_MEAN),
             queue_limit: Count(d::CACHE_QUEUE_LIMIT),
             profile: None,
+        }
+    }
+}
+
+/// How a PoP's request router hands a request to the cache server it picked.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum RouterMode {
+    /// The router proxies the request to the cache server (no extra trip).
+    #[default]
+    InPath,
+    /// The router answers 302 with the cache server's address: one more
+    /// round trip to the client and, on a new connection, its handshakes.
+    HttpRedirect,
+    /// The PoP's DNS server answers with the cache server's address: once
+    /// per new connection (one round trip before it); an open connection
+    /// goes straight to its server.
+    Dns,
+}
+
+/// The request-routing server of every PoP (`[cdn.router]`): a station
+/// that every request entering the PoP (each new connection, for `dns`)
+/// passes before its cache server. Off with `workers = 0` (the default):
+/// the choice then costs nothing.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RouterParams {
+    pub mode: RouterMode,
+    /// Requests the router processes at once (0: no router station).
+    pub workers: u32,
+    /// Processing time of one routing decision.
+    pub service: DurationDist,
+    /// Requests that may wait at the router.
+    pub queue_limit: Count,
+}
+
+impl Default for RouterParams {
+    fn default() -> RouterParams {
+        RouterParams {
+            mode: RouterMode::InPath,
+            workers: 0,
+            service: DurationDist::exponential_mean(d::ROUTER_SERVICE_MEAN),
+            queue_limit: Count(d::CACHE_QUEUE_LIMIT),
         }
     }
 }
@@ -295,6 +340,11 @@ pub struct CatalogueParams {
     pub publish_rate: Rate,
     /// Content classes with their own header, sharing the catalogue.
     pub class: Vec<ClassParams>,
+    /// Updates per object per second (Poisson): each makes a new version at
+    /// the origin. Zero: content never changes.
+    pub update_rate: Rate,
+    /// Or: a new version of each object every this long (at a phase of its own).
+    pub update_every: Option<Duration>,
 }
 
 impl Default for CatalogueParams {
@@ -307,6 +357,8 @@ impl Default for CatalogueParams {
             default_ttl: Duration(d::DEFAULT_TTL),
             publish_rate: Rate(0.0),
             class: Vec::new(),
+            update_rate: Rate(0.0),
+            update_every: None,
         }
     }
 }
@@ -318,6 +370,12 @@ pub struct ClassParams {
     /// Share of the catalogue's objects.
     pub share: f64,
     pub cache_control: String,
+    /// The class's own update process (as the catalogue's keys); when it
+    /// sets neither, the catalogue's applies.
+    #[serde(default)]
+    pub update_rate: Rate,
+    #[serde(default)]
+    pub update_every: Option<Duration>,
 }
 
 /// Push-CDN publishing (`[cdn.push]`, used when `mode = "push"`): where

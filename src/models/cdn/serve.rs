@@ -13,7 +13,7 @@ use rand::Rng;
 
 use super::links::slow_start_rounds;
 use super::model::{CdnModel, Chooser, Event, NO_POP, NONE, OriginJob, Request, Source};
-use super::params::Mode;
+use super::params::{Mode, RouterMode};
 use super::stats::{Failure, Served};
 use crate::cache::http::{Freshness, Storage};
 use crate::cache::{CachePolicy, Prefetch};
@@ -176,10 +176,50 @@ impl CdnModel {
         self.admit(idx, s);
     }
 
-    /// The request is at PoP `req.pop`: forward it, or hand it to a cache
-    /// server, which consults its cache now and answers when a worker has
-    /// processed it (`Request::ready`).
+    /// The request is at PoP `req.pop`: through the PoP's request router
+    /// when it is a station, then to a cache server.
     pub(super) fn admit(&mut self, idx: u32, s: &mut Scheduler<Event>) {
+        let req = *self.requests.get(idx);
+        if self.pops[req.pop as usize].down {
+            return self.fail(idx, Failure::PopDown, s);
+        }
+        match self.cfg.router {
+            Some(RouterMode::Dns) if req.warm => self.serve_at_pop(idx, s),
+            Some(mode) => self.route_at_pop(idx, mode, s),
+            None => self.serve_at_pop(idx, s),
+        }
+    }
+
+    /// The PoP's request router takes the request (a queue and a worker's
+    /// time); a redirect or a DNS answer costs the client one more round
+    /// trip, and a redirect to a new connection its handshakes.
+    fn route_at_pop(&mut self, idx: u32, mode: RouterMode, s: &mut Scheduler<Event>) {
+        let now = s.now();
+        let req = *self.requests.get(idx);
+        let p = &mut self.pops[req.pop as usize];
+        let service = self.cfg.router_service.sample(&mut p.router_rng);
+        let Some(slot) = p.router.admit(now, service) else {
+            self.stats.router_refused += 1;
+            return self.fail(idx, Failure::Refused, s);
+        };
+        if slot.finish >= p.next_fail {
+            return self.fail(idx, Failure::PopDown, s);
+        }
+        let rtt = (self.world).rtt_region_pop(RegionId(req.region as u32), PopId(req.pop as u32));
+        let extra = match mode {
+            RouterMode::InPath => SimTime::ZERO,
+            RouterMode::HttpRedirect => {
+                rtt + self.set_up_delay(rtt, req.warm) - SimTime::from_nanos(rtt.as_nanos() / 2)
+            }
+            RouterMode::Dns => rtt,
+        };
+        s.schedule_at(slot.finish + extra, Event::Routed(idx));
+    }
+
+    /// The request is at PoP `req.pop`, past its router: forward it, or
+    /// hand it to a cache server, which consults its cache now and answers
+    /// when a worker has processed it (`Request::ready`).
+    pub(super) fn serve_at_pop(&mut self, idx: u32, s: &mut Scheduler<Event>) {
         let now = s.now();
         let req = *self.requests.get(idx);
         let pop = req.pop as usize;
@@ -199,8 +239,9 @@ impl CdnModel {
         let Some(slot) = srv.workers.admit(now, service) else {
             return self.fail(idx, Failure::Refused, s);
         };
+        srv.requests += 1;
         if let Some(series) = &mut self.series {
-            series.pop_busy_ns[pop].add(now, service.as_nanos() as f64);
+            series.busy(pop, slot.start, slot.finish, 1.0);
         }
         if slot.finish >= self.pops[pop].next_fail {
             // The PoP fails before this request is answered.
@@ -280,7 +321,7 @@ impl CdnModel {
             Chooser::RoundRobin(rr) => rr.pick(),
             Chooser::LeastLoaded => {
                 let servers = &self.servers[first as usize..];
-                LeastLoaded::among(self.cfg.servers_per_pop, |&i| {
+                LeastLoaded::among_spread(self.cfg.servers_per_pop, object, |&i| {
                     servers[i as usize].workers.earliest_start(now)
                 })
             }
@@ -298,7 +339,18 @@ impl CdnModel {
             return self.miss(idx, false, false, s);
         }
         let srv = &mut self.servers[req.server as usize];
-        let state = srv.cache.lookup(req.object).map(|e| e.classify(now));
+        let entry = srv.cache.lookup(req.object).copied();
+        let state = entry.map(|e| e.classify(now));
+        if let Some(e) = entry
+            && matches!(
+                state,
+                Some(Freshness::Fresh | Freshness::StaleWhileRevalidate)
+            )
+            && self.cfg.versions.changes(req.class)
+        {
+            let content_at = self.cfg.content_time(req.class, &e);
+            self.note_content(now, req.class, req.object, content_at);
+        }
         match state {
             Some(Freshness::Fresh) => self.respond(idx, Served::Hit, s),
             Some(Freshness::StaleWhileRevalidate) => {

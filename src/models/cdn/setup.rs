@@ -17,6 +17,7 @@ use super::params::{CdnParams, EgressBilling};
 use super::slab::Slab;
 use super::source::{Recorder, request_source};
 use super::stats::{Series, Stats};
+use super::versions::{Update, Versions};
 use super::video::VideoState;
 use crate::cache::Cache;
 use crate::cache::http::Storage;
@@ -117,7 +118,8 @@ pub fn build(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<CdnModel, 
     let (params, world) = (&point.params, Arc::clone(&point.world));
     let streams = ctx.streams;
     let router = Router::new(&world, &params.routing, &streams);
-    let cfg = config(params, point.rules.clone())?;
+    let mut cfg = config(params, point.rules.clone())?;
+    cfg.versions = Versions::new(updates(params), streams.key("cdn/versions", 0));
     let catalogue = Catalogue::new(
         params.catalogue.objects.0,
         params.catalogue.zipf_alpha,
@@ -220,7 +222,40 @@ fn config(p: &CdnParams, rules: Vec<Storage>) -> Result<Config, String> {
             .iter()
             .map(|o| (o.at.0, o.at.0 + o.duration.0))
             .collect(),
+        versions: Versions::new(Vec::new(), 0),
+        router: (p.router.workers > 0).then_some(p.router.mode),
+        router_service: compile(&p.router.service, "router")?,
     })
+}
+
+/// The update process of each catalogue class (a class's own, or the
+/// catalogue's when it sets none); flash-crowd and video classes never change.
+fn updates(p: &CdnParams) -> Vec<Update> {
+    let one = |rate: crate::units::Rate, every: Option<crate::units::Duration>| {
+        if let Some(period) = every {
+            Update::Every {
+                period_ns: period.0.as_nanos().max(1),
+            }
+        } else if rate.0 > 0.0 {
+            Update::Poisson {
+                window_ns: ((1e9 / rate.0).round() as u64).max(1),
+            }
+        } else {
+            Update::Never
+        }
+    };
+    let c = &p.catalogue;
+    let catalogue = one(c.update_rate, c.update_every);
+    if c.class.is_empty() {
+        return vec![catalogue];
+    }
+    c.class
+        .iter()
+        .map(|class| match one(class.update_rate, class.update_every) {
+            Update::Never => catalogue,
+            own => own,
+        })
+        .collect()
 }
 
 /// The PoPs and their cache servers (servers of PoP p are contiguous).
@@ -256,6 +291,8 @@ fn edge(
             origin_link: Link::new(links.upstream_bps),
             shield_link: Link::new(links.upstream_bps),
             push_target: push_targets.as_ref().is_none_or(|t| t.contains(name)),
+            router: Workers::new(p.router.workers, p.router.queue_limit.0 as usize),
+            router_rng: streams.stream("cdn/router-service", pop.0 as u64),
         });
         for _ in 0..n {
             let index = servers.len() as u64;
@@ -266,6 +303,7 @@ fn edge(
                 inflight: IdMap::with_capacity(64),
                 rng: streams.stream("cdn/cache-service", index),
                 pop: pop.0 as u16,
+                requests: 0,
             });
         }
     }
@@ -406,6 +444,7 @@ fn video(
         regions,
         videos: Zipf::new(v.videos.0, v.zipf_alpha)?,
         segment_bytes: (0..v.ladder.len()).map(|r| v.segment_bytes(r)).collect(),
+        abr: v.abr,
         segment_duration: v.segment_duration.0,
         buffer: v.buffer.0,
         segments: v.segments,

@@ -82,6 +82,11 @@ pub struct VideoCounters {
     pub stalls: u64,
     pub stall_ns: u64,
     pub watch_ns: u64,
+    /// Adaptive bitrate: the sum of the received segments' bitrates, and
+    /// rendition switches up and down.
+    pub bitrate_sum: f64,
+    pub switches_up: u64,
+    pub switches_down: u64,
     pub startup: Histogram,
 }
 
@@ -118,6 +123,16 @@ pub struct Stats {
     pub origin_bytes: u64,
     pub push_bytes: u64,
     pub published: u64,
+    /// Origin answers to fetches: 304 Not Modified, and with a body.
+    pub origin_not_modified: u64,
+    /// Requests refused by a full request-router queue.
+    pub router_refused: u64,
+    pub origin_full: u64,
+    /// Changing content: requests served, those served a version the origin
+    /// had replaced, and the sum of the ages of what was served.
+    pub content_served: u64,
+    pub stale_served: u64,
+    pub content_age_ns: u128,
     pub failed_over_latency: Histogram,
     /// Per continent (their merge is the overall histogram), and per reported region.
     pub continent_latency: Vec<Histogram>,
@@ -260,8 +275,9 @@ pub struct Series {
     pub origin_bits: GridSeries,
     pub push_bits: GridSeries,
     pub pop_requests: Vec<GridSeries>,
-    /// Service time started per bin, per PoP (for utilisation).
+    /// Service time done per bin, per PoP (for utilisation).
     pub pop_busy_ns: Vec<GridSeries>,
+    horizon: SimTime,
 }
 
 impl Series {
@@ -286,7 +302,23 @@ impl Series {
                 .iter()
                 .map(|p| sum("busy_ns", p))
                 .collect::<Option<_>>()?,
+            horizon: ctx.window.horizon,
         })
+    }
+
+    /// A worker of `pop` is busy over [`start`, `finish`): the time goes to
+    /// the bins it covers, so no bin holds more work than its capacity
+    /// (`sign` -1 takes back work a crash cancelled).
+    #[inline]
+    pub fn busy(&mut self, pop: usize, start: SimTime, finish: SimTime, sign: f64) {
+        let series = &mut self.pop_busy_ns[pop];
+        let step = series.step().as_nanos();
+        let (mut t, end) = (start.as_nanos(), finish.min(self.horizon).as_nanos());
+        while t < end {
+            let until = ((t / step + 1) * step).min(end);
+            series.add(SimTime::from_nanos(t), sign * (until - t) as f64);
+            t = until;
+        }
     }
 
     #[inline]

@@ -35,6 +35,10 @@ pub struct Session {
     pub last: u32,
     pub region: u16,
     pub rendition: u8,
+    /// When the player asked for the current object.
+    pub asked_at: SimTime,
+    /// Adaptive bitrate: the throughput estimate (bits/s; 0 before the first segment).
+    pub estimate_bps: f64,
 }
 
 /// The video workload while a run goes.
@@ -47,6 +51,8 @@ pub struct VideoState {
     pub regions: Vec<u16>,
     pub videos: Zipf,
     pub segment_bytes: Vec<u64>,
+    /// Adaptive bitrate on (sessions start on rendition 0, the lowest).
+    pub abr: bool,
     pub segment_duration: SimTime,
     pub buffer: SimTime,
     pub segments: u32,
@@ -55,6 +61,66 @@ pub struct VideoState {
     pub manifest_class: u8,
     pub segment_class: u8,
     pub sessions: Slab<Session>,
+}
+
+/// Weight of the newest throughput sample in the estimate (an
+/// exponentially weighted moving average).
+const ESTIMATE_WEIGHT: f64 = 0.3;
+/// Switch up only to a rendition within this share of the estimate, and
+/// down when the current one exceeds this share (hls.js defaults:
+/// `abrBandWidthUpFactor` 0.7, `abrBandWidthFactor` 0.95).
+const UP_FACTOR: f64 = 0.7;
+const DOWN_FACTOR: f64 = 0.95;
+
+/// A ladder's renditions: segment sizes over one segment duration.
+#[derive(Copy, Clone)]
+struct Ladder<'a> {
+    bytes: &'a [u64],
+    segment: SimTime,
+}
+
+impl Ladder<'_> {
+    /// A rendition's bitrate: its segment's bits over the segment's duration.
+    fn bitrate(&self, rendition: u8) -> f64 {
+        self.bytes[rendition as usize] as f64 * 8.0 / self.segment.as_secs_f64()
+    }
+
+    /// The rendition of the lowest bitrate.
+    fn lowest(&self) -> u8 {
+        (0..self.bytes.len() as u8)
+            .min_by_key(|&r| (self.bytes[r as usize], r))
+            .unwrap_or(0)
+    }
+
+    /// The highest-bitrate rendition within `budget` bits/s (the lowest if none is).
+    fn best_within(&self, budget: f64) -> u8 {
+        (0..self.bytes.len() as u8)
+            .filter(|&r| self.bitrate(r) <= budget)
+            .max_by_key(|&r| (self.bytes[r as usize], r))
+            .unwrap_or_else(|| self.lowest())
+    }
+
+    /// A segment of `session` arrived at `now`: fold its throughput (bits
+    /// over the time from asking to receiving) into the estimate, and pick
+    /// the next segment's rendition: up when a higher one fits within
+    /// `UP_FACTOR` of the estimate, down when the current one exceeds
+    /// `DOWN_FACTOR` of it.
+    fn adapt(&self, session: &mut Session, now: SimTime) {
+        let elapsed = (now - session.asked_at).as_secs_f64().max(1e-6);
+        let sample = self.bytes[session.rendition as usize] as f64 * 8.0 / elapsed;
+        session.estimate_bps = if session.estimate_bps == 0.0 {
+            sample
+        } else {
+            ESTIMATE_WEIGHT * sample + (1.0 - ESTIMATE_WEIGHT) * session.estimate_bps
+        };
+        let current = self.bitrate(session.rendition);
+        let up = self.best_within(UP_FACTOR * session.estimate_bps);
+        if self.bitrate(up) > current {
+            session.rendition = up;
+        } else if current > DOWN_FACTOR * session.estimate_bps {
+            session.rendition = self.best_within(DOWN_FACTOR * session.estimate_bps);
+        }
+    }
 }
 
 impl CdnModel {
@@ -91,6 +157,20 @@ impl CdnModel {
             last: (watched as u32).clamp(1, video.segments) - 1,
             region,
             rendition: below(&mut video.rng, video.segment_bytes.len() as u32) as u8,
+            asked_at: now,
+            estimate_bps: 0.0,
+        };
+        let ladder = Ladder {
+            bytes: &video.segment_bytes,
+            segment: video.segment_duration,
+        };
+        let session = if video.abr {
+            Session {
+                rendition: ladder.lowest(),
+                ..session
+            }
+        } else {
+            session
         };
         let id = video.sessions.insert(session);
         self.stats.video.sessions += 1;
@@ -99,9 +179,10 @@ impl CdnModel {
 
     /// The player asks for the session's current object.
     fn video_request(&mut self, id: u32, s: &mut Scheduler<Event>) {
-        let Some(video) = &self.workload.video else {
+        let Some(video) = &mut self.workload.video else {
             return;
         };
+        video.sessions.get_mut(id).asked_at = s.now();
         let session = *video.sessions.get(id);
         let new = if session.segment == MANIFEST {
             NewRequest {
@@ -157,6 +238,18 @@ impl CdnModel {
             }
         }
         self.stats.video.segments += 1;
+        if video.abr {
+            let ladder = Ladder {
+                bytes: &video.segment_bytes,
+                segment: d,
+            };
+            let v = &mut self.stats.video;
+            v.bitrate_sum += ladder.bitrate(session.rendition);
+            let before = session.rendition;
+            ladder.adapt(session, now);
+            v.switches_up += (session.rendition > before) as u64;
+            v.switches_down += (session.rendition < before) as u64;
+        }
         if k >= session.last {
             self.stats.video.completed += 1;
             self.stats.video.watch_ns += d.as_nanos() * (session.last as u64 + 1);
