@@ -83,7 +83,9 @@ fn a_push_fleet_costs_its_gateways_processors_registry_and_brokers() {
     let requests = get("requests_per_s") * 3600.0 / 10_000.0 * 0.01;
     assert!(requests > 0.0);
     assert!((get("cost_requests_per_hour") - requests).abs() < 1e-9);
-    assert!(matches!(&spec.model, experiment::ModelSpec::Push(p) if p.gateways.cores == 8));
+    assert!(
+        matches!(&spec.model, experiment::ModelSpec::Push(p) if p.params().gateways.cores == 8)
+    );
 }
 
 #[test]
