@@ -99,7 +99,7 @@ fn bad_plot_entries_exit_2_before_running() {
         (
             "[[plot]]\nkind = \"pie\"\n",
             "plot[0].kind",
-            "unknown variant `pie`",
+            "unknown value `pie`",
         ),
         (
             "[[plot]]\nkind = \"line\"\nx = \"queue.nope\"\ny = \"m\"\n",
@@ -120,7 +120,7 @@ fn bad_plot_entries_exit_2_before_running() {
         (
             "[[plot]]\nkind = \"cdf\"\ncolour = \"red\"\n",
             "plot[0]",
-            "unknown field `colour`",
+            "unknown key `colour`",
         ),
         (
             "[[output.slo]]\nmetric = \"m\"\n",
