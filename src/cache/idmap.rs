@@ -180,43 +180,12 @@ mod tests {
         }
     }
 
+    crate::cache::table_check::index_ops!(IndexTable);
+
     #[test]
     fn the_index_table_behaves_like_a_hash_map() {
-        // ids[i] is the id the entry at index i holds.
-        let mut ids: Vec<u64> = Vec::new();
-        let mut free: Vec<u32> = Vec::new();
         let mut table = IndexTable::with_capacity(2);
-        let mut reference: HashMap<u64, u32> = HashMap::new();
-        let mut x: u64 = 3;
-        for _ in 0..200_000u32 {
-            x = crate::engine::rng::splitmix64(x);
-            let id = (x % 3000) | ((x % 5) << 61);
-            let present = reference.contains_key(&id);
-            match (x >> 62, present) {
-                (0 | 1, false) => {
-                    let index = free.pop().unwrap_or_else(|| {
-                        ids.push(0);
-                        ids.len() as u32 - 1
-                    });
-                    ids[index as usize] = id;
-                    table.insert(id, index, |i| ids[i as usize]);
-                    reference.insert(id, index);
-                }
-                (2, _) => {
-                    let removed = table.remove(id, |i| ids[i as usize]);
-                    assert_eq!(removed, reference.remove(&id));
-                    free.extend(removed);
-                }
-                _ => assert_eq!(
-                    table.get(id, |i| ids[i as usize]),
-                    reference.get(&id).copied()
-                ),
-            }
-            assert_eq!(table.len(), reference.len());
-        }
-        for (&id, &index) in &reference {
-            assert_eq!(table.get(id, |i| ids[i as usize]), Some(index));
-        }
+        crate::cache::table_check::against_hash_map(&mut table, (3000, 5), 200_000, |_, _, _| {});
     }
 
     #[test]

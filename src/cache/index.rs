@@ -192,51 +192,19 @@ impl ProbeTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use crate::cache::table_check::{against_hash_map, index_ops};
+
+    index_ops!(ProbeTable);
 
     /// Random inserts, removes and lookups against std's map, over ids that
     /// collide in their homes (a small table's worth) and in their tags.
     #[test]
     fn behaves_like_a_hash_map() {
         for (space, high) in [(3_000u64, 5u64), (40, 1), (1 << 20, 3)] {
-            // ids[i] is the id the entry at index i holds.
-            let mut ids: Vec<u64> = Vec::new();
-            let mut free: Vec<u32> = Vec::new();
             let mut table = ProbeTable::with_capacity(2);
-            let mut reference: HashMap<u64, u32> = HashMap::new();
-            let mut x: u64 = 3;
-            for _ in 0..100_000u32 {
-                x = crate::engine::rng::splitmix64(x);
-                let id = (x % space) | ((x % high) << 61);
-                let present = reference.contains_key(&id);
-                match (x >> 62, present) {
-                    (0 | 1, false) => {
-                        let index = free.pop().unwrap_or_else(|| {
-                            ids.push(0);
-                            ids.len() as u32 - 1
-                        });
-                        ids[index as usize] = id;
-                        table.insert(id, index, |i| ids[i as usize]);
-                        reference.insert(id, index);
-                    }
-                    (2, _) => {
-                        let removed = table.remove(id, |i| ids[i as usize]);
-                        assert_eq!(removed, reference.remove(&id));
-                        free.extend(removed);
-                    }
-                    _ => {
-                        let found = table.get(id, |i| ids[i as usize]);
-                        assert_eq!(found, reference.get(&id).copied());
-                        if found.is_some() {
-                            assert_eq!(table.candidate(id), found);
-                        }
-                    }
-                }
-                assert_eq!(table.len(), reference.len());
-            }
-            for (&id, &index) in &reference {
-                assert_eq!(table.get(id, |i| ids[i as usize]), Some(index));
-            }
+            let ids = against_hash_map(&mut table, (space, high), 100_000, |table, id, index| {
+                assert_eq!(table.candidate(id), Some(index));
+            });
             table.clear();
             assert!(table.is_empty());
             assert_eq!(table.get(ids[0], |i| ids[i as usize]), None);

@@ -34,6 +34,8 @@ mod queue;
 mod s3fifo;
 mod sieve;
 mod store;
+#[cfg(test)]
+mod table_check;
 
 use std::fmt;
 use std::str::FromStr;
