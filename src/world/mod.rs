@@ -10,6 +10,7 @@
 //! Nothing here schedules events: the CDN model does, calling these lookups.
 //! See `docs/world.md`.
 
+pub mod bgp;
 pub mod choice;
 pub mod geo;
 pub mod ids;
@@ -20,6 +21,7 @@ pub mod spec;
 pub mod stats;
 pub mod topology;
 
+pub use bgp::{AsGraph, Network, Networks, Relation, Route};
 pub use choice::{WorldChoice, unknown_name};
 pub use geo::{EARTH_RADIUS_KM, LatLon};
 pub use ids::{OriginId, PopId, RegionId, ShieldId, SiteRef};

@@ -1,46 +1,33 @@
 //! Request routing: which PoP the CDN name resolves to for a client.
 //!
 //! Three modes, all deterministic functions of (run seed, region, client id):
-//! - **anycast**: BGP picks the route, not the latency. A client reaches its
-//!   nearest PoP with probability `nearest_share`, one of the next
-//!   `nearby_count` PoPs (nearer ones more likely) with most of the rest, and a
-//!   distant PoP with `distant_share` (policy routing and poor tie-breaks,
-//!   Li et al., SIGCOMM 2018). Calibrated against Calder et al., IMC 2015.
+//! - **anycast**: BGP picks the route, not the latency. A client belongs to one
+//!   of its region's eyeball ISPs (by market share); each ISP reaches the PoP
+//!   that originates the route it selects on the graph of networks
+//!   ([`super::bgp`]). The split of Calder et al., IMC 2015 is an outcome of
+//!   that graph, not an input.
 //! - **geo-DNS**: the PoP nearest to the client's *resolver*: its own region's
 //!   ISP resolver, a remote ISP resolver, or a public resolver site; with EDNS
 //!   client subnet, public-resolver clients are mapped by their own location.
 //! - **ideal**: the nearest reachable PoP by RTT, the bound.
 //!
 //! A [`Router`] precomputes a small table per region, so [`Router::route`] costs
-//! O(log n) in the number of PoPs. Withdrawing a PoP re-homes only its clients:
-//! anycast to the client's next BGP choice, geo-DNS and ideal to the next-nearest
-//! available PoP. This module decides routes; it does not model queues or caches.
+//! O(log n) in the number of PoPs or ISPs. Withdrawing a PoP re-homes its
+//! clients: anycast by selecting routes again on the graph without it, geo-DNS
+//! and ideal to the next-nearest available PoP. This module decides routes; it does not model queues or caches.
+
+use std::sync::Arc;
 
 use serde::Deserialize;
 
+pub use super::bgp::AnycastSpec;
+use super::bgp::{Networks, Route};
 use super::geo::LatLon;
 use super::ids::{PopId, RegionId};
 use super::topology::World;
 use crate::engine::Streams;
 use crate::engine::rng::mix2;
 
-/// Calder et al., "Analyzing the Performance of an Anycast CDN", IMC 2015
-/// (https://doi.org/10.1145/2815675.2815717), §5: about 55 % of clients reach
-/// their nearest front-end.
-pub const ANYCAST_NEAREST_SHARE: f64 = 0.55;
-/// Nearby alternatives to the nearest PoP (the next PoPs by latency) that
-/// anycast picks when it misses the nearest. With `ANYCAST_NEARBY_DECAY` this
-/// is calibrated over the shipped world so that about 20 % of clients are
-/// ≥ 25 ms slower than their best PoP, as Calder et al. 2015 (Fig. 3) measured.
-pub const ANYCAST_NEARBY_COUNT: usize = 3;
-/// Weight ratio between consecutive nearby alternatives (nearer ones more
-/// likely); calibrated with `ANYCAST_NEARBY_COUNT`.
-pub const ANYCAST_NEARBY_DECAY: f64 = 0.25;
-/// Share of clients BGP sends to a distant PoP (beyond the nearby ones):
-/// Calder et al. 2015 §5 report 10–15 % of /24s sent to distant front-ends;
-/// with it just under 10 % of clients are ≥ 100 ms slower than the best, as in
-/// their Fig. 3.
-pub const ANYCAST_DISTANT_SHARE: f64 = 0.10;
 /// About 8 % of demand uses public DNS resolvers (Calder et al. 2015 §6, citing
 /// Chen et al., "End-User Mapping", SIGCOMM 2015).
 pub const PUBLIC_RESOLVER_SHARE: f64 = 0.08;
@@ -58,27 +45,6 @@ pub enum RoutingMode {
     Anycast,
     GeoDns,
     Ideal,
-}
-
-/// Anycast parameters (`[routing.anycast]`).
-#[derive(Copy, Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AnycastSpec {
-    pub nearest_share: f64,
-    pub nearby_count: usize,
-    pub nearby_decay: f64,
-    pub distant_share: f64,
-}
-
-impl Default for AnycastSpec {
-    fn default() -> AnycastSpec {
-        AnycastSpec {
-            nearest_share: ANYCAST_NEAREST_SHARE,
-            nearby_count: ANYCAST_NEARBY_COUNT,
-            nearby_decay: ANYCAST_NEARBY_DECAY,
-            distant_share: ANYCAST_DISTANT_SHARE,
-        }
-    }
 }
 
 /// Geo-DNS parameters (`[routing.geo_dns]`).
@@ -120,36 +86,8 @@ impl RoutingSpec {
     /// The key and complaint of the first unusable parameter, if any.
     pub fn problem(&self) -> Option<(&'static str, String)> {
         let share = |v: f64| v.is_finite() && (0.0..=1.0).contains(&v);
-        let a = &self.anycast;
-        if !share(a.nearest_share) {
-            return Some((
-                "routing.anycast.nearest_share",
-                format!("expected a share from 0 to 1, got {}", a.nearest_share),
-            ));
-        }
-        if !share(a.distant_share) || a.nearest_share + a.distant_share > 1.0 {
-            return Some((
-                "routing.anycast.distant_share",
-                format!(
-                    "expected a share from 0 to 1 - nearest_share, got {}",
-                    a.distant_share
-                ),
-            ));
-        }
-        if !(a.nearby_decay.is_finite() && a.nearby_decay > 0.0 && a.nearby_decay <= 1.0) {
-            return Some((
-                "routing.anycast.nearby_decay",
-                format!(
-                    "expected a ratio above 0 and at most 1, got {}",
-                    a.nearby_decay
-                ),
-            ));
-        }
-        if a.nearby_count > 1_000 {
-            return Some((
-                "routing.anycast.nearby_count",
-                format!("expected at most 1000 nearby PoPs, got {}", a.nearby_count),
-            ));
+        if let Some(problem) = self.anycast.problem() {
+            return Some(problem);
         }
         let g = &self.geo_dns;
         if !share(g.public_resolver_share) {
@@ -178,51 +116,6 @@ impl RoutingSpec {
     }
 }
 
-/// A discrete distribution over PoPs, sampled by binary search on the cumulative weights.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct PopCdf {
-    cumulative: Vec<f64>,
-    pops: Vec<PopId>,
-}
-
-impl PopCdf {
-    /// From (PoP, weight) pairs; zero weights are dropped, the rest normalised.
-    fn new(weighted: impl IntoIterator<Item = (PopId, f64)>) -> PopCdf {
-        let mut cdf = PopCdf::default();
-        let mut total = 0.0;
-        for (pop, weight) in weighted {
-            if weight > 0.0 {
-                total += weight;
-                cdf.cumulative.push(total);
-                cdf.pops.push(pop);
-            }
-        }
-        for c in &mut cdf.cumulative {
-            *c /= total;
-        }
-        cdf
-    }
-
-    /// The PoP for a uniform `u` in [0, 1), or `None` when the distribution is empty.
-    #[inline]
-    fn pick(&self, u: f64) -> Option<PopId> {
-        let i = self.cumulative.partition_point(|&c| c <= u);
-        self.pops
-            .get(i.min(self.pops.len().saturating_sub(1)))
-            .copied()
-    }
-
-    /// (PoP, probability) pairs.
-    fn shares(&self) -> impl Iterator<Item = (PopId, f64)> + '_ {
-        let mut previous = 0.0;
-        self.pops.iter().zip(&self.cumulative).map(move |(&p, &c)| {
-            let share = c - previous;
-            previous = c;
-            (p, share)
-        })
-    }
-}
-
 /// Where a geo-DNS client's resolver is.
 #[derive(Clone, Debug, PartialEq)]
 struct ResolverClass {
@@ -236,11 +129,12 @@ struct ResolverClass {
 #[derive(Clone, Debug, PartialEq)]
 enum Tables {
     Anycast {
-        /// The BGP choice with every PoP up.
-        first_choice: Vec<PopCdf>,
-        /// The first-choice weights renormalised over the available PoPs: the
-        /// distribution of re-homed clients (for `pop_shares`).
-        rehome: Vec<PopCdf>,
+        /// The graph of networks, shared by the clones of a router.
+        networks: Arc<Networks>,
+        /// Cumulative ISP market shares of a region (the same for every region).
+        isp_cumulative: Vec<f64>,
+        /// Per region, per ISP: the PoP its selected route reaches now.
+        isp_pop: Vec<Vec<Option<PopId>>>,
     },
     GeoDns {
         classes: Vec<Vec<ResolverClass>>,
@@ -259,7 +153,6 @@ enum Tables {
 pub struct Router {
     spec: RoutingSpec,
     first_key: u64,
-    rehome_key: u64,
     available: Vec<bool>,
     tables: Tables,
     /// Per PoP: its nearest available other PoP (busy-PoP forwarding target).
@@ -277,13 +170,18 @@ impl Router {
     pub fn new(world: &World, spec: &RoutingSpec, streams: &Streams) -> Router {
         let tables = match spec.mode {
             RoutingMode::Anycast => {
-                let first_choice: Vec<PopCdf> = world
-                    .regions()
-                    .map(|r| anycast_weights(world, r, &spec.anycast))
+                let networks = Networks::build(world, &spec.anycast);
+                let mut total = 0.0;
+                let isp_cumulative = (0..spec.anycast.isps_per_region)
+                    .map(|k| {
+                        total += networks.isp_share(k);
+                        total
+                    })
                     .collect();
                 Tables::Anycast {
-                    rehome: first_choice.clone(),
-                    first_choice,
+                    networks: Arc::new(networks),
+                    isp_cumulative,
+                    isp_pop: Vec::new(),
                 }
             }
             RoutingMode::GeoDns => {
@@ -323,7 +221,6 @@ impl Router {
         let mut router = Router {
             spec: *spec,
             first_key: streams.key("routing.first-choice", 0),
-            rehome_key: streams.key("routing.rehome", 0),
             available: vec![true; world.pop_count()],
             tables,
             forward: Vec::new(),
@@ -334,6 +231,20 @@ impl Router {
 
     pub fn spec(&self) -> &RoutingSpec {
         &self.spec
+    }
+
+    /// The graph of networks under anycast routing (`None` in the other modes).
+    pub fn anycast_networks(&self) -> Option<&Networks> {
+        match &self.tables {
+            Tables::Anycast { networks, .. } => Some(networks),
+            _ => None,
+        }
+    }
+
+    /// The route ISP `isp` of `region` selects now, with its AS path (anycast only).
+    pub fn anycast_route(&self, world: &World, region: RegionId, isp: usize) -> Option<Route> {
+        self.anycast_networks()?
+            .route(world, region, isp, &self.available)
     }
 
     /// Whether `pop` is announced (not withdrawn).
@@ -350,12 +261,15 @@ impl Router {
         let r = region.index();
         let u = unit(mix2(mix2(self.first_key, r as u64), client));
         match &self.tables {
-            Tables::Anycast { first_choice, .. } => {
-                let first = first_choice[r].pick(u)?;
-                if self.available[first.index()] {
-                    return Some(first);
-                }
-                self.next_choice(&first_choice[r], r, client)
+            Tables::Anycast {
+                isp_cumulative,
+                isp_pop,
+                ..
+            } => {
+                let isp = isp_cumulative
+                    .partition_point(|&c| c <= u)
+                    .min(isp_cumulative.len() - 1);
+                isp_pop[r][isp]
             }
             Tables::GeoDns {
                 class_cumulative,
@@ -372,31 +286,6 @@ impl Router {
         }
     }
 
-    /// The next BGP choice of an anycast client whose first choice is withdrawn:
-    /// the available PoP with the largest key ln(u) / weight, u a per-(client,
-    /// PoP) hash (Efraimidis and Spirakis, "Weighted random sampling with a
-    /// reservoir", IPL 2006). Each available PoP wins with probability
-    /// proportional to its weight, and withdrawing more PoPs moves only the
-    /// clients of those PoPs: the argmax over a smaller set changes only if the
-    /// winner left it.
-    fn next_choice(&self, weights: &PopCdf, region: usize, client: u64) -> Option<PopId> {
-        let client_key = mix2(mix2(self.rehome_key, region as u64), client);
-        let mut best: Option<(PopId, f64)> = None;
-        for (pop, weight) in weights.shares() {
-            if !self.available[pop.index()] {
-                continue;
-            }
-            // 53 random bits in (0, 1], so the logarithm is finite.
-            let u =
-                ((mix2(client_key, pop.0 as u64) >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64);
-            let key = u.ln() / weight;
-            if best.is_none_or(|(_, k)| key > k) {
-                best = Some((pop, key));
-            }
-        }
-        best.map(|(pop, _)| pop)
-    }
-
     /// Each PoP's share of `region`'s clients now (the exact distribution that
     /// [`Router::route`] samples), in PoP-id order, zero shares left out.
     pub fn pop_shares(&self, region: RegionId) -> Vec<(PopId, f64)> {
@@ -408,19 +297,12 @@ impl Router {
         };
         match &self.tables {
             Tables::Anycast {
-                first_choice,
-                rehome,
+                networks, isp_pop, ..
             } => {
-                let mut moved = 0.0;
-                for (pop, share) in first_choice[r].shares() {
-                    if self.available[pop.index()] {
-                        add(pop, share);
-                    } else {
-                        moved += share;
+                for (isp, pop) in isp_pop[r].iter().enumerate() {
+                    if let Some(pop) = pop {
+                        add(*pop, networks.isp_share(isp));
                     }
-                }
-                for (pop, share) in rehome[r].shares() {
-                    add(pop, moved * share);
                 }
             }
             Tables::GeoDns {
@@ -495,12 +377,16 @@ impl Router {
             |order: &[PopId]| order.iter().copied().find(|p| available[p.index()]);
         match &mut self.tables {
             Tables::Anycast {
-                first_choice,
-                rehome,
+                networks, isp_pop, ..
             } => {
-                for (slot, full) in rehome.iter_mut().zip(first_choice.iter()) {
-                    *slot = PopCdf::new(full.shares().filter(|(p, _)| available[p.index()]));
-                }
+                *isp_pop = world
+                    .regions()
+                    .map(|r| {
+                        (0..networks.eyeballs(r).len())
+                            .map(|isp| networks.route(world, r, isp, available).map(|x| x.pop))
+                            .collect()
+                    })
+                    .collect();
             }
             Tables::GeoDns {
                 classes, class_pop, ..
@@ -522,43 +408,6 @@ impl Router {
             .map(|p| first_available(world.pop_neighbours(p)))
             .collect();
     }
-}
-
-/// The anycast first-choice distribution of a region over its reachable PoPs,
-/// by latency rank: nearest, `nearby_count` nearby alternatives with weights
-/// decaying by `nearby_decay`, and the rest sharing `distant_share` equally.
-/// A tier with no PoPs passes its share on to the nearer tiers.
-fn anycast_weights(world: &World, region: RegionId, spec: &AnycastSpec) -> PopCdf {
-    let order = world.failover_order(region);
-    let nearby_end = (1 + spec.nearby_count).min(order.len());
-    let nearby = &order[1.min(order.len())..nearby_end];
-    let distant = &order[nearby_end..];
-    let distant_share = if distant.is_empty() {
-        0.0
-    } else {
-        spec.distant_share
-    };
-    let nearby_share = if nearby.is_empty() {
-        0.0
-    } else {
-        1.0 - spec.nearest_share - distant_share
-    };
-    let nearest_share = 1.0 - nearby_share - distant_share;
-    let decay_total: f64 = (0..nearby.len())
-        .map(|i| spec.nearby_decay.powi(i as i32))
-        .sum();
-    let mut weights = Vec::with_capacity(order.len());
-    weights.push((order[0], nearest_share));
-    for (i, &pop) in nearby.iter().enumerate() {
-        weights.push((
-            pop,
-            nearby_share * spec.nearby_decay.powi(i as i32) / decay_total,
-        ));
-    }
-    for &pop in distant {
-        weights.push((pop, distant_share / distant.len() as f64));
-    }
-    PopCdf::new(weights)
 }
 
 /// The resolver classes of a region's clients: its own ISP resolver, remote
