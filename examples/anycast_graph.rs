@@ -30,6 +30,10 @@ fn main() {
         "nearest {:.3} (0.55)  >=25ms {:.3} (0.20)  >=100ms {:.3} (<0.10)  mean rtt {:.1} ms  extra {:.1} ms",
         s.nearest_share, s.suboptimal_share, s.far_share, s.rtt_ms_mean, s.extra_rtt_ms_mean
     );
+    println!(
+        "within 1,375 km of nearest {:.3}  median served distance {:.0} km  nearest {:.0} km",
+        s.near_distance_share, s.served_distance_km_median, s.nearest_distance_km_median
+    );
     // The busiest catchments (population-weighted share of all clients).
     let mut load = vec![0.0; world.pop_count()];
     for region in world.regions() {
@@ -42,4 +46,15 @@ fn main() {
     for &pop in pops.iter().take(5) {
         println!("  {:<24} {:.3}", world.pop(pop).name, load[pop.index()]);
     }
+    if let Some(fra) = world.pop_by_name("Frankfurt am Main") {
+        println!(
+            "Frankfurt withdrawn: {:?}",
+            withdrawal_report(&world, &router, fra)
+        );
+    }
+    println!(
+        "busiest withdrawn: {:?}",
+        withdrawal_report(&world, &router, pops[0])
+    );
+    println!("pooled: {:?}", pooled_withdrawal_report(&world, &router));
 }

@@ -631,3 +631,14 @@ fn push_zero_registry_nodes() {
     let file = format!("{GOOD_PUSH}\n[push.registry]\nnodes = 0\n");
     rejects(file.as_bytes(), &[], "push.registry.nodes");
 }
+
+#[test]
+fn cdn_bad_anycast_graph() {
+    let peering = cdn_with("\n[cdn.routing.anycast]\nisps_per_region = 2\npeering_isps = 3\n");
+    rejects(&peering, &[], "cdn.routing.anycast.peering_isps");
+    let transits = cdn_with("\n[cdn.routing.anycast]\ntransits_per_pop = 0\n");
+    rejects(&transits, &[], "cdn.routing.anycast.transits_per_pop");
+    // The nearest share is an outcome of the graph, not a key.
+    let share = cdn_with("\n[cdn.routing.anycast]\nnearest_share = 0.55\n");
+    rejects(&share, &[], "nearest_share");
+}

@@ -269,3 +269,28 @@ fn a_busy_pop_that_forwards_keeps_its_tail_down() {
     assert!(get(&s, on, "pop.paris.utilisation") > 0.1);
     assert_eq!(get(&s, "1.6k/s|0", "failed_share"), 0.0);
 }
+
+#[test]
+fn withdrawing_the_busiest_anycast_pop_moves_its_catchment_to_connected_pops() {
+    let s = run_experiment(
+        "anycast-pop-withdrawal.toml",
+        &[
+            "run.replications=1",
+            "run.duration=3min",
+            "run.warmup=1min",
+            "cdn.request_rate=2k/s",
+            r#"sweep.param[0].values=["1h", "1min"]"#,
+        ],
+    );
+    let (base, out) = ("1h", "1min");
+    let delhi = "pop.new-delhi.requests_per_s";
+    assert!(get(&s, base, delhi) > 0.0);
+    assert!(get(&s, out, delhi) < 0.05 * get(&s, base, delhi));
+    assert_eq!(get(&s, base, "failed_requests"), 0.0);
+    assert!(get(&s, out, "failed_requests") > 0.0);
+    // Its requests went to other PoPs, and Delhi's clients got slower.
+    let total = |p: &str| get(&s, p, "requests_per_s");
+    assert!((total(out) - total(base)).abs() < 0.05 * total(base));
+    let p50 = "region.delhi.latency_ms_p50";
+    assert!(get(&s, out, p50) > get(&s, base, p50));
+}

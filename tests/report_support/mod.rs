@@ -20,6 +20,16 @@ const REDUCED: &[(&str, &[&str])] = &[
     ("cdn-pull-push.toml", &CDN_SMALL),
     ("cdn-routing.toml", &CDN_SMALL),
     (
+        "anycast-pop-withdrawal.toml",
+        &[
+            "run.replications=1",
+            "run.duration=3min",
+            "run.warmup=1min",
+            "cdn.request_rate=2k/s",
+            r#"sweep.param[0].values=["1h", "1min"]"#,
+        ],
+    ),
+    (
         "cdn-cache-size-policy.toml",
         &[
             "run.replications=1",
