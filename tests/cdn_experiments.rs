@@ -188,11 +188,11 @@ fn pop_failure_fails_requests_until_withdrawn_then_fails_over() {
     assert!(get(&s, slow, "failed_requests") > 5.0 * get(&s, fast, "failed_requests"));
     assert!(get(&s, fast, "failed_requests") > 0.0);
     assert!(get(&s, fast, "failed_over_requests") > get(&s, slow, "failed_over_requests"));
-    // Anycast re-homes a client to its next BGP choice: slower for those
-    // Frankfurt was nearest to, nearer for those anycast had sent there
-    // from afar (routing.far_share), so both kinds show up.
+    // Anycast re-homes a client to its ISP's next route on the graph: on
+    // these four PoPs Frankfurt's catchment is mostly clients near it, so
+    // most failed-over requests get slower (measured 0.93 at this size).
     let slower = get(&s, fast, "failed_over.slower_share");
-    assert!(slower > 0.1 && slower < 0.9, "slower share {slower}");
+    assert!(slower > 0.5 && slower <= 1.0, "slower share {slower}");
     assert!(get(&s, fast, "failed_over.latency_ms_p50") > 0.0);
     assert_eq!(
         get(&s, fast, "failed_pop_down"),
@@ -220,7 +220,9 @@ fn collapsing_cuts_origin_fetches_per_expiry_to_one_per_pop() {
     );
     let with = get(&s, "true", "flash.origin_fetches_per_expiry");
     let without = get(&s, "false", "flash.origin_fetches_per_expiry");
-    assert!((with - 1.0).abs() < 1e-9, "with collapsing: {with}");
+    // About one: an expiry late in the run may see no request before the end
+    // (measured 0.998 with the anycast graph's catchments).
+    assert!((with - 1.0).abs() < 0.01, "with collapsing: {with}");
     assert!(without > 5.0, "without collapsing: {without}");
     assert!(get(&s, "true", "origin_requests_per_s") < get(&s, "false", "origin_requests_per_s"));
     assert!(get(&s, "true", "collapsed_requests") > 0.0);
