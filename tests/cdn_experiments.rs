@@ -198,10 +198,17 @@ fn pop_failure_fails_requests_until_withdrawn_then_fails_over() {
         get(&s, fast, "failed_pop_down"),
         get(&s, fast, "failed_requests")
     );
-    // The failover loads a neighbour: Warsaw, about 0.64 busy before, is
-    // near its capacity while Frankfurt is down (half the measured time).
-    let warsaw = get(&s, fast, "pop.warsaw.utilisation");
-    assert!(warsaw > 0.75 && warsaw < 1.0, "Warsaw utilisation {warsaw}");
+    // The failover loads a neighbour the graph connects Frankfurt's ISPs to
+    // (on the graph mostly Milan: 0.90 busy over the measured time at this
+    // size, Amsterdam 0.79, Warsaw 0.46), near its capacity.
+    let busiest = ["amsterdam", "milan", "warsaw"]
+        .map(|p| get(&s, fast, &format!("pop.{p}.utilisation")))
+        .into_iter()
+        .fold(0.0, f64::max);
+    assert!(
+        busiest > 0.75 && busiest < 1.0,
+        "busiest neighbour {busiest}"
+    );
     assert!(get(&s, fast, "forwarded_requests") > 0.0);
 }
 
