@@ -35,6 +35,7 @@ const EXPERIMENTS: &[(&str, &[&str])] = &[
         &["push.clients=5000", "push.producer.rate=255/s"],
     ),
     ("push-idle-timeout.toml", &["push.clients=5000"]),
+    ("push-lb-profiles.toml", &["push.clients=5000"]),
     (
         "netflix-pipeline.toml",
         &[

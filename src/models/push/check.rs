@@ -51,6 +51,8 @@ pub fn check(p: &PushParams) -> Result<(), Vec<Invalid>> {
     check_clusters(p, &mut problems);
     check_outages(p, &mut problems);
     check_registry_nodes(p, &mut problems);
+    super::lbtier::check_balancer(p, &mut problems);
+    super::threads::check_threads(p, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {

@@ -181,7 +181,9 @@ impl PushModel {
     /// Sends client `c`'s connection attempt through the balancer.
     fn start_connect(&mut self, c: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let Some(g) = self.pick_gateway_for(c) else {
+        let picked = self.pick_gateway_for(c);
+        let at_balancer = picked.and_then(|g| self.balancer_connect(c, g, now));
+        let (Some(g), Some(at_balancer)) = (picked, at_balancer) else {
             self.faults.count_attempt(now, false);
             self.count_close(CloseReason::Refused);
             return self.after_close(c, CloseReason::Refused, SimTime::ZERO, sched);
@@ -194,7 +196,7 @@ impl PushModel {
         client.lifetime_end_ns = now.as_nanos();
         let generation = client.generation;
         let hops = 1 + 2 * self.p.connection.handshake_round_trips as u64;
-        let delay = self.client_hop_to(c, g).saturating_mul(hops);
+        let delay = self.client_hop_to(c, g).saturating_mul(hops) + at_balancer;
         sched.schedule_in(
             delay,
             Event::ConnectArrive {
@@ -391,6 +393,7 @@ impl PushModel {
                 self.submit(g, job, sched);
             }
         }
+        self.balancer_pings(sched.now());
         sched.schedule_in(TICK, Event::PingTick);
     }
 }

@@ -113,10 +113,12 @@ impl PushModel {
     /// Extra CPU per job for thread-per-connection gateways.
     pub fn switch_cost(&self, g: usize) -> SimTime {
         match self.p.gateways.io_model {
-            IoModel::ThreadPerConnection => self
-                .p
-                .gateways
-                .switch_cost(self.gateways[g].accepted.max(1)),
+            IoModel::ThreadPerConnection => {
+                self.p
+                    .gateways
+                    .switch_cost(self.gateways[g].accepted.max(1))
+                    + self.run_queue_cost(g)
+            }
             IoModel::EventLoop => SimTime::ZERO,
         }
     }

@@ -30,6 +30,7 @@ mod failover;
 pub mod faults;
 mod gateways;
 pub mod geo;
+pub mod lbtier;
 pub mod messages;
 pub mod model;
 mod output;
@@ -39,6 +40,7 @@ mod polling;
 pub mod reconnect;
 mod registry;
 pub mod setup;
+mod threads;
 pub mod wheel;
 
 pub use check::{Invalid, check};

@@ -9,6 +9,7 @@ use super::autoscale::Autoscaler;
 use super::failover::SiteStats;
 use super::faults::{FaultEvent, FaultState};
 use super::geo::Geo;
+use super::lbtier::BalancerTier;
 use super::messages::Messages;
 use super::params::{PushParams, Transport};
 use super::reconnect::{CloseReason, Reconnects};
@@ -353,6 +354,8 @@ pub struct PushModel {
     pub series: SeriesSet,
     /// The fault schedule, admission limits and storm metrics.
     pub faults: FaultState,
+    /// The balancer nodes with capacity, with `load_balancer.nodes`.
+    pub balancers: Option<BalancerTier>,
 }
 
 impl PushModel {
@@ -484,6 +487,9 @@ impl Model for PushModel {
         self.site_stats_end_warmup(now);
         if let Some(nodes) = &mut self.registry_nodes {
             nodes.reset_stats(now);
+        }
+        if let Some(tier) = &mut self.balancers {
+            tier.reset_stats(now);
         }
     }
 }

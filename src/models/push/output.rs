@@ -70,6 +70,7 @@ impl PushModel {
         if let Some(nodes) = &self.registry_nodes {
             nodes.write_output(out, end);
         }
+        self.write_balancer(out, end);
         self.write_series(out, end);
     }
 

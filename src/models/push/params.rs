@@ -395,6 +395,9 @@ pub struct GatewayParams {
     /// `cores` and `memory` and the price; none: the cheapest profile with
     /// `cores` and `memory`.
     pub profile: Option<String>,
+    /// Thread per connection: scheduler CPU per level of the run queue's
+    /// tree at each wake-up (`threads` module).
+    pub run_queue_cost: Duration,
 }
 
 impl Default for GatewayParams {
@@ -412,6 +415,7 @@ impl Default for GatewayParams {
             cache: Bytes(d::CACHE_BYTES),
             cache_miss: Duration(d::CACHE_MISS),
             profile: None,
+            run_queue_cost: Duration(super::threads::RUN_QUEUE_COST),
         }
     }
 }
@@ -446,6 +450,18 @@ pub struct LoadBalancerParams {
     pub idle_timeout: Option<Duration>,
     /// Latency the balancer adds one way; default 50 µs at L4, 1 ms at L7.
     pub latency: Option<Duration>,
+    /// A balancer product (`nlb`, `alb`, `clb`, `nginx`, `cloudflare`,
+    /// `cloudfront`): sets the layer and the idle timeout (`lbtier`).
+    pub profile: Option<String>,
+    /// Balancer nodes per cluster, each a station with CPU; absent: the
+    /// balancer has no capacity limit.
+    pub nodes: Option<u32>,
+    /// Cores of one balancer node.
+    pub cores: u32,
+    /// CPU per new connection at a node; default by layer (TLS at L7).
+    pub connect_cost: Option<Duration>,
+    /// CPU per message or ping proxied by a node; default by layer.
+    pub message_cost: Option<Duration>,
 }
 
 impl Default for LoadBalancerParams {
@@ -455,6 +471,11 @@ impl Default for LoadBalancerParams {
             policy: d::LB_POLICY,
             idle_timeout: None,
             latency: None,
+            profile: None,
+            nodes: None,
+            cores: super::lbtier::NODE_CORES,
+            connect_cost: None,
+            message_cost: None,
         }
     }
 }

@@ -232,7 +232,7 @@ impl PushModel {
         let now = sched.now();
         self.count_request(now);
         self.note_data(user as usize, now);
-        let arrival = now + self.client_hop_to(user, g);
+        let arrival = now + self.client_hop_to(user, g) + self.balancer_forward(user, g, now);
         if self.geo.is_some() {
             let published = SimTime::from_nanos(self.messages.get(m).published_ns);
             self.note_site_delivery(user, g, arrival - published);

@@ -113,6 +113,7 @@ pub fn build_point(point: &PushPoint, ctx: &RunContext) -> Result<PushModel, Str
 /// Builds the model of one run with no geography; the parameters must have
 /// passed `check` (and have no clusters: those need [`build_point`]).
 pub fn build(p: &PushParams, ctx: &RunContext) -> Result<PushModel, String> {
+    let p = &super::lbtier::resolved(p);
     let n = p.clients.0 as usize;
     let persistent = p.transport.is_persistent();
     let gateways_n = p.gateway_count() as usize;
@@ -169,6 +170,7 @@ pub fn build(p: &PushParams, ctx: &RunContext) -> Result<PushModel, String> {
         lag_level: TimeWeighted::new(0.0),
         series: series(ctx, partitions, gateways_n, persistent),
         faults: fault_state(p, ctx),
+        balancers: super::lbtier::BalancerTier::new(p, p.clusters.len()),
         p: p.clone(),
     })
 }
