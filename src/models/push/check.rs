@@ -51,6 +51,9 @@ pub fn check(p: &PushParams) -> Result<(), Vec<Invalid>> {
     check_clusters(p, &mut problems);
     check_outages(p, &mut problems);
     check_registry_nodes(p, &mut problems);
+    super::ttl::check_ttl(p, &mut problems);
+    super::kafka::check_kafka(p, &mut problems);
+    super::filters::check_filters(p, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {

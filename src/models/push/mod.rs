@@ -28,8 +28,10 @@ pub mod defaults;
 mod drains;
 mod failover;
 pub mod faults;
+pub mod filters;
 mod gateways;
 pub mod geo;
+pub mod kafka;
 pub mod messages;
 pub mod model;
 mod output;
@@ -39,6 +41,7 @@ mod polling;
 pub mod reconnect;
 mod registry;
 pub mod setup;
+mod ttl;
 pub mod wheel;
 
 pub use check::{Invalid, check};

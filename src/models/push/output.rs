@@ -70,6 +70,15 @@ impl PushModel {
         if let Some(nodes) = &self.registry_nodes {
             nodes.write_output(out, end);
         }
+        if let Some(t) = &self.ttl {
+            t.write_output(out, measured_s);
+        }
+        if let Some(b) = &self.brokers {
+            b.write_output(out, end);
+        }
+        if let Some(f) = &self.filters {
+            f.write_output(out, measured_s);
+        }
         self.write_series(out, end);
     }
 
@@ -89,6 +98,8 @@ impl PushModel {
             + self.mailboxes.capacity() * std::mem::size_of::<Mailbox>()
             + self.faults.client_state_bytes()
             + self.reconnects.client_state_bytes()
+            + self.ttl.as_ref().map_or(0, |t| t.bytes())
+            + self.filters.as_ref().map_or(0, |f| f.bytes())
     }
 
     /// Whole-run invariants: every message published has exactly one end
