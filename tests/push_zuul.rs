@@ -261,3 +261,38 @@ fn bad_input_exits_2_from_the_cli() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+#[test]
+fn the_shipped_filters_experiment_runs_and_shedding_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::root().join("experiments/push-zuul-filters.toml");
+    let path = path.display().to_string();
+    let args = [
+        "run",
+        path.as_str(),
+        "--out",
+        "out",
+        "--set",
+        "run.replications=1",
+        "--set",
+        "push.clients=20000",
+        "--set",
+        "run.duration=80s",
+    ];
+    let out = edgesim(dir.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut summary = csv::Reader::from_path(dir.path().join("out/summary.csv")).unwrap();
+    let header = summary.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (point, metric_col, mean) = (col("point"), col("metric"), col("mean"));
+    let mut p99 = Vec::new();
+    for row in summary.records() {
+        let row = row.unwrap();
+        if &row[metric_col] == "delivery_latency_ms_p99" {
+            p99.push((row[point].to_string(), row[mean].parse::<f64>().unwrap()));
+        }
+    }
+    assert_eq!(p99.len(), 5, "{p99:?}");
+    // Point 0: no limits; point 3: shedding before TLS (the default chain).
+    assert!(p99[3].1 < p99[0].1 / 4.0, "{p99:?}");
+}
