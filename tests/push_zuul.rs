@@ -275,8 +275,6 @@ fn the_shipped_filters_experiment_runs_and_shedding_wins() {
         "--set",
         "run.replications=1",
         "--set",
-        "push.clients=20000",
-        "--set",
         "run.duration=80s",
     ];
     let out = edgesim(dir.path(), &args);

@@ -88,8 +88,10 @@ impl PushModel {
         client.idle_at_ns = idle_at;
         client.phase_ns = (x * ping_ns as f64) as u64;
         self.registry[c as usize] = g as u16;
-        let age = SimTime::from_secs_f64(biased * (1.0 - v)).as_nanos() as i64;
-        self.record_written(c, now.as_nanos() as i64 - age);
+        if self.ttl.is_some() {
+            let age = SimTime::from_secs_f64(biased * (1.0 - v)).as_nanos() as i64;
+            self.record_written(c, now.as_nanos() as i64 - age);
+        }
         self.note_registered(1, now);
         self.note_site_registered(c, g, 1, now);
         let deadline = self.next_deadline(c);
