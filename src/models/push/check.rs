@@ -53,6 +53,9 @@ pub fn check(p: &PushParams) -> Result<(), Vec<Invalid>> {
     check_registry_nodes(p, &mut problems);
     super::lbtier::check_balancer(p, &mut problems);
     super::threads::check_threads(p, &mut problems);
+    super::ttl::check_ttl(p, &mut problems);
+    super::kafka::check_kafka(p, &mut problems);
+    super::filters::check_filters(p, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {

@@ -15,6 +15,7 @@
 
 use rand::RngExt;
 
+use super::filters::Kind;
 use super::model::{Client, ConnState, CpuJob, Event, NO_GATEWAY, PushModel, SeriesSet, TICK};
 use super::params::Transport;
 use super::reconnect::{CloseReason, Retry};
@@ -87,6 +88,10 @@ impl PushModel {
         client.idle_at_ns = idle_at;
         client.phase_ns = (x * ping_ns as f64) as u64;
         self.registry[c as usize] = g as u16;
+        if self.ttl.is_some() {
+            let age = SimTime::from_secs_f64(biased * (1.0 - v)).as_nanos() as i64;
+            self.record_written(c, now.as_nanos() as i64 - age);
+        }
         self.note_registered(1, now);
         self.note_site_registered(c, g, 1, now);
         let deadline = self.next_deadline(c);
@@ -225,6 +230,9 @@ impl PushModel {
         if !self.admit(g, now) {
             return self.close_connection(c, CloseReason::Refused, sched);
         }
+        if self.filters.is_some() && !self.filter_admit(g, Kind::Connect, c, sched) {
+            return self.close_connection(c, CloseReason::Refused, sched);
+        }
         self.add_accepted(g, 1, now);
         let client = &mut self.clients[c as usize];
         client.state = ConnState::Handshaking;
@@ -293,6 +301,7 @@ impl PushModel {
             0
         };
         self.registry[c as usize] = client.gateway;
+        self.record_written(c, now.as_nanos() as i64);
         self.note_registered(1, now);
         self.note_site_registered(c, self.registry[c as usize] as usize, 1, now);
         self.faults.tracker.on_connected(c, now);
@@ -335,6 +344,8 @@ impl PushModel {
                     self.registry[c as usize] = NO_GATEWAY;
                     self.count_registry_write(now);
                     self.registry_remove_at_nodes(c, now);
+                } else if self.registry[c as usize] == client.gateway {
+                    self.record_orphaned(c, now);
                 }
                 self.add_open(g, -1);
                 self.add_accepted(g, -1, now);

@@ -65,7 +65,9 @@ impl PushModel {
                 }
             }
             CpuJob::Poll { .. } => self.request_cost + switch,
-            CpuJob::Ping { work_ns } | CpuJob::Migrate { work_ns } => SimTime::from_nanos(work_ns),
+            CpuJob::Ping { work_ns }
+            | CpuJob::Migrate { work_ns }
+            | CpuJob::Refused { work_ns } => SimTime::from_nanos(work_ns),
         }
     }
 
@@ -83,7 +85,7 @@ impl PushModel {
             CpuJob::Deliver { message } => self.on_deliver_done(g, message, sched),
             CpuJob::Upstream => self.count_request(now),
             CpuJob::Poll { poller } => self.on_poll_done(g, poller, sched),
-            CpuJob::Ping { .. } | CpuJob::Migrate { .. } => {}
+            CpuJob::Ping { .. } | CpuJob::Migrate { .. } | CpuJob::Refused { .. } => {}
         }
     }
 

@@ -27,6 +27,8 @@ pub enum Fate {
     DroppedOffline,
     /// Every delivery attempt found the connection gone.
     Lost,
+    /// The gateway's filter chain shed it (`push::filters`).
+    Shed,
 }
 
 /// The slab and the audit.

@@ -8,12 +8,15 @@ use std::collections::VecDeque;
 use super::autoscale::Autoscaler;
 use super::failover::SiteStats;
 use super::faults::{FaultEvent, FaultState};
+use super::filters::Filters;
 use super::geo::Geo;
 use super::lbtier::BalancerTier;
+use super::kafka::Brokers;
 use super::messages::Messages;
 use super::params::{PushParams, Transport};
 use super::reconnect::{CloseReason, Reconnects};
 use super::registry::RegistryNodes;
+use super::ttl::RecordTtl;
 use super::wheel::TimingWheel;
 use crate::dist::DurationSampler;
 use crate::engine::{GridSeries, Histogram, Model, Scheduler, SimRng, SimTime, TimeWeighted};
@@ -95,6 +98,8 @@ pub enum CpuJob {
     Ping { work_ns: u64 },
     /// Taking over connections migrated from a draining gateway.
     Migrate { work_ns: u64 },
+    /// The filters a refused request passed before it was refused (`push::filters`).
+    Refused { work_ns: u64 },
 }
 
 /// The model's events: small plain values.
@@ -153,6 +158,8 @@ pub enum Event {
     },
     /// Something of the fault schedule happens (`push::faults`).
     Fault(FaultEvent),
+    /// A batch of registry record refreshes (`push::ttl`).
+    RecordRefresh,
 }
 
 /// One gateway: CPU, connections, memory.
@@ -321,6 +328,12 @@ pub struct PushModel {
     pub geo: Option<Geo>,
     /// The registry's nodes, with `registry.nodes`.
     pub registry_nodes: Option<RegistryNodes>,
+    /// The gateways' filter chain, with `[push.filters]`.
+    pub filters: Option<Filters>,
+    /// Kafka brokers with capacity, with `kafka.capacity`.
+    pub brokers: Option<Brokers>,
+    /// Record TTL and refresh, with `registry.ttl`.
+    pub ttl: Option<RecordTtl>,
     /// With clusters: statistics per cluster, then per region of
     /// `[[push.regions]]` (empty without clusters).
     pub site_stats: Vec<SiteStats>,
@@ -433,6 +446,7 @@ impl Model for PushModel {
         }
         self.start_pipeline(sched);
         self.start_faults(sched);
+        self.start_records(sched);
         if self.p.upstream_rate.0 > 0.0 {
             self.schedule_upstream(sched);
         }
@@ -468,6 +482,7 @@ impl Model for PushModel {
             Event::ReplicasReady { count } => self.on_replicas_ready(count, sched),
             Event::RebalanceDone { epoch } => self.on_rebalance_done(epoch, sched),
             Event::Fault(fault) => self.on_fault(fault, sched),
+            Event::RecordRefresh => self.on_record_refresh(sched),
         }
     }
 
@@ -490,6 +505,15 @@ impl Model for PushModel {
         }
         if let Some(tier) = &mut self.balancers {
             tier.reset_stats(now);
+        }
+        if let Some(t) = &mut self.ttl {
+            t.reset_stats();
+        }
+        if let Some(b) = &mut self.brokers {
+            b.reset_stats(now);
+        }
+        if let Some(f) = &mut self.filters {
+            f.reset_stats();
         }
     }
 }

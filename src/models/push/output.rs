@@ -71,6 +71,15 @@ impl PushModel {
             nodes.write_output(out, end);
         }
         self.write_balancer(out, end);
+        if let Some(t) = &self.ttl {
+            t.write_output(out, measured_s);
+        }
+        if let Some(b) = &self.brokers {
+            b.write_output(out, end);
+        }
+        if let Some(f) = &self.filters {
+            f.write_output(out, measured_s);
+        }
         self.write_series(out, end);
     }
 
@@ -90,6 +99,8 @@ impl PushModel {
             + self.mailboxes.capacity() * std::mem::size_of::<Mailbox>()
             + self.faults.client_state_bytes()
             + self.reconnects.client_state_bytes()
+            + self.ttl.as_ref().map_or(0, |t| t.bytes())
+            + self.filters.as_ref().map_or(0, |f| f.bytes())
     }
 
     /// Whole-run invariants: every message published has exactly one end

@@ -10,6 +10,7 @@
 use serde::Deserialize;
 
 use super::defaults as d;
+use super::filters::FilterParams;
 use crate::dist::DurationDist;
 use crate::engine::SimTime;
 use crate::faults::admission::AdmissionParams;
@@ -115,6 +116,9 @@ pub struct PushParams {
     /// default: the first cluster's.
     #[serde(default)]
     pub home: Option<String>,
+    /// The Zuul filter chain on the gateways (`[push.filters]`, `push::filters`).
+    #[serde(default)]
+    pub filters: Option<FilterParams>,
 }
 
 /// `[[push.clusters]]`: gateways at one site of the world (a PoP name).
@@ -536,6 +540,11 @@ pub struct KafkaParams {
     pub brokers: u32,
     /// Instance profile of one broker, for the cost.
     pub profile: String,
+    /// True: the brokers have capacity (`push::kafka`): partitions led
+    /// round robin by the brokers, each appending `broker_rate` messages/s.
+    pub capacity: bool,
+    /// Messages one broker appends per second (with `capacity`).
+    pub broker_rate: Rate,
 }
 
 impl Default for KafkaParams {
@@ -545,6 +554,8 @@ impl Default for KafkaParams {
             latency: DurationDist::deterministic(d::KAFKA_LATENCY),
             brokers: d::KAFKA_BROKERS,
             profile: d::KAFKA_PROFILE.to_string(),
+            capacity: false,
+            broker_rate: Rate(d::KAFKA_BROKER_RATE_PER_S),
         }
     }
 }
@@ -606,6 +617,12 @@ pub struct RegistryParams {
     pub node_writes_per_s: Option<Rate>,
     /// Instance profile of one node, for the cost.
     pub profile: String,
+    /// Record TTL (REFERENCES Z10: 1800 s); absent: records never expire.
+    pub ttl: Option<Duration>,
+    /// How often a gateway rewrites the records of its connections (with
+    /// `ttl`); absent: written once per connect, so `ttl` must outlast
+    /// `connection.lifetime`.
+    pub refresh_interval: Option<Duration>,
 }
 
 impl Default for RegistryParams {
@@ -619,6 +636,8 @@ impl Default for RegistryParams {
             node_reads_per_s: None,
             node_writes_per_s: None,
             profile: d::REGISTRY_PROFILE.to_string(),
+            ttl: None,
+            refresh_interval: None,
         }
     }
 }

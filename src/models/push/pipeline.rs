@@ -11,6 +11,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
+use super::filters::Kind;
 use super::messages::Fate;
 use super::model::{CpuJob, Event, NO_GATEWAY, PushModel, SeriesSet};
 use super::params::Transport;
@@ -93,7 +94,14 @@ impl PushModel {
             self.counters.published += 1;
             SeriesSet::count(&mut self.series.published, now, 1.0);
             if self.transport.is_persistent() {
-                let latency = self.s.kafka_latency.sample(&mut self.rng.kafka);
+                let mut latency = self.s.kafka_latency.sample(&mut self.rng.kafka);
+                if self.brokers.is_some() {
+                    let Some(wait) = self.produce_at_broker(user, now) else {
+                        self.end_message(m, Fate::Lost, now);
+                        continue;
+                    };
+                    latency += wait;
+                }
                 sched.schedule_in(latency, Event::KafkaVisible { message: m });
             } else if user >= self.clients_n {
                 self.end_message(m, Fate::DroppedOffline, now);
@@ -109,6 +117,13 @@ impl PushModel {
     /// Kafka's default partitioner hashes the key; any stable hash will do.
     fn partition_of(&self, user: u32) -> usize {
         (splitmix64(user as u64) % self.partitions.len() as u64) as usize
+    }
+
+    /// The wait and append of `user`'s message at its partition's leader
+    /// (`push::kafka`), or `None` if the broker refused it.
+    fn produce_at_broker(&mut self, user: u32, now: SimTime) -> Option<SimTime> {
+        let p = self.partition_of(user);
+        self.brokers.as_mut()?.produce(p, now)
     }
 
     pub fn on_kafka_visible(&mut self, m: u32, sched: &mut Scheduler<Event>) {
@@ -189,11 +204,14 @@ impl PushModel {
     /// The registry lookup has answered: send to the gateway, or drop.
     pub fn route(&mut self, m: u32, sched: &mut Scheduler<Event>) {
         let user = self.messages.get(m).user;
-        let gateway = if user < self.clients_n {
+        let mut gateway = if user < self.clients_n {
             self.registry[user as usize]
         } else {
             NO_GATEWAY
         };
+        if self.ttl.is_some() {
+            gateway = self.lookup_with_ttl(user, gateway, sched.now());
+        }
         if gateway == NO_GATEWAY {
             return self.end_message(m, Fate::DroppedOffline, sched.now());
         }
@@ -217,6 +235,9 @@ impl PushModel {
 
     pub fn on_at_gateway(&mut self, g: usize, m: u32, sched: &mut Scheduler<Event>) {
         if self.holds(g, self.messages.get(m).user) {
+            if self.filters.is_some() && self.filter_sheds_delivery(g, m) {
+                return self.end_message(m, Fate::Shed, sched.now());
+            }
             self.submit(g, CpuJob::Deliver { message: m }, sched);
         } else {
             self.bounce(m, sched);
@@ -282,6 +303,7 @@ impl PushModel {
                 SeriesSet::count(&mut self.series.dropped, now, 1.0);
             }
             Fate::Lost => self.counters.lost += 1,
+            Fate::Shed => {}
         }
     }
 
@@ -314,6 +336,9 @@ impl PushModel {
             Transport::ShortPoll | Transport::LongPoll => self.pick_gateway(),
         };
         if let Some(g) = gateway {
+            if self.filters.is_some() && !self.filter_admit(g, Kind::Upstream, c as u32, sched) {
+                return;
+            }
             self.submit(g, CpuJob::Upstream, sched);
         }
     }

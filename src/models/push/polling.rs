@@ -13,6 +13,7 @@
 
 use rand::RngExt;
 
+use super::filters::Kind;
 use super::model::{CpuJob, Event, Expiry, Mailbox, PushModel};
 use super::params::Transport;
 use super::reconnect::Retry;
@@ -84,6 +85,12 @@ impl PushModel {
             }
             return;
         };
+        if self.filters.is_some() && !self.filter_admit(g, Kind::Poll, t, sched) {
+            if self.transport == Transport::LongPoll {
+                self.poll_later(t, sched);
+            }
+            return;
+        }
         self.counters.polls += 1;
         self.pollers[t as usize].gateway = g as u16;
         self.add_open(g, 1);

@@ -83,6 +83,19 @@ impl RegistryNodes {
         }
     }
 
+    /// `writes` record writes spread evenly over the nodes (refreshes: one
+    /// batch per node, each replica writing), queued behind what is there.
+    pub fn charge_bulk_writes(&mut self, writes: f64, now: SimTime) {
+        let per_node = writes * self.replicas as f64 / self.nodes.len() as f64;
+        let service =
+            SimTime::from_nanos((per_node * self.write_service.as_nanos() as f64).round() as u64);
+        if service > SimTime::ZERO {
+            for node in &mut self.nodes {
+                let _ = node.admit(now, service);
+            }
+        }
+    }
+
     pub fn reset_stats(&mut self, now: SimTime) {
         self.latency.reset();
         self.refused = 0;

@@ -14,7 +14,9 @@ use super::check::{Invalid, check, check_on_world};
 use super::defaults as d;
 use super::failover::SiteStats;
 use super::faults::FaultState;
+use super::filters::Filters;
 use super::geo::Geo;
+use super::kafka::Brokers;
 use super::messages::Messages;
 use super::model::{
     Client, Cluster, ConnState, Counters, Gateway, Mailbox, NO_GATEWAY, Poller, Processor,
@@ -23,6 +25,7 @@ use super::model::{
 use super::params::{PushParams, Transport};
 use super::reconnect::{ReconnectPolicy, Reconnects};
 use super::registry::RegistryNodes;
+use super::ttl::RecordTtl;
 use super::wheel::{NIL, TimingWheel};
 use crate::dist::DurationDist;
 use crate::engine::{GridSeries, Histogram, SeriesKind, Streams, TimeWeighted};
@@ -145,6 +148,9 @@ pub fn build(p: &PushParams, ctx: &RunContext) -> Result<PushModel, String> {
         geo: None,
         site_stats: Vec::new(),
         registry_nodes: RegistryNodes::new(&p.registry),
+        filters: Filters::new(p, n.max(pollers.len()), gateways_n),
+        brokers: Brokers::new(&p.kafka),
+        ttl: RecordTtl::new(&p.registry, slots as u32),
         messages: Messages::new(),
         partitions: vec![VecDeque::new(); partitions],
         lag_total: 0,
