@@ -5,7 +5,6 @@
 use std::path::Path;
 use std::process::Command;
 
-use edgesim::engine::SimTime;
 use edgesim::experiment::load_text;
 use edgesim::run::{RunContext, RunOutput};
 
@@ -227,5 +226,38 @@ fn bad_campaigns_exit_2_naming_the_key() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("system.campaign"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
-    let _ = SimTime::ZERO;
+}
+
+/// The shipped system experiment, reduced, gives the same bytes with one
+/// thread and with two.
+#[test]
+fn system_outputs_do_not_depend_on_threads() {
+    let dir = std::env::temp_dir().join(format!("edgesim-system-det-{}", std::process::id()));
+    let run = |out: &str, threads: &str| {
+        let out = dir.join(out);
+        let status = Command::new(env!("CARGO_BIN_EXE_edgesim"))
+            .args([
+                "run",
+                "experiments/system-notification-crowd.toml",
+                "--out",
+                out.to_str().unwrap(),
+                "--threads",
+                threads,
+                "--set",
+                "push.clients=5000",
+                "--set",
+                "cdn.request_rate=200/s",
+                "--set",
+                "run.duration=150s",
+            ])
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        ["results.csv", "summary.csv", "histograms.csv"]
+            .map(|f| std::fs::read(out.join(f)).unwrap())
+    };
+    let one = run("one", "1");
+    let two = run("two", "2");
+    assert!(one == two, "outputs differ between 1 and 2 threads");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
