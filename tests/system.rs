@@ -249,6 +249,10 @@ fn system_outputs_do_not_depend_on_threads() {
                 "cdn.request_rate=200/s",
                 "--set",
                 "run.duration=150s",
+                "--set",
+                "run.warmup=30s",
+                "--set",
+                "system.campaign[0].at=60s",
             ])
             .output()
             .unwrap();

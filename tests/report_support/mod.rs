@@ -176,6 +176,8 @@ const REDUCED: &[(&str, &[&str])] = &[
             "push.clusters[2].gateways=2",
             "cdn.request_rate=300/s",
             "run.duration=240s",
+            "run.warmup=30s",
+            "system.campaign[0].at=60s",
         ],
     ),
 ];
