@@ -210,6 +210,35 @@ impl RunOutput {
         }
     }
 
+    /// Takes in a part's output (a composite model's), every metric,
+    /// histogram and series renamed `<prefix>.<name>`.
+    pub fn absorb(&mut self, part: RunOutput, prefix: &str) {
+        let offset = self.histograms.len();
+        for mut m in part.metrics {
+            m.name = format!("{prefix}.{}", m.name);
+            m.derivation = match m.derivation {
+                Derivation::Scalar => Derivation::Scalar,
+                Derivation::HistogramMean { histogram } => Derivation::HistogramMean {
+                    histogram: histogram + offset,
+                },
+                Derivation::HistogramQuantile { histogram, q } => Derivation::HistogramQuantile {
+                    histogram: histogram + offset,
+                    q,
+                },
+            };
+            self.metrics.push(m);
+        }
+        for mut h in part.histograms {
+            h.name = format!("{prefix}.{}", h.name);
+            self.histograms.push(h);
+        }
+        for mut series in part.series {
+            series.name = format!("{prefix}.{}", series.name);
+            self.series.push(series);
+        }
+        self.events += part.events;
+    }
+
     /// The value of the metric called `name`.
     pub fn get(&self, name: &str) -> Option<f64> {
         self.metrics

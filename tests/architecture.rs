@@ -557,6 +557,20 @@ fn layer_name(layer: usize) -> &'static str {
 
 // ---------------------------------------------------------------- checks
 
+/// The composite models and the models they are built of: `system` runs
+/// the CDN and push models as its parts (each with its own code).
+const COMPOSITES: &[(&str, &[&str])] = &[("system", &["cdn", "push"])];
+
+/// Whether `from` is a composite model importing one of its parts.
+fn composes(from: &Unit, to: &Unit) -> bool {
+    let (Some(from), Some(to)) = (from.model.as_deref(), to.model.as_deref()) else {
+        return false;
+    };
+    COMPOSITES
+        .iter()
+        .any(|(composite, parts)| *composite == from && parts.contains(&to))
+}
+
 /// Why importing `to` from `from` breaks the layers, if it does.
 fn import_problem(from: &Unit, to: &Unit) -> Option<String> {
     if from.top == to.top && from.model == to.model {
@@ -567,7 +581,7 @@ fn import_problem(from: &Unit, to: &Unit) -> Option<String> {
     }
     let to_layer = layer_of(&to.top)?;
     if from.model.is_some() {
-        if to.model.is_some() {
+        if to.model.is_some() && !composes(from, to) {
             return Some(format!(
                 "model {} imports another model",
                 from.model.as_deref().unwrap_or_default()

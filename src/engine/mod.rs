@@ -2,12 +2,14 @@
 //! deterministic random streams and metrics. It knows nothing of CDNs,
 //! push servers, files, threads or plots.
 
+pub mod compose;
 pub mod metrics;
 pub mod queue;
 pub mod rng;
 pub mod sim;
 pub mod time;
 
+pub use compose::Relay;
 pub use metrics::{GridSeries, Histogram, SeriesKind, TimeWeighted};
 pub use queue::EventQueue;
 pub use rng::{SimRng, Streams};

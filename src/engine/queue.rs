@@ -198,6 +198,13 @@ impl<E> EventQueue<E> {
         self.scheduled
     }
 
+    /// Lets an empty queue take events at any time again, as a new one
+    /// would (a composed model's part drains its queue after every event).
+    pub fn rewind(&mut self) {
+        debug_assert!(self.is_empty(), "rewinding a queue that holds events");
+        self.last = 0;
+    }
+
     /// Drops every pending event (the count of scheduled events keeps
     /// counting, and events may still not be scheduled before the latest pop).
     pub fn clear(&mut self) {

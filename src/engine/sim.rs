@@ -74,6 +74,23 @@ impl<E> Scheduler<E> {
     pub fn stop(&mut self) {
         self.stop_requested = true;
     }
+
+    /// Sets the clock of a part's scratch scheduler (`compose::Relay`).
+    pub(super) fn set_now(&mut self, now: SimTime) {
+        self.now = now;
+    }
+
+    /// Moves every event scheduled here into `outer`, wrapped, in (time,
+    /// sequence) order, and passes on a stop (`compose::Relay`).
+    pub(super) fn relay_into<O>(&mut self, outer: &mut Scheduler<O>, wrap: impl Fn(E) -> O) {
+        while let Some((time, event)) = self.queue.pop() {
+            outer.queue.push(time, wrap(event));
+        }
+        self.queue.rewind();
+        if std::mem::take(&mut self.stop_requested) {
+            outer.stop_requested = true;
+        }
+    }
 }
 
 /// The simulated window of one run.

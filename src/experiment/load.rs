@@ -138,7 +138,11 @@ fn refuse_other_models(ctx: &Ctx, table: &Table, applied: &[Override]) -> Result
     if !super::models::MODEL_NAMES.contains(&model) {
         return Ok(());
     }
-    for other in super::models::MODEL_NAMES.iter().filter(|m| **m != model) {
+    let own = super::models::tables_of(model);
+    for other in super::models::MODEL_NAMES
+        .iter()
+        .filter(|m| !own.contains(m))
+    {
         if table.contains_key(*other) {
             let key = KeyPath::parse(other).unwrap_or_default();
             return Err(ctx.error_at(

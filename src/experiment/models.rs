@@ -8,13 +8,27 @@ use crate::models::cdn::{self, CdnPoint};
 use crate::models::occ::{self, OccParams};
 use crate::models::push::{self, PushPoint};
 use crate::models::queue::{self, QueueParams};
+use crate::models::system::{self, SystemPoint};
 use crate::prices::Prices;
 use crate::run::{RunContext, RunIo, RunOutput};
 use crate::workload::trace::TraceFile;
 
 /// Every model name, for messages; each model's parameters live in the table
 /// of the same name.
-pub const MODEL_NAMES: &[&str] = &["queue", "occ", "push", "cdn"];
+pub const MODEL_NAMES: &[&str] = &["queue", "occ", "push", "cdn", "system"];
+
+/// The tables of an experiment file that hold `model`'s parameters: its
+/// own, and for `system` its parts'.
+pub fn tables_of(model: &str) -> &'static [&'static str] {
+    match model {
+        "queue" => &["queue"],
+        "occ" => &["occ"],
+        "push" => &["push"],
+        "cdn" => &["cdn"],
+        "system" => &["system", "cdn", "push"],
+        _ => &[],
+    }
+}
 
 /// A model with its parameters (a CDN's, and a push model's with clusters,
 /// prepared with their world).
@@ -24,6 +38,7 @@ pub enum ModelSpec {
     Occ(OccParams),
     Push(Box<PushPoint>),
     Cdn(Box<CdnPoint>),
+    System(Box<SystemPoint>),
 }
 
 /// A problem with a model's parameters: the full key path and what was expected.
@@ -50,9 +65,10 @@ impl ModelSpec {
             ("occ", file.occ.is_some()),
             ("push", file.push.is_some()),
             ("cdn", file.cdn.is_some()),
+            ("system", file.system.is_some()),
         ];
         for (table, is_present) in present {
-            if is_present && table != model {
+            if is_present && !tables_of(model).contains(&table) {
                 return Err((
                     table.to_string(),
                     format!(
@@ -78,6 +94,7 @@ impl ModelSpec {
                 let point = cdn_point(params, worlds).map_err(cdn::check::first_problem)?;
                 Some(ModelSpec::Cdn(Box::new(point)))
             }
+            "system" => Some(ModelSpec::System(Box::new(system_point(file, worlds)?))),
             _ => None,
         };
         spec.ok_or_else(|| {
@@ -98,6 +115,7 @@ impl ModelSpec {
             ModelSpec::Occ(p) => occ::costs::check_prices(p, prices),
             ModelSpec::Push(p) => push::costs::resolve_point(p, prices),
             ModelSpec::Cdn(point) => cdn::costs::check_prices(point, prices),
+            ModelSpec::System(point) => return system_prices(point, prices),
         };
         result.map_err(|(key, message)| (format!("{table}.{key}"), message))
     }
@@ -111,6 +129,10 @@ impl ModelSpec {
             ModelSpec::Occ(_) => &[],
             ModelSpec::Push(_) => &["connections", "requests_per_s"],
             ModelSpec::Cdn(_) => &["hit_ratio", "origin_requests_per_s"],
+            ModelSpec::System(point) if point.cdn.is_some() => {
+                &["cdn.hit_ratio", "cdn.origin_requests_per_s"]
+            }
+            ModelSpec::System(_) => &["push.connections", "push.requests_per_s"],
         }
     }
 
@@ -122,6 +144,7 @@ impl ModelSpec {
             ModelSpec::Queue(_) | ModelSpec::Occ(_) => None,
             ModelSpec::Push(p) => p.params().disturbed_from(),
             ModelSpec::Cdn(point) => point.disturbed_from(),
+            ModelSpec::System(point) => point.disturbed_from(),
         }
     }
 
@@ -131,6 +154,7 @@ impl ModelSpec {
             ModelSpec::Occ(_) => "occ",
             ModelSpec::Push(_) => "push",
             ModelSpec::Cdn(_) => "cdn",
+            ModelSpec::System(_) => "system",
         }
     }
 
@@ -141,7 +165,7 @@ impl ModelSpec {
             ModelSpec::Queue(p) => queue::check(p),
             ModelSpec::Occ(p) => occ::check(p),
             // Checked when they were prepared (`from_file`).
-            ModelSpec::Push(_) | ModelSpec::Cdn(_) => Ok(()),
+            ModelSpec::Push(_) | ModelSpec::Cdn(_) | ModelSpec::System(_) => Ok(()),
         };
         result.map_err(|problems| {
             problems
@@ -159,7 +183,11 @@ impl ModelSpec {
     /// Whether the model sends requests for objects that `--record-trace`
     /// can write as a trace.
     pub fn records_requests(&self) -> bool {
-        matches!(self, ModelSpec::Cdn(_))
+        match self {
+            ModelSpec::Cdn(_) => true,
+            ModelSpec::System(point) => point.cdn.is_some(),
+            _ => false,
+        }
     }
 
     /// Why `--record-trace` cannot record this model.
@@ -171,6 +199,7 @@ impl ModelSpec {
     pub fn trace_file(&self) -> Option<&TraceFile> {
         match self {
             ModelSpec::Cdn(point) => point.trace().map(|t| &t.file),
+            ModelSpec::System(point) => point.cdn.as_ref()?.trace().map(|t| &t.file),
             _ => None,
         }
     }
@@ -181,10 +210,45 @@ impl ModelSpec {
     pub fn run_with(&self, ctx: &RunContext, io: RunIo) -> Result<RunOutput, String> {
         match (self, io.record.is_some()) {
             (ModelSpec::Cdn(point), _) => cdn::run_cdn(point, ctx, io),
+            (ModelSpec::System(point), _) if point.cdn.is_some() => {
+                system::run_system(point, ctx, io)
+            }
+            (ModelSpec::System(point), false) => system::run_system(point, ctx, io),
             (_, true) => Err(self.no_request_stream()),
             (ModelSpec::Queue(p), false) => queue::run_queue(p, ctx),
             (ModelSpec::Occ(p), false) => occ::run_occ(p, ctx),
             (ModelSpec::Push(point), false) => push::run_point(point, ctx),
         }
     }
+}
+
+/// A system point: each part prepared as its own model prepares it (keys
+/// keep their `cdn.` and `push.` prefixes), then the campaigns checked
+/// against them.
+fn system_point(file: &ExperimentFile, worlds: &Worlds) -> Result<SystemPoint, Invalid> {
+    let cdn = match file.cdn.clone() {
+        Some(params) => Some(cdn_point(params, worlds).map_err(cdn::check::first_problem)?),
+        None => None,
+    };
+    let push = match file.push.clone() {
+        Some(params) => Some(
+            push_point(params, worlds).map_err(|(key, message)| (format!("push.{key}"), message))?,
+        ),
+        None => None,
+    };
+    SystemPoint::prepare(file.system.clone().unwrap_or_default(), cdn, push)
+}
+
+/// Checks both parts' profiles and regions against `prices` (keys with
+/// their part's prefix).
+fn system_prices(point: &mut SystemPoint, prices: &Prices) -> Result<(), Invalid> {
+    if let Some(cdn) = &point.cdn {
+        cdn::costs::check_prices(cdn, prices)
+            .map_err(|(key, message)| (format!("cdn.{key}"), message))?;
+    }
+    if let Some(push) = &mut point.push {
+        push::costs::resolve_point(push, prices)
+            .map_err(|(key, message)| (format!("push.{key}"), message))?;
+    }
+    Ok(())
 }

@@ -8,6 +8,7 @@ use super::sweep::SweepSpec;
 use crate::engine::SimTime;
 use crate::models::cdn::CdnParams;
 use crate::models::occ::OccParams;
+use crate::models::system::SystemParams;
 use crate::models::push::PushParams;
 use crate::models::queue::QueueParams;
 use crate::study::plotspec::{PlotSpec, SloSpec};
@@ -60,6 +61,9 @@ pub struct ExperimentFile {
     /// Parameters of the `push` model.
     #[serde(default)]
     pub push: Option<PushParams>,
+    /// Parameters of the `system` model (its parts are `[cdn]` and `[push]`).
+    #[serde(default)]
+    pub system: Option<SystemParams>,
 }
 
 /// `[run]`: seeds, replications and the simulated window.

@@ -176,6 +176,20 @@ const REDUCED: &[(&str, &[&str])] = &[
         "push-region-failover.toml",
         &["push.clients=20000", "push.producer.rate=200/s"],
     ),
+    (
+        "system-notification-crowd.toml",
+        &[
+            "push.clients=20000",
+            "push.producer.rate=100/s",
+            "push.clusters[0].gateways=2",
+            "push.clusters[1].gateways=2",
+            "push.clusters[2].gateways=2",
+            "cdn.request_rate=300/s",
+            "run.duration=240s",
+            "run.warmup=30s",
+            "system.campaign[0].at=60s",
+        ],
+    ),
 ];
 
 /// The CDN model's test size (tests/cdn_experiments.rs).

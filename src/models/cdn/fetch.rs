@@ -329,6 +329,9 @@ impl CdnModel {
             if fetch.flash {
                 self.stats.flash.origin_fetches += 1;
             }
+            if let Some((_, n)) = self.watched.iter_mut().find(|(o, _)| *o == fetch.object) {
+                *n += 1;
+            }
             if self.cfg.versions.changes(fetch.class) {
                 // The origin's version now: a full body if it changed since the copy.
                 fetch.content_at = now;

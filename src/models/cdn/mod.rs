@@ -25,6 +25,7 @@
 pub mod check;
 pub mod costs;
 pub mod defaults;
+pub mod external;
 mod failure;
 mod fetch;
 mod flash;
@@ -55,13 +56,25 @@ use crate::run::{RunContext, RunIo, RunOutput};
 pub fn run_cdn(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<RunOutput, String> {
     let mut model = setup::build(point, ctx, io)?;
     let report = run(&mut model, ctx.window);
+    let mut out = conclude(&mut model, point, ctx, report.end)?;
+    out.events = report.events;
+    Ok(out)
+}
+
+/// The end of a run that stopped at `end`: the invariants, the recording
+/// closed, the metrics and the costs (also a composite model's CDN part).
+pub fn conclude(
+    model: &mut CdnModel,
+    point: &CdnPoint,
+    ctx: &RunContext,
+    end: crate::engine::SimTime,
+) -> Result<RunOutput, String> {
     model
-        .check_invariants(report.end)
+        .check_invariants(end)
         .map_err(|e| format!("model invariant broken: {e}"))?;
     model.finish_workload()?;
     let measured_s = (ctx.window.horizon - ctx.window.warmup).as_secs_f64();
-    let mut out = model.output(report.end, measured_s, &point.params.report_regions);
+    let mut out = model.output(end, measured_s, &point.params.report_regions);
     out.costs(&model.costs(&point.params, &ctx.prices, ctx.window)?);
-    out.events = report.events;
     Ok(out)
 }

@@ -40,6 +40,8 @@ pub enum Source {
     Flash(u16),
     /// A video session, by slab index.
     Video(u32),
+    /// A request a composite model sent (`external`), by its tag.
+    External(u32),
 }
 
 /// A client request in flight.
@@ -312,6 +314,12 @@ pub struct CdnModel {
     /// Bytes each PoP sent to clients in every 5-minute interval of the
     /// run (percentile billing only).
     pub egress_bins: Option<Vec<Vec<u64>>>,
+    /// How external requests ended (`external`); `None` when nothing
+    /// outside the model sends requests.
+    pub outbox: Option<Vec<super::external::Fetched>>,
+    /// Objects whose origin fetches are counted, with the count
+    /// (`external::watch`); empty for the model on its own.
+    pub watched: Vec<(u64, u64)>,
 }
 
 impl Model for CdnModel {

@@ -66,10 +66,22 @@ impl CdnModel {
         if self.cfg.mode != Mode::Push {
             return object;
         }
+        self.push_to_pops(object, |pop| pop.push_target, s);
+        object
+    }
+
+    /// Sends `object` from its origin to every PoP `targets` picks, where it
+    /// lands one origin egress, upstream link and half round trip later.
+    pub(super) fn push_to_pops(
+        &mut self,
+        object: u64,
+        targets: impl Fn(&super::model::PopState) -> bool,
+        s: &mut Scheduler<Event>,
+    ) {
         let now = s.now();
         let size = self.catalogue.size(object);
         for pop in 0..self.pops.len() {
-            if !self.pops[pop].push_target {
+            if !targets(&self.pops[pop]) {
                 continue;
             }
             let origin = self.world.origin_of_pop(PopId(pop as u32)).index();
@@ -91,7 +103,6 @@ impl CdnModel {
                 },
             );
         }
-        object
     }
 
     /// A pushed object lands at a PoP.

@@ -437,8 +437,10 @@ impl CdnModel {
         if let Some(series) = &mut self.series {
             series.record(s.now(), &req, latency, served);
         }
-        if let Source::Video(session) = req.source {
-            s.schedule_at(received, Event::VideoReceived(session));
+        match req.source {
+            Source::Video(session) => s.schedule_at(received, Event::VideoReceived(session)),
+            Source::External(tag) => self.note_external(tag, received, Some(served)),
+            Source::Catalogue | Source::Flash(_) => {}
         }
         self.requests.remove(idx);
     }
@@ -450,8 +452,10 @@ impl CdnModel {
         if let Some(series) = &mut self.series {
             series.failed.add(s.now(), 1.0);
         }
-        if let Source::Video(session) = req.source {
-            self.on_video_failed(session);
+        match req.source {
+            Source::Video(session) => self.on_video_failed(session),
+            Source::External(tag) => self.note_external(tag, s.now(), None),
+            Source::Catalogue | Source::Flash(_) => {}
         }
         self.requests.remove(idx);
     }

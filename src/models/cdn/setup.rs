@@ -96,6 +96,16 @@ impl CdnPoint {
         crowds.chain(failures).chain(outages).min()
     }
 
+    /// The checked parameters.
+    pub fn params(&self) -> &CdnParams {
+        &self.params
+    }
+
+    /// The world the point stands in.
+    pub fn world(&self) -> &Arc<World> {
+        &self.world
+    }
+
     pub fn trace(&self) -> Option<&PreparedTrace> {
         self.trace.as_ref()
     }
@@ -159,6 +169,8 @@ pub fn build(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<CdnModel, 
         series: Series::new(ctx, &pop_names(&world)),
         egress_bins: (params.egress_billing == EgressBilling::P95)
             .then(|| vec![Vec::new(); world.pop_count()]),
+        outbox: None,
+        watched: Vec::new(),
         world,
         router,
         cfg,

@@ -17,7 +17,12 @@ pub struct Message {
     /// Delivery attempts so far (a gateway that no longer holds the user's
     /// connection sends the message back for another registry lookup).
     pub attempts: u32,
+    /// What a composite model sent it for ([`NO_TAG`]: the model's own).
+    pub tag: u32,
 }
+
+/// The tag of the model's own messages.
+pub const NO_TAG: u32 = u32::MAX;
 
 /// How a message ended.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -63,12 +68,18 @@ impl Messages {
 
     /// A new message for `user` published at `now_ns`; returns its slot.
     pub fn publish(&mut self, now_ns: u64, user: u32) -> u32 {
+        self.publish_tagged(now_ns, user, NO_TAG)
+    }
+
+    /// [`Messages::publish`] with a composite model's `tag`.
+    pub fn publish_tagged(&mut self, now_ns: u64, user: u32, tag: u32) -> u32 {
         let message = Message {
             published_ns: now_ns,
             sequence: self.next_sequence,
             user,
             next: NIL,
             attempts: 0,
+            tag,
         };
         self.next_sequence += 1;
         self.in_flight += 1;

@@ -26,6 +26,7 @@ mod connections;
 pub mod costs;
 pub mod defaults;
 mod drains;
+pub mod external;
 mod failover;
 pub mod faults;
 pub mod filters;
@@ -74,15 +75,25 @@ fn finish(
     ctx: &RunContext,
 ) -> Result<RunOutput, String> {
     let report = run(&mut model, ctx.window);
+    let mut out = conclude(&model, params, ctx, report.end)?;
+    out.events = report.events;
+    Ok(out)
+}
+
+/// The end of a run that stopped at `end`: the invariants, the metrics and
+/// the costs (also a composite model's push part).
+pub fn conclude(
+    model: &PushModel,
+    params: &PushParams,
+    ctx: &RunContext,
+    end: crate::engine::SimTime,
+) -> Result<RunOutput, String> {
     let measured_s = (ctx.window.horizon - ctx.window.warmup).as_secs_f64();
     model
         .check_invariants()
         .map_err(|e| format!("model invariant broken: {e}"))?;
-    let mut out = RunOutput {
-        events: report.events,
-        ..RunOutput::default()
-    };
-    model.write_output(&mut out, report.end, measured_s);
+    let mut out = RunOutput::default();
+    model.write_output(&mut out, end, measured_s);
     let costs = costs::costs(params, &ctx.prices, &out)?;
     out.costs(&costs);
     Ok(out)

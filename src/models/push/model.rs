@@ -326,6 +326,9 @@ pub struct PushModel {
     pub gateway_cluster: Vec<u16>,
     /// The world the clusters stand in (none without `[[push.clusters]]`).
     pub geo: Option<Geo>,
+    /// How tagged messages ended (`external`); `None` when nothing outside
+    /// the model sends messages.
+    pub outbox: Option<Vec<super::external::Notified>>,
     /// The registry's nodes, with `registry.nodes`.
     pub registry_nodes: Option<RegistryNodes>,
     /// The gateways' filter chain, with `[push.filters]`.

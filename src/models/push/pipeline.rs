@@ -12,7 +12,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
 use super::filters::Kind;
-use super::messages::Fate;
+use super::messages::{Fate, NO_TAG};
 use super::model::{CpuJob, Event, NO_GATEWAY, PushModel, SeriesSet};
 use super::params::Transport;
 use crate::engine::rng::splitmix64;
@@ -90,27 +90,33 @@ impl PushModel {
         let now = sched.now();
         for _ in 0..self.p.producer.fan_out {
             let user = self.pick_user();
-            let m = self.messages.publish(now.as_nanos(), user);
-            self.counters.published += 1;
-            SeriesSet::count(&mut self.series.published, now, 1.0);
-            if self.transport.is_persistent() {
-                let mut latency = self.s.kafka_latency.sample(&mut self.rng.kafka);
-                if self.brokers.is_some() {
-                    let Some(wait) = self.produce_at_broker(user, now) else {
-                        self.end_message(m, Fate::Lost, now);
-                        continue;
-                    };
-                    latency += wait;
-                }
-                sched.schedule_in(latency, Event::KafkaVisible { message: m });
-            } else if user >= self.clients_n {
-                self.end_message(m, Fate::DroppedOffline, now);
-            } else {
-                self.mailbox_push(user, m, sched);
-            }
+            self.publish_one(user, NO_TAG, sched);
         }
         if let Some(at) = self.next_publish(now) {
             sched.schedule_at(at, Event::Publish);
+        }
+    }
+
+    /// Publishes one message to `user` now: to Kafka (persistent
+    /// transports) or the user's mailbox (polling).
+    pub(super) fn publish_one(&mut self, user: u32, tag: u32, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let m = self.messages.publish_tagged(now.as_nanos(), user, tag);
+        self.counters.published += 1;
+        SeriesSet::count(&mut self.series.published, now, 1.0);
+        if self.transport.is_persistent() {
+            let mut latency = self.s.kafka_latency.sample(&mut self.rng.kafka);
+            if self.brokers.is_some() {
+                let Some(wait) = self.produce_at_broker(user, now) else {
+                    return self.end_message(m, Fate::Lost, now);
+                };
+                latency += wait;
+            }
+            sched.schedule_in(latency, Event::KafkaVisible { message: m });
+        } else if user >= self.clients_n {
+            self.end_message(m, Fate::DroppedOffline, now);
+        } else {
+            self.mailbox_push(user, m, sched);
         }
     }
 
@@ -283,13 +289,20 @@ impl PushModel {
     /// Message `m` reaches its client at `arrival` (recorded at `now`, when
     /// its fate is sealed).
     pub fn deliver(&mut self, m: u32, arrival: SimTime, now: SimTime) {
-        let published = SimTime::from_nanos(self.messages.get(m).published_ns);
+        let message = *self.messages.get(m);
+        let published = SimTime::from_nanos(message.published_ns);
         self.latency.record(arrival - published);
+        if message.tag != NO_TAG {
+            self.note_external(&message, arrival, true);
+        }
         self.end_message(m, Fate::Delivered, now);
     }
 
     pub fn end_message(&mut self, m: u32, fate: Fate, now: SimTime) {
         let message = self.messages.end(m);
+        if fate != Fate::Delivered && message.tag != NO_TAG {
+            self.note_external(&message, now, false);
+        }
         if fate != Fate::Delivered && self.faults.tracker.is_pending(message.user) {
             self.faults.messages_dropped_storm += 1;
         }

@@ -146,6 +146,7 @@ pub fn build(p: &PushParams, ctx: &RunContext) -> Result<PushModel, String> {
         clusters: clusters(p),
         gateway_cluster: gateway_clusters(p),
         geo: None,
+        outbox: None,
         site_stats: Vec::new(),
         registry_nodes: RegistryNodes::new(&p.registry),
         filters: Filters::new(p, n.max(pollers.len()), gateways_n),
