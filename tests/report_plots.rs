@@ -175,3 +175,57 @@ fn sweep_charts_need_a_sweep() {
         stderr(&out)
     );
 }
+
+/// The report opens with the answer: the headline metrics per point with
+/// their intervals, each point's SLO verdict, and the best point that
+/// meets every SLO by the first headline metric.
+#[test]
+fn the_report_opens_with_the_headline_table_and_the_winner() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "[output]\nheadline = [\"wait_s_mean\", \"utilisation\", \"no_such_metric\"]\n\n[[output.slo]]\nmetric = \"utilisation\"\nmax = 0.75\n";
+    fs::write(dir.path().join("exp.toml"), format!("{SMALL_QUEUE}{extra}")).unwrap();
+    let out = edgesim(dir.path(), &["run", "exp.toml", "--out", "o"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("output.headline: no metric `no_such_metric`"),
+        "{}",
+        stderr(&out)
+    );
+    let report = fs::read_to_string(dir.path().join("o/report.html")).unwrap();
+    let answer = report
+        .find("<h2 id=\"answer\">Answer</h2>")
+        .expect("an answer");
+    let first_h2 = report.find("<h2").unwrap();
+    assert_eq!(answer, first_h2, "the answer is the first section");
+    let table = &report[answer..report[answer..].find("</table>").unwrap() + answer];
+    assert!(table.contains("<th>wait_s_mean</th><th>utilisation</th><th>SLOs</th>"));
+    assert!(!table.contains("no_such_metric"));
+    assert_eq!(table.matches("<tr><td>").count(), 4, "one row per point");
+    assert!(table.contains("±"), "intervals over 3 replications");
+    // Utilisation 0.8 on one server misses the SLO; the shortest wait
+    // among the rest is two servers at 0.5/s.
+    assert!(table.contains("FAIL") && table.contains("pass"));
+    assert!(
+        report.contains("3 of 4 points meet every SLO. Best among those by wait_s_mean (lower is better): point 2 (servers=2, arrival_rate=0.5/s)"),
+        "{}",
+        &report[answer..answer + 3000]
+    );
+}
+
+#[test]
+fn bad_headlines_exit_2_naming_the_key() {
+    for (extra, key) in [
+        (
+            "[output]\nheadline = [\"a\", \"a\"]\n",
+            "output.headline[1]",
+        ),
+        ("[output]\nheadline = [\"\"]\n", "output.headline[0]"),
+        ("[output]\nbetter = \"sideways\"\n", "output.better"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("exp.toml"), format!("{SMALL_QUEUE}{extra}")).unwrap();
+        let out = edgesim(dir.path(), &["check", "exp.toml"]);
+        assert_eq!(out.status.code(), Some(2), "{extra}: {}", stderr(&out));
+        assert!(stderr(&out).contains(key), "{extra}: {}", stderr(&out));
+    }
+}

@@ -10,7 +10,7 @@ use crate::models::cdn::CdnParams;
 use crate::models::occ::OccParams;
 use crate::models::push::PushParams;
 use crate::models::queue::QueueParams;
-use crate::study::plotspec::{PlotSpec, SloSpec};
+use crate::study::plotspec::{Better, PlotSpec, SloSpec};
 use crate::units::{Count, Duration};
 
 /// The schema version this edgesim reads.
@@ -193,6 +193,16 @@ pub struct OutputSpec {
     /// report and drawn on the charts of their metric.
     #[serde(default)]
     pub slo: Vec<SloSpec>,
+    /// The metrics that answer the experiment's question, first in the
+    /// report (a table per point, the winner by the first); default: the
+    /// model's ([`crate::experiment::ModelSpec::default_headline`]).
+    #[serde(default)]
+    pub headline: Vec<String>,
+    /// Whether the first headline metric is better `"lower"` or
+    /// `"higher"`; default: what its name says (hit ratios higher,
+    /// latencies and costs lower).
+    #[serde(default)]
+    pub better: Option<Better>,
 }
 
 fn yes() -> bool {
@@ -209,6 +219,8 @@ impl Default for OutputSpec {
             report: true,
             png: false,
             slo: Vec::new(),
+            headline: Vec::new(),
+            better: None,
         }
     }
 }

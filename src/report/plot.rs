@@ -107,6 +107,8 @@ pub fn redraw_with(dir: &Path, head: ManifestHead) -> Result<Drawn, Error> {
     }
     let report = html::report(&tables, &charts, &svgs, &warnings);
     written.push(write_atomically(dir, REPORT, report.as_bytes())?);
+    let mut warnings = warnings;
+    warnings.extend(super::answer::headline_warnings(&tables));
     Ok(Drawn { written, warnings })
 }
 

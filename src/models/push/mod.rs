@@ -32,7 +32,7 @@ mod gateways;
 pub mod geo;
 pub mod messages;
 pub mod model;
-mod output;
+pub mod output;
 pub mod params;
 mod pipeline;
 mod polling;
