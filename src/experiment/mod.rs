@@ -91,6 +91,7 @@ impl Experiment {
             slo: spec.output.slo.clone(),
             headline: self.headline(),
             better: self.better(),
+            replace_defaults: spec.output.replace_defaults,
             timeseries: spec.output.timeseries,
             histograms: spec.output.histograms,
             report: spec.output.report,

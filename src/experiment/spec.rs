@@ -203,6 +203,10 @@ pub struct OutputSpec {
     /// latencies and costs lower).
     #[serde(default)]
     pub better: Option<Better>,
+    /// Draw only the `[[plot]]` charts; by default the model's default
+    /// charts follow them.
+    #[serde(default)]
+    pub replace_defaults: bool,
 }
 
 fn yes() -> bool {
@@ -221,6 +225,7 @@ impl Default for OutputSpec {
             slo: Vec::new(),
             headline: Vec::new(),
             better: None,
+            replace_defaults: false,
         }
     }
 }

@@ -74,6 +74,9 @@ pub struct Study {
     /// Which way the first headline metric is better.
     #[serde(default)]
     pub better: Better,
+    /// Only the `[[plot]]` charts, not the defaults after them.
+    #[serde(default)]
+    pub replace_defaults: bool,
     /// Write `timeseries.csv` and `histograms.csv`.
     pub timeseries: bool,
     pub histograms: bool,
@@ -280,6 +283,7 @@ pub mod tests {
             slo: Vec::new(),
             headline: vec!["wait_s_mean".into()],
             better: Better::Lower,
+            replace_defaults: false,
             timeseries: true,
             histograms: true,
             report: true,
