@@ -67,6 +67,7 @@ fn load_source(
     let notes = without_replaced(&mut base_spec, &replaced, &applied_sets, sets, &sweep_paths);
     plotspec::check_plots(&base_spec.plots, &sweep_paths)
         .and_then(|()| plotspec::check_slos(&base.output.slo))
+        .and_then(|()| plotspec::check_headline(&base.output.headline))
         .map_err(|(key, m)| {
             ctx.error_at(&KeyPath::parse(&key).unwrap_or_default(), &applied_sets, m)
         })?;

@@ -89,12 +89,36 @@ impl Experiment {
             point_values: self.points.iter().map(|p| p.values.clone()).collect(),
             plots: spec.plots.clone(),
             slo: spec.output.slo.clone(),
+            headline: self.headline(),
+            better: self.better(),
+            replace_defaults: spec.output.replace_defaults,
             timeseries: spec.output.timeseries,
             histograms: spec.output.histograms,
             report: spec.output.report,
             png: spec.output.png,
             source: self.source.clone(),
         }
+    }
+
+    /// The headline metrics: the file's, else the model's defaults.
+    pub fn headline(&self) -> Vec<String> {
+        let named = &self.spec.output.headline;
+        if named.is_empty() {
+            let defaults = self.spec.model.default_headline();
+            defaults.iter().map(|m| m.to_string()).collect()
+        } else {
+            named.clone()
+        }
+    }
+
+    /// Which way the first headline metric is better: as the file says,
+    /// else as its name suggests.
+    pub fn better(&self) -> crate::study::plotspec::Better {
+        let first = self.headline().into_iter().next().unwrap_or_default();
+        self.spec
+            .output
+            .better
+            .unwrap_or_else(|| crate::study::plotspec::Better::by_name(&first))
     }
 
     /// Every run, points outermost and replications innermost.

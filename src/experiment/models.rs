@@ -148,6 +148,16 @@ impl ModelSpec {
         }
     }
 
+    /// The model's headline metrics, for experiments that name none.
+    pub fn default_headline(&self) -> &'static [&'static str] {
+        match self {
+            ModelSpec::Queue(_) => queue::output::HEADLINE,
+            ModelSpec::Occ(_) => occ::output::HEADLINE,
+            ModelSpec::Push(_) => push::output::HEADLINE,
+            ModelSpec::Cdn(_) => cdn::output::HEADLINE,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             ModelSpec::Queue(_) => "queue",

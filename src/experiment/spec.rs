@@ -11,7 +11,7 @@ use crate::models::occ::OccParams;
 use crate::models::system::SystemParams;
 use crate::models::push::PushParams;
 use crate::models::queue::QueueParams;
-use crate::study::plotspec::{PlotSpec, SloSpec};
+use crate::study::plotspec::{Better, PlotSpec, SloSpec};
 use crate::units::{Count, Duration};
 
 /// The schema version this edgesim reads.
@@ -197,6 +197,20 @@ pub struct OutputSpec {
     /// report and drawn on the charts of their metric.
     #[serde(default)]
     pub slo: Vec<SloSpec>,
+    /// The metrics that answer the experiment's question, first in the
+    /// report (a table per point, the winner by the first); default: the
+    /// model's ([`crate::experiment::ModelSpec::default_headline`]).
+    #[serde(default)]
+    pub headline: Vec<String>,
+    /// Whether the first headline metric is better `"lower"` or
+    /// `"higher"`; default: what its name says (hit ratios higher,
+    /// latencies and costs lower).
+    #[serde(default)]
+    pub better: Option<Better>,
+    /// Draw only the `[[plot]]` charts; by default the model's default
+    /// charts follow them.
+    #[serde(default)]
+    pub replace_defaults: bool,
 }
 
 fn yes() -> bool {
@@ -213,6 +227,9 @@ impl Default for OutputSpec {
             report: true,
             png: false,
             slo: Vec::new(),
+            headline: Vec::new(),
+            better: None,
+            replace_defaults: false,
         }
     }
 }

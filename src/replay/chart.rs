@@ -129,6 +129,7 @@ fn chart(series: &[CurveSeries], ratio: Ratio, view: &View) -> Chart {
             points: s.points.iter().map(|p| (p.0 as f64, ratio.of(p))).collect(),
             band: Vec::new(),
             markers,
+            dots: false,
         })
         .collect();
     let values: Vec<f64> = lines

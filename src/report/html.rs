@@ -24,6 +24,7 @@ h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ccc}\
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:right;white-space:nowrap}\
 .wide{overflow-x:auto}\
 th{background:#f0f0f0}td.l,th.l{text-align:left}.ci{color:#777;font-size:.85em}\
+table.headline{font-size:1em}p.winner{font-size:1.1em}\
 .pass{color:#0a6e2f;font-weight:bold}.fail{color:#c00000;font-weight:bold}.warn{color:#8a5a00}\
 figure{margin:1.5em 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}\
 figcaption{margin-top:.3em}";
@@ -54,6 +55,11 @@ pub fn report(tables: &Tables, charts: &[Chart], svgs: &[String], warnings: &[St
         escape(&study.experiment)
     );
     question(&mut page, tables);
+    super::answer::section(&mut page, tables);
+    let comment = leading_comment(&study.source);
+    if !comment.is_empty() {
+        let _ = writeln!(page, "<pre class=\"comment\">{}</pre>", escape(&comment));
+    }
     facts(&mut page, tables);
     steady_state(&mut page, tables);
     verdict(&mut page, tables);
@@ -92,10 +98,6 @@ fn question(page: &mut String, tables: &Tables) {
             "<p class=\"question\">{}</p>",
             escape(&study.description)
         );
-    }
-    let comment = leading_comment(&study.source);
-    if !comment.is_empty() {
-        let _ = writeln!(page, "<pre class=\"comment\">{}</pre>", escape(&comment));
     }
 }
 
@@ -241,17 +243,20 @@ fn verdict(page: &mut String, tables: &Tables) {
 }
 
 /// The summary's columns: SLO metrics, p50 and p99 of the first
-/// histograms, then the key scalar metrics.
+/// ungrouped histograms, then the key scalar metrics; none of the headline
+/// metrics (the answer table above has them).
 fn summary_metrics(tables: &Tables) -> Vec<String> {
     let mut metrics: Vec<String> = tables.study.slo.iter().map(|s| s.metric.clone()).collect();
-    for h in tables.histograms.iter().take(2) {
+    let ungrouped = tables.histograms.iter().filter(|h| !h.name.contains('.'));
+    for h in ungrouped.take(2) {
         metrics.push(format!("{}_p50", h.name));
         metrics.push(format!("{}_p99", h.name));
     }
     metrics.extend(key_metrics(tables));
     let mut unique: Vec<String> = Vec::new();
     for m in metrics {
-        if tables.summary.contains_key(&m) && !unique.contains(&m) {
+        let headline = tables.study.headline.contains(&m);
+        if tables.summary.contains_key(&m) && !unique.contains(&m) && !headline {
             unique.push(m);
         }
     }

@@ -5,6 +5,7 @@
 //! records. The report knows only rows: it never imports an experiment, a
 //! batch or a model.
 
+pub mod answer;
 pub mod charts;
 pub mod html;
 pub mod output;

@@ -14,6 +14,7 @@ use super::output::{
 };
 use super::tables::Tables;
 use crate::error::{Error, InputError};
+use crate::study::plotspec::PlotSpec;
 use crate::study::{MANIFEST, ManifestHead, ManifestRun, is_temp_of, read_manifest};
 
 /// The list of the chart files in `plots/` that edgesim drew last, kept at
@@ -31,25 +32,32 @@ pub struct Drawn {
 /// data cannot give become warnings; default charts that do not apply are
 /// left out quietly.
 pub fn choose(tables: &Tables) -> (Vec<Chart>, Vec<String>) {
-    let named = !tables.study.plots.is_empty();
-    let specs = if named {
-        tables.study.plots.clone()
-    } else {
-        default_plots(tables)
-    };
+    let named = &tables.study.plots;
+    let mut specs: Vec<(PlotSpec, bool)> = named.iter().map(|p| (p.clone(), true)).collect();
+    if named.is_empty() || !tables.study.replace_defaults {
+        // Defaults follow the named charts, leaving out what they repeat.
+        let same =
+            |a: &PlotSpec, b: &PlotSpec| (a.kind, &a.x, &a.y, &a.z) == (b.kind, &b.x, &b.y, &b.z);
+        for d in default_plots(tables) {
+            if !named.iter().any(|n| same(n, &d)) {
+                specs.push((d, false));
+            }
+        }
+    }
     let mut charts = Vec::new();
     let mut warnings = Vec::new();
     let mut drawn = 0;
-    for (i, spec) in specs.iter().enumerate() {
+    for (i, (spec, is_named)) in specs.iter().enumerate() {
         // Named charts keep their place in the file; defaults that do not
         // apply leave no gap.
-        let number = if named { i + 1 } else { drawn + 1 };
+        let number = if *is_named { i + 1 } else { drawn + 1 };
         match build(tables, spec, number) {
             Ok(built) => {
-                drawn += 1;
+                drawn = number;
                 charts.extend(built);
             }
-            Err(message) if named => {
+            Err(message) if *is_named => {
+                drawn = number;
                 let what = spec.y.as_deref().or(spec.z.as_deref()).unwrap_or("");
                 warnings.push(format!(
                     "[[plot]] number {} ({} {what}): {message}",
@@ -107,6 +115,8 @@ pub fn redraw_with(dir: &Path, head: ManifestHead) -> Result<Drawn, Error> {
     }
     let report = html::report(&tables, &charts, &svgs, &warnings);
     written.push(write_atomically(dir, REPORT, report.as_bytes())?);
+    let mut warnings = warnings;
+    warnings.extend(super::answer::headline_warnings(&tables));
     Ok(Drawn { written, warnings })
 }
 

@@ -303,6 +303,7 @@ pub fn charts(t: &SearchTable) -> Vec<Chart> {
                     .filter(|(_, lo, hi)| lo.is_finite() && hi.is_finite())
                     .collect(),
                 markers: true,
+                dots: false,
             })
             .collect();
         let title = format!("{} {}", c.label(), c.bound_text());
@@ -323,6 +324,7 @@ pub fn charts(t: &SearchTable) -> Vec<Chart> {
                 points: rows.iter().map(|r| (x_of(t, r), r.objective)).collect(),
                 band: Vec::new(),
                 markers: true,
+                dots: false,
             })
             .collect();
         let reading = format!("The objective {} (mean of the base design).", t.minimize);

@@ -21,7 +21,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, InputError};
-use plotspec::{PlotSpec, SloSpec};
+use plotspec::{Better, PlotSpec, SloSpec};
 
 /// The name of the manifest in an output folder.
 pub const MANIFEST: &str = "manifest.json";
@@ -67,6 +67,16 @@ pub struct Study {
     pub point_values: Vec<Vec<String>>,
     pub plots: Vec<PlotSpec>,
     pub slo: Vec<SloSpec>,
+    /// The metrics that answer the question, in order (`[output] headline`,
+    /// or the model's defaults).
+    #[serde(default)]
+    pub headline: Vec<String>,
+    /// Which way the first headline metric is better.
+    #[serde(default)]
+    pub better: Better,
+    /// Only the `[[plot]]` charts, not the defaults after them.
+    #[serde(default)]
+    pub replace_defaults: bool,
     /// Write `timeseries.csv` and `histograms.csv`.
     pub timeseries: bool,
     pub histograms: bool,
@@ -271,6 +281,9 @@ pub mod tests {
             ],
             plots: Vec::new(),
             slo: Vec::new(),
+            headline: vec!["wait_s_mean".into()],
+            better: Better::Lower,
+            replace_defaults: false,
             timeseries: true,
             histograms: true,
             report: true,

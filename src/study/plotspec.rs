@@ -135,6 +135,82 @@ impl SloSpec {
     }
 }
 
+/// The most `[output] headline` metrics.
+pub const MAX_HEADLINE: usize = 8;
+
+/// Which way a headline metric is better, for naming the winning point.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    #[default]
+    Lower,
+    Higher,
+}
+
+impl Better {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Better::Lower => "lower",
+            Better::Higher => "higher",
+        }
+    }
+
+    /// The direction a metric's name suggests: ratios of success (hit
+    /// ratio, offload, throughput, delivered, connected) are better higher;
+    /// latencies, loads, costs, failures and shares of waste lower.
+    pub fn by_name(metric: &str) -> Better {
+        const HIGHER: [&str; 8] = [
+            "hit_ratio",
+            "offload",
+            "throughput",
+            "goodput",
+            "delivered",
+            "connected_share",
+            "accepted",
+            "reconnected",
+        ];
+        if HIGHER.iter().any(|w| metric.contains(w)) {
+            Better::Higher
+        } else {
+            Better::Lower
+        }
+    }
+
+    /// True when `a` is better than `b`.
+    pub fn prefers(self, a: f64, b: f64) -> bool {
+        match self {
+            Better::Lower => a < b,
+            Better::Higher => a > b,
+        }
+    }
+}
+
+/// Checks `[output] headline`: at most [`MAX_HEADLINE`] distinct, non-empty
+/// metric names (whether the model writes them is known once it has run).
+pub fn check_headline(headline: &[String]) -> Result<(), Invalid> {
+    if headline.len() > MAX_HEADLINE {
+        return Err((
+            "output.headline".into(),
+            format!("at most {MAX_HEADLINE} headline metrics; a planner reads the first few"),
+        ));
+    }
+    for (i, m) in headline.iter().enumerate() {
+        if m.trim().is_empty() {
+            return Err((
+                format!("output.headline[{i}]"),
+                "name a metric, e.g. \"latency_ms_p99\"".into(),
+            ));
+        }
+        if headline[..i].contains(m) {
+            return Err((
+                format!("output.headline[{i}]"),
+                format!("`{m}` is named twice"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A problem with a plot or SLO entry: the key path and what was expected.
 pub type Invalid = (String, String);
 

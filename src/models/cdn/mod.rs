@@ -31,7 +31,7 @@ mod fetch;
 mod flash;
 pub mod links;
 pub mod model;
-mod output;
+pub mod output;
 pub mod params;
 mod publish;
 mod serve;

@@ -352,6 +352,15 @@ impl CdnModel {
     }
 }
 
+/// The metrics that answer most questions asked of this model (the read tail, the hit ratio, the origin load and the price):
+/// the report's headline when an experiment names none (`[output] headline`).
+pub const HEADLINE: &[&str] = &[
+    "latency_ms_p99",
+    "hit_ratio",
+    "origin_requests_per_s",
+    "cost_per_hour",
+];
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;

@@ -51,3 +51,7 @@ impl OccModel {
         out
     }
 }
+
+/// The metrics that answer most questions asked of this model (how long a client takes to finish, the write calls it needs and the writes that fail):
+/// the report's headline when an experiment names none (`[output] headline`).
+pub const HEADLINE: &[&str] = &["completion_time_ms", "calls_per_client", "failed_writes"];

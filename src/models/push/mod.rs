@@ -36,7 +36,7 @@ pub mod lbtier;
 pub mod kafka;
 pub mod messages;
 pub mod model;
-mod output;
+pub mod output;
 pub mod params;
 mod pipeline;
 mod polling;

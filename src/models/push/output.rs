@@ -329,3 +329,12 @@ impl PushModel {
         Ok(())
     }
 }
+
+/// The metrics that answer most questions asked of this model (the delivery tail, the clients connected, the busiest gateway and the price):
+/// the report's headline when an experiment names none (`[output] headline`).
+pub const HEADLINE: &[&str] = &[
+    "delivery_latency_ms_p99",
+    "connected_share",
+    "gateway_cpu_utilisation_max",
+    "cost_per_hour",
+];

@@ -73,3 +73,12 @@ impl QueueModel {
         out
     }
 }
+
+/// The metrics that answer most questions asked of this model (the time a customer spends, how long it waits, how busy the servers are and what they get through):
+/// the report's headline when an experiment names none (`[output] headline`).
+pub const HEADLINE: &[&str] = &[
+    "time_in_system_s_p99",
+    "wait_s_mean",
+    "utilisation",
+    "throughput_per_s",
+];

@@ -36,7 +36,7 @@ const MAX_HISTOGRAMS: usize = 3;
 const MAX_METRIC_LINES: usize = 6;
 /// Most grouped histogram families (and as many grouped scalar families).
 const MAX_FAMILIES: usize = 2;
-const MAX_SERIES: usize = 10;
+const MAX_SERIES: usize = 6;
 /// Most values of a swept parameter drawn as separate lines.
 const MAX_SERIES_VALUES: usize = 6;
 
@@ -44,14 +44,17 @@ const MAX_SERIES_VALUES: usize = 6;
 pub fn default_plots(tables: &Tables) -> Vec<PlotSpec> {
     let names: Vec<String> = tables.histograms.iter().map(|h| h.name.clone()).collect();
     let histograms: Vec<String> = top_level(&names).into_iter().take(MAX_HISTOGRAMS).collect();
-    let mut plots = Vec::new();
+    let mut plots = headline_plots(tables);
     for h in &histograms {
         for kind in [PlotKind::Cdf, PlotKind::Ccdf] {
-            plots.push(PlotSpec {
-                kind,
-                y: Some(h.clone()),
-                ..PlotSpec::default()
-            });
+            push_new(
+                &mut plots,
+                PlotSpec {
+                    kind,
+                    y: Some(h.clone()),
+                    ..PlotSpec::default()
+                },
+            );
         }
     }
     if let Some((x, series)) = choose_axes(tables) {
@@ -64,10 +67,10 @@ pub fn default_plots(tables: &Tables) -> Vec<PlotSpec> {
             ..PlotSpec::default()
         };
         for h in &histograms {
-            plots.push(along(PlotKind::Percentiles, h, series));
+            push_new(&mut plots, along(PlotKind::Percentiles, h, series));
         }
         for metric in key_metrics(tables) {
-            plots.push(along(PlotKind::Line, &metric, series));
+            push_new(&mut plots, along(PlotKind::Line, &metric, series));
         }
         // Per region, per PoP, per gateway: one line per member.
         for family in key_families(tables, &names) {
@@ -81,6 +84,58 @@ pub fn default_plots(tables: &Tables) -> Vec<PlotSpec> {
             y: Some(metric),
             ..PlotSpec::default()
         });
+    }
+    plots
+}
+
+/// Adds `spec` unless a chart of the same kind and metric is there.
+fn push_new(plots: &mut Vec<PlotSpec>, spec: PlotSpec) {
+    if !plots.iter().any(|p| p.kind == spec.kind && p.y == spec.y) {
+        plots.push(spec);
+    }
+}
+
+/// The histogram a percentile metric comes from: `latency_ms` of
+/// `latency_ms_p99`.
+fn histogram_of<'a>(tables: &'a Tables, metric: &str) -> Option<&'a str> {
+    let (base, q) = metric.rsplit_once('_')?;
+    let known = crate::run::QUANTILES.iter().any(|(name, _)| *name == q);
+    (known && tables.histogram(base).is_some())
+        .then(|| tables.histogram(base).unwrap().name.as_str())
+}
+
+/// The headline metrics' charts, first: with a sweep, a percentiles chart
+/// for a latency percentile and a line for a scalar (categories as dots);
+/// without one, the CDF of a headline latency.
+fn headline_plots(tables: &Tables) -> Vec<PlotSpec> {
+    let mut plots = Vec::new();
+    let axes = choose_axes(tables);
+    let paths = &tables.study.sweep_paths;
+    for metric in crate::report::answer::headline_metrics(tables) {
+        let histogram = histogram_of(tables, &metric).map(str::to_string);
+        let spec = match (axes, histogram) {
+            (Some((x, series)), Some(h)) => PlotSpec {
+                kind: PlotKind::Percentiles,
+                x: Some(paths[x].clone()),
+                y: Some(h),
+                series: series.map(|s| paths[s].clone()),
+                ..PlotSpec::default()
+            },
+            (Some((x, series)), None) => PlotSpec {
+                kind: PlotKind::Line,
+                x: Some(paths[x].clone()),
+                y: Some(metric.clone()),
+                series: series.map(|s| paths[s].clone()),
+                ..PlotSpec::default()
+            },
+            (None, Some(h)) => PlotSpec {
+                kind: PlotKind::Cdf,
+                y: Some(h),
+                ..PlotSpec::default()
+            },
+            (None, None) => continue,
+        };
+        push_new(&mut plots, spec);
     }
     plots
 }
@@ -143,7 +198,13 @@ fn key_families(tables: &Tables, histograms: &[String]) -> Vec<String> {
 /// Series to draw over time: by [`PRIORITY_WORDS`] (connections, lag,
 /// processors, ...), then the model's order, at most [`MAX_SERIES`].
 fn key_series(tables: &Tables) -> Vec<String> {
-    let all: Vec<&String> = tables.series.iter().map(|s| &s.metric).collect();
+    // A series that is zero throughout says nothing a chart could show.
+    let all: Vec<&String> = tables
+        .series
+        .iter()
+        .filter(|s| s.lines.iter().any(|l| l.values.iter().any(|v| v.1 != 0.0)))
+        .map(|s| &s.metric)
+        .collect();
     let mut chosen: Vec<String> = Vec::new();
     for word in PRIORITY_WORDS {
         for m in all.iter().filter(|m| m.contains(word)) {
@@ -231,9 +292,12 @@ pub fn key_metrics(tables: &Tables) -> Vec<String> {
             chosen.push(slo.metric.clone());
         }
     }
+    // A count and its rate (`origin_requests`, `origin_requests_per_s`)
+    // draw the same chart: the rate stays.
     let scalars: Vec<String> = top_level(&all)
         .into_iter()
         .filter(|m| !tables.is_pooled(m) && varies(tables, m))
+        .filter(|m| !all.contains(&format!("{m}_per_s")))
         .collect();
     for word in PRIORITY_WORDS {
         for m in scalars.iter().filter(|m| m.contains(word)) {

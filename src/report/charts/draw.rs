@@ -18,7 +18,13 @@ use super::{
 /// Size of every chart, in pixels.
 pub const SIZE: (u32, u32) = (880, 460);
 /// Width of the legend column right of the plot.
-const LEGEND_WIDTH: i32 = 230;
+const LEGEND_WIDTH: i32 = 250;
+/// Font sizes given to plotters, whose SVG writes 3/4 of them as
+/// `font-size`: 16 is 12 px on the page, the least a person reads
+/// without zooming.
+const TEXT_PX: u32 = 16;
+const TITLE_PX: u32 = 17;
+const HEADING_PX: u32 = 20;
 const FONT: &str = "sans-serif";
 /// DejaVu Sans 2.37 (licence in assets/fonts/LICENSE-DejaVu.txt).
 static FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
@@ -71,7 +77,7 @@ fn paint<DB: DrawingBackend>(root: &Area<DB>, chart: &Chart) -> Result<(), Strin
     root.draw(&Text::new(
         title,
         (SIZE.0 as i32 / 2, 10),
-        text_style(16, HPos::Center, VPos::Top),
+        text_style(HEADING_PX, HPos::Center, VPos::Top),
     ))
     .map_err(e)?;
     match &chart.body {
@@ -101,7 +107,7 @@ struct Frame {
 impl Frame {
     fn new(x: &Axis, y: &Axis, right: i32) -> Frame {
         Frame {
-            left: 86,
+            left: 100,
             top: 44,
             right,
             bottom: SIZE.1 as i32 - 62,
@@ -137,7 +143,7 @@ fn paint_axes<DB: DrawingBackend>(
         root.draw(&Text::new(
             t.label.clone(),
             (px, f.bottom + 6),
-            text_style(12, HPos::Center, VPos::Top),
+            text_style(TEXT_PX, HPos::Center, VPos::Top),
         ))
         .map_err(e)?;
     }
@@ -149,7 +155,7 @@ fn paint_axes<DB: DrawingBackend>(
         root.draw(&Text::new(
             t.label.clone(),
             (f.left - 6, py),
-            text_style(12, HPos::Right, VPos::Center),
+            text_style(TEXT_PX, HPos::Right, VPos::Center),
         ))
         .map_err(e)?;
     }
@@ -169,8 +175,8 @@ fn paint_axes<DB: DrawingBackend>(
     );
     root.draw(&Text::new(
         x_title,
-        ((f.left + f.right) / 2, f.bottom + 28),
-        text_style(13, HPos::Center, VPos::Top),
+        ((f.left + f.right) / 2, f.bottom + 32),
+        text_style(TITLE_PX, HPos::Center, VPos::Top),
     ))
     .map_err(e)?;
     let y_title = format!(
@@ -178,7 +184,7 @@ fn paint_axes<DB: DrawingBackend>(
         truncate(&y.title, 50),
         if y.log { " — log scale" } else { "" }
     );
-    let style = text_style(13, HPos::Center, VPos::Top).transform(FontTransform::Rotate270);
+    let style = text_style(TITLE_PX, HPos::Center, VPos::Top).transform(FontTransform::Rotate270);
     root.draw(&Text::new(y_title, (12, (f.top + f.bottom) / 2), style))
         .map_err(e)?;
     Ok(())
@@ -190,7 +196,7 @@ fn paint_lines<DB: DrawingBackend>(root: &Area<DB>, chart: &LineChart) -> Result
     let f = Frame::new(&chart.x, &chart.y, right);
     paint_axes(root, &f, &chart.x, &chart.y)?;
     let map = |x: f64, y: f64| Some((f.px(chart.x.pos(x)?), f.py(chart.y.pos(y)?)));
-    for line in &chart.lines {
+    for line in chart.lines.iter().filter(|l| !l.dots) {
         let colour = rgb(PALETTE[line.colour % PALETTE.len()]);
         let upper: Vec<(i32, i32)> = line.band.iter().filter_map(|b| map(b.0, b.2)).collect();
         let lower: Vec<(i32, i32)> = line
@@ -205,7 +211,10 @@ fn paint_lines<DB: DrawingBackend>(root: &Area<DB>, chart: &LineChart) -> Result
                 .map_err(e)?;
         }
     }
-    for line in &chart.lines {
+    for line in chart.lines.iter().filter(|l| l.dots) {
+        paint_dots(root, line, &map)?;
+    }
+    for line in chart.lines.iter().filter(|l| !l.dots) {
         let colour = rgb(PALETTE[line.colour % PALETTE.len()]);
         let points: Vec<(i32, i32)> = line.points.iter().filter_map(|p| map(p.0, p.1)).collect();
         root.draw(&PathElement::new(points.clone(), colour.stroke_width(2)))
@@ -236,7 +245,7 @@ fn paint_lines<DB: DrawingBackend>(root: &Area<DB>, chart: &LineChart) -> Result
             dashed(root, from, to, colour.stroke_width(2))?;
             if rule.vertical && rule.kind == RuleKind::Marker {
                 // Instants are named on the chart: several may share the grey.
-                let style = text_style(11, HPos::Left, VPos::Top).color(&colour);
+                let style = text_style(TEXT_PX, HPos::Left, VPos::Top).color(&colour);
                 root.draw(&Text::new(
                     truncate(&rule.label, 24),
                     (from.0 + 4, f.top + 4),
@@ -247,6 +256,33 @@ fn paint_lines<DB: DrawingBackend>(root: &Area<DB>, chart: &LineChart) -> Result
         }
     }
     paint_legend(root, chart, right + 16, f.top)
+}
+
+/// A dot per value and a whisker over its 95% CI, with caps.
+fn paint_dots<DB: DrawingBackend>(
+    root: &Area<DB>,
+    line: &super::Line,
+    map: &dyn Fn(f64, f64) -> Option<(i32, i32)>,
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let colour = rgb(PALETTE[line.colour % PALETTE.len()]);
+    for &(x, lo, hi) in &line.band {
+        if let (Some(a), Some(b)) = (map(x, lo), map(x, hi)) {
+            let style = colour.stroke_width(2);
+            root.draw(&PathElement::new(vec![a, b], style)).map_err(e)?;
+            for end in [a, b] {
+                root.draw(&PathElement::new(
+                    vec![(end.0 - 5, end.1), (end.0 + 5, end.1)],
+                    style,
+                ))
+                .map_err(e)?;
+            }
+        }
+    }
+    for p in line.points.iter().filter_map(|p| map(p.0, p.1)) {
+        root.draw(&Circle::new(p, 5, colour.filled())).map_err(e)?;
+    }
+    Ok(())
 }
 
 /// A dashed straight line: 6 pixels drawn, 4 left out.
@@ -283,25 +319,30 @@ fn paint_legend<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let mut y = top + 6;
-    let label = |text: &str| truncate(text, 30);
+    let label = |text: &str| truncate(text, 26);
     for line in chart.lines.iter().take(16) {
         let colour = rgb(PALETTE[line.colour % PALETTE.len()]);
-        if !line.band.is_empty() {
+        if !line.band.is_empty() && !line.dots {
             root.draw(&Rectangle::new(
                 [(x, y - 6), (x + 22, y + 6)],
                 colour.mix(0.18).filled(),
             ))
             .map_err(e)?;
         }
-        root.draw(&PathElement::new(
-            vec![(x, y), (x + 22, y)],
-            colour.stroke_width(2),
-        ))
-        .map_err(e)?;
+        if line.dots {
+            root.draw(&Circle::new((x + 11, y), 5, colour.filled()))
+                .map_err(e)?;
+        } else {
+            root.draw(&PathElement::new(
+                vec![(x, y), (x + 22, y)],
+                colour.stroke_width(2),
+            ))
+            .map_err(e)?;
+        }
         root.draw(&Text::new(
             label(&line.label),
             (x + 28, y),
-            text_style(12, HPos::Left, VPos::Center),
+            text_style(TEXT_PX, HPos::Left, VPos::Center),
         ))
         .map_err(e)?;
         y += 20;
@@ -314,7 +355,7 @@ fn paint_legend<DB: DrawingBackend>(
         root.draw(&Text::new(
             label(note),
             (x, y),
-            text_style(11, HPos::Left, VPos::Center),
+            text_style(TEXT_PX, HPos::Left, VPos::Center),
         ))
         .map_err(e)?;
         y += 20;
@@ -334,7 +375,7 @@ fn paint_legend<DB: DrawingBackend>(
         root.draw(&Text::new(
             label(&rule.label),
             (x + 28, y),
-            text_style(12, HPos::Left, VPos::Center),
+            text_style(TEXT_PX, HPos::Left, VPos::Center),
         ))
         .map_err(e)?;
         y += 20;
@@ -384,7 +425,7 @@ fn paint_heatmap<DB: DrawingBackend>(root: &Area<DB>, map: &HeatmapChart) -> Res
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let norm = |v: f64| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
-    let value_size = if cols > 12 || rows > 12 { 9 } else { 12 };
+    let value_size = TEXT_PX;
     for (r, row) in map.cells.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
             let (x0, y0) = (f.px(c as f64), f.py(r as f64 + 1.0));
@@ -439,7 +480,7 @@ fn paint_heatmap_labels<DB: DrawingBackend>(
         root.draw(&Text::new(
             truncate(label, 12),
             at,
-            text_style(12, HPos::Center, VPos::Top),
+            text_style(TEXT_PX, HPos::Center, VPos::Top),
         ))
         .map_err(e)?;
     }
@@ -449,18 +490,18 @@ fn paint_heatmap_labels<DB: DrawingBackend>(
         root.draw(&Text::new(
             truncate(label, 12),
             at,
-            text_style(12, HPos::Right, VPos::Center),
+            text_style(TEXT_PX, HPos::Right, VPos::Center),
         ))
         .map_err(e)?;
     }
     let x_title = truncate(&map.x_title, 80);
     root.draw(&Text::new(
         x_title,
-        ((f.left + f.right) / 2, f.bottom + 28),
-        text_style(13, HPos::Center, VPos::Top),
+        ((f.left + f.right) / 2, f.bottom + 32),
+        text_style(TITLE_PX, HPos::Center, VPos::Top),
     ))
     .map_err(e)?;
-    let style = text_style(13, HPos::Center, VPos::Top).transform(FontTransform::Rotate270);
+    let style = text_style(TITLE_PX, HPos::Center, VPos::Top).transform(FontTransform::Rotate270);
     root.draw(&Text::new(
         truncate(&map.y_title, 50),
         (12, (f.top + f.bottom) / 2),
@@ -483,7 +524,7 @@ fn paint_colour_bar<DB: DrawingBackend>(
     root.draw(&Text::new(
         truncate(&map.z_title, 20),
         (x, top),
-        text_style(12, HPos::Left, VPos::Top),
+        text_style(TEXT_PX, HPos::Left, VPos::Top),
     ))
     .map_err(e)?;
     let bar_top = top + 22;
@@ -503,7 +544,7 @@ fn paint_colour_bar<DB: DrawingBackend>(
             root.draw(&Text::new(
                 format_value(v),
                 (x + 24, y),
-                text_style(11, HPos::Left, VPos::Center),
+                text_style(TEXT_PX, HPos::Left, VPos::Center),
             ))
             .map_err(e)?;
         }
@@ -516,13 +557,13 @@ fn paint_colour_bar<DB: DrawingBackend>(
         root.draw(&Text::new(
             "misses",
             (x + 24, y + 9),
-            text_style(11, HPos::Left, VPos::Center),
+            text_style(TEXT_PX, HPos::Left, VPos::Center),
         ))
         .map_err(e)?;
         root.draw(&Text::new(
             truncate(slo, 22),
             (x - 8, y + 30),
-            text_style(11, HPos::Left, VPos::Top),
+            text_style(TEXT_PX, HPos::Left, VPos::Top),
         ))
         .map_err(e)?;
     }

@@ -127,6 +127,7 @@ pub fn distribution(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
                     .collect(),
                 band: Vec::new(),
                 markers: false,
+                dots: false,
             }
         })
         .collect();

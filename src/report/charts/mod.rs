@@ -60,6 +60,9 @@ pub struct Line {
     pub band: Vec<(f64, f64, f64)>,
     /// Mark each point (few points: sweep values).
     pub markers: bool,
+    /// Dots with CI whiskers, not joined: values of a categorical
+    /// parameter (`lru`, `fifo`) have no order a line could follow.
+    pub dots: bool,
 }
 
 /// A straight reference line across the plot: an SLO or an instant.

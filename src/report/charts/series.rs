@@ -104,6 +104,7 @@ fn series_lines(
             points: scaled(s),
             band: Vec::new(),
             markers: false,
+            dots: false,
         })
         .collect()
 }
@@ -148,7 +149,7 @@ fn chart(
         .chain(rules.iter().filter(|r| r.vertical).map(|r| r.at))
         .chain([0.0])
         .collect();
-    let y = y_axis(&set.metric, &lines, &objectives, spec.log_y == Some(true));
+    let y = y_axis(&set.metric, &lines, &objectives, spec.log_y);
     let suffix = point.map_or(String::new(), |p| format!(" at {}", point_label(study, p)));
     Chart {
         file_stem: format!("timeseries-{}", set.metric),
@@ -185,6 +186,7 @@ fn envelope(series: &[&SeriesLine], scaled: &dyn Fn(&SeriesLine) -> Vec<(f64, f6
         points: median,
         band,
         markers: false,
+        dots: false,
     }]
 }
 

@@ -68,6 +68,9 @@ pub struct Slice {
     pub x_values: Vec<String>,
     pub x_positions: Vec<f64>,
     pub x_log: bool,
+    /// The x values are names, not numbers (`lru`, `no-cdn`): drawn as
+    /// dots with whiskers at evenly spaced categories.
+    pub categorical: bool,
     pub groups: Vec<Group>,
     /// "other parameters at: a=1, b=2", empty when none are held.
     pub held: String,
@@ -124,6 +127,10 @@ pub fn slice(study: &Study, spec: &PlotSpec) -> Result<Slice, String> {
         }
     }
     let (x_positions, x_log) = param_positions(&x_values, spec.log_x);
+    let labels = legend_labels(&groups.iter().map(|g| g.label.clone()).collect::<Vec<_>>());
+    for (g, label) in groups.iter_mut().zip(labels) {
+        g.label = label;
+    }
     for g in &mut groups {
         for (pos, point) in &mut g.points {
             let value = &study.point_values[*point][x];
@@ -137,11 +144,13 @@ pub fn slice(study: &Study, spec: &PlotSpec) -> Result<Slice, String> {
         .iter()
         .map(|&i| format!("{}={}", names[i], base[i]))
         .collect::<Vec<_>>();
+    let categorical = super::axes::numeric_positions(&x_values).is_none();
     Ok(Slice {
         x_title: study.sweep_paths[x].clone(),
         x_values,
         x_positions,
         x_log,
+        categorical,
         groups,
         held: if held.is_empty() {
             String::new()
@@ -149,6 +158,75 @@ pub fn slice(study: &Study, spec: &PlotSpec) -> Result<Slice, String> {
             format!("other parameters at {}", held.join(", "))
         },
     })
+}
+
+/// The longest legend entry, in characters.
+pub const LEGEND_CHARS: usize = 24;
+
+/// Legend entries made only of what differs between them: the fields of
+/// inline-table values (`{ cores = 2, count = 64 }`) that all entries share
+/// are left out, and the rest written compactly (`cores=2, count=64`);
+/// entries longer than [`LEGEND_CHARS`] are shortened in the middle, so
+/// that their differing ends stay and no two read the same.
+pub fn legend_labels(labels: &[String]) -> Vec<String> {
+    let parsed: Vec<Option<(String, Vec<String>)>> =
+        labels.iter().map(|l| table_fields(l)).collect();
+    let compact: Vec<String> = if labels.len() > 1 && parsed.iter().all(Option::is_some) {
+        let fields: Vec<&Vec<String>> = parsed.iter().flatten().map(|(_, f)| f).collect();
+        let common = |f: &String| fields.iter().all(|other| other.contains(f));
+        fields
+            .iter()
+            .map(|f| {
+                let kept: Vec<&str> = f
+                    .iter()
+                    .filter(|x| !common(x))
+                    .map(String::as_str)
+                    .collect();
+                kept.join(", ")
+            })
+            .collect()
+    } else {
+        labels.to_vec()
+    };
+    let mut out: Vec<String> = compact
+        .iter()
+        .map(|l| shorten_middle(l, LEGEND_CHARS))
+        .collect();
+    let distinct = |v: &Vec<String>| (0..v.len()).all(|i| !v[..i].contains(&v[i]));
+    if !distinct(&out) {
+        out = compact
+            .iter()
+            .enumerate()
+            .map(|(i, l)| shorten_middle(&format!("{}: {l}", i + 1), LEGEND_CHARS))
+            .collect();
+    }
+    out
+}
+
+/// `name={ a = 1, b = "x" }` as (name, ["a=1", "b=x"]); `None` for other text.
+fn table_fields(label: &str) -> Option<(String, Vec<String>)> {
+    let (name, value) = label.split_once('=')?;
+    let inner = value.trim().strip_prefix('{')?.strip_suffix('}')?;
+    let fields = inner
+        .split(',')
+        .map(|f| f.replace([' ', '"'], ""))
+        .filter(|f| !f.is_empty())
+        .collect();
+    Some((name.to_string(), fields))
+}
+
+/// `text` in at most `most` characters: its start and end around "…".
+pub fn shorten_middle(text: &str, most: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= most {
+        return text.to_string();
+    }
+    let head = (most - 1) / 2;
+    let tail = most - 1 - head;
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    out
 }
 
 /// An objective on a chart: its bound and how to say it.
@@ -212,8 +290,55 @@ pub fn objectives(study: &Study, spec: &PlotSpec, metric: &str, own: bool) -> Ve
     found
 }
 
-/// A value axis over the lines, their bands and the objectives' bounds.
-pub fn y_axis(title: &str, lines: &[Line], objectives: &[Objective], log: bool) -> Axis {
+/// Positive values spanning more than this factor get a log axis unless
+/// the chart says `log_y = false`: two decades, where a linear axis flattens
+/// everything but the largest (31 ms next to 5 s).
+pub const LOG_SPAN: f64 = 100.0;
+
+/// True when `values` are all positive and span more than [`LOG_SPAN`].
+pub fn wants_log(values: &[f64]) -> bool {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    !finite.is_empty() && lo > 0.0 && hi / lo > LOG_SPAN
+}
+
+/// The values a metric can take, from its name and values: ratios, shares
+/// and utilisations lie in [0, 1]; a metric never negative at any point
+/// stays at or above 0.
+pub fn domain(metric: &str, values: &[f64]) -> (f64, f64) {
+    let unit = ["ratio", "share", "utilisation", "utilization", "offload"];
+    let low = if values.iter().all(|v| v.is_nan() || *v >= 0.0) {
+        0.0
+    } else {
+        f64::NEG_INFINITY
+    };
+    if unit.iter().any(|w| metric.contains(w)) && values.iter().all(|v| v.is_nan() || *v <= 1.0) {
+        (low, 1.0)
+    } else {
+        (low, f64::INFINITY)
+    }
+}
+
+/// Clips every band of `lines` to the domain of `metric` (a CI over two
+/// replications may reach below 0 or above 1; the metric cannot).
+pub fn clip_bands(metric: &str, lines: &mut [Line]) {
+    let values: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .collect();
+    let (lo, hi) = domain(metric, &values);
+    for line in lines {
+        for b in &mut line.band {
+            b.1 = b.1.clamp(lo, hi);
+            b.2 = b.2.clamp(lo, hi);
+        }
+    }
+}
+
+/// A value axis over the lines, their bands and the objectives' bounds;
+/// `log` as the chart says, else log when the values span two decades.
+pub fn y_axis(title: &str, lines: &[Line], objectives: &[Objective], log: Option<bool>) -> Axis {
     let mut values: Vec<f64> = lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
@@ -224,7 +349,7 @@ pub fn y_axis(title: &str, lines: &[Line], objectives: &[Objective], log: bool) 
             .flat_map(|l| l.band.iter().flat_map(|b| [b.1, b.2])),
     );
     values.extend(objectives.iter().flat_map(|o| o.bounds()));
-    if log {
+    if log.unwrap_or_else(|| wants_log(&values)) {
         Axis::log(title, &values)
     } else {
         Axis::linear(title, &values, true)
@@ -359,5 +484,72 @@ mod tests {
         );
         assert_eq!(evenly(20, 4), vec![0, 6, 13, 19]);
         assert_eq!(evenly(3, 8), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn legends_keep_only_what_differs_and_never_repeat() {
+        let labels: Vec<String> = [2, 8, 32, 64]
+            .iter()
+            .map(|c| {
+                format!(
+                    "gateways={{ cores = {c}, count = {}, memory = \"8GiB\" }}",
+                    128 / c
+                )
+            })
+            .collect();
+        let short = legend_labels(&labels);
+        assert_eq!(short[0], "cores=2, count=64");
+        assert!(short.iter().all(|l| !l.contains("memory")));
+        let long: Vec<String> = (0..8)
+            .map(|i| format!("a_very_long_parameter_name_indeed={i}"))
+            .collect();
+        let short = legend_labels(&long);
+        assert!(short.iter().all(|l| l.chars().count() <= LEGEND_CHARS));
+        for (i, l) in short.iter().enumerate() {
+            assert!(!short[..i].contains(l), "{l} twice in {short:?}");
+        }
+    }
+
+    #[test]
+    fn bands_stay_in_the_metric_domain_and_wide_spans_go_log() {
+        let mut lines = vec![Line {
+            label: "x".into(),
+            colour: 0,
+            points: vec![(1.0, 0.3), (2.0, 0.9)],
+            band: vec![(1.0, -1.0, 1.6), (2.0, 0.4, 2.6)],
+            markers: true,
+            dots: false,
+        }];
+        clip_bands("byte_hit_ratio", &mut lines);
+        assert_eq!(lines[0].band, vec![(1.0, 0.0, 1.0), (2.0, 0.4, 1.0)]);
+        let mut counts = lines.clone();
+        counts[0].band = vec![(1.0, -5.0, 9.0)];
+        clip_bands("origin_requests", &mut counts);
+        assert_eq!(counts[0].band, vec![(1.0, 0.0, 9.0)]);
+        assert!(wants_log(&[31.0, 5000.0]));
+        assert!(!wants_log(&[31.0, 3000.0]));
+        assert!(!wants_log(&[0.0, 5000.0]));
+        let y = y_axis(
+            "latency",
+            &[Line {
+                points: vec![(0.0, 31.0), (1.0, 5024.0)],
+                band: Vec::new(),
+                ..lines[0].clone()
+            }],
+            &[],
+            None,
+        );
+        assert!(y.log);
+        let forced = y_axis(
+            "latency",
+            &[Line {
+                points: vec![(0.0, 31.0), (1.0, 5024.0)],
+                band: Vec::new(),
+                ..lines[0].clone()
+            }],
+            &[],
+            Some(false),
+        );
+        assert!(!forced.log);
     }
 }

@@ -4,8 +4,8 @@
 
 use super::axes::param_positions;
 use super::shared::{
-    MAX_LINES, Objective, Slice, objective_reading, objectives, short_names, slice, slo_rules,
-    trend, unknown_name, y_axis,
+    MAX_LINES, Objective, Slice, clip_bands, objective_reading, objectives, short_names, slice,
+    slo_rules, trend, unknown_name, y_axis,
 };
 use super::{Axis, Chart, ChartBody, HeatmapChart, Line, LineChart, Tick, format_value};
 use crate::report::tables::Tables;
@@ -46,8 +46,17 @@ fn lines_of(tables: &Tables, slice: &Slice, metrics: &[(String, String)]) -> Vec
                 points: Vec::new(),
                 band: Vec::new(),
                 markers: true,
+                dots: slice.categorical,
+            };
+            // Dots of several groups at one category sit side by side.
+            let dodge = if slice.categorical && slice.groups.len() > 1 {
+                let i = slice.groups.iter().position(|g| g == group).unwrap_or(0) as f64;
+                (i - (slice.groups.len() - 1) as f64 / 2.0) * 0.3 / slice.groups.len() as f64
+            } else {
+                0.0
             };
             for &(x, point) in &group.points {
+                let x = x + dodge;
                 let Some(row) = tables.at(metric, point) else {
                     continue;
                 };
@@ -68,14 +77,24 @@ fn lines_of(tables: &Tables, slice: &Slice, metrics: &[(String, String)]) -> Vec
 }
 
 fn x_axis(slice: &Slice) -> Axis {
-    let ticks = slice
-        .x_values
-        .iter()
+    // Names as ticks: only what differs, short enough not to overlap.
+    let labels = if slice.categorical {
+        let named: Vec<String> = slice.x_values.iter().map(|v| format!("x={v}")).collect();
+        let most = (64 / slice.x_values.len().max(1)).clamp(8, super::shared::LEGEND_CHARS);
+        super::shared::legend_labels(&named)
+            .into_iter()
+            .map(|l| {
+                let l = l.strip_prefix("x=").map(str::to_string).unwrap_or(l);
+                super::shared::shorten_middle(&l, most)
+            })
+            .collect()
+    } else {
+        slice.x_values.clone()
+    };
+    let ticks = labels
+        .into_iter()
         .zip(&slice.x_positions)
-        .map(|(label, &at)| Tick {
-            at,
-            label: label.clone(),
-        })
+        .map(|(label, &at)| Tick { at, label })
         .collect();
     Axis::with_ticks(&slice.x_title, slice.x_log, ticks)
 }
@@ -212,7 +231,8 @@ pub fn line(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
         ..spec.clone()
     };
     let slice = slice(&tables.study, spec)?;
-    let lines = metric_lines(tables, &slice, &metrics);
+    let mut lines = metric_lines(tables, &slice, &metrics);
+    clip_bands(&pattern, &mut lines);
     let objectives = objectives(&tables.study, spec, &pattern, true);
     let labelled: Vec<(String, Objective)> = objectives
         .iter()
@@ -232,7 +252,7 @@ pub fn line(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
         body: ChartBody::Lines(LineChart {
             band_note: Some("bands: 95% CI of the mean".into()),
             x: x_axis(&slice),
-            y: y_axis(&pattern, &lines, &objectives, spec.log_y == Some(true)),
+            y: y_axis(&pattern, &lines, &objectives, spec.log_y),
             rules: slo_rules(&objectives),
             lines,
         }),
@@ -272,7 +292,8 @@ pub fn percentiles(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
         ));
     }
     let slice = slice(&tables.study, spec)?;
-    let lines = metric_lines(tables, &slice, &metrics);
+    let mut lines = metric_lines(tables, &slice, &metrics);
+    clip_bands(&histogram, &mut lines);
     let mut all_objectives = Vec::new();
     let mut labelled = Vec::new();
     for (q, metric) in &metrics {
@@ -294,12 +315,7 @@ pub fn percentiles(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
         body: ChartBody::Lines(LineChart {
             band_note: Some("bands: 95% CI of the mean".into()),
             x: x_axis(&slice),
-            y: y_axis(
-                &histogram,
-                &lines,
-                &all_objectives,
-                spec.log_y == Some(true),
-            ),
+            y: y_axis(&histogram, &lines, &all_objectives, spec.log_y),
             rules: slo_rules(&all_objectives),
             lines,
         }),
