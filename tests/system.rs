@@ -130,9 +130,16 @@ fn every_notification_is_delivered_or_counted_and_every_delivery_fetches_or_is_c
         let pending = metric(out, "campaign.news.fetch_pending");
         // 20k users in three regions, half of them notified.
         assert!((9_000.0..11_000.0).contains(&notified), "{notified}");
-        assert_eq!(delivered + not_delivered, notified, "seed {seed}: all ended by 120 s");
+        assert_eq!(
+            delivered + not_delivered,
+            notified,
+            "seed {seed}: all ended by 120 s"
+        );
         assert_eq!(fetched + failed + pending, delivered, "seed {seed}");
-        assert!(pending < 0.01 * delivered, "seed {seed}: {pending} still fetching");
+        assert!(
+            pending < 0.01 * delivered,
+            "seed {seed}: {pending} still fetching"
+        );
         assert!(metric(out, "push.messages_duplicated") == 0.0);
         // Every fetch went through the CDN part and counts there.
         assert!(metric(out, "campaign.news.edge_hit_ratio") > 0.9);
@@ -164,7 +171,10 @@ fn spreading_or_prewarming_lowers_the_origin_peak() {
     let prewarmed = peak(&["system.campaign[0].prewarm=20s"]);
     assert!(at_once.0 >= 20.0, "a crowd of misses: {at_once:?}");
     assert!(spread.0 < 0.5 * at_once.0, "{spread:?} vs {at_once:?}");
-    assert!(prewarmed.0 < 0.1 * at_once.0, "{prewarmed:?} vs {at_once:?}");
+    assert!(
+        prewarmed.0 < 0.1 * at_once.0,
+        "{prewarmed:?} vs {at_once:?}"
+    );
     assert!(spread.1 < at_once.1 && prewarmed.1 < at_once.1);
 }
 
@@ -181,7 +191,10 @@ fn collapsing_keeps_about_one_origin_fetch_per_pop() {
     let without = fetches(false);
     // At most one per PoP: the shipped world has 39, and anycast sends the
     // three regions' clients to many of them.
-    assert!((1.0..=39.0).contains(&with), "{with} origin fetches with collapsing");
+    assert!(
+        (1.0..=39.0).contains(&with),
+        "{with} origin fetches with collapsing"
+    );
     assert!(without > 3.0 * with, "{without} without vs {with} with");
 }
 
@@ -191,8 +204,14 @@ fn bad_campaigns_exit_2_naming_the_key() {
     std::fs::create_dir_all(&dir).unwrap();
     let cases: &[(&str, &str)] = &[
         ("share = 0.5", "system.campaign[0].share"),
-        ("share = 0.5\nregions = [\"Sidney\"]", "system.campaign[0].regions[0]"),
-        ("share = 0.5\nprewarm = \"60s\"", "system.campaign[0].prewarm"),
+        (
+            "share = 0.5\nregions = [\"Sidney\"]",
+            "system.campaign[0].regions[0]",
+        ),
+        (
+            "share = 0.5\nprewarm = \"60s\"",
+            "system.campaign[0].prewarm",
+        ),
         ("share = 0.5\nobjects = 0", "system.campaign[0].objects"),
     ];
     for (i, (keys, key)) in cases.iter().enumerate() {
@@ -256,7 +275,11 @@ fn system_outputs_do_not_depend_on_threads() {
             ])
             .output()
             .unwrap();
-        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
         ["results.csv", "summary.csv", "histograms.csv"]
             .map(|f| std::fs::read(out.join(f)).unwrap())
     };

@@ -155,6 +155,9 @@ impl ModelSpec {
             ModelSpec::Occ(_) => occ::output::HEADLINE,
             ModelSpec::Push(_) => push::output::HEADLINE,
             ModelSpec::Cdn(_) => cdn::output::HEADLINE,
+            ModelSpec::System(p) if !p.params.campaign.is_empty() => system::output::HEADLINE,
+            ModelSpec::System(p) if p.cdn.is_some() => system::output::HEADLINE_CDN,
+            ModelSpec::System(_) => system::output::HEADLINE_PUSH,
         }
     }
 
@@ -242,7 +245,8 @@ fn system_point(file: &ExperimentFile, worlds: &Worlds) -> Result<SystemPoint, I
     };
     let push = match file.push.clone() {
         Some(params) => Some(
-            push_point(params, worlds).map_err(|(key, message)| (format!("push.{key}"), message))?,
+            push_point(params, worlds)
+                .map_err(|(key, message)| (format!("push.{key}"), message))?,
         ),
         None => None,
     };

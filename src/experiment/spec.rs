@@ -8,9 +8,9 @@ use super::sweep::SweepSpec;
 use crate::engine::SimTime;
 use crate::models::cdn::CdnParams;
 use crate::models::occ::OccParams;
-use crate::models::system::SystemParams;
 use crate::models::push::PushParams;
 use crate::models::queue::QueueParams;
+use crate::models::system::SystemParams;
 use crate::study::plotspec::{Better, PlotSpec, SloSpec};
 use crate::units::{Count, Duration};
 

@@ -74,7 +74,6 @@ impl CdnModel {
         self.push_to_pops(object, |pop| !pop.down, s);
     }
 
-
     /// Counts the origin fetches of `object` from now on.
     pub fn watch(&mut self, object: u64) {
         self.watched.push((object, 0));

@@ -25,7 +25,10 @@ pub fn check(
     if p.campaign.len() > MAX_CAMPAIGNS {
         return Err((
             "system.campaign".into(),
-            format!("at most {MAX_CAMPAIGNS} campaigns, not {}", p.campaign.len()),
+            format!(
+                "at most {MAX_CAMPAIGNS} campaigns, not {}",
+                p.campaign.len()
+            ),
         ));
     }
     if p.campaign.is_empty() {
@@ -52,7 +55,8 @@ pub fn check(
         ));
     }
     for (i, c) in p.campaign.iter().enumerate() {
-        campaign(c, world).map_err(|(key, message)| (format!("system.campaign[{i}].{key}"), message))?;
+        campaign(c, world)
+            .map_err(|(key, message)| (format!("system.campaign[{i}].{key}"), message))?;
     }
     Ok(())
 }
@@ -83,7 +87,10 @@ fn campaign(c: &CampaignParams, world: &World) -> Result<(), (String, String)> {
     }
     for (j, name) in c.regions.iter().enumerate() {
         if world.region_by_name(name).is_none() {
-            let names: Vec<String> = world.regions().map(|r| world.region(r).name.clone()).collect();
+            let names: Vec<String> = world
+                .regions()
+                .map(|r| world.region(r).name.clone())
+                .collect();
             return bad(
                 &format!("regions[{j}]"),
                 crate::world::unknown_name("region", name, names.iter()),

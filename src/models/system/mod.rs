@@ -15,7 +15,7 @@ mod campaign;
 pub mod check;
 pub mod defaults;
 pub mod model;
-mod output;
+pub mod output;
 pub mod params;
 pub mod setup;
 

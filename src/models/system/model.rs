@@ -147,7 +147,10 @@ impl Model for SystemModel {
                 }
             }
             Event::Push(e) => {
-                let push = self.push.as_mut().expect("a push event needs the push part");
+                let push = self
+                    .push
+                    .as_mut()
+                    .expect("a push event needs the push part");
                 self.push_relay.handle(push, e, s, Event::Push);
                 if push.outbox.as_ref().is_some_and(|o| !o.is_empty()) {
                     push.drain_outbox(&mut self.notified);

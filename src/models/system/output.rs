@@ -4,6 +4,33 @@
 //! that cross the parts.
 
 use super::model::SystemModel;
+
+/// The metrics that answer a campaign's questions (the end-to-end tail by
+/// its push and CDN shares, the origin's peak, the price): the report's
+/// headline when an experiment names none (`[output] headline`).
+pub const HEADLINE: &[&str] = &[
+    "notify_to_content_ms_p99",
+    "campaign.delivery_ms_p99",
+    "campaign.fetch_ms_p99",
+    "origin_requests_per_s_peak",
+    "cost_per_hour",
+];
+
+/// The headline of a system without campaigns: its parts' own.
+pub const HEADLINE_CDN: &[&str] = &[
+    "cdn.latency_ms_p99",
+    "cdn.hit_ratio",
+    "cdn.origin_requests_per_s",
+    "cost_per_hour",
+];
+
+/// The headline of a push-only system.
+pub const HEADLINE_PUSH: &[&str] = &[
+    "push.delivery_latency_ms_p99",
+    "push.connected_share",
+    "push.gateway_cpu_utilisation_max",
+    "cost_per_hour",
+];
 use super::setup::SystemPoint;
 use crate::engine::{Histogram, SimTime};
 use crate::models::{cdn, push};
@@ -17,10 +44,16 @@ impl SystemModel {
         for c in &self.campaigns {
             let k = &c.counters;
             if k.notified != c.cursor as u64 {
-                return Err(format!("campaign {}: {} notified, {} sent", c.name, k.notified, c.cursor));
+                return Err(format!(
+                    "campaign {}: {} notified, {} sent",
+                    c.name, k.notified, c.cursor
+                ));
             }
             if k.delivered + k.not_delivered > k.notified {
-                return Err(format!("campaign {}: more endings than notifications", c.name));
+                return Err(format!(
+                    "campaign {}: more endings than notifications",
+                    c.name
+                ));
             }
             if k.fetched + k.fetch_failed > k.delivered {
                 return Err(format!("campaign {}: more fetches than deliveries", c.name));
@@ -60,8 +93,16 @@ impl SystemModel {
                 TimeUnit::Millis,
                 c.latency.clone(),
             );
-            out.histogram(&format!("{prefix}.delivery_ms"), TimeUnit::Millis, c.delivery.clone());
-            out.histogram(&format!("{prefix}.fetch_ms"), TimeUnit::Millis, c.fetch.clone());
+            out.histogram(
+                &format!("{prefix}.delivery_ms"),
+                TimeUnit::Millis,
+                c.delivery.clone(),
+            );
+            out.histogram(
+                &format!("{prefix}.fetch_ms"),
+                TimeUnit::Millis,
+                c.fetch.clone(),
+            );
             all.merge(&c.latency);
             delivery.merge(&c.delivery);
             fetch.merge(&c.fetch);

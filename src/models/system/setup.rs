@@ -34,11 +34,7 @@ impl SystemPoint {
     /// When the first scheduled disturbance of either part, or the first
     /// campaign (or its pre-warming), begins.
     pub fn disturbed_from(&self) -> Option<SimTime> {
-        let campaigns = self
-            .params
-            .campaign
-            .iter()
-            .map(|c| c.at.0 - c.prewarm.0);
+        let campaigns = self.params.campaign.iter().map(|c| c.at.0 - c.prewarm.0);
         self.cdn
             .as_ref()
             .and_then(CdnPoint::disturbed_from)
