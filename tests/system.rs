@@ -230,6 +230,25 @@ fn bad_campaigns_exit_2_naming_the_key() {
         assert_eq!(out.status.code(), Some(2), "{keys}: {stderr}");
         assert!(stderr.contains(key), "{keys}: {stderr}");
     }
+    // Too many notifications for their records: 20k clients, 64 campaigns
+    // would be fine, so ask for 60 M clients at share 1.
+    let file = dir.join("too-many.toml");
+    let text = format!(
+        "{}{CDN}{PUSH}\n[[system.campaign]]\nat = \"30s\"\nshare = 1.0\n",
+        header("system")
+    )
+    .replace("clients = \"20k\"", "clients = \"60M\"");
+    std::fs::write(&file, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_edgesim"))
+        .args(["run", file.to_str().unwrap(), "--dry-run"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("system.campaign") && stderr.contains("notifications"),
+        "{stderr}"
+    );
     // A campaign needs both parts.
     let file = dir.join("no-push.toml");
     let text = format!(

@@ -84,9 +84,26 @@ impl SystemModel {
         });
         self.push_relay
             .with(s, Event::Push, |ps| push.notify(user, tag, ps));
-        if push.outbox.as_ref().is_some_and(|o| !o.is_empty()) {
+        self.hear_push(s);
+    }
+
+    /// Handles the notifications the push part has ended since last asked.
+    pub(super) fn hear_push(&mut self, s: &mut Scheduler<Event>) {
+        if let Some(push) = &mut self.push {
             push.drain_outbox(&mut self.notified);
+        }
+        if !self.notified.is_empty() {
             self.on_notified(s);
+        }
+    }
+
+    /// Handles the campaign requests the CDN part has ended since last asked.
+    pub(super) fn hear_cdn(&mut self, s: &mut Scheduler<Event>) {
+        if let Some(cdn) = &mut self.cdn {
+            cdn.drain_outbox(&mut self.fetched);
+        }
+        if !self.fetched.is_empty() {
+            self.on_fetched(s);
         }
     }
 
@@ -122,10 +139,7 @@ impl SystemModel {
                 cdn.request_external(region, user as u64, object, tag, cs);
             }
         });
-        if cdn.outbox.as_ref().is_some_and(|o| !o.is_empty()) {
-            cdn.drain_outbox(&mut self.fetched);
-            self.on_fetched(s);
-        }
+        self.hear_cdn(s);
     }
 
     /// Responses (or failures) of campaign requests: a client whose last

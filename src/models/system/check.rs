@@ -1,7 +1,7 @@
 //! Every check of `[system]`, against the parts it couples: each problem
 //! with its key (relative to the experiment file) and what was expected.
 
-use super::defaults::{MAX_CAMPAIGNS, MAX_OBJECTS};
+use super::defaults::{MAX_CAMPAIGNS, MAX_NOTIFICATIONS, MAX_OBJECTS};
 use super::params::{CampaignParams, SystemParams};
 use crate::models::cdn::CdnPoint;
 use crate::models::push::PushPoint;
@@ -52,6 +52,16 @@ pub fn check(
         return Err((
             "push.world".into(),
             "the push part must stand in the same world file as the CDN part (cdn.world)".into(),
+        ));
+    }
+    let clients = push.params().clients.0 as f64;
+    let expected: f64 = p.campaign.iter().map(|c| c.share * clients).sum();
+    if expected > MAX_NOTIFICATIONS {
+        return Err((
+            "system.campaign".into(),
+            format!(
+                "the campaigns would send about {expected:.0} notifications ({clients:.0} push clients times their shares); at most {MAX_NOTIFICATIONS:.0}"
+            ),
         ));
     }
     for (i, c) in p.campaign.iter().enumerate() {

@@ -31,3 +31,7 @@ pub fn think() -> DurationDist {
 pub const MAX_CAMPAIGNS: usize = 64;
 /// Most objects one campaign may link to.
 pub const MAX_OBJECTS: u32 = 16;
+/// Most notifications all campaigns together may send (expected: the sum
+/// of each share times the push clients): each keeps a 32-byte record until
+/// the run ends, so this bounds them at 1.6 GB.
+pub const MAX_NOTIFICATIONS: f64 = 50e6;

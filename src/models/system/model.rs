@@ -141,10 +141,7 @@ impl Model for SystemModel {
             Event::Cdn(e) => {
                 let cdn = self.cdn.as_mut().expect("a CDN event needs the CDN part");
                 self.cdn_relay.handle(cdn, e, s, Event::Cdn);
-                if cdn.outbox.as_ref().is_some_and(|o| !o.is_empty()) {
-                    cdn.drain_outbox(&mut self.fetched);
-                    self.on_fetched(s);
-                }
+                self.hear_cdn(s);
             }
             Event::Push(e) => {
                 let push = self
@@ -152,10 +149,7 @@ impl Model for SystemModel {
                     .as_mut()
                     .expect("a push event needs the push part");
                 self.push_relay.handle(push, e, s, Event::Push);
-                if push.outbox.as_ref().is_some_and(|o| !o.is_empty()) {
-                    push.drain_outbox(&mut self.notified);
-                    self.on_notified(s);
-                }
+                self.hear_push(s);
             }
             Event::Prepare(c) => self.on_prepare(c as usize, s),
             Event::Launch(c) => self.on_launch(c as usize, s),
