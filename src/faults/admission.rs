@@ -84,11 +84,17 @@ impl TokenBucket {
 
     /// Takes a token at `now` if there is one.
     pub fn try_take(&mut self, now: SimTime) -> bool {
+        self.try_take_n(now, 1.0)
+    }
+
+    /// Takes `n` tokens at `now` if there are that many (a bucket of bytes
+    /// takes a packet's size).
+    pub fn try_take_n(&mut self, now: SimTime, n: f64) -> bool {
         let elapsed = now.saturating_sub(self.since).as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.rate_per_s).min(self.burst);
         self.since = self.since.max(now);
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
+        if self.tokens >= n {
+            self.tokens -= n;
             true
         } else {
             false

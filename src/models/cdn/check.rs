@@ -80,6 +80,7 @@ pub fn check(params: &CdnParams, world: &World) -> Result<Checked, Vec<Invalid>>
     check_catalogue(params, &mut rules, &mut add);
     check_workload_extras(params, &mut rules, &mut add);
     check_names(params, world, &mut add);
+    check_attacks(params, world, &mut add);
     check_capacity(params, world, &mut add);
     let trace = check_trace_workload(params, world, &mut add);
     if problems.is_empty() {
@@ -582,6 +583,92 @@ fn check_trace_replaces_generators(p: &CdnParams, add: &mut Add) {
             "diurnal.amplitude",
             "the trace's timestamps are the arrivals; a diurnal cycle cannot be laid on them"
                 .into(),
+        );
+    }
+}
+
+/// The most attacks of one run.
+pub const MAX_ATTACKS: usize = 16;
+
+/// `[[cdn.attack]]` and `[cdn.edge]`: each attack's own values, its source
+/// regions, and the bounds of the whole run (attacks, bots, requests).
+fn check_attacks(p: &CdnParams, world: &World, add: &mut Add) {
+    use crate::workload::attack::{MAX_ATTACK_REQUESTS, MAX_BOTS};
+    if p.attack.len() > MAX_ATTACKS {
+        add(
+            "attack",
+            format!(
+                "expected at most {MAX_ATTACKS} attacks, got {}",
+                p.attack.len()
+            ),
+        );
+    }
+    let mut requests = 0.0;
+    let mut bots = 0u64;
+    for (i, a) in p.attack.iter().enumerate() {
+        if let Some((key, message)) = a.problem() {
+            add(&format!("attack[{i}].{key}"), message);
+        }
+        let names: Vec<String> = a.sources.keys().cloned().collect();
+        check_regions(&format!("attack[{i}].sources"), &names, world, add);
+        if a.rank.0 >= p.catalogue.objects.0 {
+            add(
+                &format!("attack[{i}].rank"),
+                format!(
+                    "expected a rank below the catalogue's {} objects",
+                    p.catalogue.objects.0
+                ),
+            );
+        }
+        requests += a.expected_requests();
+        bots += a.bots.0;
+    }
+    if requests > MAX_ATTACK_REQUESTS {
+        add(
+            "attack",
+            format!(
+                "the attacks send about {requests:.3e} requests, over the bound of {MAX_ATTACK_REQUESTS:.0e}: lower `rate` or `duration`"
+            ),
+        );
+    }
+    if bots > 4 * MAX_BOTS {
+        add(
+            "attack",
+            format!("expected at most 4M bots over all attacks, got {bots}"),
+        );
+    }
+    let e = &p.edge;
+    let positive = |v: f64| v.is_finite() && v > 0.0;
+    let rates = [
+        ("edge.request_capacity", e.request_capacity.map(|r| r.0)),
+        ("edge.rate_limit", e.rate_limit.map(|r| r.0)),
+        ("edge.bandwidth", e.bandwidth.map(|b| b.0)),
+        (
+            "origin.request_capacity",
+            p.origin.request_capacity.map(|r| r.0),
+        ),
+        ("origin.bandwidth", p.origin.bandwidth.map(|b| b.0)),
+    ];
+    for (key, value) in rates {
+        if let Some(v) = value
+            && !positive(v)
+        {
+            add(
+                key,
+                format!("expected a rate above zero, got {v}; leave it out for no limit"),
+            );
+        }
+    }
+    if e.request_bytes.0 == 0 || e.request_bytes.0 > 1 << 20 {
+        add(
+            "edge.request_bytes",
+            format!("expected 1 B to 1 MiB, got {} B", e.request_bytes.0),
+        );
+    }
+    if e.burst.0.as_nanos() == 0 {
+        add(
+            "edge.burst",
+            "expected a burst longer than zero, e.g. \"100ms\"".into(),
         );
     }
 }

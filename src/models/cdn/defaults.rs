@@ -85,3 +85,10 @@ pub const CATALOGUE_OBJECTS: u64 = 100_000;
 pub const ZIPF_ALPHA: f64 = 0.8;
 /// Catalogue requests per second over all regions: a planning assumption.
 pub const REQUEST_RATE_PER_S: f64 = 1_000.0;
+
+/// How long a front end may run above its capacities (`[cdn.edge] burst`):
+/// a tenth of a second, the scale of a load balancer's accept queue.
+pub const EDGE_BURST: SimTime = SimTime::from_millis(100);
+/// Bytes of one HTTP request on the wire: "typical header sizes of 700-800
+/// bytes is common" (Google, SPDY whitepaper, 2009).
+pub const REQUEST_BYTES: u64 = 800;

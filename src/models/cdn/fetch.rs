@@ -9,7 +9,8 @@
 //! collapsed (Fastly's hit-for-pass). When the upstream fails, waiters get
 //! their stale copy inside its stale-if-error window (RFC 5861 §4) or fail.
 
-use super::model::{CdnModel, Event, Fetch, NONE, OriginJob, Request};
+use super::attack::Front;
+use super::model::{CdnModel, Event, Fetch, NONE, OriginJob, Request, Source};
 use super::stats::{Failure, Served};
 use crate::cache::CachePolicy;
 use crate::cache::http::{Freshness, Storage};
@@ -43,6 +44,9 @@ impl CdnModel {
             self.push_waiter(f, idx);
             self.stats.collapsed += 1;
             return;
+        }
+        if let Source::Attack(_) = req.source {
+            self.note_attack_miss();
         }
         let flash = self.is_flash(req.object);
         if flash && cacheable && leader.is_none() {
@@ -347,6 +351,14 @@ impl CdnModel {
         }
         if self.origin_out(now) {
             return self.origin_error(job, s);
+        }
+        match self.through_origin_front(job, origin, s) {
+            Front::Pass => {}
+            Front::Ended => return,
+            Front::Refused => {
+                self.stats.origin_refused += 1;
+                return self.origin_error(job, s);
+            }
         }
         let o = &mut self.origins[origin];
         let service = self.cfg.origin_service.sample(&mut o.rng);

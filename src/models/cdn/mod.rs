@@ -22,6 +22,7 @@
 //! processes and trace files (`crate::workload`), service stations
 //! (`crate::station`). See `docs/cdn.md`.
 
+pub mod attack;
 pub mod check;
 pub mod costs;
 pub mod defaults;

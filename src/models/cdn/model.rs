@@ -42,6 +42,8 @@ pub enum Source {
     Video(u32),
     /// A request a composite model sent (`external`), by its tag.
     External(u32),
+    /// An attack's request, by its bot (`attack`).
+    Attack(u32),
 }
 
 /// A client request in flight.
@@ -281,6 +283,8 @@ pub enum Event {
     VideoRequest(u32),
     /// A video session's response reaches the player.
     VideoReceived(u32),
+    /// An attack's next request leaves its bot.
+    AttackArrival(u16),
 }
 
 /// The whole model of one run.
@@ -320,6 +324,9 @@ pub struct CdnModel {
     /// Objects whose origin fetches are counted, with the count
     /// (`external::watch`); empty for the model on its own.
     pub watched: Vec<(u64, u64)>,
+    /// Denial-of-service attacks and the front ends (`attack`); `None`
+    /// without attacks or front-end limits.
+    pub attack: Option<Box<super::attack::Defence>>,
 }
 
 impl Model for CdnModel {
@@ -349,6 +356,7 @@ impl Model for CdnModel {
             Event::VideoStart => self.on_video_start(s),
             Event::VideoRequest(session) => self.on_video_request(session, s),
             Event::VideoReceived(session) => self.on_video_received(session, s),
+            Event::AttackArrival(attack) => self.on_attack_arrival(attack, s),
         }
     }
 
@@ -371,6 +379,9 @@ impl Model for CdnModel {
         }
         for bins in self.egress_bins.iter_mut().flatten() {
             bins.clear();
+        }
+        if let Some(d) = &mut self.attack {
+            d.measured_from = now;
         }
     }
 }
@@ -395,6 +406,7 @@ impl CdnModel {
         if self.cfg.mode == Mode::Push && self.cfg.push_preload {
             self.preload();
         }
+        self.start_attacks(s);
     }
 
     /// The routing-table slot of a region's client prefix.

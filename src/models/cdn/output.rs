@@ -26,6 +26,7 @@ impl CdnModel {
             self.per_pop(&mut out, end, measured_s);
         }
         self.extras(&mut out, measured_s);
+        self.attack_output(&mut out, report_regions);
         if let Some(series) = &self.series {
             let workers: Vec<u32> = self
                 .pops
@@ -54,7 +55,9 @@ impl CdnModel {
         out.scalar("failed_over_requests", st.failed_over as f64);
         out.scalar("failed_requests", st.failed as f64);
         out.scalar("failed_share", share(st.failed, attempted));
-        for (name, count) in Failure::NAMES.iter().zip(st.failed_by) {
+        // `saturated` exists only with front ends that can be full.
+        let kinds = Failure::NAMES.len() - self.attack.is_none() as usize;
+        for (name, count) in Failure::NAMES.iter().zip(st.failed_by).take(kinds) {
             out.scalar(format!("failed_{name}"), count as f64);
         }
     }
@@ -296,7 +299,25 @@ impl CdnModel {
             ));
         }
         self.check_capacity()?;
+        self.check_attack()?;
         self.check_utilisation(end)
+    }
+
+    /// Every attack request sent is counted once: unrouted, dropped,
+    /// rate-limited, served, failed or still in flight.
+    fn check_attack(&self) -> Result<(), String> {
+        let Some(d) = &self.attack else {
+            return Ok(());
+        };
+        let c = &d.counters;
+        let ended = c.unrouted + c.dropped + c.rate_limited + c.hits + c.served_upstream + c.failed;
+        if c.sent != ended + c.in_flight {
+            return Err(format!(
+                "{} attack requests sent, but {ended} ended + {} in flight",
+                c.sent, c.in_flight
+            ));
+        }
+        Ok(())
     }
 
     /// Every station's utilisation, and every PoP's in every time bin, is
@@ -360,6 +381,68 @@ pub const HEADLINE: &[&str] = &[
     "origin_requests_per_s",
     "cost_per_hour",
 ];
+
+impl CdnModel {
+    /// Under attack (or with front-end limits): what legitimate users got,
+    /// by region, and where the attack went. `attack.*` count the whole
+    /// run, every attack request once; the rest count after the warm-up.
+    fn attack_output(&self, out: &mut RunOutput, report_regions: &[String]) {
+        let Some(d) = &self.attack else {
+            return;
+        };
+        let st = &self.stats;
+        out.scalar(
+            "legit_failed_share",
+            share(st.failed, st.requests + st.failed),
+        );
+        for name in report_regions {
+            if let Some(r) = self.world.region_by_name(name) {
+                let (n, f) = (st.region_attempts[r.index()], st.region_failed[r.index()]);
+                out.scalar(
+                    format!("region.{}.legit_failed_share", slug(name)),
+                    share(f, n),
+                );
+            }
+        }
+        let from = (d.measured_from.as_nanos() / 1_000_000_000) as usize;
+        let peak = d.origin_bins.iter().skip(from).max().copied().unwrap_or(0);
+        out.scalar("origin_requests_per_s_peak", peak as f64);
+        if d.runs.is_empty() {
+            return;
+        }
+        let c = &d.counters;
+        out.scalar("attack.requests", c.sent as f64);
+        out.scalar("attack.arrived", c.arrived as f64);
+        out.scalar("attack.unrouted", c.unrouted as f64);
+        out.scalar("attack.dropped", c.dropped as f64);
+        out.scalar("attack.rate_limited", c.rate_limited as f64);
+        out.scalar("attack.served_from_cache", c.hits as f64);
+        out.scalar("attack.served_upstream", c.served_upstream as f64);
+        out.scalar("attack.failed", c.failed as f64);
+        out.scalar("attack.in_flight", c.in_flight as f64);
+        if self.cfg.mode == Mode::NoCdn {
+            // No edge: every request that arrived was the origin's to take.
+            out.scalar("attack.upstream_share", 1.0);
+            out.scalar("attack.absorbed_share", 0.0);
+            return;
+        }
+        out.scalar("attack.upstream_share", share(c.upstream, c.arrived));
+        out.scalar("attack.absorbed_share", 1.0 - share(c.upstream, c.arrived));
+        for (i, pop) in self.world.spec().pops.iter().enumerate() {
+            let p = &d.pops[i];
+            let name = slug(&pop.name);
+            out.scalar(format!("pop.{name}.attack_requests"), p.arrived as f64);
+            let dropped = share(p.dropped + p.rate_limited, p.arrived);
+            out.scalar(format!("pop.{name}.attack_dropped_share"), dropped);
+        }
+        out.scalar(
+            "attack.pops_reached",
+            d.pops.iter().filter(|p| p.arrived > 0).count() as f64,
+        );
+        let busiest = d.pops.iter().map(|p| p.arrived).max().unwrap_or(0);
+        out.scalar("attack.busiest_pop_share", share(busiest, c.arrived));
+    }
+}
 
 #[cfg(test)]
 mod tests {

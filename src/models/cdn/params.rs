@@ -10,6 +10,7 @@ use crate::cache::PolicyKind;
 use crate::dist::DurationDist;
 use crate::units::{Bandwidth, Bytes, Count, Duration, Rate};
 use crate::workload::arrivals::DiurnalSpec;
+use crate::workload::attack::AttackSpec;
 use crate::workload::flash::FlashCrowdSpec;
 use crate::workload::sizes::SizeSpec;
 use crate::workload::video::VideoSpec;
@@ -70,6 +71,10 @@ pub struct CdnParams {
     pub video: VideoSpec,
     pub push: PublishParams,
     pub failure: Vec<FailureParams>,
+    /// Denial-of-service attacks (`[[cdn.attack]]`).
+    pub attack: Vec<AttackSpec>,
+    /// Every client-facing site's front end: capacities and rate limit.
+    pub edge: EdgeParams,
     /// Where catalogue requests come from: generated, or a recorded trace.
     pub workload: WorkloadParams,
     /// How CDN egress is billed: "volume" (every GB) or "p95" (the 95th
@@ -114,6 +119,8 @@ impl Default for CdnParams {
             video: VideoSpec::default(),
             push: PublishParams::default(),
             failure: Vec::new(),
+            attack: Vec::new(),
+            edge: EdgeParams::default(),
             workload: WorkloadParams::default(),
             egress_billing: EgressBilling::Volume,
         }
@@ -240,6 +247,47 @@ impl<'de> Deserialize<'de> for PolicyName {
     }
 }
 
+/// The front end of every client-facing site (`[cdn.edge]`): each PoP,
+/// or the origin without a CDN. Traffic first crosses the site's ingress
+/// link (`bandwidth`), then the per-address rate limit, then the front
+/// end's request capacity; what does not fit is dropped there. Both
+/// capacities are token buckets holding `burst` worth of their rate.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EdgeParams {
+    /// Requests per second one site's front end takes; none: unlimited.
+    pub request_capacity: Option<Rate>,
+    /// Ingress bandwidth of one site; none: unlimited.
+    pub bandwidth: Option<Bandwidth>,
+    /// Requests per second one source address may send; none: no limit.
+    /// Legitimate users are taken to send below it (each is far below a
+    /// bot's rate); the attack's bots are limited one by one.
+    pub rate_limit: Option<Rate>,
+    /// How long the capacities and the rate limit may be exceeded.
+    pub burst: Duration,
+    /// Bytes of one request on the wire, for the ingress bandwidth.
+    pub request_bytes: Bytes,
+}
+
+impl Default for EdgeParams {
+    fn default() -> EdgeParams {
+        EdgeParams {
+            request_capacity: None,
+            bandwidth: None,
+            rate_limit: None,
+            burst: Duration(d::EDGE_BURST),
+            request_bytes: Bytes(d::REQUEST_BYTES),
+        }
+    }
+}
+
+impl EdgeParams {
+    /// Whether any front-end limit is set.
+    pub fn limits(&self) -> bool {
+        self.request_capacity.is_some() || self.bandwidth.is_some() || self.rate_limit.is_some()
+    }
+}
+
 /// Busy-PoP forwarding (`[cdn.overload]`).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -298,6 +346,11 @@ pub struct OriginParams {
     pub queue_limit: Count,
     /// Windows in which the origin answers every request with an error.
     pub outage: Vec<OutageParams>,
+    /// Requests per second the origin's front end takes (fetches and, without
+    /// a CDN, client requests); none: only its servers limit it.
+    pub request_capacity: Option<Rate>,
+    /// Ingress bandwidth of the origin; none: unlimited.
+    pub bandwidth: Option<Bandwidth>,
     /// Instance profile of one origin server; none: the cheapest profile.
     pub profile: Option<String>,
 }
@@ -312,6 +365,8 @@ impl Default for OriginParams {
             },
             queue_limit: Count(d::ORIGIN_QUEUE_LIMIT),
             outage: Vec::new(),
+            request_capacity: None,
+            bandwidth: None,
             profile: None,
         }
     }

@@ -108,7 +108,7 @@ impl CdnModel {
         self.stats.failover_extra_rtt_ms += rtt.as_millis_f64() - before.as_millis_f64();
     }
 
-    fn blank_request(&self, new: NewRequest, now: SimTime) -> Request {
+    pub(super) fn blank_request(&self, new: NewRequest, now: SimTime) -> Request {
         Request {
             sent_at: now,
             object: new.object,
@@ -132,7 +132,7 @@ impl CdnModel {
     /// From the client's first packet to the request reaching the server:
     /// handshakes on a new connection, then half a round trip.
     #[inline]
-    fn set_up_delay(&self, rtt: SimTime, warm: bool) -> SimTime {
+    pub(super) fn set_up_delay(&self, rtt: SimTime, warm: bool) -> SimTime {
         let handshakes = if warm {
             0
         } else {
@@ -142,7 +142,12 @@ impl CdnModel {
     }
 
     /// No CDN: the request goes to the origin nearest its region.
-    fn dispatch_direct(&mut self, new: NewRequest, arrived: bool, s: &mut Scheduler<Event>) {
+    pub(super) fn dispatch_direct(
+        &mut self,
+        new: NewRequest,
+        arrived: bool,
+        s: &mut Scheduler<Event>,
+    ) {
         let now = s.now();
         let origin = self.region_origin(new.region);
         let rtt = self
@@ -182,6 +187,9 @@ impl CdnModel {
         let req = *self.requests.get(idx);
         if self.pops[req.pop as usize].down {
             return self.fail(idx, Failure::PopDown, s);
+        }
+        if !self.through_front(idx, req.pop as usize, s) {
+            return;
         }
         match self.cfg.router {
             Some(RouterMode::Dns) if req.warm => self.serve_at_pop(idx, s),
@@ -432,6 +440,10 @@ impl CdnModel {
     /// Records a served request and frees it; a video player hears of it at `received`.
     fn complete(&mut self, idx: u32, received: SimTime, served: Served, s: &mut Scheduler<Event>) {
         let req = *self.requests.get(idx);
+        if let Source::Attack(_) = req.source {
+            self.requests.remove(idx);
+            return self.end_attack(Some(served));
+        }
         let latency = received - req.sent_at;
         self.stats.record(&req, latency, served);
         if let Some(series) = &mut self.series {
@@ -440,7 +452,7 @@ impl CdnModel {
         match req.source {
             Source::Video(session) => s.schedule_at(received, Event::VideoReceived(session)),
             Source::External(tag) => self.note_external(tag, received, Some(served)),
-            Source::Catalogue | Source::Flash(_) => {}
+            Source::Catalogue | Source::Flash(_) | Source::Attack(_) => {}
         }
         self.requests.remove(idx);
     }
@@ -448,6 +460,10 @@ impl CdnModel {
     /// Fails request `idx` and frees it.
     pub(super) fn fail(&mut self, idx: u32, why: Failure, s: &mut Scheduler<Event>) {
         let req = *self.requests.get(idx);
+        if let Source::Attack(_) = req.source {
+            self.requests.remove(idx);
+            return self.end_attack(None);
+        }
         self.stats.record_failure(&req, why);
         if let Some(series) = &mut self.series {
             series.failed.add(s.now(), 1.0);
@@ -455,7 +471,7 @@ impl CdnModel {
         match req.source {
             Source::Video(session) => self.on_video_failed(session),
             Source::External(tag) => self.note_external(tag, s.now(), None),
-            Source::Catalogue | Source::Flash(_) => {}
+            Source::Catalogue | Source::Flash(_) | Source::Attack(_) => {}
         }
         self.requests.remove(idx);
     }

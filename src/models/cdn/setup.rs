@@ -7,13 +7,14 @@
 
 use std::sync::Arc;
 
+use super::attack::{AttackCounters, AttackRun, Defence, Door, PopAttack};
 use super::check::{Invalid, check};
 use super::links::Link;
 use super::model::{
     CacheServer, CdnModel, Chooser, Config, FailureState, FlashState, NO_POP, OriginState,
     PopState, ShieldState, Workload,
 };
-use super::params::{CdnParams, EgressBilling};
+use super::params::{CdnParams, EgressBilling, Mode};
 use super::slab::Slab;
 use super::source::{Recorder, request_source};
 use super::stats::{Series, Stats};
@@ -24,14 +25,17 @@ use crate::cache::http::Storage;
 use crate::cache::idmap::IdMap;
 use crate::engine::{Histogram, SimTime, Streams};
 use crate::error::Error;
+use crate::faults::admission::TokenBucket;
 use crate::faults::schedule::random_outages;
 use crate::run::{RunContext, RunIo};
 use crate::station::Workers;
 use crate::workload::arrivals::PoissonStream;
+use crate::workload::attack::Resolve;
 use crate::workload::catalogue::Catalogue;
 use crate::workload::trace::TraceFile;
 use crate::workload::trace::scan::TraceSummary;
 use crate::workload::zipf::Zipf;
+use crate::world::RoutingMode;
 use crate::world::servers::RING_POINTS_PER_SERVER;
 use crate::world::{HashRing, RoundRobin, Router, ServerChoice, World};
 
@@ -86,14 +90,15 @@ impl CdnPoint {
 
     /// The trace workload, if the requests come from a trace.
     /// When the first scheduled disturbance (flash crowd, PoP failure,
-    /// origin outage) begins, if any: the steady-state check reads the
+    /// origin outage, attack) begins, if any: the steady-state check reads the
     /// series before it.
     pub fn disturbed_from(&self) -> Option<SimTime> {
         let p = &self.params;
         let crowds = p.flash_crowd.iter().map(|c| c.at.0);
         let failures = p.failure.iter().filter_map(|f| f.at.map(|d| d.0));
         let outages = p.origin.outage.iter().map(|o| o.at.0);
-        crowds.chain(failures).chain(outages).min()
+        let attacks = p.attack.iter().map(|a| a.at.0);
+        crowds.chain(failures).chain(outages).chain(attacks).min()
     }
 
     /// The checked parameters.
@@ -171,6 +176,7 @@ pub fn build(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<CdnModel, 
             .then(|| vec![Vec::new(); world.pop_count()]),
         outbox: None,
         watched: Vec::new(),
+        attack: defence(params, &world, &streams),
         world,
         router,
         cfg,
@@ -182,6 +188,7 @@ pub fn build(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<CdnModel, 
     model.routes = vec![NO_POP; slots];
     model.refresh_routes();
     model.base_routes = model.routes.clone();
+    pin_attacks(&mut model, params);
     Ok(model)
 }
 
@@ -524,6 +531,8 @@ pub fn continents(world: &World) -> Vec<String> {
 }
 
 fn stats(p: &CdnParams, world: &World) -> Stats {
+    // Legitimate failures by region are reported only under attack.
+    let tracked = if defended(p) { world.region_count() } else { 0 };
     let continents = continents(world);
     let region_continent = world
         .spec()
@@ -553,6 +562,123 @@ fn stats(p: &CdnParams, world: &World) -> Stats {
         region_continent,
         region_report,
         pops: vec![Default::default(); world.pop_count()],
+        region_attempts: vec![0; tracked],
+        region_failed: vec![0; tracked],
         ..Stats::default()
+    }
+}
+
+/// Whether a run has attacks or front-end limits (and so a [`Defence`]).
+pub fn defended(p: &CdnParams) -> bool {
+    !p.attack.is_empty()
+        || p.edge.limits()
+        || p.origin.request_capacity.is_some()
+        || p.origin.bandwidth.is_some()
+}
+
+/// The attacks of a run and its sites' front ends, or none without either.
+fn defence(p: &CdnParams, world: &World, streams: &Streams) -> Option<Box<Defence>> {
+    if !defended(p) {
+        return None;
+    }
+    let e = &p.edge;
+    let burst_s = e.burst.0.as_secs_f64();
+    let bytes = e.request_bytes.0 as f64;
+    let door = |requests: Option<f64>, bits: Option<f64>| {
+        Door::new(requests, bits.map(|b| b / 8.0), burst_s, bytes)
+    };
+    let client_sites = if p.mode == Mode::NoCdn {
+        world.origins().len()
+    } else {
+        world.pop_count()
+    };
+    let client = door(e.request_capacity.map(|r| r.0), e.bandwidth.map(|b| b.0));
+    let origin = door(
+        p.origin.request_capacity.map(|r| r.0),
+        p.origin.bandwidth.map(|b| b.0),
+    );
+    let mut runs = Vec::new();
+    let mut first_bot = 0u32;
+    for (i, a) in p.attack.iter().enumerate() {
+        let (regions, shares): (Vec<u16>, Vec<f64>) = if a.sources.is_empty() {
+            world
+                .regions()
+                .map(|r| (r.0 as u16, world.region_share(r)))
+                .unzip()
+        } else {
+            a.sources
+                .iter()
+                .filter_map(|(name, &share)| {
+                    world.region_by_name(name).map(|r| (r.0 as u16, share))
+                })
+                .unzip()
+        };
+        let total: f64 = shares.iter().sum();
+        let mut running = 0.0;
+        let region_cumulative = shares
+            .iter()
+            .map(|s| {
+                running += s / total;
+                running
+            })
+            .collect();
+        runs.push(AttackRun {
+            start: a.at.0,
+            end: a.at.0 + a.duration.0,
+            stream: PoissonStream::new(a.rate.0),
+            rng: streams.stream("cdn/attack", i as u64),
+            first_bot,
+            bots: a.bots.0 as u32,
+            region_cumulative,
+            regions,
+            rank: a.rank.0,
+            busting: a.mix.cache_busting,
+            pinned: None,
+        });
+        first_bot += a.bots.0 as u32;
+    }
+    let bot_limits = match e.rate_limit {
+        Some(r) => vec![TokenBucket::new(r.0, (r.0 * burst_s).max(1.0)); first_bot as usize],
+        None => Vec::new(),
+    };
+    Some(Box::new(Defence {
+        runs,
+        client_doors: vec![client; client_sites],
+        origin_doors: vec![origin; world.origins().len()],
+        bot_limits,
+        request_bytes: bytes,
+        slots: p.catalogue.objects.0.next_power_of_two(),
+        busted: 0,
+        counters: AttackCounters::default(),
+        pops: vec![PopAttack::default(); world.pop_count()],
+        origin_bins: Vec::new(),
+        measured_from: SimTime::ZERO,
+    }))
+}
+
+/// Pins each attack whose bots resolved the name once, under a routing
+/// that answers by name (geo-DNS, ideal): every bot sends to the PoP the
+/// name resolved to for the bots' largest source region. Anycast needs no
+/// pin: the one address leads each bot to its own catchment.
+fn pin_attacks(model: &mut CdnModel, p: &CdnParams) {
+    let by_name = p.routing.mode != RoutingMode::Anycast && p.mode != Mode::NoCdn;
+    let Some(d) = &mut model.attack else {
+        return;
+    };
+    for (run, spec) in d.runs.iter_mut().zip(&p.attack) {
+        if !(by_name && spec.resolve == Resolve::Once) {
+            continue;
+        }
+        let mut widest = (0usize, 0.0f64);
+        let mut before = 0.0;
+        for (i, &c) in run.region_cumulative.iter().enumerate() {
+            if c - before > widest.1 + 1e-12 {
+                widest = (i, c - before);
+            }
+            before = c;
+        }
+        let region = run.regions[widest.0];
+        let slot = region as usize * p.clients_per_region as usize;
+        run.pinned = Some(model.routes[slot]).filter(|&pop| pop != NO_POP);
     }
 }

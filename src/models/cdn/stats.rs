@@ -43,6 +43,8 @@ pub enum Failure {
     OriginError,
     /// No PoP reachable from its region was announced.
     Unrouted,
+    /// A front end had no room for it (ingress bandwidth or request capacity).
+    Saturated,
 }
 
 /// Counters of one PoP.
@@ -115,7 +117,11 @@ pub struct Stats {
     pub failover_slower: u64,
     pub failover_extra_rtt_ms: f64,
     pub failed: u64,
-    pub failed_by: [u64; 5],
+    pub failed_by: [u64; 6],
+    /// Per region of the world: legitimate requests and failures (sized
+    /// only when attacks or front-end limits are set).
+    pub region_attempts: Vec<u64>,
+    pub region_failed: Vec<u64>,
     pub to_nearest: u64,
     pub origin_requests: u64,
     pub origin_revalidations: u64,
@@ -153,12 +159,19 @@ impl Failure {
             Failure::Timeout => 2,
             Failure::OriginError => 3,
             Failure::Unrouted => 4,
+            Failure::Saturated => 5,
         }
     }
 
     /// Metric-name suffixes, in slot order.
-    pub const NAMES: [&'static str; 5] =
-        ["pop_down", "refused", "timeout", "origin_error", "unrouted"];
+    pub const NAMES: [&'static str; 6] = [
+        "pop_down",
+        "refused",
+        "timeout",
+        "origin_error",
+        "unrouted",
+        "saturated",
+    ];
 }
 
 impl Stats {
@@ -171,6 +184,8 @@ impl Stats {
             region_continent: std::mem::take(&mut self.region_continent),
             region_report: std::mem::take(&mut self.region_report),
             pops: vec![PopCounters::default(); self.pops.len()],
+            region_attempts: vec![0; self.region_attempts.len()],
+            region_failed: vec![0; self.region_failed.len()],
             flash: FlashCounters {
                 latency: std::mem::take(&mut self.flash.latency),
                 ..FlashCounters::default()
@@ -231,6 +246,9 @@ impl Stats {
             self.without_pop += 1;
         }
         let region = req.region as usize;
+        if let Some(n) = self.region_attempts.get_mut(region) {
+            *n += 1;
+        }
         self.continent_latency[self.region_continent[region] as usize].record(latency);
         let report = self.region_report[region];
         if report != u16::MAX {
@@ -251,6 +269,14 @@ impl Stats {
     pub fn record_failure(&mut self, req: &Request, why: Failure) {
         self.failed += 1;
         self.failed_by[why.slot()] += 1;
+        let region = req.region as usize;
+        if let (Some(n), Some(f)) = (
+            self.region_attempts.get_mut(region),
+            self.region_failed.get_mut(region),
+        ) {
+            *n += 1;
+            *f += 1;
+        }
         if req.pop != NO_POP {
             self.pops[req.pop as usize].failed += 1;
         } else {
