@@ -20,6 +20,18 @@ const REDUCED: &[(&str, &[&str])] = &[
     ("cdn-pull-push.toml", &CDN_SMALL),
     ("cdn-routing.toml", &CDN_SMALL),
     (
+        "ddos-anycast.toml",
+        &[
+            "run.replications=1",
+            "run.duration=50s",
+            "run.warmup=30s",
+            "cdn.request_rate=1k/s",
+            "cdn.attack[0].at=30s",
+            "cdn.attack[0].duration=20s",
+            "cdn.attack[0].rate=20k/s",
+        ],
+    ),
+    (
         "anycast-pop-withdrawal.toml",
         &[
             "run.replications=1",

@@ -56,6 +56,7 @@ pub fn check(p: &PushParams) -> Result<(), Vec<Invalid>> {
     super::ttl::check_ttl(p, &mut problems);
     super::kafka::check_kafka(p, &mut problems);
     super::filters::check_filters(p, &mut problems);
+    super::attack::check_floods(p, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {

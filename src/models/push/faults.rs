@@ -401,8 +401,15 @@ impl PushModel {
     /// and in service, has memory, its CPU queue and accept rate are within
     /// the admission limits. Counts the attempt either way.
     pub fn admit(&mut self, g: usize, now: SimTime) -> bool {
+        let ok = self.admits(g, now);
+        self.faults.count_attempt(now, ok);
+        ok
+    }
+
+    /// [`PushModel::admit`] without counting the attempt (a flood bot's).
+    pub fn admits(&mut self, g: usize, now: SimTime) -> bool {
         let gw = &self.gateways[g];
-        let ok = gw.up
+        gw.up
             && gw.accepting
             && self.has_memory_for_one(g)
             && self
@@ -413,9 +420,7 @@ impl PushModel {
                 .faults
                 .buckets
                 .get_mut(g)
-                .is_none_or(|bucket| bucket.try_take(now));
-        self.faults.count_attempt(now, ok);
-        ok
+                .is_none_or(|bucket| bucket.try_take(now))
     }
 }
 

@@ -68,6 +68,15 @@ impl PushModel {
             CpuJob::Ping { work_ns }
             | CpuJob::Migrate { work_ns }
             | CpuJob::Refused { work_ns } => SimTime::from_nanos(work_ns),
+            // The bot completes TLS, then stalls or sends nothing usable.
+            // A bot's socket the authentication timeout already closed costs nothing.
+            CpuJob::Flood { accepted_ms, .. } => {
+                if super::attack::since_ms(now, accepted_ms) > c.auth_timeout.0 {
+                    SimTime::ZERO
+                } else {
+                    c.handshake_cost.0 + switch
+                }
+            }
         }
     }
 
@@ -86,6 +95,9 @@ impl PushModel {
             CpuJob::Upstream => self.count_request(now),
             CpuJob::Poll { poller } => self.on_poll_done(g, poller, sched),
             CpuJob::Ping { .. } | CpuJob::Migrate { .. } | CpuJob::Refused { .. } => {}
+            CpuJob::Flood { flood, accepted_ms } => {
+                self.on_flood_handshake_done(g, flood, accepted_ms, sched)
+            }
         }
     }
 

@@ -19,6 +19,7 @@
 //! leader loss, admission limits, backoff) are wired in `faults` through
 //! hooks in `reconnect`, `connections` and `pipeline` (see `docs/faults.md`).
 
+pub mod attack;
 pub mod autoscale;
 pub mod balancer;
 pub mod check;

@@ -100,6 +100,9 @@ pub enum CpuJob {
     Migrate { work_ns: u64 },
     /// The filters a refused request passed before it was refused (`push::filters`).
     Refused { work_ns: u64 },
+    /// A flood bot's TLS handshake (`push::attack`), accepted at
+    /// `accepted_ms` (milliseconds of simulated time, modulo 2^32).
+    Flood { flood: u16, accepted_ms: u32 },
 }
 
 /// The model's events: small plain values.
@@ -160,6 +163,19 @@ pub enum Event {
     Fault(FaultEvent),
     /// A batch of registry record refreshes (`push::ttl`).
     RecordRefresh,
+    /// A flood's next bot opens a connection (`push::attack`).
+    FloodConnect {
+        flood: u16,
+    },
+    /// A bot's connection reaches its gateway.
+    FloodArrive {
+        gateway: u16,
+        flood: u16,
+    },
+    /// A bot's connection closes.
+    FloodRelease {
+        gateway: u16,
+    },
 }
 
 /// One gateway: CPU, connections, memory.
@@ -372,6 +388,8 @@ pub struct PushModel {
     pub faults: FaultState,
     /// The balancer nodes with capacity, with `load_balancer.nodes`.
     pub balancers: Option<BalancerTier>,
+    /// Connection floods, with `[[push.attack]]`.
+    pub floods: Option<Box<super::attack::Floods>>,
 }
 
 impl PushModel {
@@ -450,6 +468,7 @@ impl Model for PushModel {
         self.start_pipeline(sched);
         self.start_faults(sched);
         self.start_records(sched);
+        self.start_floods(sched);
         if self.p.upstream_rate.0 > 0.0 {
             self.schedule_upstream(sched);
         }
@@ -486,6 +505,11 @@ impl Model for PushModel {
             Event::RebalanceDone { epoch } => self.on_rebalance_done(epoch, sched),
             Event::Fault(fault) => self.on_fault(fault, sched),
             Event::RecordRefresh => self.on_record_refresh(sched),
+            Event::FloodConnect { flood } => self.on_flood_connect(flood, sched),
+            Event::FloodArrive { gateway, flood } => {
+                self.on_flood_arrive(gateway as usize, flood, sched)
+            }
+            Event::FloodRelease { gateway } => self.on_flood_release(gateway as usize, sched.now()),
         }
     }
 

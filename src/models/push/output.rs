@@ -49,6 +49,7 @@ impl PushModel {
         out.scalar("registry_writes_per_s", per_s(c.registry_writes));
         self.write_gateways(out, end);
         self.write_pipeline(out, end);
+        self.write_floods(out);
         out.scalar(
             "sim_state_bytes_per_client",
             self.client_state_bytes() as f64 / self.clients_n as f64,
@@ -288,6 +289,10 @@ impl PushModel {
         }
         if self.transport.is_persistent() {
             for (i, gw) in self.gateways.iter().enumerate() {
+                if let Some(f) = &self.floods {
+                    open[i] += f.open_at[i];
+                    accepted[i] += f.accepted_at[i];
+                }
                 if gw.open != open[i] || gw.accepted != accepted[i] {
                     return Err(format!(
                         "gateway {i}: counts {}/{} open/accepted, clients say {}/{}",
@@ -309,6 +314,7 @@ impl PushModel {
                 self.lag_total
             ));
         }
+        self.check_floods()?;
         self.check_messages()
     }
 

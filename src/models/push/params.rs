@@ -119,6 +119,9 @@ pub struct PushParams {
     /// The Zuul filter chain on the gateways (`[push.filters]`, `push::filters`).
     #[serde(default)]
     pub filters: Option<FilterParams>,
+    /// Connection floods at the gateways (`[[push.attack]]`, `push::attack`).
+    #[serde(default)]
+    pub attack: Vec<super::attack::FloodSpec>,
 }
 
 /// `[[push.clusters]]`: gateways at one site of the world (a PoP name).

@@ -178,6 +178,7 @@ pub fn build(p: &PushParams, ctx: &RunContext) -> Result<PushModel, String> {
         series: series(ctx, partitions, gateways_n, persistent),
         faults: fault_state(p, ctx),
         balancers: super::lbtier::BalancerTier::new(p, p.clusters.len()),
+        floods: super::attack::Floods::new(&p.attack, gateways_n, &ctx.streams),
         p: p.clone(),
     })
 }
