@@ -336,7 +336,11 @@ fn system(g: &mut Gen) -> String {
         text.push_str(&format!(
             "[[system.campaign]]\nname = \"c{i}\"\nat = {}\nshare = {:.2}\nwindow = {}\nprewarm = {}\n",
             secs(at),
-            if g.chance(0.2) { 1.0 } else { g.float(0.0, 1.0) },
+            if g.chance(0.2) {
+                1.0
+            } else {
+                g.float(0.0, 1.0).max(0.01)
+            },
             secs(if g.chance(0.5) { 0 } else { g.below(horizon) }),
             secs(if g.chance(0.7) { 0 } else { g.below(5).min(at) })
         ));
@@ -691,8 +695,9 @@ fn every_model_keeps_its_invariants_over_random_configurations() {
     let first = env("EDGESIM_SWARM_SEED", 0);
     let started = std::time::Instant::now();
     let mut failures = Vec::new();
-    let mut runs = 0;
+    let (mut runs, mut tried) = (0, 0);
     for seed in first..first + count {
+        tried += 1;
         match std::panic::catch_unwind(|| run_seed(seed)) {
             Ok(Ok(n)) => runs += n.len(),
             Ok(Err(e)) => failures.push(e),
@@ -704,9 +709,17 @@ fn every_model_keeps_its_invariants_over_random_configurations() {
         if failures.len() >= 5 {
             break;
         }
+        if (seed + 1 - first) % 1000 == 0 {
+            eprintln!(
+                "swarm: {} configurations, {runs} runs, {} failures, {:.0} s",
+                seed + 1 - first,
+                failures.len(),
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
     eprintln!(
-        "swarm: {count} configurations from seed {first}, {runs} runs, {} failures, {:.1} s",
+        "swarm: {tried} configurations from seed {first}, {runs} runs, {} failures, {:.1} s",
         failures.len(),
         started.elapsed().as_secs_f64()
     );
