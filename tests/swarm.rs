@@ -709,7 +709,7 @@ fn every_model_keeps_its_invariants_over_random_configurations() {
         if failures.len() >= 5 {
             break;
         }
-        if (seed + 1 - first) % 1000 == 0 {
+        if (seed + 1 - first).is_multiple_of(1000) {
             eprintln!(
                 "swarm: {} configurations, {runs} runs, {} failures, {:.0} s",
                 seed + 1 - first,
