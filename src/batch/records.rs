@@ -14,8 +14,10 @@
 //! identity (edgesim version, experiment SHA-256, `--set` values, run
 //! index, point, replication, seed). A record edited or damaged after
 //! edgesim wrote it, or one from another experiment or run, is refused
-//! where records are read back (resume, merge, plot). The digest guards
-//! against accidents and edits, not against someone who recomputes it.
+//! where records are read back (resume, merge, plot), and so is one with
+//! a field the format does not have (the digest does not cover it). The
+//! digest guards against accidents and edits, not against someone who
+//! recomputes it.
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +39,7 @@ pub const RUNS_DIR: &str = "runs";
 const FORMAT: &str = "edgesim-run/2";
 
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RecordFile {
     format: String,
     edgesim_version: String,
@@ -57,6 +60,7 @@ struct RecordFile {
 }
 
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct HistogramFile {
     name: String,
     unit: String,
@@ -67,6 +71,7 @@ struct HistogramFile {
 }
 
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SeriesFile {
     name: String,
     entity: String,
