@@ -446,6 +446,12 @@ impl<'a> Ctx<'a> {
                 "`max_events` must be at least 1".into(),
             ));
         }
+        if run.max_pending_events.is_some_and(|m| m.0 == 0) {
+            return Err(fail(
+                "run.max_pending_events",
+                "`max_pending_events` must be at least 1".into(),
+            ));
+        }
         if let Some(step) = file.output.timeseries_step {
             let points = run.duration.0.as_nanos() / step.0.as_nanos().max(1);
             if step.0.as_nanos() == 0 || points > 1_000_000 {
