@@ -252,8 +252,14 @@ fn read_source(path: &Path) -> Result<(Vec<u8>, String), InputError> {
             "is larger than 64 MiB; that is not an experiment file",
         ));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?;
+    let bytes = crate::error::read_limited(path, MAX_FILE_BYTES)
+        .map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?
+        .ok_or_else(|| {
+            InputError::file(
+                path,
+                "is larger than 64 MiB (or never ends); that is not an experiment file",
+            )
+        })?;
     let source = match std::str::from_utf8(&bytes) {
         Ok(s) => s.to_string(),
         Err(e) => {
