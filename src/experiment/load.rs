@@ -80,8 +80,13 @@ fn load_source(
         ));
     }
     let mut points = Vec::with_capacity(expansion.points.len());
+    // A point's document is the file without its sweep: the sweep's value
+    // lists are as long as the sweep, and copying and reading them again
+    // for every point made checking n points take time n².
+    let mut unswept = table.clone();
+    unswept.remove("sweep");
     for (index, point_overrides) in expansion.points.into_iter().enumerate() {
-        let mut point_table = table.clone();
+        let mut point_table = unswept.clone();
         for o in &point_overrides {
             overrides::apply(&mut point_table, &o.path, o.value.clone())
                 .map_err(|m| ctx.error_at(&o.path, &point_overrides, m))?;
