@@ -62,12 +62,7 @@ fn an_unstable_queue_stops_at_its_bound_with_exit_1() {
     ];
     let mut args = vec!["run", "q.toml", "--out", "o"];
     args.extend(sets);
-    exits(
-        d,
-        &args,
-        1,
-        &["queue:", "10000000", "`queue.queue_limit`"],
-    );
+    exits(d, &args, 1, &["queue:", "10000000", "`queue.queue_limit`"]);
     assert!(!d.join("o/manifest.json").exists());
 }
 
@@ -79,12 +74,7 @@ fn the_pending_event_bound_is_a_key() {
     // small bound. The engine's own test shows the bound ending a run.
     exits(
         d,
-        &[
-            "check",
-            "q.toml",
-            "--set",
-            "run.max_pending_events=0",
-        ],
+        &["check", "q.toml", "--set", "run.max_pending_events=0"],
         2,
         &["run.max_pending_events"],
     );
@@ -243,7 +233,12 @@ fn a_first_trace_line_is_a_header_only_when_it_reads_as_names() {
         ]
     };
     exits(d, &args(&replay("neg.csv")), 2, &["neg.csv:1:1", "time"]);
-    exits(d, &args(&replay("later.csv")), 2, &["later.csv:2:1", "time"]);
+    exits(
+        d,
+        &args(&replay("later.csv")),
+        2,
+        &["later.csv:2:1", "time"],
+    );
     exits(d, &args(&replay("nul.csv")), 2, &["nul.csv:1"]);
     let ok = edgesim(d, &args(&replay("hdr.csv")));
     assert!(ok.status.success(), "{}", stderr(&ok));
@@ -294,7 +289,11 @@ fn sizes_cannot_wrap_the_byte_counters() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let want = (5001u128 * size as u128).to_string();
-    assert!(common::stdout(&out).contains(&want), "{}", common::stdout(&out));
+    assert!(
+        common::stdout(&out).contains(&want),
+        "{}",
+        common::stdout(&out)
+    );
 }
 
 #[test]

@@ -241,7 +241,7 @@ fn run_until<M: Model>(
         if scheduler.stop_requested {
             return false;
         }
-        if *events % BOUND_CHECK_EVERY == 0
+        if events.is_multiple_of(BOUND_CHECK_EVERY)
             && let Some(why) = over_bound(model, scheduler, window.max_pending)
         {
             scheduler.failure = Some(why);

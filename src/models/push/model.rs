@@ -525,18 +525,6 @@ impl Model for PushModel {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn per_client_and_per_event_state_stay_small() {
-        // The state budget of docs/push.md: 48 bytes per client slot.
-        assert_eq!(std::mem::size_of::<Client>(), 48);
-        assert!(std::mem::size_of::<Event>() <= 24);
-    }
-}
-
 /// The most jobs all gateways together may hold waiting for CPU before
 /// the run fails (an overloaded fleet's queues would otherwise grow until
 /// memory runs out).
@@ -554,5 +542,17 @@ impl PushModel {
                  `push.clients`, `push.short_poll.interval`)"
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_client_and_per_event_state_stay_small() {
+        // The state budget of docs/push.md: 48 bytes per client slot.
+        assert_eq!(std::mem::size_of::<Client>(), 48);
+        assert!(std::mem::size_of::<Event>() <= 24);
     }
 }
