@@ -143,6 +143,7 @@ fn engine(seed: u64) -> (u64, f64) {
             warmup: SimTime::ZERO,
             horizon: SimTime::from_secs(HORIZON_S),
             max_events: u64::MAX,
+            max_pending: u64::MAX,
         },
     );
     (

@@ -162,6 +162,37 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+/// Reads all of `path` if it holds at most `limit` bytes; `Ok(None)` if it
+/// holds more. The bound is on the bytes actually read (at most `limit + 1`),
+/// not on the length the file system reports: a device such as `/dev/zero`
+/// reports 0 and never ends.
+pub fn read_limited(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
+/// [`read_limited`] as UTF-8 text, with a message for each way it fails:
+/// `what` names the file ("world file"), `limit_text` the bound ("64 MiB").
+pub fn read_text_limited(
+    path: &Path,
+    limit: u64,
+    what: &str,
+    limit_text: &str,
+) -> Result<String, String> {
+    match read_limited(path, limit) {
+        Err(e) => Err(format!("cannot read the {what}: {e}")),
+        Ok(None) => Err(format!(
+            "the {what} is larger than {limit_text} (or never ends); that is not a {what}"
+        )),
+        Ok(Some(bytes)) => String::from_utf8(bytes)
+            .map_err(|e| format!("cannot read the {what}: not UTF-8 text ({e})")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -144,8 +144,8 @@ impl Prices {
 
     /// Loads a price file from disk.
     pub fn load(path: &Path) -> Result<Prices, Box<InputError>> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError::file(path, format!("cannot read the price file: {e}")))?;
+        let text = crate::error::read_text_limited(path, 64 << 20, "price file", "64 MiB")
+            .map_err(|m| InputError::file(path, m))?;
         Prices::parse(&path.display().to_string(), &text)
     }
 

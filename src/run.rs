@@ -32,6 +32,7 @@ impl RunContext {
                 warmup,
                 horizon,
                 max_events: u64::MAX,
+                max_pending: u64::MAX,
             },
             series_step: None,
             prices: Prices::shipped(),

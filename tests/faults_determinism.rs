@@ -114,6 +114,7 @@ fn redo_from_printed_seed(
             warmup: spec.run.warmup.fixed(),
             horizon: spec.run.duration.0,
             max_events: runner::DEFAULT_MAX_EVENTS,
+            max_pending: edgesim::engine::DEFAULT_MAX_PENDING,
         },
         series_step: None,
         prices: edgesim::prices::Prices::shipped(),

@@ -149,10 +149,23 @@ fn trace_duration(args: &ReplayArgs, summary: &TraceSummary) -> Result<SimTime, 
         summary.span()
     };
     let speed = args.speed.unwrap_or(1.0);
-    if !(speed.is_finite() && speed > 0.0) {
-        return Err(arg_error("--speed", "expected a speed above 0"));
+    if !(speed.is_finite() && speed > 0.0 && speed <= 1e6) {
+        return Err(arg_error(
+            "--speed",
+            format!("expected a speed above 0 and at most 1e6, got {speed}"),
+        ));
     }
     let seconds = (since.as_secs_f64() / speed).ceil() + 1.0;
+    if seconds > crate::units::MAX_DURATION_SECS {
+        return Err(arg_error(
+            "--speed",
+            format!(
+                "the trace's {} s at speed {speed} would take {seconds:.3e} s of simulated time; \
+                 the longest run is 100 years: raise --speed",
+                since.as_secs_f64()
+            ),
+        ));
+    }
     Ok(SimTime::from_secs(seconds as u64))
 }
 
@@ -176,12 +189,22 @@ fn warmup(text: &str, duration: SimTime) -> Result<SimTime, Error> {
             (duration.as_nanos() as f64 * share / 100.0) as u64,
         ));
     }
-    crate::units::parse_duration(t).map_err(|e| {
+    let warmup = crate::units::parse_duration(t).map_err(|e| {
         arg_error(
             "--warmup",
             format!("\"{text}\": with --model cdn the warm-up is simulated time (\"5min\") or a share of the duration (\"20%\"): {e}"),
         )
-    })
+    })?;
+    if warmup >= duration {
+        return Err(arg_error(
+            "--warmup",
+            format!(
+                "\"{text}\" is not shorter than the replay's {duration} of simulated time (the \
+                 trace's span at --speed, plus a second); give a shorter warm-up or a share (\"20%\")"
+            ),
+        ));
+    }
+    Ok(warmup)
 }
 
 /// Each cache-server capacity: bytes, or a share of the trace's footprint.

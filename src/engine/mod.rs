@@ -13,5 +13,8 @@ pub use compose::Relay;
 pub use metrics::{GridSeries, Histogram, SeriesKind, TimeWeighted};
 pub use queue::EventQueue;
 pub use rng::{SimRng, Streams};
-pub use sim::{Model, RunReport, RunWindow, Scheduler, run, run_on, run_with};
+pub use sim::{
+    BOUND_CHECK_EVERY, DEFAULT_MAX_PENDING, Model, RunReport, RunWindow, Scheduler, run, run_on,
+    run_with,
+};
 pub use time::SimTime;

@@ -22,13 +22,32 @@ pub trait Model {
 
     /// Called once when the warm-up ends: reset every statistic.
     fn end_warmup(&mut self, now: SimTime);
+
+    /// A bound on memory the model has passed (a waiting queue that grew
+    /// past its limit), as a message naming the component, the bound and
+    /// the key to change; `None` while within bounds. The loop asks every
+    /// [`BOUND_CHECK_EVERY`] events and ends the run with the message.
+    fn over_bound(&self) -> Option<String> {
+        None
+    }
 }
+
+/// How often (in handled events) the loop checks the run's memory bounds:
+/// the pending events and [`Model::over_bound`]. Between two checks a
+/// model can add at most this many events' worth of state.
+pub const BOUND_CHECK_EVERY: u64 = 1 << 16;
+
+/// Pending events allowed when the experiment sets no
+/// `run.max_pending_events`: about 2 GB of events at 40 bytes each.
+pub const DEFAULT_MAX_PENDING: u64 = 50_000_000;
 
 /// The clock and the pending events, as seen by a model.
 pub struct Scheduler<E> {
     queue: EventQueue<E>,
     now: SimTime,
     stop_requested: bool,
+    /// Why the loop ended the run early (a bound passed), if it did.
+    failure: Option<String>,
 }
 
 impl<E> Default for Scheduler<E> {
@@ -43,6 +62,7 @@ impl<E> Scheduler<E> {
             queue: EventQueue::new(),
             now: SimTime::ZERO,
             stop_requested: false,
+            failure: None,
         }
     }
 
@@ -102,10 +122,13 @@ pub struct RunWindow {
     pub horizon: SimTime,
     /// A bound on handled events, so that a runaway model cannot run forever.
     pub max_events: u64,
+    /// A bound on pending events, so that a runaway model cannot exhaust
+    /// memory (`run.max_pending_events`).
+    pub max_pending: u64,
 }
 
 /// What the loop did.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunReport {
     /// Events handled, warm-up included.
     pub events: u64,
@@ -115,6 +138,19 @@ pub struct RunReport {
     pub truncated: bool,
     /// True when the model asked to stop.
     pub stopped: bool,
+    /// Set when a memory bound ended the run: what was passed and the key
+    /// to change. The run has failed; its statistics mean nothing.
+    pub failure: Option<String>,
+}
+
+impl RunReport {
+    /// The report, or the bound that ended the run as an error.
+    pub fn within_bounds(self) -> Result<RunReport, String> {
+        match self.failure {
+            Some(why) => Err(why),
+            None => Ok(self),
+        }
+    }
 }
 
 /// Runs `model` from time zero over `window`.
@@ -134,25 +170,20 @@ pub fn run_with<M: Model>(
     let mut truncated = false;
     let warmup = window.warmup.min(window.horizon);
     if warmup > SimTime::ZERO {
-        truncated = run_until(model, scheduler, warmup, window.max_events, &mut events);
+        truncated = run_until(model, scheduler, warmup, &window, &mut events);
         if !truncated && !scheduler.stop_requested {
             model.end_warmup(warmup);
         }
     }
     if !truncated && !scheduler.stop_requested {
-        truncated = run_until(
-            model,
-            scheduler,
-            window.horizon,
-            window.max_events,
-            &mut events,
-        );
+        truncated = run_until(model, scheduler, window.horizon, &window, &mut events);
     }
     RunReport {
         events,
         end: scheduler.now,
         truncated,
         stopped: scheduler.stop_requested,
+        failure: scheduler.failure.take(),
     }
 }
 
@@ -166,24 +197,33 @@ pub fn run_on<M: Model>(
     max_events: u64,
 ) -> RunReport {
     let mut events = 0u64;
+    let window = RunWindow {
+        warmup: SimTime::ZERO,
+        horizon,
+        max_events,
+        max_pending: u64::MAX,
+    };
     let truncated =
-        !scheduler.stop_requested && run_until(model, scheduler, horizon, max_events, &mut events);
+        !scheduler.stop_requested && run_until(model, scheduler, horizon, &window, &mut events);
     RunReport {
         events,
         end: scheduler.now,
         truncated,
         stopped: scheduler.stop_requested,
+        failure: scheduler.failure.take(),
     }
 }
 
-/// Handles events strictly before `limit`; returns true if `max_events` was hit.
+/// Handles events strictly before `limit`; returns true if `max_events` was
+/// hit. A passed memory bound stops the run with `scheduler.failure` set.
 fn run_until<M: Model>(
     model: &mut M,
     scheduler: &mut Scheduler<M::Event>,
     limit: SimTime,
-    max_events: u64,
+    window: &RunWindow,
     events: &mut u64,
 ) -> bool {
+    let max_events = window.max_events;
     loop {
         if *events >= max_events {
             if scheduler.queue.peek_time().is_some_and(|time| time < limit) {
@@ -201,11 +241,34 @@ fn run_until<M: Model>(
         if scheduler.stop_requested {
             return false;
         }
+        if events.is_multiple_of(BOUND_CHECK_EVERY)
+            && let Some(why) = over_bound(model, scheduler, window.max_pending)
+        {
+            scheduler.failure = Some(why);
+            scheduler.stop_requested = true;
+            return false;
+        }
     }
     if !scheduler.stop_requested {
         scheduler.now = scheduler.now.max(limit);
     }
     false
+}
+
+/// The memory bound the run has passed, if any: its pending events, or
+/// the model's own bounds.
+#[cold]
+fn over_bound<M: Model>(model: &M, scheduler: &Scheduler<M::Event>, max: u64) -> Option<String> {
+    let pending = scheduler.queue.len() as u64;
+    if pending > max {
+        return Some(format!(
+            "engine: {pending} pending events at {} passed the bound of {max} \
+             (the model schedules events faster than it handles them); lower the load or \
+             shorten the run, or raise `run.max_pending_events` if the machine has the memory",
+            scheduler.now
+        ));
+    }
+    model.over_bound()
 }
 
 #[cfg(test)]
@@ -245,6 +308,7 @@ mod tests {
                 warmup: SimTime::from_secs(3),
                 horizon: SimTime::from_secs(10),
                 max_events: u64::MAX,
+                max_pending: u64::MAX,
             },
         );
         // Ticks at 0..=9 are handled; 3..=9 after warm-up.
@@ -264,9 +328,43 @@ mod tests {
                 warmup: SimTime::ZERO,
                 horizon: SimTime::from_secs(100),
                 max_events: 5,
+                max_pending: u64::MAX,
             },
         );
         assert!(report.truncated);
         assert_eq!(report.events, 5);
+    }
+
+    /// A model whose every event schedules two more: its pending events
+    /// double until the bound ends the run.
+    struct Doubler;
+
+    impl Model for Doubler {
+        type Event = ();
+        fn start(&mut self, s: &mut Scheduler<()>) {
+            s.schedule_at(SimTime::ZERO, ());
+        }
+        fn handle(&mut self, _: (), s: &mut Scheduler<()>) {
+            s.schedule_in(SimTime::from_nanos(1), ());
+            s.schedule_in(SimTime::from_nanos(2), ());
+        }
+        fn end_warmup(&mut self, _: SimTime) {}
+    }
+
+    #[test]
+    fn a_pending_event_bound_ends_the_run_with_a_message() {
+        let report = run(
+            &mut Doubler,
+            RunWindow {
+                warmup: SimTime::ZERO,
+                horizon: SimTime::from_secs(100),
+                max_events: u64::MAX,
+                max_pending: 100_000,
+            },
+        );
+        let why = report.clone().within_bounds().unwrap_err();
+        assert!(why.contains("run.max_pending_events"), "{why}");
+        assert!(report.stopped);
+        assert!(report.events <= 2 * BOUND_CHECK_EVERY, "{}", report.events);
     }
 }

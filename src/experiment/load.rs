@@ -21,7 +21,6 @@ use super::{Experiment, ExperimentSpec, Point};
 use crate::error::InputError;
 use crate::study::plotspec::{self, PlotKind, PlotSpec};
 use crate::suggest;
-use crate::units::MAX_DURATION_SECS;
 
 /// The largest experiment file accepted.
 const MAX_FILE_BYTES: u64 = 64 << 20;
@@ -80,8 +79,12 @@ fn load_source(
         ));
     }
     let mut points = Vec::with_capacity(expansion.points.len());
+    // A point's document is the file without its sweep (whose value lists
+    // read again for every point made checking n points take time n²).
+    let mut unswept = table.clone();
+    unswept.remove("sweep");
     for (index, point_overrides) in expansion.points.into_iter().enumerate() {
-        let mut point_table = table.clone();
+        let mut point_table = unswept.clone();
         for o in &point_overrides {
             overrides::apply(&mut point_table, &o.path, o.value.clone())
                 .map_err(|m| ctx.error_at(&o.path, &point_overrides, m))?;
@@ -252,8 +255,14 @@ fn read_source(path: &Path) -> Result<(Vec<u8>, String), InputError> {
             "is larger than 64 MiB; that is not an experiment file",
         ));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?;
+    let bytes = crate::error::read_limited(path, MAX_FILE_BYTES)
+        .map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?
+        .ok_or_else(|| {
+            InputError::file(
+                path,
+                "is larger than 64 MiB (or never ends); that is not an experiment file",
+            )
+        })?;
     let source = match std::str::from_utf8(&bytes) {
         Ok(s) => s.to_string(),
         Err(e) => {
@@ -440,10 +449,14 @@ impl<'a> Ctx<'a> {
                 ),
             ));
         }
-        if run.max_events.is_some_and(|m| m.0 == 0) {
+        let bounds = [
+            ("max_events", run.max_events),
+            ("max_pending_events", run.max_pending_events),
+        ];
+        if let Some((key, _)) = bounds.iter().find(|(_, b)| b.is_some_and(|m| m.0 == 0)) {
             return Err(fail(
-                "run.max_events",
-                "`max_events` must be at least 1".into(),
+                &format!("run.{key}"),
+                format!("`{key}` must be at least 1"),
             ));
         }
         if let Some(step) = file.output.timeseries_step {
@@ -452,7 +465,6 @@ impl<'a> Ctx<'a> {
                 return Err(fail("output.timeseries_step", "the time-series step must be greater than zero and give at most 1,000,000 points per run".into()));
             }
         }
-        debug_assert!(run.duration.0.as_secs_f64() <= MAX_DURATION_SECS * 1.01);
         let prices = self.prices.get(file.prices.file.as_deref())?;
         let mut model =
             ModelSpec::from_file(file, &self.worlds).map_err(|(key, m)| fail(&key, m))?;

@@ -124,6 +124,10 @@ pub fn context(exp: &Experiment, plan: &RunPlan) -> RunContext {
             warmup: spec.run.warmup.fixed(),
             horizon,
             max_events: spec.run.max_events.map_or(DEFAULT_MAX_EVENTS, |c| c.0),
+            max_pending: spec
+                .run
+                .max_pending_events
+                .map_or(crate::engine::DEFAULT_MAX_PENDING, |c| c.0),
         },
         series_step,
         prices: spec.prices.clone(),
@@ -159,6 +163,7 @@ pub fn metric_names(spec: &ExperimentSpec) -> Option<Vec<String>> {
             warmup: SimTime::ZERO,
             horizon,
             max_events: 10_000_000,
+            max_pending: crate::engine::DEFAULT_MAX_PENDING,
         },
         series_step: None,
         prices: spec.prices.clone(),

@@ -87,6 +87,10 @@ pub struct RunSpec {
     /// A bound on events per run (a run that hits it fails).
     #[serde(default)]
     pub max_events: Option<Count>,
+    /// A bound on pending events per run (a run that passes it fails
+    /// before memory runs out).
+    #[serde(default)]
+    pub max_pending_events: Option<Count>,
 }
 
 /// `run.warmup`: a duration, or `"auto"`.

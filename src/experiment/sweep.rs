@@ -120,6 +120,9 @@ impl SweepSpec {
                 message,
             };
             let path = KeyPath::parse(&param.path).map_err(|m| fail("path", m))?;
+            if let Some(why) = unsweepable(&path) {
+                return Err(fail("path", why));
+            }
             if paths.contains(&path) {
                 return Err(fail("path", format!("`{path}` is swept twice")));
             }
@@ -145,6 +148,26 @@ impl SweepSpec {
         };
         Ok((Expansion { paths, points }, replaced))
     }
+}
+
+/// Why `path` cannot be swept, if it cannot: the sweep itself (its mode,
+/// its parameters) is read before any point exists, and the replications
+/// of every point are the file's `run.replications` (a point cannot have
+/// its own).
+fn unsweepable(path: &KeyPath) -> Option<String> {
+    let text = path.to_string();
+    if text == "sweep" || text.starts_with("sweep.") {
+        return Some(format!(
+            "`{text}` is part of the sweep itself and cannot be swept"
+        ));
+    }
+    if text == "run" || text == "run.replications" {
+        return Some(format!(
+            "`{text}` cannot be swept: every point runs `run.replications` replications; \
+             set it with `--set run.replications=N` instead"
+        ));
+    }
+    None
 }
 
 fn param_values(param: &SweepParam) -> Result<Vec<Value>, (&'static str, String)> {

@@ -210,7 +210,7 @@ pub fn footprint(path: &Path, format: &TraceFormat, skip_bad: bool) -> Result<Fo
             if seen.get(r.id).is_none() {
                 seen.insert(r.id, 0);
                 fp.objects += 1;
-                fp.bytes += r.size;
+                fp.bytes = fp.bytes.saturating_add(r.size);
             }
         }
         fp.requests += batch.len() as u64;
@@ -404,16 +404,16 @@ fn run_batch<C: CachePolicy<()>>(
     for r in &batch[skip..] {
         let size = size_of(r);
         let hit = cache.access(r.id, size, ());
-        bytes_requested += size;
+        bytes_requested = u64::saturating_add(bytes_requested, size);
         if !hit {
             misses += 1;
-            bytes_missed += size;
+            bytes_missed = u64::saturating_add(bytes_missed, size);
         }
     }
     row.requests += (batch.len() - skip) as u64;
     row.misses += misses;
-    row.bytes_requested += bytes_requested;
-    row.bytes_missed += bytes_missed;
+    row.bytes_requested = row.bytes_requested.saturating_add(bytes_requested);
+    row.bytes_missed = row.bytes_missed.saturating_add(bytes_missed);
 }
 
 /// One policy's miss-ratio curve: points in increasing cache size.

@@ -226,10 +226,10 @@ impl Counts {
     #[inline]
     fn count(&mut self, hit: bool, size: u64) {
         self.requests += 1;
-        self.bytes_requested += size;
+        self.bytes_requested = self.bytes_requested.saturating_add(size);
         if !hit {
             self.misses += 1;
-            self.bytes_missed += size;
+            self.bytes_missed = self.bytes_missed.saturating_add(size);
         }
     }
 }
@@ -427,7 +427,7 @@ impl Sampled {
             let counted = first_index + i as u64 >= warmup;
             if counted {
                 self.trace_requests += 1;
-                self.trace_bytes += size;
+                self.trace_bytes = self.trace_bytes.saturating_add(size);
             }
             if !self.rate.keeps(r.id) {
                 continue;

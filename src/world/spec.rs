@@ -17,8 +17,11 @@ use toml::Spanned;
 use super::geo::{LatLon, check_lat_lon};
 use super::ids::PopId;
 use super::latency::LatencyModel;
-use crate::error::InputError;
+use crate::error::{InputError, read_text_limited};
 use crate::units::Bandwidth;
+
+/// The largest world file or PoP list read (by the bytes actually read).
+const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// The shipped world file, embedded so that tests and `edgesim validate` need no files.
 pub const SHIPPED_WORLD_TOML: &str = include_str!("../../models/world.toml");
@@ -195,14 +198,14 @@ impl WorldSpec {
     /// Loads a world file from disk; the PoP CSV path inside it is relative to the file.
     /// `only_pops`, when given, replaces the file's `pops.only` selection.
     pub fn load(path: &Path, only_pops: Option<&[String]>) -> Result<WorldSpec, Box<InputError>> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError::file(path, format!("cannot read the world file: {e}")))?;
+        let text = read_text_limited(path, MAX_FILE_BYTES, "world file", "64 MiB")
+            .map_err(|m| InputError::file(path, m))?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let read = |relative: &str| -> Result<(String, String), String> {
             let csv_path = dir.join(relative);
-            std::fs::read_to_string(&csv_path)
+            read_text_limited(&csv_path, MAX_FILE_BYTES, "PoP list", "64 MiB")
                 .map(|text| (csv_path.display().to_string(), text))
-                .map_err(|e| format!("cannot read the PoP list `{}`: {e}", csv_path.display()))
+                .map_err(|m| format!("`{}`: {m}", csv_path.display()))
         };
         WorldSpec::parse(&path.display().to_string(), &text, &read, only_pops)
     }

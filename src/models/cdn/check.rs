@@ -362,6 +362,12 @@ fn check_workload_extras(p: &CdnParams, rules: &mut Rules, add: &mut Add) {
         if let Some((key, message)) = crowd.problem() {
             add(&format!("flash_crowd[{i}].{key}"), message);
         }
+        if crowd.rate.0 > MAX_RATE_PER_S {
+            add(
+                &format!("flash_crowd[{i}].rate"),
+                format!("expected at most {MAX_RATE_PER_S}/s, like `request_rate`"),
+            );
+        }
         if let Some(header) = &crowd.cache_control {
             let key = format!("flash_crowd[{i}].cache_control");
             rules.crowds.extend(check_header(&key, header, ttl, add));
@@ -479,11 +485,24 @@ fn check_names(p: &CdnParams, world: &World, add: &mut Add) {
 }
 
 /// Every one of `names` (the list at `key`) must be a region of the world.
+/// Every name must be a region of the world, and named once: a list
+/// longer than the world's regions (a name repeated thousands of times)
+/// would size per-region tables by it.
 fn check_regions(key: &str, names: &[String], world: &World, add: &mut Add) {
+    let mut seen = std::collections::BTreeMap::new();
     for (i, name) in names.iter().enumerate() {
         if world.region_by_name(name).is_none() {
             let known = world.spec().regions.iter().map(|r| &r.name);
             add(&format!("{key}[{i}]"), unknown("region", name, known));
+        } else if let Some(first) = seen.insert(name.as_str(), i) {
+            seen.insert(name.as_str(), first);
+            add(
+                &format!("{key}[{i}]"),
+                format!(
+                    "region \"{name}\" is already listed at {key}[{first}]; name each region once"
+                ),
+            );
+            return;
         }
     }
 }

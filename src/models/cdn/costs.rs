@@ -204,6 +204,7 @@ mod tests {
             warmup: SimTime::ZERO,
             horizon: SimTime::from_secs(40 * 300),
             max_events: u64::MAX,
+            max_pending: u64::MAX,
         };
         let rate = percentile_rate(&[bins], &[0], window);
         assert_eq!(rate, 10.0);

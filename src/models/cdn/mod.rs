@@ -56,7 +56,7 @@ use crate::run::{RunContext, RunIo, RunOutput};
 /// end-of-run invariant fails the run (a model bug).
 pub fn run_cdn(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<RunOutput, String> {
     let mut model = setup::build(point, ctx, io)?;
-    let report = run(&mut model, ctx.window);
+    let report = run(&mut model, ctx.window).within_bounds()?;
     let mut out = conclude(&mut model, point, ctx, report.end)?;
     out.events = report.events;
     Ok(out)

@@ -36,7 +36,7 @@ use crate::run::{RunContext, RunOutput};
 /// Runs one replication of the `occ` model.
 pub fn run_occ(params: &OccParams, ctx: &RunContext) -> Result<RunOutput, String> {
     let mut model = setup::build(params, ctx)?;
-    let report = run(&mut model, ctx.window);
+    let report = run(&mut model, ctx.window).within_bounds()?;
     model
         .check_invariants()
         .map_err(|e| format!("model invariant broken: {e}"))?;

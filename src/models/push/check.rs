@@ -36,6 +36,13 @@ pub const MAX_FAN_OUT: u32 = 1_000_000;
 const MAX_HANDSHAKE_ROUND_TRIPS: u32 = 10;
 /// The most delivery attempts of one message.
 const MAX_DELIVERY_ATTEMPTS: u32 = 100;
+/// The highest producer or burst rate: one message per nanosecond, the
+/// clock's resolution (the CDN's `request_rate` has the same bound).
+const MAX_RATE_PER_S: f64 = 1e9;
+/// The shortest short-poll interval: a millisecond, three orders of
+/// magnitude below the shortest the shipped sweep tries (1 s,
+/// `experiments/push-poll-interval.toml`).
+const MIN_POLL_INTERVAL: SimTime = SimTime::from_nanos(1_000_000);
 
 /// Checks the parameters; returns every problem found.
 pub fn check(p: &PushParams) -> Result<(), Vec<Invalid>> {
@@ -110,7 +117,21 @@ fn check_population(p: &PushParams, problems: &mut Vec<Invalid>) {
             format!("expected between 1 and {MAX_FAN_OUT} messages per publish"),
         );
     }
+    if producer.rate.0 > MAX_RATE_PER_S {
+        problem(
+            problems,
+            "producer.rate",
+            format!("expected at most {MAX_RATE_PER_S}/s"),
+        );
+    }
     for (i, b) in producer.bursts.iter().enumerate() {
+        if b.rate.0 > MAX_RATE_PER_S {
+            problem(
+                problems,
+                &format!("producer.bursts[{i}].rate"),
+                format!("expected at most {MAX_RATE_PER_S}/s, like `producer.rate`"),
+            );
+        }
         if b.duration.0 == SimTime::ZERO {
             problem(
                 problems,
@@ -124,11 +145,25 @@ fn check_population(p: &PushParams, problems: &mut Vec<Invalid>) {
 fn check_transport(p: &PushParams, problems: &mut Vec<Invalid>) {
     match p.transport {
         Transport::ShortPoll => {
-            if p.short_poll.interval.0 == SimTime::ZERO {
+            let interval = p.short_poll.interval.0;
+            if interval < MIN_POLL_INTERVAL {
                 problem(
                     problems,
                     "short_poll.interval",
-                    "the polling interval must be greater than zero, e.g. \"5s\"",
+                    format!(
+                        "the polling interval must be at least {MIN_POLL_INTERVAL}, e.g. \"5s\", \
+                         got {interval}"
+                    ),
+                );
+            } else if p.clients.0 as f64 / interval.as_secs_f64() > MAX_RATE_PER_S {
+                problem(
+                    problems,
+                    "short_poll.interval",
+                    format!(
+                        "{} clients polling every {interval} make more than {MAX_RATE_PER_S} \
+                         polls/s; poll less often or with fewer clients",
+                        p.clients.0
+                    ),
                 );
             }
         }

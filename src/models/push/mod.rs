@@ -75,7 +75,7 @@ fn finish(
     params: &PushParams,
     ctx: &RunContext,
 ) -> Result<RunOutput, String> {
-    let report = run(&mut model, ctx.window);
+    let report = run(&mut model, ctx.window).within_bounds()?;
     let mut out = conclude(&model, params, ctx, report.end)?;
     out.events = report.events;
     Ok(out)

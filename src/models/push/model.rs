@@ -513,6 +513,10 @@ impl Model for PushModel {
         }
     }
 
+    fn over_bound(&self) -> Option<String> {
+        self.cpu_over_bound()
+    }
+
     fn end_warmup(&mut self, now: SimTime) {
         self.counters = Counters::default();
         self.latency.reset();
@@ -542,6 +546,26 @@ impl Model for PushModel {
         if let Some(f) = &mut self.filters {
             f.reset_stats();
         }
+    }
+}
+
+/// The most jobs all gateways together may hold waiting for CPU before
+/// the run fails (an overloaded fleet's queues would otherwise grow until
+/// memory runs out).
+pub const MAX_CPU_WAITING: usize = 20_000_000;
+
+impl PushModel {
+    /// The CPU queues' bound, when the gateways' waiting jobs passed it.
+    pub fn cpu_over_bound(&self) -> Option<String> {
+        let waiting: usize = self.gateways.iter().map(|g| g.cpu.waiting()).sum();
+        (waiting > MAX_CPU_WAITING).then(|| {
+            format!(
+                "push gateways: {waiting} jobs waiting for CPU passed the bound of \
+                 {MAX_CPU_WAITING} (the gateways cannot keep up); add `push.gateways.count` or \
+                 `push.gateways.cores`, or lower the load (`push.producer.rate`, \
+                 `push.clients`, `push.short_poll.interval`)"
+            )
+        })
     }
 }
 

@@ -10,6 +10,10 @@ pub type Invalid = (String, String);
 /// The most servers a station may have in this model.
 pub const MAX_SERVERS: u32 = 100_000;
 
+/// The highest arrival rate, per second: one arrival per nanosecond, the
+/// clock's resolution.
+pub const MAX_ARRIVAL_RATE: f64 = 1e9;
+
 /// A queue limit above this is indistinguishable from none.
 const MAX_QUEUE_LIMIT: u64 = 1_000_000_000;
 
@@ -20,6 +24,15 @@ pub fn check(p: &QueueParams) -> Result<(), Vec<Invalid>> {
         problems.push((
             "arrival_rate".to_string(),
             "the arrival rate must be greater than zero, e.g. \"0.9/s\"".to_string(),
+        ));
+    } else if p.arrival_rate.0 > MAX_ARRIVAL_RATE {
+        problems.push((
+            "arrival_rate".to_string(),
+            format!(
+                "the arrival rate must be at most 1e9/s (one per nanosecond, the clock's \
+                 resolution), got {}/s",
+                p.arrival_rate.0
+            ),
         ));
     }
     if p.servers == 0 || p.servers > MAX_SERVERS {

@@ -27,7 +27,7 @@ use crate::run::{RunContext, RunOutput};
 /// Runs one replication of the `queue` model.
 pub fn run_queue(params: &QueueParams, ctx: &RunContext) -> Result<RunOutput, String> {
     let mut model = setup::build(params, ctx)?;
-    let report = run(&mut model, ctx.window);
+    let report = run(&mut model, ctx.window).within_bounds()?;
     model
         .check_invariants()
         .map_err(|e| format!("model invariant broken: {e}"))?;

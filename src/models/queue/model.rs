@@ -99,4 +99,22 @@ impl Model for QueueModel {
         self.in_system.reset(now);
         self.in_system_at_warmup = self.station.in_system();
     }
+
+    fn over_bound(&self) -> Option<String> {
+        let waiting = self.station.waiting();
+        (self.queue_limit.is_none() && waiting > MAX_WAITING).then(|| {
+            format!(
+                "queue: {waiting} jobs waiting passed the bound of {MAX_WAITING} for a queue \
+                 without `queue.queue_limit` (arrivals outpace service: is the load \
+                 λ·E[S]/c at least 1?); set `queue.queue_limit`, lower `queue.arrival_rate` \
+                 or add `queue.servers`"
+            )
+        })
+    }
 }
+
+/// The most jobs an unbounded queue (no `queue.queue_limit`) may hold
+/// waiting before the run fails: 160 MB of 16-byte entries. A stable queue
+/// of theory (load below 1) stays far below it; an unstable one reaches it
+/// instead of exhausting memory.
+pub const MAX_WAITING: usize = 10_000_000;

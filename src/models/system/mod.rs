@@ -30,7 +30,7 @@ use crate::run::{RunContext, RunIo, RunOutput};
 /// to the CDN part). A broken end-of-run invariant fails the run.
 pub fn run_system(point: &SystemPoint, ctx: &RunContext, io: RunIo) -> Result<RunOutput, String> {
     let mut model = setup::build(point, ctx, io)?;
-    let report = run(&mut model, ctx.window);
+    let report = run(&mut model, ctx.window).within_bounds()?;
     let mut out = output::conclude(&mut model, point, ctx, report.end)?;
     out.events = report.events;
     Ok(out)

@@ -159,6 +159,10 @@ impl Model for SystemModel {
         }
     }
 
+    fn over_bound(&self) -> Option<String> {
+        self.push.as_ref().and_then(|p| p.cpu_over_bound())
+    }
+
     fn end_warmup(&mut self, now: SimTime) {
         if let Some(cdn) = &mut self.cdn {
             cdn.end_warmup(now);

@@ -48,10 +48,34 @@ pub fn uncompressed_name(path: &Path) -> String {
     }
 }
 
+/// What `file` is when it cannot be a trace: a folder, or a device (such
+/// as `/dev/zero`, whose records never end).
+fn not_a_trace(file: &File) -> Option<&'static str> {
+    let kind = file.metadata().ok()?.file_type();
+    if kind.is_dir() {
+        return Some("a folder");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_char_device() || kind.is_block_device() {
+            return Some("a device");
+        }
+    }
+    None
+}
+
 /// Opens `path` and wraps it in the decompressor its name asks for.
 pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, Error> {
     let file = File::open(path)
         .map_err(|e| InputError::file(path, format!("cannot open the trace: {e}")))?;
+    if let Some(kind) = not_a_trace(&file) {
+        return Err(InputError::file(
+            path,
+            format!("is {kind}, not a trace file; give a file (or a pipe)"),
+        )
+        .into());
+    }
     Ok(match Compression::from_path(path) {
         Compression::None => Box::new(file),
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(

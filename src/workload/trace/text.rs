@@ -242,6 +242,9 @@ fn parse_plain(line: &[u8], layout: &Layout, unit: TimeUnit) -> Option<Request> 
     if layout.id_kind == IdKind::Signed && values[ROLE_ID as usize] > i64::MAX as u64 {
         return None;
     }
+    if values[ROLE_SIZE as usize] > MAX_SIZE {
+        return None;
+    }
     let time = match layout.time {
         Some(_) => SimTime::from_nanos(values[ROLE_TIME as usize].checked_mul(unit.nanos())?),
         None => SimTime::ZERO,
@@ -659,7 +662,24 @@ fn looks_like_header(line: &[u8], layout: &Layout, unit: TimeUnit) -> bool {
     };
     let bad_time = field(layout.time).is_some_and(|f| parse_time(f, unit).is_err());
     let bad_size = field(layout.size).is_some_and(|f| parse_size(f).is_err());
-    bad_time || bad_size
+    let names = fields
+        .iter()
+        .all(|&(a, b)| is_field_name(unquote(&line[a..b])));
+    (bad_time || bad_size) && names
+}
+
+/// Whether `field` reads as a column name (`timestamp`, `obj_id`, `Size
+/// (bytes)`): a letter or `_` first, then letters, digits and `_-. ()/`.
+/// A first line that is not all names (`-5,7,100`, NUL bytes) is data, and
+/// an error like the same line anywhere else.
+fn is_field_name(field: &[u8]) -> bool {
+    let field = field.trim_ascii();
+    field
+        .first()
+        .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
+        && field
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || b"_-. ()/".contains(&c))
 }
 
 #[inline]
@@ -821,8 +841,17 @@ fn parse_size(f: &[u8]) -> Result<u64, &'static str> {
     if f.first() == Some(&b'-') {
         return Err("sizes cannot be negative; expected a size in bytes");
     }
-    parse_digits(f, 10).ok_or("expected a non-negative integer size in bytes")
+    let size = parse_digits(f, 10).ok_or("expected a non-negative integer size in bytes")?;
+    if size > MAX_SIZE {
+        return Err("a size above 1 TiB (2^40 bytes) is not an object's; expected a size in bytes");
+    }
+    Ok(size)
 }
+
+/// The largest object size a text trace may give: 1 TiB, so that byte
+/// counters of 64 bits hold 16 million requests of the largest size (the
+/// oracleGeneral format's 32-bit sizes stay below 4 GiB anyway).
+pub const MAX_SIZE: u64 = 1 << 40;
 
 /// A non-negative time in `unit`, integer or decimal (libCacheSim reads it
 /// with `atof`; edgesim keeps the fraction down to the nanosecond). Plain
