@@ -37,3 +37,66 @@ fn a_two_parameter_sweep_report_renders_in_headless_chromium() {
     assert!(report.contains("SLO verdict"));
     check_renders(&d.join("grid"), "two-parameter sweep");
 }
+
+#[test]
+fn the_chromium_probe_finds_each_kind_of_defect() {
+    let temp = tempfile::tempdir().unwrap();
+    let page = temp.path().join("report.html");
+    let chart = r##"<figure id="bad"><svg width="880" height="460" viewBox="0 0 880 460" xmlns="http://www.w3.org/2000/svg">
+<polyline fill="none" stroke="#E1E1E1" points="100,44 100,398 "/>
+<polyline fill="none" stroke="#E1E1E1" points="100,398 630,398 "/>
+<polygon points="120,20 200,20 200,300 120,300" fill="#0072B2"/>
+<text x="640" y="50" font-size="13">pull</text>
+<text x="640" y="70" font-size="13">pull</text>
+<text x="10" y="440" font-size="8">tiny</text>
+</svg></figure>"##;
+    fs::write(
+        &page,
+        format!("<!DOCTYPE html><html><body>{chart}<table class=\"headline\"><tr><td>1</td></tr></table><script>console.error('broken')</script></body></html>"),
+    )
+    .unwrap();
+    let seen = report_support::rendered(&page);
+    let all = seen.problems.join("\n");
+    for expected in [
+        "a chart comes before the headline table",
+        "bad: legend entry \"pull\" twice",
+        "bad: text \"tiny\" is 8.0 px",
+        "bad: a band leaves the plot area",
+    ] {
+        assert!(all.contains(expected), "{expected} not in:\n{all}");
+    }
+    assert!(
+        seen.console.iter().any(|l| l.contains("broken")),
+        "{:?}",
+        seen.console
+    );
+}
+
+/// With `EDGESIM_SCREENSHOTS=DIR` set, writes `DIR/quickstart.png` and
+/// `DIR/small-vs-big-servers.png`: the top of each shipped report (run at
+/// its shipped size) as a 1280 px wide window shows it. The PNGs in
+/// `docs/screenshots/` are made this way:
+/// `EDGESIM_SCREENSHOTS=docs/screenshots cargo test --release --test report_browser screenshots`.
+#[test]
+fn screenshots_of_the_shipped_reports_for_the_docs() {
+    let Some(dir) = std::env::var_os("EDGESIM_SCREENSHOTS") else {
+        return;
+    };
+    let dir = common::root().join(dir);
+    fs::create_dir_all(&dir).unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    for (name, height) in [("quickstart", 2400), ("small-vs-big-servers", 2000)] {
+        let out = temp.path().join(name);
+        // Named from the project root, as a reader runs it.
+        let file = format!("experiments/{name}.toml");
+        let run = edgesim(
+            common::root(),
+            &["run", &file, "--out", out.to_str().unwrap()],
+        );
+        assert!(run.status.success(), "{name}: {}", stderr(&run));
+        let png = dir.join(format!("{name}.png"));
+        report_support::screenshot(&out.join("report.html"), &png, height);
+        let size = fs::metadata(&png).unwrap().len();
+        assert!(size < 400_000, "{}: {size} bytes", png.display());
+    }
+}

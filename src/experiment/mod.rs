@@ -13,6 +13,7 @@ pub mod search;
 pub mod spans;
 pub mod spec;
 pub mod sweep;
+pub mod worldmap;
 
 use std::path::PathBuf;
 
@@ -96,6 +97,7 @@ impl Experiment {
             histograms: spec.output.histograms,
             report: spec.output.report,
             png: spec.output.png,
+            world: worldmap::world_map(self),
             source: self.source.clone(),
         }
     }

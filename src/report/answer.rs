@@ -150,8 +150,8 @@ pub fn section(page: &mut String, tables: &Tables) {
     for point in 0..study.point_values.len() {
         let best = winner.as_ref().is_some_and(|w| w.best == point);
         let _ = write!(page, "<tr><td>{point}</td>");
-        for v in &study.point_values[point] {
-            let _ = write!(page, "<td class=\"l\">{}</td>", escape(v));
+        for v in super::html::compact_values(study, point) {
+            let _ = write!(page, "<td class=\"l\">{}</td>", escape(&v));
         }
         for m in &metrics {
             page.push_str(&cell(tables.at(m, point), best && m == &metrics[0]));

@@ -64,6 +64,7 @@ pub fn report(tables: &Tables, charts: &[Chart], svgs: &[String], warnings: &[St
     steady_state(&mut page, tables);
     verdict(&mut page, tables);
     summary(&mut page, tables);
+    super::worldmap::section(&mut page, tables);
     chart_section(&mut page, charts, svgs, warnings);
     folded_tables(&mut page, tables);
     let _ = write!(
@@ -182,9 +183,52 @@ fn point_header(page: &mut String, tables: &Tables) {
 
 fn point_cells(page: &mut String, tables: &Tables, point: usize) {
     let _ = write!(page, "<tr><td>{point}</td>");
-    for v in &tables.study.point_values[point] {
-        let _ = write!(page, "<td class=\"l\">{}</td>", escape(v));
+    for v in compact_values(&tables.study, point) {
+        let _ = write!(page, "<td class=\"l\">{}</td>", escape(&v));
     }
+}
+
+/// The swept values of `point` for a table cell: a table value
+/// (`{ cores = 2, count = 64 }`) shows only the fields that differ between
+/// points (`count=64`), so that the numbers stay in view; others as written.
+pub fn compact_values(study: &crate::study::Study, point: usize) -> Vec<String> {
+    let fields = |v: &str| -> Option<Vec<String>> {
+        let inner = v.trim().strip_prefix('{')?.strip_suffix('}')?;
+        Some(
+            inner
+                .split(',')
+                .map(|f| f.replace([' ', '"'], ""))
+                .filter(|f| !f.is_empty())
+                .collect(),
+        )
+    };
+    let Some(values) = study.point_values.get(point) else {
+        return Vec::new();
+    };
+    values
+        .iter()
+        .enumerate()
+        .map(|(j, v)| {
+            let Some(own) = fields(v) else {
+                return v.clone();
+            };
+            let others: Vec<Vec<String>> = study
+                .point_values
+                .iter()
+                .filter_map(|p| p.get(j).and_then(|o| fields(o)))
+                .collect();
+            let varying: Vec<String> = own
+                .iter()
+                .filter(|f| others.iter().any(|o| !o.contains(f)))
+                .cloned()
+                .collect();
+            if varying.is_empty() {
+                v.clone()
+            } else {
+                varying.join(", ")
+            }
+        })
+        .collect()
 }
 
 fn verdict(page: &mut String, tables: &Tables) {

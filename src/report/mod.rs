@@ -12,6 +12,7 @@ pub mod output;
 pub mod plot;
 pub mod search;
 pub mod tables;
+pub mod worldmap;
 
 use std::path::{Path, PathBuf};
 

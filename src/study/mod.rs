@@ -12,6 +12,7 @@ pub mod plan;
 pub mod plotspec;
 pub mod search;
 pub mod shard;
+pub mod worldmap;
 
 pub use plan::{RunPlan, RunRecord};
 pub use shard::Shard;
@@ -84,6 +85,10 @@ pub struct Study {
     pub report: bool,
     /// Also write every chart as PNG.
     pub png: bool,
+    /// Where the sites and clients of a model with a world are, for the
+    /// world map (none for models without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub world: Option<worldmap::WorldMap>,
     /// The experiment file's text (kept in `experiment.toml`, not the manifest).
     #[serde(skip)]
     pub source: String,
@@ -288,6 +293,7 @@ pub mod tests {
             histograms: true,
             report: true,
             png: false,
+            world: None,
             source: "schema = 1\n".into(),
         }
     }

@@ -319,7 +319,8 @@ fn paint_legend<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let mut y = top + 6;
-    let label = |text: &str| truncate(text, 26);
+    // Start and end kept: labels of points often differ only at the end.
+    let label = |text: &str| super::shared::shorten_middle(text, 26);
     for line in chart.lines.iter().take(16) {
         let colour = rgb(PALETTE[line.colour % PALETTE.len()]);
         if !line.band.is_empty() && !line.dots {
@@ -536,13 +537,20 @@ fn paint_colour_bar<DB: DrawingBackend>(
             .map_err(e)?;
     }
     if lo.is_finite() && hi.is_finite() {
-        for (v, y) in [
-            (hi, bar_top),
-            ((lo + hi) / 2.0, bar_top + HEIGHT / 2),
-            (lo, bar_top + HEIGHT),
-        ] {
+        // As many digits as it takes for the three labels to differ; one
+        // label when the scale is a single value.
+        let ticks = [hi, (lo + hi) / 2.0, lo];
+        let texts = (4..=8)
+            .map(|d| ticks.map(|v| super::format_significant(v, d)))
+            .find(|t| t[0] != t[1] && t[1] != t[2])
+            .unwrap_or_else(|| ticks.map(format_value));
+        let places = [bar_top, bar_top + HEIGHT / 2, bar_top + HEIGHT];
+        for (i, (text, y)) in texts.iter().zip(places).enumerate() {
+            if i > 0 && texts[..i].contains(text) {
+                continue;
+            }
             root.draw(&Text::new(
-                format_value(v),
+                text.clone(),
                 (x + 24, y),
                 text_style(TEXT_PX, HPos::Left, VPos::Center),
             ))
