@@ -49,6 +49,7 @@ impl CdnModel {
             self.stats.flash.episodes += 1;
         }
         let f = self.new_fetch(&req, conditional, flash);
+        self.note_video_pop_fetch(req.object);
         self.push_waiter(f, idx);
         if cacheable && leader.is_none() {
             self.servers[server].inflight.insert(req.object, f);
@@ -392,6 +393,7 @@ impl CdnModel {
             .send(at, bytes)
             .max(self.origins[origin].egress.send(at, bytes));
         self.note_origin_bytes(at, bytes);
+        self.note_video_origin(fetch.object, bytes);
         s.schedule_at(sent + self.origin_half_rtt(f), Event::FetchDone(f));
     }
 

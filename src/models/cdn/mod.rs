@@ -30,6 +30,7 @@ mod failure;
 mod fetch;
 mod flash;
 pub mod links;
+pub mod live;
 pub mod model;
 pub mod output;
 pub mod params;

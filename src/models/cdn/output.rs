@@ -255,6 +255,7 @@ impl CdnModel {
                 out.scalar("video.switches_up", v.switches_up as f64);
                 out.scalar("video.switches_down", v.switches_down as f64);
             }
+            self.video_load(out, measured_s);
         }
     }
 }

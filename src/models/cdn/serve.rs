@@ -438,7 +438,10 @@ impl CdnModel {
             series.record(s.now(), &req, latency, served);
         }
         match req.source {
-            Source::Video(session) => s.schedule_at(received, Event::VideoReceived(session)),
+            Source::Video(session) => {
+                self.note_video_served(session, &req, served);
+                s.schedule_at(received, Event::VideoReceived(session))
+            }
             Source::External(tag) => self.note_external(tag, received, Some(served)),
             Source::Catalogue | Source::Flash(_) => {}
         }

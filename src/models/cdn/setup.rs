@@ -465,6 +465,7 @@ fn video(
         manifest_class: (classes - 2) as u8,
         segment_class: (classes - 1) as u8,
         sessions: Slab::new(),
+        live_latency: v.live().then_some(v.live_latency),
     }))
 }
 
