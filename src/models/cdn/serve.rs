@@ -202,6 +202,9 @@ impl CdnModel {
             self.stats.router_refused += 1;
             return self.fail(idx, Failure::Refused, s);
         };
+        if let Some(series) = &mut self.series {
+            series.busy(req.pop as usize, slot.start, slot.finish, 1.0);
+        }
         if slot.finish >= p.next_fail {
             return self.fail(idx, Failure::PopDown, s);
         }
