@@ -392,6 +392,9 @@ fn check_workload_extras(p: &CdnParams, rules: &mut Rules, add: &mut Add) {
     for (i, f) in p.failure.iter().enumerate() {
         check_failure(i, f, add);
     }
+    if let Some((key, message)) = super::purge::problem(p) {
+        add(&key, message);
+    }
 }
 
 /// A failure is either scheduled (`at`, optional `duration`) or random

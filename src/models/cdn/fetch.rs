@@ -322,6 +322,9 @@ impl CdnModel {
         let now = s.now();
         let origin = self.origin_of(job);
         self.stats.origin_requests += 1;
+        if !self.purges.list.is_empty() {
+            self.purges.note_origin(now);
+        }
         if let OriginJob::Fetch(f) = job {
             let fetch = self.fetches.get_mut(f);
             if fetch.conditional {

@@ -35,6 +35,7 @@ pub mod model;
 pub mod output;
 pub mod params;
 mod publish;
+pub mod purge;
 mod serve;
 pub mod setup;
 pub mod slab;

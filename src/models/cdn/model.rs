@@ -281,6 +281,13 @@ pub enum Event {
     VideoRequest(u32),
     /// A video session's response reaches the player.
     VideoReceived(u32),
+    /// A purge is issued.
+    PurgeIssued(u16),
+    /// A purge reaches a PoP (`NO_POP`: the shields).
+    PurgeAt {
+        purge: u16,
+        pop: u16,
+    },
 }
 
 /// The whole model of one run.
@@ -320,6 +327,8 @@ pub struct CdnModel {
     /// Objects whose origin fetches are counted, with the count
     /// (`external::watch`); empty for the model on its own.
     pub watched: Vec<(u64, u64)>,
+    /// Purges and their counts.
+    pub purges: super::purge::Purges,
 }
 
 impl Model for CdnModel {
@@ -349,11 +358,14 @@ impl Model for CdnModel {
             Event::VideoStart => self.on_video_start(s),
             Event::VideoRequest(session) => self.on_video_request(session, s),
             Event::VideoReceived(session) => self.on_video_received(session, s),
+            Event::PurgeIssued(purge) => self.on_purge_issued(purge, s),
+            Event::PurgeAt { purge, pop } => self.on_purge_at(purge, pop, s),
         }
     }
 
     fn end_warmup(&mut self, now: SimTime) {
         self.stats.reset();
+        self.purges.reset();
         for server in &mut self.servers {
             server.workers.reset_stats(now);
             server.requests = 0;
@@ -379,6 +391,7 @@ impl CdnModel {
     /// Time zero: the first event of every generator, and the push preload.
     pub(super) fn on_start(&mut self, s: &mut Scheduler<Event>) {
         self.start_requests(s);
+        self.start_purges(s);
         if let Some(publish) = self.workload.publish {
             s.schedule_at(publish.gap(&mut self.workload.publish_rng), Event::Publish);
         }

@@ -26,6 +26,7 @@ impl CdnModel {
             self.per_pop(&mut out, end, measured_s);
         }
         self.extras(&mut out, measured_s);
+        self.purge_output(&mut out);
         if let Some(series) = &self.series {
             let workers: Vec<u32> = (0..self.pops.len()).map(|p| self.pop_workers(p)).collect();
             let push = self.cfg.mode == Mode::Push;

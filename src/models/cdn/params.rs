@@ -70,6 +70,8 @@ pub struct CdnParams {
     pub video: VideoSpec,
     pub push: PublishParams,
     pub failure: Vec<FailureParams>,
+    /// Purges (`[[cdn.purge]]`).
+    pub purge: Vec<super::purge::PurgeParams>,
     /// Where catalogue requests come from: generated, or a recorded trace.
     pub workload: WorkloadParams,
     /// How CDN egress is billed: "volume" (every GB) or "p95" (the 95th
@@ -114,6 +116,7 @@ impl Default for CdnParams {
             video: VideoSpec::default(),
             push: PublishParams::default(),
             failure: Vec::new(),
+            purge: Vec::new(),
             workload: WorkloadParams::default(),
             egress_billing: EgressBilling::Volume,
         }
