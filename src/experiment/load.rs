@@ -475,6 +475,7 @@ impl<'a> Ctx<'a> {
             let (key, message) = problems.into_iter().next().unwrap_or_default();
             return Err(fail(&key, message));
         }
+        check_window(&model, run.duration.0).map_err(|(key, m)| fail(&key, m))?;
         Ok(ExperimentSpec {
             name: file.name.clone(),
             description: file.description.clone(),
@@ -820,4 +821,20 @@ fn check_name(name: &str) -> Result<(), String> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Model parameters that must fall inside the run (a CDN purge's `at`).
+fn check_window(
+    model: &ModelSpec,
+    horizon: crate::engine::SimTime,
+) -> Result<(), (String, String)> {
+    match model {
+        ModelSpec::Cdn(point) => {
+            match crate::models::cdn::purge::window_problem(point.params(), horizon) {
+                Some((key, m)) => Err((format!("cdn.{key}"), m)),
+                None => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
 }

@@ -32,6 +32,31 @@ pub const LADDER_KBPS: [u64; 9] = [145, 365, 730, 1_100, 2_000, 3_000, 4_500, 6_
 pub const BUFFER_S: u64 = 30;
 /// A media playlist listing a few hundred segments: a planning assumption.
 pub const MANIFEST_BYTES: u64 = 20_000;
+/// A live viewer starts this many segments behind the live edge: RFC 8216
+/// §6.3.3 ("the client SHOULD NOT choose a segment that starts less than
+/// three target durations from the end of the Playlist file"), which
+/// Apple's HLS Authoring Specification follows.
+pub const LIVE_LATENCY_SEGMENTS: u32 = 3;
+/// Most live viewers start this many segments behind the edge (a bound).
+pub const MAX_LIVE_LATENCY: u32 = 1_000;
+/// A live playlist changes every segment, so CDNs cache it far shorter
+/// than a segment: 1 s is a planning assumption (sweep it).
+pub const LIVE_MANIFEST_CACHE_CONTROL: &str = "max-age=1";
+/// VOD playlists do not change: cached a minute (a planning assumption).
+pub const VOD_MANIFEST_CACHE_CONTROL: &str = "max-age=60";
+
+/// Video on demand, or live channels.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoMode {
+    /// Whole videos at the origin from the start; one manifest fetch.
+    #[default]
+    Vod,
+    /// Channels whose segments appear at the origin as they are made,
+    /// one every segment duration per rendition; players reload the
+    /// playlist every segment duration.
+    Live,
+}
 
 /// The video workload (`[cdn.video]`); no sessions unless `session_rate` is set.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -39,7 +64,11 @@ pub const MANIFEST_BYTES: u64 = 20_000;
 pub struct VideoSpec {
     /// New viewing sessions per second, over all regions (by population).
     pub session_rate: Rate,
-    /// Videos in the catalogue.
+    /// `vod` (the default) or `live`.
+    pub mode: VideoMode,
+    /// Live: segments behind the live edge a viewer starts at.
+    pub live_latency: u32,
+    /// Videos in the catalogue (live: channels).
     pub videos: Count,
     /// Zipf exponent of video popularity.
     pub zipf_alpha: f64,
@@ -57,7 +86,8 @@ pub struct VideoSpec {
     /// Content the player buffers ahead of playback.
     pub buffer: Duration,
     pub manifest_size: Bytes,
-    pub manifest_cache_control: String,
+    /// The playlist's header; by default `max-age=60` (VOD) or `max-age=1` (live).
+    pub manifest_cache_control: Option<String>,
     pub segment_cache_control: String,
 }
 
@@ -65,6 +95,8 @@ impl Default for VideoSpec {
     fn default() -> VideoSpec {
         VideoSpec {
             session_rate: Rate(0.0),
+            mode: VideoMode::Vod,
+            live_latency: LIVE_LATENCY_SEGMENTS,
             videos: Count(1_000),
             zipf_alpha: 0.8,
             segment_duration: Duration(crate::engine::SimTime::from_secs(SEGMENT_DURATION_S)),
@@ -77,7 +109,7 @@ impl Default for VideoSpec {
             abr: false,
             buffer: Duration(crate::engine::SimTime::from_secs(BUFFER_S)),
             manifest_size: Bytes(MANIFEST_BYTES),
-            manifest_cache_control: "max-age=60".into(),
+            manifest_cache_control: None,
             segment_cache_control: "max-age=86400".into(),
         }
     }
@@ -87,6 +119,20 @@ impl VideoSpec {
     /// Whether sessions are generated at all.
     pub fn enabled(&self) -> bool {
         self.session_rate.0 > 0.0
+    }
+
+    /// Whether the sessions watch live channels.
+    pub fn live(&self) -> bool {
+        self.mode == VideoMode::Live
+    }
+
+    /// The playlist's `Cache-Control` header.
+    pub fn manifest_header(&self) -> &str {
+        match (&self.manifest_cache_control, self.mode) {
+            (Some(h), _) => h,
+            (None, VideoMode::Vod) => VOD_MANIFEST_CACHE_CONTROL,
+            (None, VideoMode::Live) => LIVE_MANIFEST_CACHE_CONTROL,
+        }
     }
 
     /// The key and complaint of the first bad parameter (headers are checked by the model).
@@ -120,6 +166,15 @@ impl VideoSpec {
         }
         if self.ladder.iter().any(|b| b.0 < 1.0) {
             return Some(("ladder", "every bitrate must be at least 1 bit/s".into()));
+        }
+        if self.live() && !(1..=MAX_LIVE_LATENCY).contains(&self.live_latency) {
+            return Some((
+                "live_latency",
+                format!(
+                    "expected 1 to {MAX_LIVE_LATENCY} segments behind the live edge (RFC 8216 advises 3), got {}",
+                    self.live_latency
+                ),
+            ));
         }
         if self.watch_mean.0.as_nanos() == 0 {
             return Some((

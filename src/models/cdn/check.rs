@@ -392,12 +392,15 @@ fn check_workload_extras(p: &CdnParams, rules: &mut Rules, add: &mut Add) {
             format!("expected at most {MAX_RATE_PER_S}/s"),
         );
     }
-    let manifest = &v.manifest_cache_control;
+    let manifest = v.manifest_header();
     rules.manifest = check_header("video.manifest_cache_control", manifest, ttl, add);
     let segment = &v.segment_cache_control;
     rules.segment = check_header("video.segment_cache_control", segment, ttl, add);
     for (i, f) in p.failure.iter().enumerate() {
         check_failure(i, f, add);
+    }
+    if let Some((key, message)) = super::purge::problem(p) {
+        add(&key, message);
     }
 }
 

@@ -31,6 +31,11 @@ impl CdnModel {
         // Requests admitted before the failure and not yet answered were
         // failed when admitted (the schedule is known); fetches in flight
         // fail their waiters when they return (the epoch has moved on).
+        if let Some(series) = &mut self.series {
+            for free_at in self.pops[pop].router.busy_until(now) {
+                series.busy(pop, now, free_at, -1.0);
+            }
+        }
         self.pops[pop].router.clear(now);
         let first = self.pops[pop].first_server as usize;
         for server in first..first + self.cfg.servers_per_pop as usize {

@@ -53,6 +53,7 @@ impl CdnModel {
             self.stats.flash.episodes += 1;
         }
         let f = self.new_fetch(&req, conditional, flash);
+        self.note_video_pop_fetch(req.object);
         self.push_waiter(f, idx);
         if cacheable && leader.is_none() {
             self.servers[server].inflight.insert(req.object, f);
@@ -325,6 +326,9 @@ impl CdnModel {
         let now = s.now();
         let origin = self.origin_of(job);
         self.stats.origin_requests += 1;
+        if !self.purges.list.is_empty() {
+            self.purges.note_origin(now);
+        }
         if let OriginJob::Fetch(f) = job {
             let fetch = self.fetches.get_mut(f);
             if fetch.conditional {
@@ -404,6 +408,7 @@ impl CdnModel {
             .send(at, bytes)
             .max(self.origins[origin].egress.send(at, bytes));
         self.note_origin_bytes(at, bytes);
+        self.note_video_origin(fetch.object, bytes);
         s.schedule_at(sent + self.origin_half_rtt(f), Event::FetchDone(f));
     }
 

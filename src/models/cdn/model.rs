@@ -285,6 +285,13 @@ pub enum Event {
     VideoReceived(u32),
     /// An attack's next request leaves its bot.
     AttackArrival(u16),
+    /// A purge is issued.
+    PurgeIssued(u16),
+    /// A purge reaches a PoP (`NO_POP`: the shields).
+    PurgeAt {
+        purge: u16,
+        pop: u16,
+    },
 }
 
 /// The whole model of one run.
@@ -327,6 +334,8 @@ pub struct CdnModel {
     /// Denial-of-service attacks and the front ends (`attack`); `None`
     /// without attacks or front-end limits.
     pub attack: Option<Box<super::attack::Defence>>,
+    /// Purges and their counts.
+    pub purges: super::purge::Purges,
 }
 
 impl Model for CdnModel {
@@ -357,11 +366,14 @@ impl Model for CdnModel {
             Event::VideoRequest(session) => self.on_video_request(session, s),
             Event::VideoReceived(session) => self.on_video_received(session, s),
             Event::AttackArrival(attack) => self.on_attack_arrival(attack, s),
+            Event::PurgeIssued(purge) => self.on_purge_issued(purge, s),
+            Event::PurgeAt { purge, pop } => self.on_purge_at(purge, pop, s),
         }
     }
 
     fn end_warmup(&mut self, now: SimTime) {
         self.stats.reset();
+        self.purges.reset();
         for server in &mut self.servers {
             server.workers.reset_stats(now);
             server.requests = 0;
@@ -390,6 +402,7 @@ impl CdnModel {
     /// Time zero: the first event of every generator, and the push preload.
     pub(super) fn on_start(&mut self, s: &mut Scheduler<Event>) {
         self.start_requests(s);
+        self.start_purges(s);
         if let Some(publish) = self.workload.publish {
             s.schedule_at(publish.gap(&mut self.workload.publish_rng), Event::Publish);
         }

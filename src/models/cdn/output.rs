@@ -27,12 +27,9 @@ impl CdnModel {
         }
         self.extras(&mut out, measured_s);
         self.attack_output(&mut out, report_regions);
+        self.purge_output(&mut out);
         if let Some(series) = &self.series {
-            let workers: Vec<u32> = self
-                .pops
-                .iter()
-                .map(|_| self.cfg.servers_per_pop * self.servers[0].workers.workers())
-                .collect();
+            let workers: Vec<u32> = (0..self.pops.len()).map(|p| self.pop_workers(p)).collect();
             let push = self.cfg.mode == Mode::Push;
             out.series.extend(series.finish(end, &workers, push));
         }
@@ -137,11 +134,7 @@ impl CdnModel {
             let c = &self.stats.pops[i];
             let servers = &self.servers[pop.first_server as usize..pop.first_server as usize + n];
             let stored: u64 = servers.iter().map(|s| s.cache.used_bytes()).sum();
-            let utilisation = servers
-                .iter()
-                .map(|s| s.workers.utilisation(end))
-                .sum::<f64>()
-                / n as f64;
+            let utilisation = self.pop_utilisation(i, end);
             stored_total += stored;
             egress_total += pop.egress.bytes;
             let name = slug(&self.world.spec().pops[i].name);
@@ -150,6 +143,14 @@ impl CdnModel {
             add("hit_ratio", share(c.hits, c.requests));
             add("byte_hit_ratio", share(c.bytes_hit, c.bytes));
             add("utilisation", utilisation);
+            if self.cfg.router.is_some() {
+                let servers_u = servers
+                    .iter()
+                    .map(|s| s.workers.utilisation(end))
+                    .sum::<f64>();
+                add("server_utilisation", servers_u / n as f64);
+                add("router_utilisation", pop.router.utilisation(end));
+            }
             add(
                 "egress_bits_per_s",
                 pop.egress.bytes as f64 * 8.0 / measured_s,
@@ -176,6 +177,35 @@ impl CdnModel {
             );
             out.scalar("router_refused", self.stats.router_refused as f64);
         }
+    }
+
+    /// A PoP's workers: its cache servers', and its request router's when
+    /// the router is a station.
+    fn pop_workers(&self, pop: usize) -> u32 {
+        let servers = self.cfg.servers_per_pop * self.servers[0].workers.workers();
+        match self.cfg.router {
+            Some(_) => servers + self.pops[pop].router.workers(),
+            None => servers,
+        }
+    }
+
+    /// A PoP's utilisation: the busy time of its cache servers and (when it
+    /// is a station) its request router over their capacity, so at most 1.
+    fn pop_utilisation(&self, pop: usize, end: SimTime) -> f64 {
+        let p = &self.pops[pop];
+        let n = self.cfg.servers_per_pop as usize;
+        let servers = &self.servers[p.first_server as usize..p.first_server as usize + n];
+        if self.cfg.router.is_none() {
+            return servers
+                .iter()
+                .map(|s| s.workers.utilisation(end))
+                .sum::<f64>()
+                / n as f64;
+        }
+        let weighted = |w: &crate::station::Workers| w.utilisation(end) * w.workers() as f64;
+        let busy: f64 =
+            servers.iter().map(|s| weighted(&s.workers)).sum::<f64>() + weighted(&p.router);
+        busy / self.pop_workers(pop) as f64
     }
 
     /// How evenly each PoP's cache servers share its requests and its
@@ -258,6 +288,7 @@ impl CdnModel {
                 out.scalar("video.switches_up", v.switches_up as f64);
                 out.scalar("video.switches_down", v.switches_down as f64);
             }
+            self.video_load(out, measured_s);
         }
     }
 }
@@ -336,9 +367,8 @@ impl CdnModel {
         let Some(series) = &self.series else {
             return Ok(());
         };
-        let per_pop = self.cfg.servers_per_pop as f64 * self.servers[0].workers.workers() as f64;
         for (pop, busy) in series.pop_busy_ns.iter().enumerate() {
-            let capacity = busy.step().as_nanos() as f64 * per_pop;
+            let capacity = busy.step().as_nanos() as f64 * self.pop_workers(pop) as f64;
             let values = busy.values(end);
             if let Some((bin, b)) =
                 (values.iter().enumerate()).find(|(_, b)| **b > capacity * (1.0 + 1e-9))

@@ -75,6 +75,8 @@ pub struct CdnParams {
     pub attack: Vec<AttackSpec>,
     /// Every client-facing site's front end: capacities and rate limit.
     pub edge: EdgeParams,
+    /// Purges (`[[cdn.purge]]`).
+    pub purge: Vec<super::purge::PurgeParams>,
     /// Where catalogue requests come from: generated, or a recorded trace.
     pub workload: WorkloadParams,
     /// How CDN egress is billed: "volume" (every GB) or "p95" (the 95th
@@ -121,6 +123,7 @@ impl Default for CdnParams {
             failure: Vec::new(),
             attack: Vec::new(),
             edge: EdgeParams::default(),
+            purge: Vec::new(),
             workload: WorkloadParams::default(),
             egress_billing: EgressBilling::Volume,
         }

@@ -210,6 +210,9 @@ impl CdnModel {
             self.stats.router_refused += 1;
             return self.fail(idx, Failure::Refused, s);
         };
+        if let Some(series) = &mut self.series {
+            series.busy(req.pop as usize, slot.start, slot.finish, 1.0);
+        }
         if slot.finish >= p.next_fail {
             return self.fail(idx, Failure::PopDown, s);
         }
@@ -450,7 +453,10 @@ impl CdnModel {
             series.record(s.now(), &req, latency, served);
         }
         match req.source {
-            Source::Video(session) => s.schedule_at(received, Event::VideoReceived(session)),
+            Source::Video(session) => {
+                self.note_video_served(session, &req, served);
+                s.schedule_at(received, Event::VideoReceived(session))
+            }
             Source::External(tag) => self.note_external(tag, received, Some(served)),
             Source::Catalogue | Source::Flash(_) | Source::Attack(_) => {}
         }

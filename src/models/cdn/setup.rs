@@ -177,6 +177,7 @@ pub fn build(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<CdnModel, 
         outbox: None,
         watched: Vec::new(),
         attack: defence(params, &world, &streams),
+        purges: super::purge::Purges::new(params, streams.stream("cdn/purge", 0)),
         world,
         router,
         cfg,
@@ -472,6 +473,7 @@ fn video(
         manifest_class: (classes - 2) as u8,
         segment_class: (classes - 1) as u8,
         sessions: Slab::new(),
+        live_latency: v.live().then_some(v.live_latency),
     }))
 }
 

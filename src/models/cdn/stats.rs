@@ -90,6 +90,26 @@ pub struct VideoCounters {
     pub switches_up: u64,
     pub switches_down: u64,
     pub startup: Histogram,
+    /// Fetches of playlists and of segments that reached the origin, and
+    /// segment fetches that left a PoP's cache servers.
+    pub manifest_origin_fetches: u64,
+    pub segment_origin_fetches: u64,
+    pub segment_pop_fetches: u64,
+    /// Load per rendition of the ladder.
+    pub renditions: Vec<RenditionCounters>,
+    /// Live: each (segment object, PoP) that served it (a set, only counted).
+    pub live_served_at: std::collections::BTreeSet<(u64, u16)>,
+}
+
+/// The load of one rendition of the ladder.
+#[derive(Clone, Debug, Default)]
+pub struct RenditionCounters {
+    /// Segments served at the edge, those served from cache, and their bytes.
+    pub requests: u64,
+    pub hits: u64,
+    pub bytes: u64,
+    pub origin_fetches: u64,
+    pub origin_bytes: u64,
 }
 
 /// Everything counted after the warm-up.

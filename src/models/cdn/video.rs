@@ -13,12 +13,12 @@ use super::serve::{NewRequest, below};
 use super::slab::Slab;
 use crate::engine::{Scheduler, SimRng, SimTime};
 use crate::workload::arrivals::PoissonStream;
-use crate::workload::video::{manifest_id, segment_id};
+use crate::workload::video::{MAX_SEGMENTS, manifest_id, segment_id};
 use crate::workload::zipf::Zipf;
 use crate::world::RegionId;
 
-/// `Session::segment` while the manifest is awaited.
-const MANIFEST: u32 = u32::MAX;
+/// `Session::segment` while the first manifest is awaited.
+pub(super) const MANIFEST: u32 = u32::MAX;
 
 /// One viewer watching one video.
 #[derive(Copy, Clone, Debug)]
@@ -39,6 +39,15 @@ pub struct Session {
     pub asked_at: SimTime,
     /// Adaptive bitrate: the throughput estimate (bits/s; 0 before the first segment).
     pub estimate_bps: f64,
+    /// Live: the first segment fetched, and the segments the last playlist listed.
+    pub first: u32,
+    pub known: u32,
+    /// Live: when the playlist is due for reloading.
+    pub refresh_at: SimTime,
+    /// Live: the content time of the playlist just served.
+    pub listed_at: SimTime,
+    /// Live: a playlist reload is in flight.
+    pub reloading: bool,
 }
 
 /// The video workload while a run goes.
@@ -61,6 +70,8 @@ pub struct VideoState {
     pub manifest_class: u8,
     pub segment_class: u8,
     pub sessions: Slab<Session>,
+    /// Live channels: segments behind the live edge a viewer starts at.
+    pub live_latency: Option<u32>,
 }
 
 /// Weight of the newest throughput sample in the estimate (an
@@ -74,19 +85,19 @@ const DOWN_FACTOR: f64 = 0.95;
 
 /// A ladder's renditions: segment sizes over one segment duration.
 #[derive(Copy, Clone)]
-struct Ladder<'a> {
-    bytes: &'a [u64],
-    segment: SimTime,
+pub(super) struct Ladder<'a> {
+    pub bytes: &'a [u64],
+    pub segment: SimTime,
 }
 
 impl Ladder<'_> {
     /// A rendition's bitrate: its segment's bits over the segment's duration.
-    fn bitrate(&self, rendition: u8) -> f64 {
+    pub fn bitrate(&self, rendition: u8) -> f64 {
         self.bytes[rendition as usize] as f64 * 8.0 / self.segment.as_secs_f64()
     }
 
     /// The rendition of the lowest bitrate.
-    fn lowest(&self) -> u8 {
+    pub fn lowest(&self) -> u8 {
         (0..self.bytes.len() as u8)
             .min_by_key(|&r| (self.bytes[r as usize], r))
             .unwrap_or(0)
@@ -105,7 +116,7 @@ impl Ladder<'_> {
     /// the next segment's rendition: up when a higher one fits within
     /// `UP_FACTOR` of the estimate, down when the current one exceeds
     /// `DOWN_FACTOR` of it.
-    fn adapt(&self, session: &mut Session, now: SimTime) {
+    pub fn adapt(&self, session: &mut Session, now: SimTime) {
         let elapsed = (now - session.asked_at).as_secs_f64().max(1e-6);
         let sample = self.bytes[session.rendition as usize] as f64 * 8.0 / elapsed;
         session.estimate_bps = if session.estimate_bps == 0.0 {
@@ -147,6 +158,11 @@ impl CdnModel {
         }
         let watch: f64 = Exp1.sample(&mut video.rng);
         let watched = (watch * video.watch_mean_s / video.segment_duration.as_secs_f64()).ceil();
+        // A live channel has no end: the viewer watches `watched` segments.
+        let cap = match video.live_latency {
+            Some(_) => u32::MAX,
+            None => video.segments,
+        };
         let session = Session {
             started_at: now,
             play_start: SimTime::ZERO,
@@ -154,11 +170,16 @@ impl CdnModel {
             video: video.videos.sample(&mut video.rng),
             client: below(&mut video.rng, clients),
             segment: MANIFEST,
-            last: (watched as u32).clamp(1, video.segments) - 1,
+            last: (watched.min(u32::MAX as f64) as u32).clamp(1, cap) - 1,
             region,
             rendition: below(&mut video.rng, video.segment_bytes.len() as u32) as u8,
             asked_at: now,
             estimate_bps: 0.0,
+            first: 0,
+            known: 0,
+            refresh_at: now,
+            listed_at: now,
+            reloading: false,
         };
         let ladder = Ladder {
             bytes: &video.segment_bytes,
@@ -177,14 +198,15 @@ impl CdnModel {
         self.video_request(id, s);
     }
 
-    /// The player asks for the session's current object.
-    fn video_request(&mut self, id: u32, s: &mut Scheduler<Event>) {
+    /// The player asks for the session's current object (a live player's
+    /// playlist while it reloads one).
+    pub(super) fn video_request(&mut self, id: u32, s: &mut Scheduler<Event>) {
         let Some(video) = &mut self.workload.video else {
             return;
         };
         video.sessions.get_mut(id).asked_at = s.now();
         let session = *video.sessions.get(id);
-        let new = if session.segment == MANIFEST {
+        let new = if session.segment == MANIFEST || session.reloading {
             NewRequest {
                 region: session.region,
                 client: session.client,
@@ -198,7 +220,11 @@ impl CdnModel {
             NewRequest {
                 region: session.region,
                 client: session.client,
-                object: segment_id(session.video, session.rendition as usize, session.segment),
+                object: segment_id(
+                    session.video,
+                    session.rendition as usize,
+                    session.segment % MAX_SEGMENTS,
+                ),
                 size: video.segment_bytes[session.rendition as usize],
                 class: video.segment_class,
                 warm: true,
@@ -210,6 +236,14 @@ impl CdnModel {
 
     /// The buffer has room again: ask for the next segment.
     pub(super) fn on_video_request(&mut self, id: u32, s: &mut Scheduler<Event>) {
+        if self
+            .workload
+            .video
+            .as_ref()
+            .is_some_and(|v| v.live_latency.is_some())
+        {
+            return self.live_next(id, s);
+        }
         self.video_request(id, s);
     }
 
@@ -220,6 +254,9 @@ impl CdnModel {
         let Some(video) = &mut self.workload.video else {
             return;
         };
+        if video.live_latency.is_some() {
+            return self.on_live_received(id, s);
+        }
         let (d, buffer) = (video.segment_duration, video.buffer);
         let session = video.sessions.get_mut(id);
         if session.segment == MANIFEST {

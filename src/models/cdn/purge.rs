@@ -1,0 +1,305 @@
+//! Purge (invalidation): at `at` a purge of one object (by popularity
+//! rank), a prefix (a range of ranks: consecutive object ids) or a tag (a
+//! content class) is issued, and reaches each PoP after a propagation delay
+//! of its own, `delay` plus a uniform draw in [0, `jitter`). Fastly's
+//! Instant Purge propagates globally in about 150 ms (the default `delay`;
+//! https://docs.fastly.com/en/guides/purging-with-surrogate-keys and
+//! Fastly's "Instant Purge" documentation); CloudFront invalidations take
+//! minutes (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Invalidation.html),
+//! so sweep `delay` and `jitter` for other CDNs. When it reaches a PoP its
+//! cache servers drop their copies (or, with `soft = true`, mark them
+//! stale so the next request revalidates: Fastly's soft purge); the
+//! shields drop theirs after `delay`. A push CDN then pushes the new
+//! version to each PoP as the purge reaches it. Fetches already in flight
+//! are not cancelled: a response fetched before the purge can still be
+//! stored (a simplification).
+
+use rand::RngExt;
+use serde::Deserialize;
+
+use super::model::{CdnModel, Event};
+use super::params::{CdnParams, Mode};
+use crate::cache::CachePolicy;
+use crate::engine::{Histogram, Scheduler, SimRng, SimTime};
+use crate::run::{RunOutput, TimeUnit};
+use crate::units::Duration;
+
+/// Fastly Instant Purge: about 150 ms to every PoP.
+pub const PURGE_DELAY_MS: u64 = 150;
+/// Purges per run at most, objects per purge at most, and the longest delay.
+pub const MAX_PURGES: usize = 1_000;
+pub const MAX_PURGE_OBJECTS: u64 = 1 << 20;
+pub const MAX_PURGE_DELAY_S: u64 = 24 * 3600;
+/// The window after (and before) a purge whose origin requests are counted.
+pub const PURGE_WINDOW: SimTime = SimTime::from_secs(10);
+
+/// A purge (`[[cdn.purge]]`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurgeParams {
+    /// When it is issued.
+    pub at: Duration,
+    /// One object: the one at this popularity rank when the purge is issued.
+    #[serde(default)]
+    pub rank: Option<u64>,
+    /// A prefix: the objects at ranks [from, to).
+    #[serde(default)]
+    pub ranks: Option<[u64; 2]>,
+    /// A tag: every object of this content class (an index into `catalogue.class`; 0 without classes).
+    #[serde(default)]
+    pub class: Option<u64>,
+    /// Propagation delay to every PoP, and the most a PoP adds to it (uniform).
+    #[serde(default = "default_delay")]
+    pub delay: Duration,
+    #[serde(default)]
+    pub jitter: Duration,
+    /// Mark copies stale (the next request revalidates) instead of dropping them.
+    #[serde(default)]
+    pub soft: bool,
+}
+
+fn default_delay() -> Duration {
+    Duration(SimTime::from_millis(PURGE_DELAY_MS))
+}
+
+/// The key and complaint of the first bad purge (without the run's horizon).
+pub fn problem(p: &CdnParams) -> Option<(String, String)> {
+    if p.purge.len() > MAX_PURGES {
+        return Some((
+            "purge".into(),
+            format!("expected at most {MAX_PURGES} purges"),
+        ));
+    }
+    let objects = p.catalogue.objects.0;
+    let classes = p.catalogue.class.len().max(1) as u64;
+    for (i, g) in p.purge.iter().enumerate() {
+        let key = |k: &str| format!("purge[{i}].{k}");
+        let chosen = [g.rank.is_some(), g.ranks.is_some(), g.class.is_some()];
+        if chosen.iter().filter(|&&c| c).count() != 1 {
+            return Some((
+                key("rank"),
+                "give exactly one of `rank` (an object), `ranks` (a prefix [from, to)) or `class` (a tag)".into(),
+            ));
+        }
+        if g.rank.is_some_and(|r| r >= objects) {
+            return Some((
+                key("rank"),
+                format!("expected a rank below the catalogue's {objects} objects"),
+            ));
+        }
+        if let Some([from, to]) = g.ranks
+            && (from >= to || to > objects || to - from > MAX_PURGE_OBJECTS)
+        {
+            return Some((
+                key("ranks"),
+                format!(
+                    "expected [from, to) with from < to <= {objects} (the catalogue's objects) and at most {MAX_PURGE_OBJECTS} objects"
+                ),
+            ));
+        }
+        if g.class.is_some_and(|c| c >= classes) {
+            return Some((
+                key("class"),
+                format!("unknown class: the catalogue has {classes} class(es), numbered from 0"),
+            ));
+        }
+        let longest = SimTime::from_secs(MAX_PURGE_DELAY_S);
+        if g.delay.0 > longest || g.jitter.0 > longest {
+            return Some((
+                key("delay"),
+                format!("expected a delay and jitter of at most {MAX_PURGE_DELAY_S} s"),
+            ));
+        }
+    }
+    None
+}
+
+/// The key and complaint of a purge issued at or after the run's end.
+pub fn window_problem(p: &CdnParams, horizon: SimTime) -> Option<(String, String)> {
+    let i = p.purge.iter().position(|g| g.at.0 >= horizon)?;
+    Some((
+        format!("purge[{i}].at"),
+        format!("the purge is issued at or after the run's end ({horizon})"),
+    ))
+}
+
+/// A purge while the run goes.
+pub struct PurgeState {
+    pub spec: PurgeParams,
+    /// The object ids it covers (resolved when it is issued).
+    pub ids: Vec<u64>,
+}
+
+/// The purges of a run and their counts.
+pub struct Purges {
+    pub list: Vec<PurgeState>,
+    pub rng: SimRng,
+    pub issued: u64,
+    pub removed: u64,
+    pub propagation: Histogram,
+    /// Origin requests in the window before and after each purge.
+    pub origin_before: u64,
+    pub origin_after: u64,
+}
+
+impl Purges {
+    pub fn new(p: &CdnParams, rng: SimRng) -> Purges {
+        Purges {
+            list: (p.purge.iter().cloned())
+                .map(|spec| PurgeState {
+                    spec,
+                    ids: Vec::new(),
+                })
+                .collect(),
+            rng,
+            issued: 0,
+            removed: 0,
+            propagation: Histogram::new(),
+            origin_before: 0,
+            origin_after: 0,
+        }
+    }
+
+    /// Counts an origin request at `now` in the windows of the purges.
+    #[inline]
+    pub fn note_origin(&mut self, now: SimTime) {
+        for g in &self.list {
+            let at = g.spec.at.0;
+            self.origin_after += (now >= at && now < at + PURGE_WINDOW) as u64;
+            self.origin_before += (now < at && now + PURGE_WINDOW >= at) as u64;
+        }
+    }
+
+    /// Forgets the counts (end of warm-up).
+    pub fn reset(&mut self) {
+        self.issued = 0;
+        self.removed = 0;
+        self.propagation.reset();
+        self.origin_before = 0;
+        self.origin_after = 0;
+    }
+}
+
+impl CdnModel {
+    /// Time zero: every purge's issue.
+    pub(super) fn start_purges(&mut self, s: &mut Scheduler<Event>) {
+        for (i, g) in self.purges.list.iter().enumerate() {
+            s.schedule_at(g.spec.at.0, Event::PurgeIssued(i as u16));
+        }
+    }
+
+    /// A purge is issued: its objects are resolved, and it travels to every
+    /// PoP (and the shields) with a delay of each one's own.
+    pub(super) fn on_purge_issued(&mut self, purge: u16, s: &mut Scheduler<Event>) {
+        let spec = self.purges.list[purge as usize].spec.clone();
+        let ranks = match (spec.rank, spec.ranks) {
+            (Some(r), _) => r..r + 1,
+            (_, Some([from, to])) => from..to,
+            _ => 0..self.catalogue.len(),
+        };
+        let ids = ranks
+            .map(|r| self.catalogue.object_at_rank(r))
+            .filter(|&id| {
+                spec.class
+                    .is_none_or(|c| self.catalogue.class(id) as u64 == c)
+            })
+            .collect();
+        self.purges.list[purge as usize].ids = ids;
+        self.purges.issued += 1;
+        for pop in 0..self.pops.len() {
+            let extra = match spec.jitter.0.as_nanos() {
+                0 => 0,
+                j => self.purges.rng.random_range(0..j),
+            };
+            let at = spec.at.0 + spec.delay.0 + SimTime::from_nanos(extra);
+            s.schedule_at(
+                at,
+                Event::PurgeAt {
+                    purge,
+                    pop: pop as u16,
+                },
+            );
+        }
+        let shields = super::model::NO_POP;
+        s.schedule_at(
+            spec.at.0 + spec.delay.0,
+            Event::PurgeAt {
+                purge,
+                pop: shields,
+            },
+        );
+    }
+
+    /// The purge reaches a PoP (or, with `NO_POP`, the shields).
+    pub(super) fn on_purge_at(&mut self, purge: u16, pop: u16, s: &mut Scheduler<Event>) {
+        let now = s.now();
+        let g = &self.purges.list[purge as usize];
+        let soft = g.spec.soft;
+        let ids = std::mem::take(&mut self.purges.list[purge as usize].ids);
+        let caches: Vec<usize> = if pop == super::model::NO_POP {
+            (0..self.shields.len()).collect()
+        } else {
+            let first = self.pops[pop as usize].first_server as usize;
+            (first..first + self.cfg.servers_per_pop as usize).collect()
+        };
+        let mut removed = 0u64;
+        for &c in &caches {
+            let cache = match pop == super::model::NO_POP {
+                true => &mut self.shields[c].cache,
+                false => &mut self.servers[c].cache,
+            };
+            for &id in &ids {
+                removed += purge_one(cache, id, soft, now) as u64;
+            }
+        }
+        if pop != super::model::NO_POP {
+            self.purges.removed += removed;
+            let issued = self.purges.list[purge as usize].spec.at.0;
+            self.purges.propagation.record(now - issued);
+            if self.cfg.mode == Mode::Push && !self.pops[pop as usize].down {
+                let first = self.pops[pop as usize].first_server;
+                for &id in &ids {
+                    self.push_to_pops(id, |p| p.first_server == first && p.push_target, s);
+                }
+            }
+        }
+        self.purges.list[purge as usize].ids = ids;
+    }
+
+    /// Purge metrics (when the run has purges).
+    pub(super) fn purge_output(&self, out: &mut RunOutput) {
+        if self.purges.list.is_empty() {
+            return;
+        }
+        let g = &self.purges;
+        out.scalar("purge.count", g.issued as f64);
+        out.scalar("purge.objects_removed", g.removed as f64);
+        out.histogram(
+            "purge.propagation_ms",
+            TimeUnit::Millis,
+            g.propagation.clone(),
+        );
+        out.scalar("purge.origin_requests_10s_before", g.origin_before as f64);
+        out.scalar("purge.origin_requests_10s_after", g.origin_after as f64);
+    }
+}
+
+/// Drops (or, soft, marks stale) one object's copy; whether there was one.
+fn purge_one(
+    cache: &mut crate::cache::Cache<crate::cache::http::Expiry>,
+    id: u64,
+    soft: bool,
+    now: SimTime,
+) -> bool {
+    if soft {
+        match cache.peek_mut(id) {
+            Some(e) => {
+                e.fresh_until = e.fresh_until.min(now);
+                true
+            }
+            None => false,
+        }
+    } else {
+        cache.remove(id).is_some()
+    }
+}
