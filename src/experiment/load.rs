@@ -424,47 +424,7 @@ impl<'a> Ctx<'a> {
             ));
         }
         check_name(&file.name).map_err(|m| fail("name", m))?;
-        let run = &file.run;
-        if run.replications == 0 || run.replications > MAX_REPLICATIONS {
-            return Err(fail(
-                "run.replications",
-                format!(
-                    "expected between 1 and {MAX_REPLICATIONS} replications, got {}",
-                    run.replications
-                ),
-            ));
-        }
-        if run.duration.0.as_nanos() == 0 {
-            return Err(fail(
-                "run.duration",
-                "the duration must be greater than zero, e.g. \"10min\"".into(),
-            ));
-        }
-        if run.warmup.fixed() >= run.duration.0 {
-            return Err(fail(
-                "run.warmup",
-                format!(
-                    "the warm-up ({}) must be shorter than the duration ({})",
-                    run.warmup, run.duration
-                ),
-            ));
-        }
-        let bounds = [
-            ("max_events", run.max_events),
-            ("max_pending_events", run.max_pending_events),
-        ];
-        if let Some((key, _)) = bounds.iter().find(|(_, b)| b.is_some_and(|m| m.0 == 0)) {
-            return Err(fail(
-                &format!("run.{key}"),
-                format!("`{key}` must be at least 1"),
-            ));
-        }
-        if let Some(step) = file.output.timeseries_step {
-            let points = run.duration.0.as_nanos() / step.0.as_nanos().max(1);
-            if step.0.as_nanos() == 0 || points > 1_000_000 {
-                return Err(fail("output.timeseries_step", "the time-series step must be greater than zero and give at most 1,000,000 points per run".into()));
-            }
-        }
+        check_run(file).map_err(|(key, m)| fail(&key, m))?;
         let prices = self.prices.get(file.prices.file.as_deref())?;
         let mut model =
             ModelSpec::from_file(file, &self.worlds).map_err(|(key, m)| fail(&key, m))?;
@@ -475,7 +435,7 @@ impl<'a> Ctx<'a> {
             let (key, message) = problems.into_iter().next().unwrap_or_default();
             return Err(fail(&key, message));
         }
-        check_window(&model, run.duration.0).map_err(|(key, m)| fail(&key, m))?;
+        check_window(&model, file.run.duration.0).map_err(|(key, m)| fail(&key, m))?;
         Ok(ExperimentSpec {
             name: file.name.clone(),
             description: file.description.clone(),
@@ -821,6 +781,50 @@ fn check_name(name: &str) -> Result<(), String> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `[run]` and time-series values of one document: (key, message) of
+/// the first bad one.
+fn check_run(file: &ExperimentFile) -> Result<(), (String, String)> {
+    let run = &file.run;
+    if run.replications == 0 || run.replications > MAX_REPLICATIONS {
+        return Err((
+            "run.replications".into(),
+            format!(
+                "expected between 1 and {MAX_REPLICATIONS} replications, got {}",
+                run.replications
+            ),
+        ));
+    }
+    if run.duration.0.as_nanos() == 0 {
+        return Err((
+            "run.duration".into(),
+            "the duration must be greater than zero, e.g. \"10min\"".into(),
+        ));
+    }
+    if run.warmup.fixed() >= run.duration.0 {
+        return Err((
+            "run.warmup".into(),
+            format!(
+                "the warm-up ({}) must be shorter than the duration ({})",
+                run.warmup, run.duration
+            ),
+        ));
+    }
+    let bounds = [
+        ("max_events", run.max_events),
+        ("max_pending_events", run.max_pending_events),
+    ];
+    if let Some((key, _)) = bounds.iter().find(|(_, b)| b.is_some_and(|m| m.0 == 0)) {
+        return Err((format!("run.{key}"), format!("`{key}` must be at least 1")));
+    }
+    if let Some(step) = file.output.timeseries_step {
+        let points = run.duration.0.as_nanos() / step.0.as_nanos().max(1);
+        if step.0.as_nanos() == 0 || points > 1_000_000 {
+            return Err(("output.timeseries_step".into(), "the time-series step must be greater than zero and give at most 1,000,000 points per run".into()));
+        }
+    }
+    Ok(())
 }
 
 /// Model parameters that must fall inside the run (a CDN purge's `at`).

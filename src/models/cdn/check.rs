@@ -659,6 +659,11 @@ fn check_attacks(p: &CdnParams, world: &World, add: &mut Add) {
             format!("expected at most 4M bots over all attacks, got {bots}"),
         );
     }
+    check_edge(p, add);
+}
+
+/// `[cdn.edge]` and the origin's front end: rates above zero (or none).
+fn check_edge(p: &CdnParams, add: &mut Add) {
     let e = &p.edge;
     let positive = |v: f64| v.is_finite() && v > 0.0;
     let rates = [
