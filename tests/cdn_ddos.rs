@@ -229,3 +229,48 @@ fn bad_attacks_and_front_ends_exit_2_naming_the_key() {
         stderr(&out)
     );
 }
+
+#[test]
+fn attack_runs_give_the_same_bytes_at_any_thread_and_shard_count() {
+    let temp = tempfile::tempdir().unwrap();
+    let d = temp.path();
+    let sweep = format!(
+        "{}\n[[sweep.param]]\npath = \"cdn.routing.mode\"\nvalues = [\"anycast\", \"geo-dns\"]\n",
+        BASE.replace("duration = \"40s\"", "duration = \"30s\"")
+            .replace("seed = 1", "seed = 1\nreplications = 2")
+    );
+    std::fs::write(d.join("exp.toml"), sweep).unwrap();
+    let bytes = |dir: &str, file: &str| std::fs::read(d.join(dir).join(file)).unwrap();
+    for (out, threads) in [("one", "1"), ("two", "2")] {
+        let run = edgesim(d, &["run", "exp.toml", "--out", out, "--threads", threads]);
+        assert!(run.status.success(), "{}", stderr(&run));
+    }
+    for k in 0..2 {
+        let shard = format!("{k}/2");
+        let out = format!("shard{k}");
+        let run = edgesim(
+            d,
+            &[
+                "run",
+                "exp.toml",
+                "--threads",
+                "1",
+                "--shard",
+                &shard,
+                "--out",
+                &out,
+            ],
+        );
+        assert!(run.status.success(), "{}", stderr(&run));
+    }
+    let merge = edgesim(d, &["merge", "shard0", "shard1", "--out", "merged"]);
+    assert!(merge.status.success(), "{}", stderr(&merge));
+    for file in ["results.csv", "summary.csv"] {
+        assert_eq!(
+            bytes("one", file),
+            bytes("two", file),
+            "{file}: 1 vs 2 threads"
+        );
+        assert_eq!(bytes("one", file), bytes("merged", file), "{file}: sharded");
+    }
+}
