@@ -307,3 +307,35 @@ fn system_outputs_do_not_depend_on_threads() {
     assert!(one == two, "outputs differ between 1 and 2 threads");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_cache_busting_flood_during_a_campaign_fails_its_fetches_at_the_origin() {
+    // Both parts in one engine: the notified clients' fetches miss at
+    // their PoPs and meet an origin that a cache-busting flood has filled.
+    let flood = r#"
+[[cdn.attack]]
+at = "20s"
+duration = "100s"
+rate = "3k/s"
+bots = "1k"
+mix = { cacheable = 0.0, cache_busting = 1.0 }
+
+[cdn.origin]
+request_capacity = "1k/s"
+"#;
+    let calm = &run(&campaign(""), &[], 1)[0];
+    let flooded = &run(&campaign(flood), &[], 1)[0];
+    assert_eq!(metric(calm, "campaign.news.fetch_failed"), 0.0);
+    let (failed, fetched) = (
+        metric(flooded, "campaign.news.fetch_failed"),
+        metric(flooded, "campaign.news.fetched"),
+    );
+    assert!(failed > 0.0, "{failed} failed, {fetched} fetched");
+    assert!(metric(flooded, "cdn.legit_failed_share") > 0.1);
+    assert!(metric(flooded, "cdn.attack.upstream_share") > 0.99);
+    // The push part does not see the CDN's flood.
+    assert_eq!(
+        metric(calm, "campaign.news.delivered"),
+        metric(flooded, "campaign.news.delivered")
+    );
+}
