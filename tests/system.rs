@@ -339,3 +339,13 @@ request_capacity = "1k/s"
         metric(flooded, "campaign.news.delivered")
     );
 }
+
+#[test]
+fn the_shield_answers_most_of_the_crowds_misses_at_the_edge() {
+    let shielded = &run(&campaign(""), &["cdn.shield.enabled=true"], 1)[0];
+    let ratio = metric(shielded, "campaign.news.shield_hit_ratio");
+    // Each shield fetches the article once; the other PoPs behind it hit.
+    assert!(ratio > 0.5, "shield hit ratio {ratio}");
+    let bare = &run(&campaign(""), &[], 1)[0];
+    assert!(bare.get("campaign.news.shield_hit_ratio").is_none());
+}

@@ -77,6 +77,13 @@ impl CdnModel {
     /// Counts the origin fetches of `object` from now on.
     pub fn watch(&mut self, object: u64) {
         self.watched.push((object, 0));
+        self.watched_shield.push((0, 0));
+    }
+
+    /// Shield lookups and shield hits of a watched object so far.
+    pub fn watched_shield(&self, object: u64) -> (u64, u64) {
+        (self.watched.iter().position(|(o, _)| *o == object))
+            .map_or((0, 0), |i| self.watched_shield[i])
     }
 
     /// Origin fetches of a watched object so far.

@@ -160,6 +160,15 @@ impl CdnModel {
             .cache
             .lookup(fetch.object)
             .map(|e| e.classify(now));
+        if let Some(i) = self.watched.iter().position(|(o, _)| *o == fetch.object) {
+            let fresh = matches!(
+                state,
+                Some(Freshness::Fresh | Freshness::StaleWhileRevalidate)
+            );
+            let (lookups, hits) = &mut self.watched_shield[i];
+            *lookups += 1;
+            *hits += fresh as u64;
+        }
         match state {
             Some(Freshness::Fresh) => self.reply_from_shield(f, s),
             Some(Freshness::StaleWhileRevalidate) => {

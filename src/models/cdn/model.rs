@@ -331,6 +331,8 @@ pub struct CdnModel {
     /// Objects whose origin fetches are counted, with the count
     /// (`external::watch`); empty for the model on its own.
     pub watched: Vec<(u64, u64)>,
+    /// Per watched object (same order): shield lookups and shield hits.
+    pub watched_shield: Vec<(u64, u64)>,
     /// Denial-of-service attacks and the front ends (`attack`); `None`
     /// without attacks or front-end limits.
     pub attack: Option<Box<super::attack::Defence>>,

@@ -88,6 +88,16 @@ impl SystemModel {
                 .map(|&o| self.cdn.as_ref().map_or(0, |cdn| cdn.watched_fetches(o)))
                 .sum();
             out.scalar(format!("{prefix}.origin_fetches"), fetches as f64);
+            if let Some(cdn) = self.cdn.as_ref().filter(|cdn| cdn.cfg.shield_enabled) {
+                let (lookups, hits) = c.objects.iter().fold((0, 0), |(l, h), &o| {
+                    let (lo, ho) = cdn.watched_shield(o);
+                    (l + lo, h + ho)
+                });
+                out.scalar(
+                    format!("{prefix}.shield_hit_ratio"),
+                    crate::run::share(hits, lookups),
+                );
+            }
             out.histogram(
                 &format!("{prefix}.notify_to_content_ms"),
                 TimeUnit::Millis,
