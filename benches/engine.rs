@@ -1,7 +1,10 @@
 //! The engine on M/M/1 (arrival rate 0.9, service rate 1.0), against a bare
 //! `BinaryHeap` event loop on the same workload in the same run, so the ratio
 //! is measured on one machine at one time. Also the full `queue` model
-//! (station, histograms, time-weighted statistics) for reference.
+//! (station, histograms, time-weighted statistics) for reference, and the
+//! `edgesim run` path: the same model loaded from an experiment file and run
+//! by the runner (`experiment::runner::run_one`: default outputs, the
+//! steady-state check), with and without time series.
 //!
 //! Run: `cargo bench --bench engine`. Figures: BENCHMARKS.md.
 
@@ -11,6 +14,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use edgesim::dist::DurationDist;
 use edgesim::engine::{Model, RunWindow, Scheduler, SimRng, SimTime, Streams, run};
+use edgesim::experiment::{Experiment, load_text, runner};
 use edgesim::models::queue::{QueueParams, run_queue};
 use edgesim::run::RunContext;
 use edgesim::units::Rate;
@@ -164,6 +168,53 @@ fn queue_model(seed: u64) -> u64 {
     run_queue(&params, &ctx).expect("valid parameters").events
 }
 
+/// The experiment `edgesim run` would load for this workload: the bench's
+/// horizon, a warm-up, default outputs (time series, histograms, the
+/// steady-state check), with `sets` applied as `--set` would.
+const RUN_PATH_TOML: &str = r#"
+schema = 1
+name = "bench-mm1"
+description = "M/M/1 at rho = 0.9 through the runner"
+model = "queue"
+
+[run]
+seed = 1
+replications = 1
+duration = "1000000s"
+warmup = "5000s"
+
+[queue]
+arrival_rate = "0.9/s"
+servers = 1
+service = { dist = "exponential", rate = "1/s" }
+"#;
+
+fn run_path_experiment(sets: &[&str]) -> Experiment {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    load_text(std::path::Path::new("bench-mm1.toml"), RUN_PATH_TOML, &sets)
+        .expect("the bench experiment is valid")
+}
+
+/// One run of the plan exactly as `edgesim run --threads 1` makes it
+/// (the run store's file writing left out); its events.
+fn run_path(exp: &Experiment) -> u64 {
+    let plan = exp.plan()[0];
+    let record = runner::run_one(exp, &plan, None).expect("the run succeeds");
+    record.output.events
+}
+
+/// The two run-path variants as functions of their own, so that a profile
+/// (`valgrind --tool=callgrind ... --bench --test`) tells them apart.
+#[inline(never)]
+fn run_path_series(exp: &Experiment) -> u64 {
+    run_path(exp)
+}
+
+#[inline(never)]
+fn run_path_no_series(exp: &Experiment) -> u64 {
+    run_path(exp)
+}
+
 fn mm1(c: &mut Criterion) {
     let (events, w_heap) = bare_heap(1);
     let (events_engine, w_engine) = engine(1);
@@ -177,6 +228,16 @@ fn mm1(c: &mut Criterion) {
     group.bench_function("edgesim_engine", |b| b.iter(|| engine(1)));
     group.throughput(Throughput::Elements(queue_model(1)));
     group.bench_function("edgesim_queue_model", |b| b.iter(|| queue_model(1)));
+    let with_series = run_path_experiment(&[]);
+    let without_series = run_path_experiment(&["output.timeseries=false"]);
+    group.throughput(Throughput::Elements(run_path(&with_series)));
+    group.bench_function("edgesim_run_path", |b| {
+        b.iter(|| run_path_series(&with_series))
+    });
+    group.throughput(Throughput::Elements(run_path(&without_series)));
+    group.bench_function("edgesim_run_path_no_series", |b| {
+        b.iter(|| run_path_no_series(&without_series))
+    });
     group.finish();
 }
 

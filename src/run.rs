@@ -18,6 +18,10 @@ pub struct RunContext {
     pub window: RunWindow,
     /// The grid of time series; `None` records no series.
     pub series_step: Option<SimTime>,
+    /// Records only the total (entity "") series of these names, when
+    /// set: a run whose series are not written keeps just those the
+    /// steady-state check reads. `None` records every series.
+    pub series_only: Option<&'static [&'static str]>,
     /// The prices the run's costs are computed from.
     pub prices: Arc<Prices>,
 }
@@ -35,18 +39,24 @@ impl RunContext {
                 max_pending: u64::MAX,
             },
             series_step: None,
+            series_only: None,
             prices: Prices::shipped(),
         }
     }
 
-    /// A new series on this run's grid, if series are recorded.
+    /// A new series on this run's grid, if series are recorded (and, under
+    /// `series_only`, the series is one of those kept).
     pub fn series(
         &self,
         name: &str,
         entity: &str,
         kind: crate::engine::SeriesKind,
     ) -> Option<GridSeries> {
+        let kept = self
+            .series_only
+            .is_none_or(|names| entity.is_empty() && names.contains(&name));
         self.series_step
+            .filter(|_| kept)
             .map(|step| GridSeries::new(name, entity, kind, step, self.window.horizon))
     }
 }

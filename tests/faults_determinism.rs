@@ -117,6 +117,7 @@ fn redo_from_printed_seed(
             max_pending: edgesim::engine::DEFAULT_MAX_PENDING,
         },
         series_step: None,
+        series_only: None,
         prices: edgesim::prices::Prices::shipped(),
     };
     let out = spec.model.run(&ctx).expect("the run succeeds");

@@ -262,6 +262,17 @@ pub struct GridSeries {
     bins: Vec<f64>,
     level: f64,
     since: SimTime,
+    /// The bin the last `add` went to and its span `[start, end)` in
+    /// nanoseconds (the last bin's end is `u64::MAX`: later times clamp into
+    /// it), so that an add in the same bin needs no division.
+    add_bin: usize,
+    add_start: u64,
+    add_end: u64,
+    /// The bin holding `since`, and its end while that is not the last
+    /// bin (0 otherwise): a level change before it adds to one bin, no
+    /// division.
+    since_bin: usize,
+    since_end: u64,
 }
 
 impl GridSeries {
@@ -283,6 +294,31 @@ impl GridSeries {
             bins: vec![0.0; bins],
             level: 0.0,
             since: SimTime::ZERO,
+            add_bin: 0,
+            add_start: 0,
+            add_end: 0,
+            since_bin: 0,
+            since_end: 0,
+        }
+        .with_since_end()
+    }
+
+    /// Caches the end of the bin `since` is in (see `since_end`).
+    fn with_since_end(mut self) -> GridSeries {
+        self.cache_since_end();
+        self
+    }
+
+    #[inline]
+    fn cache_since_end(&mut self) {
+        let step = self.step.as_nanos();
+        let b = self.since.as_nanos() / step;
+        if b + 1 < self.bins.len() as u64 {
+            self.since_bin = b as usize;
+            self.since_end = (b + 1) * step;
+        } else {
+            self.since_bin = self.bins.len() - 1;
+            self.since_end = 0;
         }
     }
 
@@ -299,32 +335,71 @@ impl GridSeries {
         ((t.as_nanos() / self.step.as_nanos()) as usize).min(self.bins.len() - 1)
     }
 
-    /// Adds `amount` at `now` (for `Rate` and `Sum` series).
+    /// Adds `amount` at `now` (for `Rate` and `Sum` series): one compare
+    /// while `now` stays in the bin of the previous add.
     #[inline]
     pub fn add(&mut self, now: SimTime, amount: f64) {
-        let b = self.bin(now);
-        self.bins[b] += amount;
+        let t = now.as_nanos();
+        if !(self.add_start..self.add_end).contains(&t) {
+            self.find_add_bin(t);
+        }
+        self.bins[self.add_bin] += amount;
+    }
+
+    /// Moves the `add` cache to the bin of `t`.
+    #[cold]
+    fn find_add_bin(&mut self, t: u64) {
+        let step = self.step.as_nanos();
+        let b = self.bin(SimTime::from_nanos(t));
+        self.add_bin = b;
+        self.add_start = b as u64 * step;
+        self.add_end = if b + 1 < self.bins.len() {
+            (b as u64 + 1) * step
+        } else {
+            u64::MAX
+        };
     }
 
     /// The level becomes `value` at `now` (for `Level` and `Peak` series).
+    /// A `Level` change inside the bin of the previous one (not the last
+    /// bin) is one multiply-add, inlined; the rest is out of line.
+    #[inline(always)]
     pub fn set_level(&mut self, now: SimTime, value: f64) {
+        let (t, end) = (self.since.as_nanos(), now.as_nanos());
+        // `since_end` is 0 unless a Level series' `since` is before its last bin.
+        if end < self.since_end && self.kind == SeriesKind::Level {
+            // The one addition `accumulate_level` would make.
+            if t < end {
+                self.bins[self.since_bin] += self.level * (end - t) as f64;
+                self.since = now;
+            }
+            self.level = value;
+        } else {
+            self.set_level_slow(now, value);
+        }
+    }
+
+    #[inline(never)]
+    fn set_level_slow(&mut self, now: SimTime, value: f64) {
         match self.kind {
             SeriesKind::Level => {
                 self.accumulate_level(now);
                 self.level = value;
             }
-            SeriesKind::Peak => {
-                // The old level persisted into every bin up to now.
-                let (from, to) = (self.bin(self.since), self.bin(now));
-                for bin in &mut self.bins[from..=to] {
-                    *bin = bin.max(self.level);
-                }
-                self.bins[to] = self.bins[to].max(value);
-                self.level = value;
-                self.since = self.since.max(now);
-            }
+            SeriesKind::Peak => self.set_peak(now, value),
             SeriesKind::Rate | SeriesKind::Sum => self.add(now, value),
         }
+    }
+
+    fn set_peak(&mut self, now: SimTime, value: f64) {
+        // The old level persisted into every bin up to now.
+        let (from, to) = (self.bin(self.since), self.bin(now));
+        for bin in &mut self.bins[from..=to] {
+            *bin = bin.max(self.level);
+        }
+        self.bins[to] = self.bins[to].max(value);
+        self.level = value;
+        self.since = self.since.max(now);
     }
 
     fn accumulate_level(&mut self, now: SimTime) {
@@ -343,6 +418,7 @@ impl GridSeries {
             }
         }
         self.since = self.since.max(now);
+        self.cache_since_end();
     }
 
     /// The per-bin values, closing the series at `end` (the run's horizon).
@@ -429,6 +505,49 @@ mod tests {
         tw.set(SimTime::from_secs(5), 4.0);
         assert!((tw.mean(SimTime::from_secs(6)) - 2.0).abs() < 1e-12);
         assert_eq!(tw.max(), 4.0);
+    }
+
+    /// The cached bins of `add` and `set_level` give the bins, bit for bit,
+    /// of the plain division on every call, on random times (repeated,
+    /// on bin edges, past the horizon).
+    #[test]
+    fn grid_series_fast_paths_match_the_plain_arithmetic() {
+        let (step, horizon) = (SimTime::from_nanos(1_000), SimTime::from_nanos(9_500));
+        let mut x = 99u64;
+        let mut next = |m: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        for kind in [SeriesKind::Level, SeriesKind::Rate] {
+            let mut fast = GridSeries::new("s", "", kind, step, horizon);
+            let mut plain = fast.clone();
+            let mut now = 0u64;
+            for _ in 0..5_000 {
+                now += [0, 1, 999, 1_000, next(700)][next(5) as usize];
+                if now > 12_000 {
+                    now = 0;
+                    fast.since = SimTime::ZERO;
+                    fast.cache_since_end();
+                    plain.since = SimTime::ZERO;
+                }
+                let (t, v) = (SimTime::from_nanos(now), next(50) as f64 / 7.0);
+                fast.set_level(t, v);
+                if kind == SeriesKind::Level {
+                    plain.accumulate_level(t);
+                    plain.level = v;
+                } else {
+                    let b = plain.bin(t);
+                    plain.bins[b] += v;
+                }
+            }
+            let end = SimTime::from_nanos(now.max(9_500));
+            let same =
+                |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same(&fast.bins, &plain.bins), "{kind:?}");
+            assert!(same(&fast.values(end), &plain.values(end)), "{kind:?}");
+        }
     }
 
     #[test]

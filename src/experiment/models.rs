@@ -136,6 +136,20 @@ impl ModelSpec {
         }
     }
 
+    /// The series a run must record for the steady-state check when the
+    /// experiment writes none: [`steady_series`](Self::steady_series) where
+    /// the model records them under those names; `None` (record every
+    /// series) where the checked series are derived from others at the end
+    /// of the run (the CDN's ratios and rates come from its sums).
+    pub fn series_for_check(&self) -> Option<&'static [&'static str]> {
+        match self {
+            ModelSpec::Queue(_) | ModelSpec::Occ(_) | ModelSpec::Push(_) => {
+                Some(self.steady_series())
+            }
+            ModelSpec::Cdn(_) | ModelSpec::System(_) => None,
+        }
+    }
+
     /// When the first scheduled disturbance of the run begins (faults,
     /// bursts, flash crowds, failures, outages), if any: the steady-state
     /// check asks for a steady state before it, not through it.

@@ -107,8 +107,9 @@ impl Recording {
 }
 
 /// The context of run `plan`. Series are always recorded: the
-/// steady-state check reads them (they are dropped afterwards when the
-/// experiment writes none).
+/// steady-state check reads them. When the experiment writes none, only
+/// the series the check reads are recorded where the model names them
+/// directly ([`ModelSpec::series_for_check`]), and dropped afterwards.
 pub fn context(exp: &Experiment, plan: &RunPlan) -> RunContext {
     let spec = &exp.points[plan.point].spec;
     let horizon = spec.run.duration.0;
@@ -130,6 +131,11 @@ pub fn context(exp: &Experiment, plan: &RunPlan) -> RunContext {
                 .map_or(crate::engine::DEFAULT_MAX_PENDING, |c| c.0),
         },
         series_step,
+        series_only: if spec.output.timeseries {
+            None
+        } else {
+            spec.model.series_for_check()
+        },
         prices: spec.prices.clone(),
     }
 }
@@ -166,6 +172,7 @@ pub fn metric_names(spec: &ExperimentSpec) -> Option<Vec<String>> {
             max_pending: crate::engine::DEFAULT_MAX_PENDING,
         },
         series_step: None,
+        series_only: None,
         prices: spec.prices.clone(),
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
