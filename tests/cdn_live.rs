@@ -108,6 +108,32 @@ fn viewers_start_near_the_live_edge_and_a_lower_bandwidth_costs_bitrate() {
     );
 }
 
+#[test]
+fn a_playlist_through_a_shield_is_no_older_than_its_max_age() {
+    // Playlists are cached half a segment (max-age=3 for 6 s segments,
+    // as AWS Elemental MediaPackage sends). A PoP that got its copy from the
+    // shield counts the shield copy's age against it (RFC 9111 §4.2.3),
+    // so what viewers are served is at most 3 s old and about 1.5 s on
+    // average, with a shield as without; counting the shield's age again
+    // at the PoP would double it.
+    for seed in 6..=7 {
+        let direct = run(&live(""), seed);
+        let shielded = run(&live("[shield]\nenabled = true"), seed);
+        for (name, out) in [("direct", &direct), ("shield", &shielded)] {
+            let age = get(out, "served_age_s_mean");
+            assert!((0.5..=1.8).contains(&age), "seed {seed}, {name}: {age} s");
+        }
+        // A playlist is stale when a segment completed after its content
+        // time: about the mean age over the 6 s segment.
+        let stale = get(&shielded, "stale_served_share");
+        let age = get(&shielded, "served_age_s_mean");
+        assert!(
+            (stale - age / 6.0).abs() < 0.08,
+            "seed {seed}: {stale} {age}"
+        );
+    }
+}
+
 const GOOD: &str = r#"schema = 1
 name = "live"
 model = "cdn"

@@ -168,9 +168,16 @@ struct Curve {
     /// Non-decreasing: a request of stack distance d hits every limit >= d.
     limits: Vec<u64>,
     hits: Vec<u64>,
-    hit_bytes: Vec<u64>,
+    /// Byte sums in `u128`, so that no realistic trace wraps them; reported
+    /// saturated to `u64`.
+    hit_bytes: Vec<u128>,
     requests: u64,
-    bytes: u64,
+    bytes: u128,
+}
+
+/// A byte sum as a `u64`, saturated.
+fn saturate(bytes: u128) -> u64 {
+    bytes.min(u64::MAX as u128) as u64
 }
 
 impl Curve {
@@ -188,26 +195,26 @@ impl Curve {
     #[inline]
     fn count(&mut self, distance: Option<u64>, size: u64) {
         self.requests += 1;
-        self.bytes += size;
+        self.bytes += size as u128;
         if let Some(d) = distance {
             let first = self.limits.partition_point(|&limit| limit < d);
             if first < self.limits.len() {
                 self.hits[first] += 1;
-                self.hit_bytes[first] += size;
+                self.hit_bytes[first] += size as u128;
             }
         }
     }
 
     /// (misses, bytes missed) at each limit.
     fn misses(&self) -> Vec<(u64, u64)> {
-        let (mut hits, mut bytes) = (0, 0);
+        let (mut hits, mut bytes) = (0, 0u128);
         self.hits
             .iter()
             .zip(&self.hit_bytes)
             .map(|(h, b)| {
                 hits += h;
                 bytes += b;
-                (self.requests - hits, self.bytes - bytes)
+                (self.requests - hits, saturate(self.bytes - bytes))
             })
             .collect()
     }
@@ -323,7 +330,7 @@ impl Exact {
                     Counts {
                         requests: curve.requests,
                         misses,
-                        bytes_requested: curve.bytes,
+                        bytes_requested: saturate(curve.bytes),
                         bytes_missed,
                     },
                 )
@@ -487,7 +494,7 @@ impl Sampled {
                     let counts = Counts {
                         requests: curve.requests,
                         misses,
-                        bytes_requested: curve.bytes,
+                        bytes_requested: saturate(curve.bytes),
                         bytes_missed,
                     };
                     self.row(policy, size, counts)
@@ -769,6 +776,19 @@ fn stream(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_sums_saturate_instead_of_wrapping() {
+        // Twenty misses of 2^62 bytes sum to 2^66: the byte counts must read
+        // as the most a u64 holds, not wrap to a small number.
+        let mut curve = Curve::new(vec![1 << 40]);
+        for _ in 0..20 {
+            curve.count(None, 1 << 62);
+        }
+        assert_eq!(curve.misses(), vec![(20, u64::MAX)]);
+        curve.count(Some(1), 5);
+        assert_eq!(curve.misses(), vec![(20, u64::MAX)]);
+    }
 
     #[test]
     fn sample_rates_parse() {

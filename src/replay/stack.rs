@@ -48,8 +48,9 @@ pub enum Reuse {
 #[derive(Default)]
 pub struct StackDistances {
     /// Fenwick tree, 1-based: `tree[i]` sums the weights of slots
-    /// `i - lowbit(i)` to `i - 1`.
-    tree: Vec<u64>,
+    /// `i - lowbit(i)` to `i - 1`. In `u128`: under 2^32 objects of under
+    /// 2^64 bytes each, no sum wraps.
+    tree: Vec<u128>,
     /// The object whose latest request is at each slot, or `FREE`.
     owner: Vec<u32>,
     /// Object id to index into `latest`.
@@ -58,7 +59,7 @@ pub struct StackDistances {
     /// The next slot to hand out.
     next_slot: usize,
     /// The sum of all weights.
-    total: u64,
+    total: u128,
 }
 
 impl StackDistances {
@@ -90,10 +91,11 @@ impl StackDistances {
                     slot,
                     size: previous_size,
                 } = self.latest[index as usize];
-                let distance = self.total - self.prefix(slot);
+                // A distance past 2^64 - 1 bytes misses in every cache.
+                let distance = (self.total - self.prefix(slot)).min(u64::MAX as u128) as u64;
                 self.subtract(slot, previous_size);
                 self.owner[slot] = FREE;
-                self.total -= previous_size;
+                self.total -= previous_size as u128;
                 self.place(index, size);
                 Reuse::Again {
                     distance,
@@ -114,12 +116,12 @@ impl StackDistances {
         self.owner[slot] = index;
         self.latest[index as usize] = Latest { slot, size };
         self.add(slot, size);
-        self.total += size;
+        self.total += size as u128;
     }
 
     /// The weight of slots `0..slot`.
     #[inline]
-    fn prefix(&self, slot: usize) -> u64 {
+    fn prefix(&self, slot: usize) -> u128 {
         let mut i = slot;
         let mut sum = 0;
         while i > 0 {
@@ -133,7 +135,7 @@ impl StackDistances {
     fn add(&mut self, slot: usize, weight: u64) {
         let mut i = slot + 1;
         while i < self.tree.len() {
-            self.tree[i] += weight;
+            self.tree[i] += weight as u128;
             i += i & i.wrapping_neg();
         }
     }
@@ -142,7 +144,7 @@ impl StackDistances {
     fn subtract(&mut self, slot: usize, weight: u64) {
         let mut i = slot + 1;
         while i < self.tree.len() {
-            self.tree[i] -= weight;
+            self.tree[i] -= weight as u128;
             i += i & i.wrapping_neg();
         }
     }
@@ -154,14 +156,14 @@ impl StackDistances {
         let live = self.latest.len();
         let slots = (2 * live).max(MIN_SLOTS);
         let mut owner = vec![FREE; slots];
-        let mut weights = vec![0u64; slots + 1];
+        let mut weights = vec![0u128; slots + 1];
         let mut next = 0;
         for &index in &self.owner[..self.next_slot] {
             if index != FREE {
                 owner[next] = index;
                 let latest = &mut self.latest[index as usize];
                 latest.slot = next;
-                weights[next + 1] = latest.size;
+                weights[next + 1] = latest.size as u128;
                 next += 1;
             }
         }
@@ -199,6 +201,27 @@ mod tests {
                 distance
             })
             .collect()
+    }
+
+    #[test]
+    fn distances_past_2_to_the_64_bytes_saturate_instead_of_wrapping() {
+        // Twenty objects of 2^62 bytes: their sum (2^66 bytes) does not fit
+        // in a u64, so a distance over all of them must saturate (a miss in
+        // every cache) rather than wrap to a small, hit-like number.
+        let mut stack = StackDistances::new();
+        let big = 1u64 << 62;
+        for id in 0..20 {
+            assert_eq!(stack.access(id, big), Reuse::First);
+        }
+        match stack.access(0, big) {
+            Reuse::Again { distance, .. } => assert_eq!(distance, u64::MAX),
+            r => panic!("{r:?}"),
+        }
+        // A near reuse stays exact.
+        match stack.access(0, big) {
+            Reuse::Again { distance, .. } => assert_eq!(distance, big),
+            r => panic!("{r:?}"),
+        }
     }
 
     #[test]

@@ -39,9 +39,17 @@ pub const MANIFEST_BYTES: u64 = 20_000;
 pub const LIVE_LATENCY_SEGMENTS: u32 = 3;
 /// Most live viewers start this many segments behind the edge (a bound).
 pub const MAX_LIVE_LATENCY: u32 = 1_000;
-/// A live playlist changes every segment, so CDNs cache it far shorter
-/// than a segment: 1 s is a planning assumption (sweep it).
-pub const LIVE_MANIFEST_CACHE_CONTROL: &str = "max-age=1";
+/// A live playlist changes every segment, so CDNs cache it for half a
+/// segment duration (whole seconds, at least 1): what AWS Elemental
+/// MediaPackage sends for regular HLS media playlists ("half the duration
+/// of the media segments", MediaPackage user guide, "CDN configuration
+/// recommendations").
+pub fn live_manifest_cache_control(segment: crate::engine::SimTime) -> String {
+    format!(
+        "max-age={}",
+        (segment.as_secs_f64() / 2.0).floor().max(1.0) as u64
+    )
+}
 /// VOD playlists do not change: cached a minute (a planning assumption).
 pub const VOD_MANIFEST_CACHE_CONTROL: &str = "max-age=60";
 
@@ -86,7 +94,7 @@ pub struct VideoSpec {
     /// Content the player buffers ahead of playback.
     pub buffer: Duration,
     pub manifest_size: Bytes,
-    /// The playlist's header; by default `max-age=60` (VOD) or `max-age=1` (live).
+    /// The playlist's header; by default `max-age=60` (VOD) or half a segment (live).
     pub manifest_cache_control: Option<String>,
     pub segment_cache_control: String,
 }
@@ -127,11 +135,11 @@ impl VideoSpec {
     }
 
     /// The playlist's `Cache-Control` header.
-    pub fn manifest_header(&self) -> &str {
+    pub fn manifest_header(&self) -> String {
         match (&self.manifest_cache_control, self.mode) {
-            (Some(h), _) => h,
-            (None, VideoMode::Vod) => VOD_MANIFEST_CACHE_CONTROL,
-            (None, VideoMode::Live) => LIVE_MANIFEST_CACHE_CONTROL,
+            (Some(h), _) => h.clone(),
+            (None, VideoMode::Vod) => VOD_MANIFEST_CACHE_CONTROL.into(),
+            (None, VideoMode::Live) => live_manifest_cache_control(self.segment_duration.0),
         }
     }
 
@@ -229,6 +237,20 @@ mod tests {
         assert!(is_video(s1) && !is_video(12345));
         assert_ne!(s0, segment_id(8, 0, 0));
         assert_ne!(segment_id(7, 1, 0), s0);
+    }
+
+    #[test]
+    fn a_live_playlist_is_cached_half_a_segment_in_whole_seconds() {
+        let at = |s: u64| live_manifest_cache_control(crate::engine::SimTime::from_secs(s));
+        assert_eq!(at(6), "max-age=3");
+        assert_eq!(at(4), "max-age=2");
+        assert_eq!(at(1), "max-age=1");
+        let live = VideoSpec {
+            mode: VideoMode::Live,
+            ..VideoSpec::default()
+        };
+        assert_eq!(live.manifest_header(), "max-age=3");
+        assert_eq!(VideoSpec::default().manifest_header(), "max-age=60");
     }
 
     #[test]

@@ -393,7 +393,7 @@ fn check_workload_extras(p: &CdnParams, rules: &mut Rules, add: &mut Add) {
         );
     }
     let manifest = v.manifest_header();
-    rules.manifest = check_header("video.manifest_cache_control", manifest, ttl, add);
+    rules.manifest = check_header("video.manifest_cache_control", &manifest, ttl, add);
     let segment = &v.segment_cache_control;
     rules.segment = check_header("video.segment_cache_control", segment, ttl, add);
     for (i, f) in p.failure.iter().enumerate() {

@@ -251,7 +251,7 @@ impl CdnModel {
 
     /// The shield answers PoP fetch `f` from its cache, once it has processed it.
     fn reply_from_shield(&mut self, f: u32, s: &mut Scheduler<Event>) {
-        if self.cfg.versions.changes(self.fetches.get(f).class) {
+        if self.cfg.versions.changes(self.fetches.get(f).class) || !self.purges.list.is_empty() {
             self.shield_version(f);
         }
         let fetch = *self.fetches.get(f);
@@ -349,14 +349,14 @@ impl CdnModel {
             if let Some((_, n)) = self.watched.iter_mut().find(|(o, _)| *o == fetch.object) {
                 *n += 1;
             }
-            if self.cfg.versions.changes(fetch.class) {
-                // The origin's version now: a full body if it changed since the copy.
-                fetch.content_at = now;
-                if fetch.conditional
-                    && (self.cfg.versions).modified(fetch.class, fetch.object, fetch.copy_at, now)
-                {
-                    fetch.conditional = false;
-                }
+            // The origin's version now (a purge asks for it even when the
+            // class does not change): a full body if it changed since the copy.
+            fetch.content_at = now;
+            if fetch.conditional
+                && self.cfg.versions.changes(fetch.class)
+                && (self.cfg.versions).modified(fetch.class, fetch.object, fetch.copy_at, now)
+            {
+                fetch.conditional = false;
             }
         }
         if let Some(series) = &mut self.series {
@@ -433,8 +433,16 @@ impl CdnModel {
         let st = &mut self.stats;
         st.content_served += 1;
         st.content_age_ns += now.saturating_sub(content_at).as_nanos() as u128;
-        if self.cfg.versions.modified(class, object, content_at, now) {
-            st.stale_served += 1;
+        let stale = self.cfg.versions.modified(class, object, content_at, now);
+        st.stale_served += stale as u64;
+        if !self.purges.list.is_empty() {
+            self.purges.note_served(now, stale);
+            if let Some(at) = stale
+                .then(|| self.cfg.versions.published_in(object, content_at, now))
+                .flatten()
+            {
+                self.purges.note_stale_published(at, now);
+            }
         }
     }
 
@@ -476,7 +484,10 @@ impl CdnModel {
             return self.serve_stale_or_fail(&fetch, s);
         }
         let changes = self.cfg.versions.changes(fetch.class);
+        let purged = !self.purges.list.is_empty()
+            && (self.purges).cancels(fetch.object, fetch.pop as usize, fetch.content_at, now);
         let served = match self.cfg.rules[fetch.class as usize] {
+            Storage::Stored(_) if purged => Served::Miss,
             Storage::Stored(rule) => {
                 // Changing content: fresh for the lifetime from its content
                 // time (the Age the upstream reports counts against it).
@@ -548,7 +559,12 @@ impl CdnModel {
                 .peek_mut(fetch.object)
                 .is_some_and(|e| e.classify(now) != Freshness::Stale)
         } else {
-            if let Storage::Stored(rule) = self.cfg.rules[fetch.class as usize] {
+            let slot = self.pops.len();
+            let purged = !self.purges.list.is_empty()
+                && (self.purges).cancels(fetch.object, slot, fetch.content_at, now);
+            if let Storage::Stored(rule) = self.cfg.rules[fetch.class as usize]
+                && !purged
+            {
                 let changes = self.cfg.versions.changes(fetch.class);
                 let expiry = rule.expiry(if changes { fetch.content_at } else { now });
                 let cache = &mut self.shields[sh].cache;

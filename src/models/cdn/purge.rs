@@ -10,9 +10,20 @@
 //! cache servers drop their copies (or, with `soft = true`, mark them
 //! stale so the next request revalidates: Fastly's soft purge); the
 //! shields drop theirs after `delay`. A push CDN then pushes the new
-//! version to each PoP as the purge reaches it. Fetches already in flight
-//! are not cancelled: a response fetched before the purge can still be
-//! stored (a simplification).
+//! version to each PoP as the purge reaches it.
+//!
+//! With `publish = true` the origin gets a new version of the purged
+//! objects at `at` (the usual reason to purge), so copies and answers from
+//! before it are stale: until the purge lands, a PoP serves the old
+//! version. A fetch in flight when the purge lands is cancelled for the
+//! cache: an answer the origin gave before `at` that reaches a cache the
+//! purge has already reached is delivered to the requests waiting for it
+//! but not stored, so no old copy outlives the purge (Varnish's bans and
+//! Fastly's purges apply to what the cache holds; an answer stored after
+//! the purge is the race this closes). Requests that joined such a fetch
+//! get its old answer: the last stale response of a purged object comes
+//! at most one upstream fetch after the purge lands
+//! (`purge.stale_served_last_ms`).
 
 use rand::RngExt;
 use serde::Deserialize;
@@ -56,6 +67,9 @@ pub struct PurgeParams {
     /// Mark copies stale (the next request revalidates) instead of dropping them.
     #[serde(default)]
     pub soft: bool,
+    /// The origin publishes a new version of the purged objects at `at`.
+    #[serde(default)]
+    pub publish: bool,
 }
 
 fn default_delay() -> Duration {
@@ -128,6 +142,17 @@ pub struct PurgeState {
     pub spec: PurgeParams,
     /// The object ids it covers (resolved when it is issued).
     pub ids: Vec<u64>,
+    /// The same ids, sorted (to ask whether it covers an object).
+    pub sorted: Vec<u64>,
+    /// When it reached each PoP, and (last) the shields; `SimTime::MAX` before.
+    pub reached: Vec<SimTime>,
+}
+
+/// Served responses in a window, and how many were stale.
+#[derive(Copy, Clone, Default)]
+pub struct Served {
+    pub served: u64,
+    pub stale: u64,
 }
 
 /// The purges of a run and their counts.
@@ -140,6 +165,15 @@ pub struct Purges {
     /// Origin requests in the window before and after each purge.
     pub origin_before: u64,
     pub origin_after: u64,
+    /// Responses of changing content in the window before and after each purge.
+    pub served_before: Served,
+    pub served_after: Served,
+    /// Stale responses of objects a purge had published anew, and the
+    /// latest of them after its purge's `at`.
+    pub stale_of_published: u64,
+    pub stale_last: Option<SimTime>,
+    /// Answers from before a purge that reached a cache after it (not stored).
+    pub cancelled: u64,
 }
 
 impl Purges {
@@ -149,6 +183,8 @@ impl Purges {
                 .map(|spec| PurgeState {
                     spec,
                     ids: Vec::new(),
+                    sorted: Vec::new(),
+                    reached: Vec::new(),
                 })
                 .collect(),
             rng,
@@ -157,7 +193,55 @@ impl Purges {
             propagation: Histogram::new(),
             origin_before: 0,
             origin_after: 0,
+            served_before: Served::default(),
+            served_after: Served::default(),
+            stale_of_published: 0,
+            stale_last: None,
+            cancelled: 0,
         }
+    }
+
+    /// Whether any purge publishes new versions.
+    pub fn publishes(p: &CdnParams) -> bool {
+        p.purge.iter().any(|g| g.publish)
+    }
+
+    /// Counts a response of changing content served at `now` in the windows
+    /// of the purges.
+    #[inline]
+    pub fn note_served(&mut self, now: SimTime, stale: bool) {
+        for g in &self.list {
+            let at = g.spec.at.0;
+            if now >= at && now < at + PURGE_WINDOW {
+                self.served_after.served += 1;
+                self.served_after.stale += stale as u64;
+            }
+            if now < at && now + PURGE_WINDOW >= at {
+                self.served_before.served += 1;
+                self.served_before.stale += stale as u64;
+            }
+        }
+    }
+
+    /// A stale response of an object published anew at `at`, served at `now`.
+    pub fn note_stale_published(&mut self, at: SimTime, now: SimTime) {
+        self.stale_of_published += 1;
+        let late = now.saturating_sub(at);
+        self.stale_last = Some(self.stale_last.map_or(late, |l| l.max(late)));
+    }
+
+    /// Whether an answer for `object` whose content is from `content_at`,
+    /// reaching cache slot `slot` (a PoP index, or the PoP count for the
+    /// shields) at `now`, comes after a purge of it landed there: then it is
+    /// not stored.
+    pub fn cancels(&mut self, object: u64, slot: usize, content_at: SimTime, now: SimTime) -> bool {
+        let hit = self.list.iter().any(|g| {
+            g.spec.at.0 > content_at
+                && g.reached.get(slot).is_some_and(|&r| r <= now)
+                && g.sorted.binary_search(&object).is_ok()
+        });
+        self.cancelled += hit as u64;
+        hit
     }
 
     /// Counts an origin request at `now` in the windows of the purges.
@@ -177,6 +261,11 @@ impl Purges {
         self.propagation.reset();
         self.origin_before = 0;
         self.origin_after = 0;
+        self.served_before = Served::default();
+        self.served_after = Served::default();
+        self.stale_of_published = 0;
+        self.stale_last = None;
+        self.cancelled = 0;
     }
 }
 
@@ -203,8 +292,15 @@ impl CdnModel {
                 spec.class
                     .is_none_or(|c| self.catalogue.class(id) as u64 == c)
             })
-            .collect();
-        self.purges.list[purge as usize].ids = ids;
+            .collect::<Vec<u64>>();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        if spec.publish {
+            self.cfg.versions.publish(spec.at.0, sorted.clone());
+        }
+        let g = &mut self.purges.list[purge as usize];
+        (g.ids, g.sorted) = (ids, sorted);
+        g.reached = vec![SimTime::MAX; self.pops.len() + 1];
         self.purges.issued += 1;
         for pop in 0..self.pops.len() {
             let extra = match spec.jitter.0.as_nanos() {
@@ -236,6 +332,11 @@ impl CdnModel {
         let g = &self.purges.list[purge as usize];
         let soft = g.spec.soft;
         let ids = std::mem::take(&mut self.purges.list[purge as usize].ids);
+        let slot = match pop == super::model::NO_POP {
+            true => self.pops.len(),
+            false => pop as usize,
+        };
+        self.purges.list[purge as usize].reached[slot] = now;
         let caches: Vec<usize> = if pop == super::model::NO_POP {
             (0..self.shields.len()).collect()
         } else {
@@ -281,6 +382,20 @@ impl CdnModel {
         );
         out.scalar("purge.origin_requests_10s_before", g.origin_before as f64);
         out.scalar("purge.origin_requests_10s_after", g.origin_after as f64);
+        out.scalar("purge.answers_not_stored", g.cancelled as f64);
+        if self.cfg.versions.any() {
+            let share = |w: Served| crate::run::share(w.stale, w.served);
+            out.scalar(
+                "purge.stale_served_share_10s_before",
+                share(g.served_before),
+            );
+            out.scalar("purge.stale_served_share_10s_after", share(g.served_after));
+        }
+        if self.purges.list.iter().any(|g| g.spec.publish) {
+            out.scalar("purge.stale_served_published", g.stale_of_published as f64);
+            let last = g.stale_last.map_or(0.0, |t| t.as_secs_f64() * 1e3);
+            out.scalar("purge.stale_served_last_ms", last);
+        }
     }
 }
 

@@ -134,7 +134,12 @@ pub fn build(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<CdnModel, 
     let streams = ctx.streams;
     let router = Router::new(&world, &params.routing, &streams);
     let mut cfg = config(params, point.rules.clone())?;
-    cfg.versions = Versions::new(updates(params), streams.key("cdn/versions", 0));
+    let publishes = super::purge::Purges::publishes(params);
+    cfg.versions = Versions::new(
+        updates(params, cfg.rules.len()),
+        streams.key("cdn/versions", 0),
+    )
+    .with_publishing_purges(publishes);
     let catalogue = Catalogue::new(
         params.catalogue.objects.0,
         params.catalogue.zipf_alpha,
@@ -249,9 +254,23 @@ fn config(p: &CdnParams, rules: Vec<Storage>) -> Result<Config, String> {
     })
 }
 
-/// The update process of each catalogue class (a class's own, or the
-/// catalogue's when it sets none); flash-crowd and video classes never change.
-fn updates(p: &CdnParams) -> Vec<Update> {
+/// The update process of each of the `classes` classes: a catalogue
+/// class's own, or the catalogue's when it sets none; a live playlist
+/// changes whenever a segment completes; flash-crowd, VOD and segment
+/// classes never change.
+fn updates(p: &CdnParams, classes: usize) -> Vec<Update> {
+    let mut all = catalogue_updates(p);
+    if p.video.enabled() && p.video.live() && classes >= 2 {
+        all.resize(classes, Update::Never);
+        all[classes - 2] = Update::Aligned {
+            period_ns: p.video.segment_duration.0.as_nanos().max(1),
+        };
+    }
+    all
+}
+
+/// The update process of each catalogue class.
+fn catalogue_updates(p: &CdnParams) -> Vec<Update> {
     let one = |rate: crate::units::Rate, every: Option<crate::units::Duration>| {
         if let Some(period) = every {
             Update::Every {

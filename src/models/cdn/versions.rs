@@ -15,6 +15,11 @@
 //!   uniform in [0, P) from a hash of the object (so objects do not change
 //!   all at once).
 //!
+//! - Aligned (a live playlist): updates at every whole multiple of the
+//!   period, the same instants for every object (a new segment completes).
+//! - Published by a purge (`[[cdn.purge]] publish = true`): the purged
+//!   objects get a new version at the purge's `at`, the usual reason to purge.
+//!
 //! A copy's content is the origin's version at the copy's content time
 //! (when the origin last answered for it, a 200 or a 304); it is stale at
 //! `now` when an update fell in (content time, now].
@@ -31,6 +36,8 @@ pub enum Update {
     Poisson { window_ns: u64 },
     /// Every `period_ns`, at a phase of its own per object.
     Every { period_ns: u64 },
+    /// At every whole multiple of `period_ns` (k >= 1), for every object.
+    Aligned { period_ns: u64 },
 }
 
 /// The most updates a Poisson window is given (its mean is 1; more than
@@ -42,23 +49,53 @@ const MAX_PER_WINDOW: u64 = 40;
 pub struct Versions {
     by_class: Vec<Update>,
     key: u64,
+    /// Purges that publish: every object may change, at the purges' times.
+    publishes: bool,
+    /// The publications so far: when, and the object ids (sorted).
+    published: Vec<(SimTime, Vec<u64>)>,
 }
 
 impl Versions {
     /// Update processes by class index (a class past the end never changes).
     pub fn new(by_class: Vec<Update>, key: u64) -> Versions {
-        Versions { by_class, key }
+        Versions {
+            by_class,
+            key,
+            publishes: false,
+            published: Vec::new(),
+        }
+    }
+
+    /// Purges will publish new versions: content of every class is tracked.
+    pub fn with_publishing_purges(mut self, on: bool) -> Versions {
+        self.publishes = on;
+        self
+    }
+
+    /// A purge published new versions of `ids` at `at`.
+    pub fn publish(&mut self, at: SimTime, mut ids: Vec<u64>) {
+        ids.sort_unstable();
+        ids.dedup();
+        self.published.push((at, ids));
     }
 
     /// Whether objects of `class` change.
     #[inline]
     pub fn changes(&self, class: u8) -> bool {
-        self.process(class) != Update::Never
+        self.publishes || self.process(class) != Update::Never
     }
 
     /// Whether any class changes.
     pub fn any(&self) -> bool {
-        self.by_class.iter().any(|u| *u != Update::Never)
+        self.publishes || self.by_class.iter().any(|u| *u != Update::Never)
+    }
+
+    /// The latest publication of `object` in (`after`, `until`], if any.
+    pub fn published_in(&self, object: u64, after: SimTime, until: SimTime) -> Option<SimTime> {
+        (self.published.iter().rev())
+            .filter(|(at, _)| *at > after && *at <= until)
+            .find(|(_, ids)| ids.binary_search(&object).is_ok())
+            .map(|(at, _)| *at)
     }
 
     #[inline]
@@ -74,6 +111,12 @@ impl Versions {
         if until <= after {
             return false;
         }
+        self.updated(class, object, after, until)
+            || (!self.published.is_empty() && self.published_in(object, after, until).is_some())
+    }
+
+    /// Whether the class's own process updated `object` in (`after`, `until`].
+    fn updated(&self, class: u8, object: u64, after: SimTime, until: SimTime) -> bool {
         let (after, until) = (after.as_nanos(), until.as_nanos());
         match self.process(class) {
             Update::Never => false,
@@ -85,6 +128,7 @@ impl Versions {
                     last > after
                 }
             }
+            Update::Aligned { period_ns } => until / period_ns > after / period_ns,
             Update::Poisson { window_ns } => {
                 // Windows from the latest back; stop at the first update found.
                 let first = after / window_ns;
