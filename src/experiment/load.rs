@@ -827,12 +827,16 @@ fn check_run(file: &ExperimentFile) -> Result<(), (String, String)> {
     Ok(())
 }
 
-/// Model parameters that must fall inside the run (a CDN purge's `at`).
+/// Model parameters that must fall inside the run (a CDN purge's `at`), and
+/// runs a model's state can hold (a push run's horizon).
 fn check_window(
     model: &ModelSpec,
     horizon: crate::engine::SimTime,
 ) -> Result<(), (String, String)> {
     match model {
+        ModelSpec::Push(point) => {
+            crate::models::push::client::window_problem(point.params(), horizon).map_or(Ok(()), Err)
+        }
         ModelSpec::Cdn(point) => {
             match crate::models::cdn::purge::window_problem(point.params(), horizon) {
                 Some((key, m)) => Err((format!("cdn.{key}"), m)),

@@ -109,7 +109,7 @@ impl PushModel {
     pub fn note_data(&mut self, c: usize, now: SimTime) {
         // Without a timeout the cut stays at "never": no write per message.
         if let Some(t) = self.p.load_balancer.idle_timeout {
-            self.clients[c].idle_at_ns = cut_at(now, t);
+            self.clients[c].set_idle_at_ns(cut_at(now, t));
         }
     }
 
@@ -127,15 +127,15 @@ impl PushModel {
         if p > 0 && p < t {
             return u64::MAX;
         }
-        let last_data = client.idle_at_ns as i128 - t;
+        let last_data = client.idle_at_ns() as i128 - t;
         if p > 0 {
-            let r = (client.phase_ns as i128 - last_data).rem_euclid(p);
+            let r = (client.phase_ns() as i128 - last_data).rem_euclid(p);
             let ping = last_data + if r == 0 { p } else { r };
             if ping < last_data + t {
                 return (ping + t).max(0) as u64;
             }
         }
-        client.idle_at_ns
+        client.idle_at_ns()
     }
 
     /// How long a parked long poll is held: the wait, or less if the

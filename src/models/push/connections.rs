@@ -84,9 +84,9 @@ impl PushModel {
         let client = &mut self.clients[c as usize];
         client.state = ConnState::Registered;
         client.gateway = g as u16;
-        client.lifetime_end_ns = SimTime::from_secs_f64(v * biased).as_nanos();
-        client.idle_at_ns = idle_at;
-        client.phase_ns = (x * ping_ns as f64) as u64;
+        client.set_lifetime_end_ns(SimTime::from_secs_f64(v * biased).as_nanos());
+        client.set_idle_at_ns(idle_at);
+        client.set_phase_ns((x * ping_ns as f64) as u64);
         self.registry[c as usize] = g as u16;
         if self.ttl.is_some() {
             let age = SimTime::from_secs_f64(biased * (1.0 - v)).as_nanos() as i64;
@@ -109,24 +109,26 @@ impl PushModel {
     /// has already been drained, into the wheel otherwise.
     pub fn set_deadline(&mut self, c: u32, at: SimTime, sched: &mut Scheduler<Event>) {
         let client = &mut self.clients[c as usize];
+        let old = client.deadline_ns();
         client.timer = client.timer.wrapping_add(1);
-        client.deadline_ns = at.as_nanos();
-        let timer = client.timer;
-        self.wheel.remove(c);
-        let tick = self.wheel.tick_of(at.as_nanos());
+        client.set_deadline_ns(at.as_nanos());
+        let (timer, stored) = (client.timer, client.deadline_ns());
+        self.wheel.remove(c, old);
+        let tick = self.wheel.tick_of(stored);
         if self.drained_tick.is_some_and(|d| tick <= d) {
             sched.schedule_at(at.max(sched.now()), Event::ClientTimer { client: c, timer });
         } else {
-            self.wheel.insert(c, at.as_nanos());
+            self.wheel.insert(c, stored);
         }
     }
 
     /// Client `c` has no deadline.
     pub fn cancel_deadline(&mut self, c: u32) {
         let client = &mut self.clients[c as usize];
+        let old = client.deadline_ns();
         client.timer = client.timer.wrapping_add(1);
-        client.deadline_ns = u64::MAX;
-        self.wheel.remove(c);
+        client.set_deadline_ns(u64::MAX);
+        self.wheel.remove(c, old);
     }
 
     /// Moves the deadlines of the coming second into the event queue.
@@ -135,10 +137,10 @@ impl PushModel {
         let tick = self.wheel.tick_of(now.as_nanos());
         let clients = &self.clients;
         self.wheel
-            .drain_tick(tick, |c| clients[c as usize].deadline_ns, &mut self.due);
+            .drain_tick(tick, |c| clients[c as usize].deadline_ns(), &mut self.due);
         for &c in &self.due {
             let client = &self.clients[c as usize];
-            let at = SimTime::from_nanos(client.deadline_ns).max(now);
+            let at = SimTime::from_nanos(client.deadline_ns()).max(now);
             sched.schedule_at(
                 at,
                 Event::ClientTimer {
@@ -164,7 +166,7 @@ impl PushModel {
         match client.state {
             ConnState::Disconnected => self.start_connect(c, sched),
             ConnState::Registered => {
-                if client.lifetime_end_ns <= now {
+                if client.lifetime_end_ns() <= now {
                     self.close_connection(c, CloseReason::LifetimeEnd, sched);
                 } else if self.idle_cut(c) <= now {
                     self.close_connection(c, CloseReason::IdleTimeout, sched);
@@ -180,7 +182,7 @@ impl PushModel {
     /// The next instant a registered client's connection ends by itself.
     fn next_deadline(&self, c: u32) -> SimTime {
         let client = &self.clients[c as usize];
-        SimTime::from_nanos(client.lifetime_end_ns.min(self.idle_cut(c)))
+        SimTime::from_nanos(client.lifetime_end_ns().min(self.idle_cut(c)))
     }
 
     /// Sends client `c`'s connection attempt through the balancer.
@@ -198,7 +200,7 @@ impl PushModel {
         client.state = ConnState::Connecting;
         client.generation = client.generation.wrapping_add(1);
         client.gateway = g as u16;
-        client.lifetime_end_ns = now.as_nanos();
+        client.set_lifetime_end_ns(now.as_nanos());
         let generation = client.generation;
         let hops = 1 + 2 * self.p.connection.handshake_round_trips as u64;
         let delay = self.client_hop_to(c, g).saturating_mul(hops) + at_balancer;
@@ -236,7 +238,7 @@ impl PushModel {
         self.add_accepted(g, 1, now);
         let client = &mut self.clients[c as usize];
         client.state = ConnState::Handshaking;
-        client.phase_ns = now.as_nanos();
+        client.set_phase_ns(now.as_nanos());
         self.submit(
             g,
             CpuJob::Handshake {
@@ -253,7 +255,7 @@ impl PushModel {
             return;
         };
         let now = sched.now();
-        let accepted = SimTime::from_nanos(client.phase_ns);
+        let accepted = SimTime::from_nanos(client.phase_ns());
         if now - accepted > self.p.connection.auth_timeout.0 {
             return self.close_connection(c, CloseReason::AuthTimeout, sched);
         }
@@ -289,17 +291,17 @@ impl PushModel {
         let ping_ns = conn.ping_interval.0.as_nanos();
         let idle_at = self.idle_at_after(now);
         self.connect_latency
-            .record(now - SimTime::from_nanos(client.lifetime_end_ns));
+            .record(now - SimTime::from_nanos(client.lifetime_end_ns()));
         let client = &mut self.clients[c as usize];
         client.state = ConnState::Registered;
         client.failures = 0;
-        client.lifetime_end_ns = (now + lifetime).as_nanos();
-        client.idle_at_ns = idle_at;
-        client.phase_ns = if ping_ns > 0 {
+        client.set_lifetime_end_ns((now + lifetime).as_nanos());
+        client.set_idle_at_ns(idle_at);
+        client.set_phase_ns(if ping_ns > 0 {
             now.as_nanos() % ping_ns
         } else {
             0
-        };
+        });
         self.registry[c as usize] = client.gateway;
         self.record_written(c, now.as_nanos() as i64);
         self.note_registered(1, now);

@@ -324,7 +324,7 @@ impl PushModel {
         if notice == Notice::Reset || client.state != ConnState::Registered || ping_ns == 0 {
             return hop;
         }
-        let wait = (client.phase_ns % ping_ns + ping_ns - now.as_nanos() % ping_ns) % ping_ns;
+        let wait = (client.phase_ns() % ping_ns + ping_ns - now.as_nanos() % ping_ns) % ping_ns;
         SimTime::from_nanos(if wait == 0 { ping_ns } else { wait })
     }
 

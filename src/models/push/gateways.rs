@@ -46,7 +46,7 @@ impl PushModel {
                 let Some(slot) = self.current(client, generation, ConnState::Handshaking) else {
                     return SimTime::ZERO;
                 };
-                if now - SimTime::from_nanos(slot.phase_ns) > c.auth_timeout.0 {
+                if now - SimTime::from_nanos(slot.phase_ns()) > c.auth_timeout.0 {
                     return SimTime::ZERO;
                 }
                 let upgrade = if self.transport == Transport::Websocket {

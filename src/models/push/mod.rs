@@ -5,7 +5,7 @@
 //! event-loop I/O), and the Netflix Zuul push pipeline (producers, Kafka,
 //! message processors autoscaled on lag, the push registry).
 //!
-//! Idle connections cost memory, not events: a client is a 48-byte slot,
+//! Idle connections cost memory, not events: a client is a 36-byte slot,
 //! its next timed action a deadline in a timing wheel, and keep-alive pings
 //! are charged to the gateways in batches. See `docs/push.md`.
 //!
@@ -23,6 +23,7 @@ pub mod attack;
 pub mod autoscale;
 pub mod balancer;
 pub mod check;
+pub mod client;
 mod connections;
 pub mod costs;
 pub mod defaults;

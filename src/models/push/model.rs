@@ -58,30 +58,7 @@ impl ConnState {
     }
 }
 
-/// A client of a persistent transport: 48 bytes, no heap allocation.
-#[derive(Copy, Clone, Debug)]
-pub struct Client {
-    /// The next instant something happens to this client by itself.
-    pub deadline_ns: u64,
-    /// Registered: when the lifetime ends. Connecting to Registering: when
-    /// the attempt began (for the connect latency).
-    pub lifetime_end_ns: u64,
-    /// When the balancer cuts the connection if nothing passes before:
-    /// last data + idle timeout.
-    pub idle_at_ns: u64,
-    /// Registered: pings go out at instants congruent to this modulo the
-    /// ping interval. Handshaking: the accept instant.
-    pub phase_ns: u64,
-    /// Bumped at every connection attempt and close: events of an older
-    /// connection are stale.
-    pub generation: u32,
-    /// Bumped whenever the deadline changes: older timer events are stale.
-    pub timer: u32,
-    pub gateway: u16,
-    pub state: ConnState,
-    /// Failed attempts in a row (saturating).
-    pub failures: u8,
-}
+pub use super::client::Client;
 
 /// Work on a gateway's CPU.
 #[derive(Copy, Clone, Debug)]
@@ -575,8 +552,8 @@ mod tests {
 
     #[test]
     fn per_client_and_per_event_state_stay_small() {
-        // The state budget of docs/push.md: 48 bytes per client slot.
-        assert_eq!(std::mem::size_of::<Client>(), 48);
+        // The state budget of docs/push.md: 36 bytes per client slot.
+        assert_eq!(std::mem::size_of::<Client>(), 36);
         assert!(std::mem::size_of::<Event>() <= 24);
     }
 }

@@ -19,8 +19,8 @@ use super::geo::Geo;
 use super::kafka::Brokers;
 use super::messages::Messages;
 use super::model::{
-    Client, Cluster, ConnState, Counters, Gateway, Mailbox, NO_GATEWAY, Poller, Processor,
-    PushModel, Rngs, Samplers, SeriesSet, TICK,
+    Client, Cluster, Counters, Gateway, Mailbox, NO_GATEWAY, Poller, Processor, PushModel, Rngs,
+    Samplers, SeriesSet, TICK,
 };
 use super::params::{PushParams, Transport};
 use super::reconnect::{ReconnectPolicy, Reconnects};
@@ -122,6 +122,9 @@ pub fn build(p: &PushParams, ctx: &RunContext) -> Result<PushModel, String> {
     let gateways_n = p.gateway_count() as usize;
     let partitions = p.kafka.partitions as usize;
     let slots = if persistent { n } else { 0 };
+    if let Some((key, message)) = super::client::window_problem(p, ctx.window.horizon) {
+        return Err(format!("{key}: {message}"));
+    }
     let (pollers, mailboxes) = polling_state(p, n);
     let autoscaler = p
         .autoscaling
@@ -283,17 +286,7 @@ fn replica_counts(p: &PushParams) -> (u32, u32) {
 }
 
 fn empty_client() -> Client {
-    Client {
-        deadline_ns: u64::MAX,
-        lifetime_end_ns: 0,
-        idle_at_ns: u64::MAX,
-        phase_ns: 0,
-        generation: 0,
-        timer: 0,
-        gateway: NO_GATEWAY,
-        state: ConnState::Disconnected,
-        failures: 0,
-    }
+    Client::empty(NO_GATEWAY)
 }
 
 fn new_gateway(p: &PushParams) -> Gateway {

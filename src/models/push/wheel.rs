@@ -5,7 +5,10 @@
 //! by itself: its lifetime ends, its idle timer fires, its reconnect delay
 //! elapses). Deadlines far ahead sit in buckets of width `tick`, kept as
 //! intrusive doubly-linked lists threaded through two `u32` links per client
-//! (no allocation per client). Once per tick the model drains the bucket of
+//! (8 bytes, no allocation per client). A client's slot is not stored: it
+//! follows from the deadline it was linked with, which the model keeps and
+//! hands back to [`TimingWheel::remove`]; a head of a list is marked by its
+//! `prev` link. Once per tick the model drains the bucket of
 //! the coming tick and puts those few deadlines, at their exact times, into
 //! the engine's event queue. The binary heap therefore holds only what is
 //! due within one tick, never one timer per connection.
@@ -15,16 +18,24 @@
 
 /// "No client": the end of a list.
 pub const NIL: u32 = u32::MAX;
+/// `prev` of a client not in the wheel.
+const UNLINKED: u32 = u32::MAX;
+/// `prev` of the first client of a bucket.
+const HEAD: u32 = u32::MAX - 1;
+const PREV: usize = 0;
+const NEXT: usize = 1;
+/// The most clients a wheel holds (the ids above are markers).
+pub const MAX_CLIENTS: usize = HEAD as usize;
 
 /// Buckets of deadlines, `slots` of them, each `tick_ns` wide; a deadline
 /// beyond one revolution waits in its slot for later revolutions.
 pub struct TimingWheel {
     tick_ns: u64,
     heads: Vec<u32>,
-    prev: Vec<u32>,
-    next: Vec<u32>,
-    /// The slot each linked client is in (NIL: not linked).
-    slot_of: Vec<u32>,
+    /// Per client, side by side (one cache line per unlink): the previous
+    /// client in the bucket ([`HEAD`] for the first, [`UNLINKED`] when not
+    /// in the wheel) and the next ([`NIL`] for the last).
+    links: Vec<[u32; 2]>,
     linked: usize,
 }
 
@@ -32,12 +43,11 @@ impl TimingWheel {
     /// A wheel for `clients` clients with `slots` buckets of `tick_ns`.
     pub fn new(clients: usize, slots: usize, tick_ns: u64) -> TimingWheel {
         assert!(slots.is_power_of_two(), "slots must be a power of two");
+        assert!(clients <= MAX_CLIENTS, "at most {MAX_CLIENTS} clients");
         TimingWheel {
             tick_ns: tick_ns.max(1),
             heads: vec![NIL; slots],
-            prev: vec![NIL; clients],
-            next: vec![NIL; clients],
-            slot_of: vec![NIL; clients],
+            links: vec![[UNLINKED, NIL]; clients],
             linked: 0,
         }
     }
@@ -56,7 +66,7 @@ impl TimingWheel {
     }
 
     /// Bytes the wheel holds per client (its links), for the state budget.
-    pub const BYTES_PER_CLIENT: usize = 3 * std::mem::size_of::<u32>();
+    pub const BYTES_PER_CLIENT: usize = 2 * std::mem::size_of::<u32>();
 
     /// The bucket index of an instant.
     pub fn tick_of(&self, time_ns: u64) -> u64 {
@@ -70,40 +80,44 @@ impl TimingWheel {
     /// Links `client` into the bucket of `deadline_ns`; it must not be linked.
     pub fn insert(&mut self, client: u32, deadline_ns: u64) {
         let c = client as usize;
-        debug_assert_eq!(self.slot_of[c], NIL, "client already in the wheel");
+        debug_assert_eq!(self.links[c][PREV], UNLINKED, "client already in the wheel");
         let slot = self.slot(self.tick_of(deadline_ns));
         let head = self.heads[slot];
-        self.next[c] = head;
-        self.prev[c] = NIL;
+        self.links[c] = [HEAD, head];
         if head != NIL {
-            self.prev[head as usize] = client;
+            self.links[head as usize][PREV] = client;
         }
         self.heads[slot] = client;
-        self.slot_of[c] = slot as u32;
         self.linked += 1;
     }
 
-    /// Unlinks `client` if it is linked; returns whether it was.
-    pub fn remove(&mut self, client: u32) -> bool {
-        let c = client as usize;
-        let slot = self.slot_of[c];
-        if slot == NIL {
+    /// Unlinks `client` if it is linked, given the deadline it was linked
+    /// with; returns whether it was.
+    pub fn remove(&mut self, client: u32, deadline_ns: u64) -> bool {
+        if self.links[client as usize][PREV] == UNLINKED {
             return false;
         }
-        let (p, n) = (self.prev[c], self.next[c]);
-        if p == NIL {
-            self.heads[slot as usize] = n;
+        let slot = self.slot(self.tick_of(deadline_ns));
+        self.unlink(client, slot);
+        true
+    }
+
+    /// Unlinks linked `client` from bucket `slot`.
+    #[inline]
+    fn unlink(&mut self, client: u32, slot: usize) {
+        let c = client as usize;
+        let [p, n] = self.links[c];
+        if p == HEAD {
+            debug_assert_eq!(self.heads[slot], client, "client linked elsewhere");
+            self.heads[slot] = n;
         } else {
-            self.next[p as usize] = n;
+            self.links[p as usize][NEXT] = n;
         }
         if n != NIL {
-            self.prev[n as usize] = p;
+            self.links[n as usize][PREV] = p;
         }
-        self.prev[c] = NIL;
-        self.next[c] = NIL;
-        self.slot_of[c] = NIL;
+        self.links[c] = [UNLINKED, NIL];
         self.linked -= 1;
-        true
     }
 
     /// Removes and returns, into `due`, the clients of bucket `tick` whose
@@ -115,14 +129,14 @@ impl TimingWheel {
         let slot = self.slot(tick);
         let mut client = self.heads[slot];
         while client != NIL {
-            let following = self.next[client as usize];
+            let following = self.links[client as usize][NEXT];
             if self.tick_of(deadline_of(client)) <= tick {
                 due.push(client);
             }
             client = following;
         }
         for &c in due.iter() {
-            self.remove(c);
+            self.unlink(c, slot);
         }
     }
 }
@@ -158,8 +172,10 @@ mod tests {
         for c in 0..3 {
             w.insert(c, 2);
         }
-        assert!(w.remove(1));
-        assert!(!w.remove(1));
+        assert!(w.remove(1, 2));
+        assert!(!w.remove(1, 2));
+        assert!(w.remove(0, 2));
+        w.insert(0, 2);
         let mut due = Vec::new();
         w.drain_tick(2, |_| 2, &mut due);
         due.sort();
