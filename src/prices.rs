@@ -96,6 +96,9 @@ pub struct RegionPrice {
 pub struct Prices {
     /// The file the prices came from (for messages).
     pub file_name: String,
+    /// SHA-256 (hex) of the price file's text: part of a run record's plan
+    /// identity, so that records made with other prices are not reused.
+    pub sha256: String,
     /// When the prices were checked (as written, e.g. `2026-12-01`).
     pub date: String,
     pub currency: String,
@@ -197,6 +200,7 @@ impl Prices {
         check_text(&o.source, "origin.source", &fail)?;
         Ok(Prices {
             file_name: file_name.to_string(),
+            sha256: sha256_hex(text),
             date: file.date.into_inner(),
             currency: file.currency.into_inner(),
             gb_bytes: file.gb_bytes.into_inner(),
@@ -387,6 +391,15 @@ fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
     keys.map(|k| format!("\"{k}\""))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// SHA-256 of `text`, in lower-case hex.
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

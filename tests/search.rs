@@ -290,3 +290,99 @@ fn bad_searches_exit_2_naming_the_key() {
         "run.replications",
     );
 }
+
+/// Starts `edgesim run s.toml --out cut` and kills it once at least
+/// `finished` run records are written; returns the records it left.
+fn run_and_kill(dir: &Path, finished: usize) -> Vec<(String, Vec<u8>)> {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesim"))
+        .args(["run", "s.toml", "--out", "cut", "--threads", "2"])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let count = || match fs::read_dir(dir.join("cut/runs")) {
+        Ok(read) => read
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "json"))
+            })
+            .count(),
+        Err(_) => 0,
+    };
+    while count() < finished {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the search made no progress"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the search ended before it could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    records(&dir.join("cut"))
+}
+
+#[test]
+fn a_killed_search_resumes_to_the_uninterrupted_bytes() {
+    let temp = tempfile::tempdir().unwrap();
+    let d = temp.path();
+    // Runs of a few hundred milliseconds, so that the kill lands midway.
+    fs::write(d.join("s.toml"), small_with("\"3000s\"", "\"100000s\"")).unwrap();
+    let before = run_and_kill(d, 4);
+    assert!(!before.is_empty());
+    assert!(!d.join("cut/answer.json").exists(), "killed before the end");
+    let resumed = edgesim(
+        d,
+        &[
+            "run",
+            "s.toml",
+            "--out",
+            "cut",
+            "--resume",
+            "--threads",
+            "1",
+        ],
+    );
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let message = format!("resuming: {} runs already recorded", before.len());
+    assert!(stderr(&resumed).contains(&message), "{}", stderr(&resumed));
+    let after = records(&d.join("cut"));
+    assert!(after.len() > before.len(), "{} runs", after.len());
+    for (name, bytes) in &before {
+        let kept = after.iter().find(|(n, _)| n == name).unwrap();
+        assert!(&kept.1 == bytes, "{name} was run again");
+    }
+    run(d, &["run", "s.toml", "--out", "whole", "--threads", "2"]);
+    assert_eq!(records(&d.join("whole")).len(), after.len());
+    for name in FILES {
+        let (a, b) = (
+            fs::read(d.join("whole").join(name)).unwrap(),
+            fs::read(d.join("cut").join(name)).unwrap(),
+        );
+        assert!(a == b, "{name} differs after the kill and resume");
+    }
+}
+
+#[test]
+fn a_model_that_panics_in_the_metric_probe_stops_the_search() {
+    use edgesim::experiment::search::probe_metric_names;
+    use edgesim::run::RunOutput;
+    let err = probe_metric_names(|| panic!("a bug in setup")).unwrap_err();
+    assert!(err.contains("panicked"), "{err}");
+    assert!(err.contains("a bug in setup"), "{err}");
+    // A model that cannot run for a millisecond is not checked here (its
+    // own runs report the error); one that runs gives its names.
+    assert_eq!(probe_metric_names(|| Err("too short".into())), Ok(None));
+    let mut output = RunOutput::default();
+    output.scalar("wait_s_mean", 0.5);
+    let names = probe_metric_names(|| Ok(output)).unwrap().unwrap();
+    assert_eq!(names[0], "wait_s_mean");
+    assert!(names.iter().any(|n| n == "warmup_ok"));
+}

@@ -89,6 +89,13 @@ fn check_same(a_dir: &Path, a: &ManifestHead, b_dir: &Path, b: &ManifestHead) ->
             sa.experiment_sha256,
             a_dir.display()
         ))
+    } else if sa.prices_sha256 != sb.prices_sha256 {
+        Some(format!(
+            "was made with other prices (price file SHA-256 {} vs {} in {})",
+            sb.prices_sha256,
+            sa.prices_sha256,
+            a_dir.display()
+        ))
     } else if sa.set != sb.set {
         Some(format!(
             "was run with other --set values ({:?} vs {:?} in {})",

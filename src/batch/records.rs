@@ -44,6 +44,9 @@ struct RecordFile {
     format: String,
     edgesim_version: String,
     experiment_sha256: String,
+    /// SHA-256 of the price file (absent in records of older builds).
+    #[serde(default)]
+    prices_sha256: String,
     set: Vec<String>,
     run_index: usize,
     point: usize,
@@ -117,6 +120,7 @@ pub fn encode(study: &Study, record: &RunRecord) -> Vec<u8> {
         format: FORMAT.into(),
         edgesim_version: study.edgesim_version.clone(),
         experiment_sha256: study.experiment_sha256.clone(),
+        prices_sha256: study.prices_sha256.clone(),
         set: study.set.clone(),
         run_index: record.plan.run_index,
         point: record.plan.point,
@@ -183,6 +187,7 @@ pub struct Decoded {
     pub record: RunRecord,
     pub edgesim_version: String,
     pub experiment_sha256: String,
+    pub prices_sha256: String,
     pub set: Vec<String>,
 }
 
@@ -252,8 +257,14 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
         record,
         edgesim_version: file.edgesim_version,
         experiment_sha256: file.experiment_sha256,
+        prices_sha256: file.prices_sha256,
         set: file.set,
     })
+}
+
+/// A digest for a message (`none` for a record of an older build).
+fn show_digest(digest: &str) -> &str {
+    if digest.is_empty() { "none" } else { digest }
 }
 
 fn other_format(format: &str) -> String {
@@ -430,6 +441,13 @@ impl RunStore {
             return Err(bad(format!(
                 "this run record comes from another experiment file or other --set values (experiment SHA-256 {}, --set {:?}); expected {} with --set {:?}",
                 decoded.experiment_sha256, decoded.set, study.experiment_sha256, study.set
+            )));
+        }
+        if decoded.prices_sha256 != study.prices_sha256 {
+            return Err(bad(format!(
+                "this run record was made with other prices (price file SHA-256 {}); expected {} (the price file changed since: run without --resume to start over)",
+                show_digest(&decoded.prices_sha256),
+                study.prices_sha256
             )));
         }
         if decoded.edgesim_version != study.edgesim_version {

@@ -723,9 +723,11 @@ fn search_overrides(search: &Search, c: usize, s: usize) -> Vec<Override> {
 
 /// The metrics of constraints and objective must be ones the model
 /// reports: a run of a millisecond of `spec` says which. (A model that
-/// cannot run that briefly is not checked here.)
+/// cannot run that briefly is not checked here; one that panics stops the
+/// search.)
 fn check_search_metrics(search: &Search, spec: &ExperimentSpec) -> Result<(), (String, String)> {
-    let Some(names) = super::runner::metric_names(spec) else {
+    let Some(names) = super::runner::metric_names(spec).map_err(|m| ("search".to_string(), m))?
+    else {
         return Ok(());
     };
     let unknown = |name: &str| !names.iter().any(|n| n == name);

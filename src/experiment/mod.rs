@@ -79,6 +79,7 @@ impl Experiment {
             description: spec.description.clone(),
             experiment_file: self.path.display().to_string(),
             experiment_sha256: self.sha256.clone(),
+            prices_sha256: spec.prices.sha256.clone(),
             model: spec.model.name().to_string(),
             set: self.sets.clone(),
             master_seed: spec.run.seed,

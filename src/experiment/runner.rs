@@ -160,8 +160,9 @@ pub fn open_io(model: &ModelSpec, record: Option<&Path>) -> Result<RunIo, String
 }
 
 /// The names of the metrics `spec`'s model reports, from a run of one
-/// millisecond of simulated time (none when even that fails).
-pub fn metric_names(spec: &ExperimentSpec) -> Option<Vec<String>> {
+/// millisecond of simulated time (`Ok(None)` when even that fails, `Err`
+/// when it panics: see [`super::search::probe_metric_names`]).
+pub fn metric_names(spec: &ExperimentSpec) -> Result<Option<Vec<String>>, String> {
     let horizon = SimTime::from_nanos(1_000_000).min(spec.run.duration.0);
     let ctx = RunContext {
         streams: Streams::new(spec.run.seed),
@@ -175,19 +176,10 @@ pub fn metric_names(spec: &ExperimentSpec) -> Option<Vec<String>> {
         series_only: None,
         prices: spec.prices.clone(),
     };
-    let result = catch_unwind(AssertUnwindSafe(|| {
+    super::search::probe_metric_names(|| {
         let io = open_io(&spec.model, None)?;
         spec.model.run_with(&ctx, io)
-    }));
-    match result {
-        Ok(Ok(output)) => {
-            let mut names: Vec<String> = output.metrics.into_iter().map(|m| m.name).collect();
-            // The steady-state check's metrics (`run_steady`) come with every run.
-            names.extend(["warmup_s", "warmup_suggested_s", "warmup_ok"].map(String::from));
-            Some(names)
-        }
-        _ => None,
-    }
+    })
 }
 
 /// Runs one replication of `spec` with the steady-state check: the

@@ -498,6 +498,34 @@ fn replications(spec: &SearchSpec) -> Result<(u32, u32), Problem> {
     Ok((min, max))
 }
 
+/// The metric names a probe run reports: `Ok(None)` when the model
+/// returns an error (it cannot run that briefly, so the names are not
+/// checked here and the search's own runs report the error), `Err` when it
+/// panics, which is a bug that must stop the search, not skip the check.
+/// The steady-state check's metrics come with every run and are added.
+pub fn probe_metric_names(
+    run: impl FnOnce() -> Result<crate::run::RunOutput, String>,
+) -> Result<Option<Vec<String>>, String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(Ok(output)) => {
+            let mut names: Vec<String> = output.metrics.into_iter().map(|m| m.name).collect();
+            names.extend(["warmup_s", "warmup_suggested_s", "warmup_ok"].map(String::from));
+            Ok(Some(names))
+        }
+        Ok(Err(_)) => Ok(None),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(format!(
+                "the run of 1 ms of simulated time that learns the model's metric names panicked: {what} (a bug in edgesim; the first candidate reproduces it)"
+            ))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,6 +54,11 @@ pub struct Study {
     /// The experiment file as the user named it.
     pub experiment_file: String,
     pub experiment_sha256: String,
+    /// SHA-256 of the price file the costs come from (`[prices]`, or the
+    /// shipped `models/prices.toml`): records made with other prices are
+    /// not reused.
+    #[serde(default)]
+    pub prices_sha256: String,
     pub model: String,
     /// The `--set` overrides, as written.
     pub set: Vec<String>,
@@ -270,6 +275,7 @@ pub mod tests {
             description: "a test".into(),
             experiment_file: "t.toml".into(),
             experiment_sha256: "ab".repeat(32),
+            prices_sha256: "cd".repeat(32),
             model: "queue".into(),
             set: vec!["run.replications=2".into()],
             master_seed: 1,

@@ -274,10 +274,11 @@ fn damage(g: &mut Gen, bytes: &mut Vec<u8>) {
 
 /// The record's field orders, as edgesim writes them (the digest is over
 /// that JSON).
-const TOP: [&str; 14] = [
+const TOP: [&str; 15] = [
     "format",
     "edgesim_version",
     "experiment_sha256",
+    "prices_sha256",
     "set",
     "run_index",
     "point",
@@ -355,6 +356,7 @@ pub fn check(corpus: &Corpus, input: &Input) -> Result<bool, String> {
     let mut study = corpus.study.clone();
     study.edgesim_version = decoded.edgesim_version.clone();
     study.experiment_sha256 = decoded.experiment_sha256.clone();
+    study.prices_sha256 = decoded.prices_sha256.clone();
     study.set = decoded.set.clone();
     let again = encode(&study, &decoded.record);
     if !input.changed && again != input.written {

@@ -181,6 +181,15 @@ const REDUCED: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "plan-push-fleet.toml",
+        &[
+            "push.clients=200000",
+            "push.producer.rate=1000/s",
+            "search.param[1].range={ from = 2, to = 20 }",
+            "push.kafka.partitions=12",
+        ],
+    ),
+    (
         "push-registry-storm.toml",
         &["push.clients=20000", "push.producer.rate=100/s"],
     ),

@@ -41,7 +41,10 @@ impl PushParams {
     pub fn disturbed_from(&self) -> Option<SimTime> {
         let faults = self.faults.iter().filter_map(|f| f.starts_at());
         let bursts = self.producer.bursts.iter().map(|b| b.start.0);
-        faults.chain(bursts).min()
+        // Clients that connect over a ramp from time zero are the event the
+        // experiment studies (a start-up herd), not a warm-up to discard.
+        let ramp = self.connection.connect_ramp.map(|_| SimTime::ZERO);
+        faults.chain(bursts).chain(ramp).min()
     }
 }
 
