@@ -628,6 +628,17 @@ fn paint_colour_bar<DB: DrawingBackend>(
         .map_err(e)?;
         below += 26;
     }
+    paint_misses_key(root, map, x, below)
+}
+
+/// The key of the red outline of cells that miss the SLO, at `y`.
+fn paint_misses_key<DB: DrawingBackend>(
+    root: &Area<DB>,
+    map: &HeatmapChart,
+    x: i32,
+    below: i32,
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     if let Some(slo) = &map.slo_text {
         let y = below;
         let red = rgb(SLO_COLOUR).stroke_width(3);
