@@ -136,7 +136,7 @@ fn a_cdn_pop_failure_says_where_the_load_went() {
     // schedule (with its --set time), not typed into a [[plot]].
     let manifest = fs::read_to_string(out.join("manifest.json")).unwrap();
     assert!(
-        manifest.contains("\"label\":\"Frankfurt am Main fails\""),
+        manifest.contains("\"label\": \"Frankfurt am Main fails\""),
         "{manifest}"
     );
     let series: Vec<String> = fs::read_dir(out.join("plots"))
