@@ -52,7 +52,7 @@ fn the_chromium_probe_finds_each_kind_of_defect() {
 </svg></figure>"##;
     fs::write(
         &page,
-        format!("<!DOCTYPE html><html><body>{chart}<table class=\"headline\"><tr><td>1</td></tr></table><script>console.error('broken')</script></body></html>"),
+        format!("<!DOCTYPE html><html><body>{chart}<table class=\"headline\"><tr><td>1</td></tr></table><div style=\"width:300px\"><table class=\"verdict\"><tr><td style=\"white-space:nowrap\">{}</td></tr></table></div><script>console.error('broken')</script></body></html>", "wide ".repeat(80)),
     )
     .unwrap();
     let seen = report_support::rendered(&page);
@@ -62,6 +62,7 @@ fn the_chromium_probe_finds_each_kind_of_defect() {
         "bad: legend entry \"pull\" twice",
         "bad: text \"tiny\" is 8.0 px",
         "bad: a band leaves the plot area",
+        "table.verdict needs horizontal scrolling",
     ] {
         assert!(all.contains(expected), "{expected} not in:\n{all}");
     }

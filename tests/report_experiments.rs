@@ -40,6 +40,14 @@ fn every_shipped_experiment_gets_charts_and_a_report() {
         let svgs: Vec<&(String, Vec<u8>)> =
             charts.iter().filter(|(n, _)| n.ends_with(".svg")).collect();
         assert!(svgs.len() >= 2, "{}: {} charts", file.display(), svgs.len());
+        // About 20 charts at most (and the world map): the defaults that
+        // answer the question first, the rest left out.
+        let drawn = svgs.iter().filter(|(n, _)| n != "world-map.svg").count();
+        assert!(
+            drawn <= edgesim::report::plot::MAX_CHARTS,
+            "{}: {drawn} charts",
+            file.display()
+        );
         assert_eq!(
             report.matches("<figure ").count(),
             svgs.len(),

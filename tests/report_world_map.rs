@@ -132,6 +132,28 @@ fn a_cdn_pop_failure_says_where_the_load_went() {
         .map(|v| v.parse::<f64>().unwrap())
         .sum();
     assert!((80.0..=105.0).contains(&shares), "{shares} %\n{table}");
+    // The scheduled failure is marked on the time-series charts, from the
+    // schedule (with its --set time), not typed into a [[plot]].
+    let manifest = fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"label\": \"Frankfurt am Main fails\""),
+        "{manifest}"
+    );
+    let series: Vec<String> = fs::read_dir(out.join("plots"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.to_string_lossy().contains("timeseries") && p.extension().is_some_and(|x| x == "svg")
+        })
+        .map(|p| fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(!series.is_empty());
+    assert!(
+        series
+            .iter()
+            .all(|svg| svg.contains("Frankfurt am Main fails")),
+        "every time series marks the failure"
+    );
 }
 
 #[test]
@@ -161,6 +183,23 @@ fn a_system_run_maps_pops_and_clusters() {
     assert_eq!(markers(&svg, "cluster").len(), 3);
     assert!(svg.contains("cdn.pop.*.hit_ratio"));
     assert!(svg.contains("push.cluster.*.connections_mean"));
+    // Singapore has a PoP and a cluster: it is named once. Every PoP and
+    // cluster is named (crowded labels move aside, with a leader line).
+    let labels: Vec<&str> = svg
+        .lines()
+        .filter(|l| l.contains("class=\"label\""))
+        .map(|l| {
+            let text = &l[l.find('>').unwrap() + 1..];
+            &text[..text.find('<').unwrap()]
+        })
+        .collect();
+    assert_eq!(labels.iter().filter(|l| **l == "Singapore").count(), 1);
+    let sites = markers(&svg, "PoP").len() + markers(&svg, "cluster").len();
+    assert!(
+        labels.len() + 3 >= sites,
+        "{} labels for {sites} sites",
+        labels.len()
+    );
 }
 
 #[test]

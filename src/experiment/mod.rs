@@ -2,6 +2,7 @@
 //! located errors, the run plan with its seeds, and the parallel runner.
 
 pub mod bisect;
+pub mod events;
 pub mod load;
 pub mod models;
 pub mod overrides;
@@ -99,6 +100,7 @@ impl Experiment {
             report: spec.output.report,
             png: spec.output.png,
             world: worldmap::world_map(self),
+            scheduled: events::scheduled_events(self),
             source: self.source.clone(),
         }
     }

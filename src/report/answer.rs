@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use super::charts::format_significant;
 use super::charts::format_value;
-use super::charts::shared::point_label;
+use super::charts::shared::{point_label, short_names};
 use super::html::escape;
 use super::tables::{SummaryRow, Tables};
 
@@ -138,10 +138,10 @@ pub fn section(page: &mut String, tables: &Tables) {
     let winner = winner(tables);
     page.push_str("<h2 id=\"answer\">Answer</h2>\n<div class=\"wide\"><table class=\"headline\">\n<tr><th>point</th>");
     for p in &study.sweep_paths {
-        let _ = write!(page, "<th class=\"l\">{}</th>", escape(p));
+        let _ = write!(page, "<th class=\"l\">{}</th>", super::html::heading(p));
     }
     for m in &metrics {
-        let _ = write!(page, "<th>{}</th>", escape(m));
+        let _ = write!(page, "<th>{}</th>", super::html::heading(m));
     }
     if !study.slo.is_empty() {
         page.push_str("<th>SLOs</th>");
@@ -169,6 +169,28 @@ pub fn section(page: &mut String, tables: &Tables) {
         "<p class=\"winner\">{}</p>",
         escape(&winner_sentence(tables, winner.as_ref()))
     );
+}
+
+/// "gateways={cores=2, count=64}, backoff={policy=immediate}": a point's
+/// swept values as its table row shows them (a table value by the fields
+/// that differ between points); the experiment name when nothing is swept.
+pub fn compact_label(study: &crate::study::Study, point: usize) -> String {
+    let values = super::html::compact_values(study, point);
+    if values.is_empty() {
+        return point_label(study, point);
+    }
+    short_names(&study.sweep_paths)
+        .iter()
+        .zip(values)
+        .map(|(n, v)| {
+            if v.contains('=') && !v.starts_with('{') {
+                format!("{n}={{{v}}}")
+            } else {
+                format!("{n}={v}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What the table says, in a sentence.
@@ -210,7 +232,7 @@ pub fn winner_sentence(tables: &Tables, winner: Option<&Winner>) -> String {
         w.metric,
         study.better.as_str(),
         w.best,
-        point_label(study, w.best),
+        compact_label(study, w.best),
         value(w.best)
     );
     if let Some(r) = w.runner_up {
@@ -218,7 +240,7 @@ pub fn winner_sentence(tables: &Tables, winner: Option<&Winner>) -> String {
             text,
             " Next: point {} ({}), {}{}.",
             r,
-            point_label(study, r),
+            compact_label(study, r),
             value(r),
             if w.overlaps {
                 "; their 95% intervals overlap, so the order may be noise: add replications to tell them apart"

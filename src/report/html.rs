@@ -22,12 +22,20 @@ pub const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-w
 h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ccc}\
 .question{font-size:1.15em}pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.85em}\
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:right;white-space:nowrap}\
+th,td.l{white-space:normal}\
 .wide{overflow-x:auto}\
 th{background:#f0f0f0}td.l,th.l{text-align:left}.ci{color:#777;font-size:.85em}\
 table.headline{font-size:1em}p.winner{font-size:1.1em}\
 .pass{color:#0a6e2f;font-weight:bold}.fail{color:#c00000;font-weight:bold}.warn{color:#8a5a00}\
 figure{margin:1.5em 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}\
 figcaption{margin-top:.3em}";
+
+/// A metric or parameter name for a table heading: escaped, with a line
+/// break allowed after each `_` and `.`, so that wide tables wrap their
+/// headings instead of scrolling at 1280 px.
+pub fn heading(name: &str) -> String {
+    escape(name).replace('_', "_<wbr>").replace('.', ".<wbr>")
+}
 
 /// HTML-escapes `text`.
 pub fn escape(text: &str) -> String {
@@ -177,7 +185,7 @@ fn cell(row: Option<&SummaryRow>) -> String {
 fn point_header(page: &mut String, tables: &Tables) {
     page.push_str("<tr><th>point</th>");
     for p in &tables.study.sweep_paths {
-        let _ = write!(page, "<th class=\"l\">{}</th>", escape(p));
+        let _ = write!(page, "<th class=\"l\">{}</th>", heading(p));
     }
 }
 
@@ -236,13 +244,13 @@ fn verdict(page: &mut String, tables: &Tables) {
     if slos.is_empty() {
         return;
     }
-    page.push_str("<h2>SLO verdict</h2>\n<p>Each point is judged on the pooled value (latency metrics, from the merged histograms of all replications) or the mean over replications; <span class=\"warn\">borderline</span> means the bound lies inside the 95% confidence interval.</p>\n<div class=\"wide\"><table>\n");
+    page.push_str("<h2>SLO verdict</h2>\n<p>Each point is judged on the pooled value (latency metrics, from the merged histograms of all replications) or the mean over replications; <span class=\"warn\">borderline</span> means the bound lies inside the 95% confidence interval.</p>\n<div class=\"wide\"><table class=\"verdict\">\n");
     point_header(page, tables);
     for s in slos {
         let _ = write!(
             page,
             "<th>{} {}</th>",
-            escape(&s.metric),
+            heading(&s.metric),
             escape(&s.bound_text())
         );
     }
@@ -259,9 +267,11 @@ fn verdict(page: &mut String, tables: &Tables) {
             };
             let met = s.met_by(r.value());
             all &= met;
+            // A zero-width interval (every replication the same) is no doubt.
             let borderline = r.band().is_some_and(|(lo, hi)| {
-                s.max.is_some_and(|m| lo <= m && m <= hi)
-                    || s.min.is_some_and(|m| lo <= m && m <= hi)
+                lo < hi
+                    && (s.max.is_some_and(|m| lo <= m && m <= hi)
+                        || s.min.is_some_and(|m| lo <= m && m <= hi))
             });
             let _ = write!(
                 page,
@@ -353,7 +363,7 @@ fn summary(page: &mut String, tables: &Tables) {
     page.push_str("<h2>Summary</h2>\n<p>Per point: latency percentiles pooled from the merged histograms of all replications, other metrics the mean over replications; ± is the 95% confidence half-width of the mean over replications (Student t). Every metric is in <code>summary.csv</code> and below.</p>\n<div class=\"wide\"><table>\n");
     point_header(page, tables);
     for m in &metrics {
-        let _ = write!(page, "<th>{}</th>", escape(m));
+        let _ = write!(page, "<th>{}</th>", heading(m));
     }
     page.push_str("</tr>\n");
     for point in 0..tables.study.point_values.len() {

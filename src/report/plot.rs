@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 
 use super::charts::build::build;
 use super::charts::defaults::default_plots;
-use super::charts::{Chart, draw};
+use super::charts::{Chart, draw, storm};
 use super::html;
 use super::output::{
     PLOTS_DIR, REPORT, RESULTS, remove_if_present, remove_stale_temps, write_atomically,
 };
 use super::tables::Tables;
 use crate::error::{Error, InputError};
-use crate::study::plotspec::PlotSpec;
+use crate::study::plotspec::{PlotKind, PlotSpec};
 use crate::study::{MANIFEST, ManifestHead, ManifestRun, is_temp_of, read_manifest};
 
 /// The list of the chart files in `plots/` that edgesim drew last, kept at
@@ -28,9 +28,17 @@ pub struct Drawn {
     pub warnings: Vec<String>,
 }
 
+/// The most charts a report draws: a planner reads the first few. Charts
+/// a file names (`[[plot]]`) are always drawn; default charts fill up to
+/// this many, in their order of importance.
+pub const MAX_CHARTS: usize = 20;
+/// Default time-series charts kept even when other defaults would fill
+/// the report: they show storms, faults and warm-up.
+const MIN_TIMESERIES: usize = 4;
+
 /// Chooses and builds the charts of `tables`. Charts a file names but the
 /// data cannot give become warnings; default charts that do not apply are
-/// left out quietly.
+/// left out quietly, and so are those past [`MAX_CHARTS`].
 pub fn choose(tables: &Tables) -> (Vec<Chart>, Vec<String>) {
     let named = &tables.study.plots;
     let mut specs: Vec<(PlotSpec, bool)> = named.iter().map(|p| (p.clone(), true)).collect();
@@ -44,20 +52,35 @@ pub fn choose(tables: &Tables) -> (Vec<Chart>, Vec<String>) {
             }
         }
     }
-    let mut charts = Vec::new();
+    // The storm after a fault leads the default charts (its place holds a
+    // time-series spec, for the budget).
+    let mut storm =
+        storm::storm(tables).filter(|_| !tables.study.replace_defaults || named.is_empty());
+    let storm_at = storm.as_ref().map(|c| {
+        let holder = PlotSpec {
+            kind: PlotKind::Timeseries,
+            y: Some(c.file_stem.clone()),
+            ..PlotSpec::default()
+        };
+        specs.insert(named.len(), (holder, false));
+        named.len()
+    });
+    let mut built: Vec<(usize, Vec<Chart>)> = Vec::new();
     let mut warnings = Vec::new();
-    let mut drawn = 0;
     for (i, (spec, is_named)) in specs.iter().enumerate() {
-        // Named charts keep their place in the file; defaults that do not
-        // apply leave no gap.
-        let number = if *is_named { i + 1 } else { drawn + 1 };
-        match build(tables, spec, number) {
-            Ok(built) => {
-                drawn = number;
-                charts.extend(built);
+        if Some(i) == storm_at {
+            let mut chart = storm.take().into_iter().collect::<Vec<_>>();
+            for c in &mut chart {
+                c.file_stem = format!("00-{}", c.file_stem.replace('.', "_"));
             }
-            Err(message) if *is_named => {
-                drawn = number;
+            built.push((i, chart));
+            continue;
+        }
+        match build(tables, spec, 0) {
+            Ok(charts) => built.push((i, charts)),
+            Err(_) if !*is_named => {}
+            Err(message) => {
+                built.push((i, Vec::new()));
                 let what = spec.y.as_deref().or(spec.z.as_deref()).unwrap_or("");
                 warnings.push(format!(
                     "[[plot]] number {} ({} {what}): {message}",
@@ -65,10 +88,59 @@ pub fn choose(tables: &Tables) -> (Vec<Chart>, Vec<String>) {
                     spec.kind.as_str()
                 ));
             }
-            Err(_) => {}
         }
     }
+    let kept = within_budget(&specs, &built);
+    let mut charts = Vec::new();
+    let mut drawn = 0;
+    for (k, (i, group)) in built.into_iter().enumerate() {
+        if !kept[k] {
+            continue;
+        }
+        // Named charts keep their place in the file; defaults that do not
+        // apply, or do not fit, leave no gap.
+        let number = if specs[i].1 { i + 1 } else { drawn + 1 };
+        drawn = number;
+        charts.extend(group.into_iter().map(|mut c| {
+            c.file_stem = format!("{number:02}{}", &c.file_stem[2..]);
+            c
+        }));
+    }
     (charts, warnings)
+}
+
+/// Which of the `built` groups of charts are drawn: every named one, then
+/// defaults in order up to [`MAX_CHARTS`] charts in all, with room kept for
+/// up to [`MIN_TIMESERIES`] time series.
+fn within_budget(specs: &[(PlotSpec, bool)], built: &[(usize, Vec<Chart>)]) -> Vec<bool> {
+    let is_series = |i: usize| specs[i].0.kind == PlotKind::Timeseries;
+    let count = |f: &dyn Fn(usize) -> bool| -> usize {
+        built
+            .iter()
+            .filter(|(i, _)| f(*i))
+            .map(|(_, g)| g.len())
+            .sum()
+    };
+    let named = count(&|i| specs[i].1);
+    let mut room = MAX_CHARTS.saturating_sub(named);
+    let series = count(&|i| !specs[i].1 && is_series(i));
+    let mut other_room = room.saturating_sub(series.min(MIN_TIMESERIES));
+    let mut kept = vec![false; built.len()];
+    for pass_series in [false, true] {
+        for (k, (i, group)) in built.iter().enumerate() {
+            if specs[*i].1 {
+                kept[k] = true;
+            } else if is_series(*i) == pass_series {
+                let limit = if pass_series { room } else { other_room };
+                if group.len() <= limit {
+                    kept[k] = true;
+                    room -= group.len();
+                    other_room = other_room.saturating_sub(group.len());
+                }
+            }
+        }
+    }
+    kept
 }
 
 /// Redraws the charts and the report of output folder `dir`.

@@ -368,12 +368,27 @@ fn chart(
         reading,
         body: ChartBody::Lines(LineChart {
             x: Axis::linear(x_title, &xs, false),
-            y: Axis::linear(title, &ys, false),
+            y: search_axis(title, &ys),
             lines,
             rules,
             band_note: Some(format!("{}% one-sided bound", t.confidence * 100.0)),
         }),
         png: false,
+    }
+}
+
+/// The y axis of a search chart: logarithmic when every value is positive
+/// and they span more than a decade, so that one far-off candidate (an
+/// infeasible design at 38.7 s) does not flatten those near the limit
+/// (0.25 s); linear otherwise.
+fn search_axis(title: &str, ys: &[f64]) -> Axis {
+    let finite: Vec<f64> = ys.iter().copied().filter(|v| v.is_finite()).collect();
+    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !finite.is_empty() && lo > 0.0 && hi / lo > 10.0 {
+        Axis::log(title, &finite)
+    } else {
+        Axis::linear(title, ys, false)
     }
 }
 
@@ -496,4 +511,22 @@ fn plan_table(page: &mut String, t: &SearchTable) {
         );
     }
     page.push_str("</table></div>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_axis;
+
+    #[test]
+    fn a_far_off_candidate_puts_the_search_chart_on_a_log_axis() {
+        // plan-queue: the 4-server candidate's p99 is 38.7 s, the others
+        // lie near the 0.25 s limit.
+        let axis = search_axis("p99", &[38.7, 0.31, 0.24, 0.21, 0.25]);
+        assert!(axis.log);
+        let near = axis.pos(0.24).unwrap() - axis.pos(0.21).unwrap();
+        // On a linear axis the two would be 0.08 % of the height apart.
+        assert!(near > 0.01 * (axis.max - axis.min), "{near}");
+        assert!(!search_axis("p99", &[0.31, 0.24, 0.21]).log);
+        assert!(!search_axis("cost", &[0.0, 3.0, 40.0]).log);
+    }
 }

@@ -146,9 +146,10 @@ pub fn svg(tables: &Tables) -> Option<String> {
             (x - 8.0, y - 8.0, x + 8.0, y + 8.0)
         })
         .collect();
+    let mut named = Vec::new();
     for (k, layer) in map.layers.iter().enumerate() {
         let values = site_values(tables, layer, map.point);
-        sites(&mut out, layer, k, values.as_ref(), &mut placed);
+        sites(&mut out, layer, k, values.as_ref(), &mut placed, &mut named);
         legend(&mut out, layer, k, values.as_ref(), legend_y);
         legend_y += LEGEND_BLOCK;
     }
@@ -259,13 +260,15 @@ fn catchment(out: &mut String, map: &WorldMap, layer: &MapLayer) {
 }
 
 /// The sites of `layer` (PoPs as circles, clusters as squares), coloured
-/// by their value, labelled where a label does not cover another.
+/// by their value, labelled where a label does not cover another; a name
+/// already written at the same place (`named`) is not written again.
 fn sites(
     out: &mut String,
     layer: &MapLayer,
     k: usize,
     values: Option<&(String, Vec<f64>)>,
     placed: &mut Vec<Boxed>,
+    named: &mut Vec<(String, f64, f64)>,
 ) {
     let (lo, hi) = values.map_or((0.0, 1.0), |(_, v)| domain(v));
     for (i, site) in layer.sites.iter().enumerate() {
@@ -303,39 +306,65 @@ fn sites(
         } else {
             site.label.clone()
         };
-        label(out, placed, x, y, &text, failed);
+        // A city with both a PoP and a cluster is named once.
+        let near =
+            |n: &(String, f64, f64)| n.0 == text && (n.1 - x).abs() < 1.0 && (n.2 - y).abs() < 1.0;
+        if !named.iter().any(near) {
+            named.push((text.clone(), x, y));
+            label(out, placed, x, y, &text, failed);
+        }
     }
 }
 
 /// A box on the map: (left, top, right, bottom), px.
 type Boxed = (f64, f64, f64, f64);
 
-/// Writes `text` right of (`x`, `y`), else left of it, where it covers no
-/// box in `placed`; else leaves it out (the site's tooltip names it).
+/// Writes `text` beside (`x`, `y`) where it covers no box in `placed`:
+/// right of the marker, else left of it, else a line higher or lower (up
+/// to three lines away) with a leader line to the marker. Only when every
+/// place is taken is it left out (the marker's tooltip names the site).
 fn label(out: &mut String, placed: &mut Vec<Boxed>, x: f64, y: f64, text: &str, failed: bool) {
     let wide = 7.4 * text.chars().count() as f64;
     let right_edge = LEFT + 360.0 * SCALE;
-    let candidates = [(x + 10.0, "start"), (x - 10.0 - wide, "start")];
+    let (top, bottom) = (project(NORTH, 0.0).1, project(SOUTH, 0.0).1);
     let overlaps = |b: &Boxed, c: &Boxed| b.0 < c.2 && c.0 < b.2 && b.1 < c.3 && c.1 < b.3;
-    for (left, anchor) in candidates {
-        let candidate = (left, y - 8.0, left + wide, y + 7.0);
-        if left < LEFT || left + wide > right_edge {
-            continue;
+    for dy in [0.0, -15.0, 15.0, -30.0, 30.0, -45.0, 45.0] {
+        for left in [x + 10.0, x - 10.0 - wide] {
+            let candidate = (left, y + dy - 8.0, left + wide, y + dy + 7.0);
+            if left < LEFT || left + wide > right_edge || candidate.1 < top || candidate.3 > bottom
+            {
+                continue;
+            }
+            // Its own marker is in `placed` too; a label beside it misses it.
+            if placed.iter().any(|b| overlaps(b, &candidate)) {
+                continue;
+            }
+            placed.push(candidate);
+            if dy != 0.0 {
+                let end = if left > x {
+                    left - 2.0
+                } else {
+                    left + wide + 2.0
+                };
+                let _ = writeln!(
+                    out,
+                    "<line class=\"leader\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#777777\" stroke-width=\"0.8\"/>",
+                    px(x),
+                    px(y),
+                    px(end),
+                    px(y + dy)
+                );
+            }
+            let _ = writeln!(
+                out,
+                "<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"start\" font-size=\"12\" fill=\"{}\">{}</text>",
+                px(left),
+                px(y + dy + 4.0),
+                if failed { "#C80000" } else { "#222222" },
+                escape(text)
+            );
+            return;
         }
-        // Its own marker is in `placed` too; a label beside it misses it.
-        if placed.iter().any(|b| overlaps(b, &candidate)) {
-            continue;
-        }
-        placed.push(candidate);
-        let _ = writeln!(
-            out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\" font-size=\"12\" fill=\"{}\">{}</text>",
-            px(left),
-            px(y + 4.0),
-            if failed { "#C80000" } else { "#222222" },
-            escape(text)
-        );
-        return;
     }
 }
 
@@ -565,4 +594,46 @@ pub fn section(page: &mut String, tables: &Tables) {
         svg.trim()
     );
     failure_tables(page, tables);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crowded_labels_move_aside_instead_of_dropping_out() {
+        // Six European PoPs within a few degrees of each other.
+        let cities = [
+            ("London", 51.5, -0.1),
+            ("Paris", 48.9, 2.4),
+            ("Amsterdam", 52.4, 4.9),
+            ("Brussels", 50.8, 4.4),
+            ("Frankfurt", 50.1, 8.7),
+            ("Luxembourg", 49.6, 6.1),
+        ];
+        let mut placed: Vec<Boxed> = cities
+            .iter()
+            .map(|c| {
+                let (x, y) = project(c.1, c.2);
+                (x - 8.0, y - 8.0, x + 8.0, y + 8.0)
+            })
+            .collect();
+        let markers = placed.len();
+        let mut out = String::new();
+        for (name, lat, lon) in cities {
+            let (x, y) = project(lat, lon);
+            label(&mut out, &mut placed, x, y, name, false);
+        }
+        for (name, _, _) in cities {
+            assert!(out.contains(&format!(">{name}</text>")), "{name} left out");
+        }
+        let labels = &placed[markers..];
+        for (i, a) in labels.iter().enumerate() {
+            for b in &labels[..i] {
+                let apart = a.2 <= b.0 || b.2 <= a.0 || a.3 <= b.1 || b.3 <= a.1;
+                assert!(apart, "{a:?} covers {b:?}");
+            }
+        }
+        assert!(out.contains("class=\"leader\""));
+    }
 }

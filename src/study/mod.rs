@@ -44,6 +44,17 @@ pub fn is_temp_of(file: &str, name: &str) -> bool {
         .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// A scheduled instant of a run, in seconds from its start, and what
+/// happens then ("Frankfurt fails", "flash crowd").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScheduledEvent {
+    pub at_s: f64,
+    pub label: String,
+    /// `fault` (a failure, crash, drain, deploy, slowdown, outage) or
+    /// `load` (a flash crowd, campaign, attack, flood) or `purge`.
+    pub kind: String,
+}
+
 /// The experiment as its outputs describe it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Study {
@@ -94,6 +105,10 @@ pub struct Study {
     /// world map (none for models without one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub world: Option<worldmap::WorldMap>,
+    /// Scheduled instants (faults, flash crowds, campaigns, attacks,
+    /// purges), marked on time-series charts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scheduled: Vec<ScheduledEvent>,
     /// The experiment file's text (kept in `experiment.toml`, not the manifest).
     #[serde(skip)]
     pub source: String,
@@ -300,6 +315,7 @@ pub mod tests {
             report: true,
             png: false,
             world: None,
+            scheduled: Vec::new(),
             source: "schema = 1\n".into(),
         }
     }

@@ -321,7 +321,19 @@ fn paint_legend<DB: DrawingBackend>(
     let mut y = top + 6;
     // Start and end kept: labels of points often differ only at the end.
     let label = |text: &str| super::shared::shorten_middle(text, 26);
-    for line in chart.lines.iter().take(16) {
+    let shown: Vec<&super::Line> = chart.lines.iter().take(16).collect();
+    let labels: Vec<String> = shown.iter().map(|l| l.label.clone()).collect();
+    let (heading, entries) = super::legend::legend_entries(&labels, 26);
+    if let Some(heading) = heading {
+        root.draw(&Text::new(
+            heading,
+            (x, y),
+            text_style(TEXT_PX, HPos::Left, VPos::Center),
+        ))
+        .map_err(e)?;
+        y += 20;
+    }
+    for (line, entry) in shown.into_iter().zip(entries) {
         let colour = rgb(PALETTE[line.colour % PALETTE.len()]);
         if !line.band.is_empty() && !line.dots {
             root.draw(&Rectangle::new(
@@ -341,7 +353,7 @@ fn paint_legend<DB: DrawingBackend>(
             .map_err(e)?;
         }
         root.draw(&Text::new(
-            label(&line.label),
+            entry,
             (x + 28, y),
             text_style(TEXT_PX, HPos::Left, VPos::Center),
         ))
@@ -361,6 +373,18 @@ fn paint_legend<DB: DrawingBackend>(
         .map_err(e)?;
         y += 20;
     }
+    paint_rule_legend(root, chart, x, y)
+}
+
+/// The legend entries of the SLO and marker rules, one per label, from `y` down.
+fn paint_rule_legend<DB: DrawingBackend>(
+    root: &Area<DB>,
+    chart: &LineChart,
+    x: i32,
+    mut y: i32,
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let label = |text: &str| super::shared::shorten_middle(text, 26);
     let mut seen: Vec<&str> = Vec::new();
     for rule in &chart.rules {
         if seen.contains(&rule.label.as_str()) {
@@ -410,6 +434,34 @@ fn viridis(t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
+/// Least span of a heatmap's colour scale, as a share of the values'
+/// magnitude.
+const LEAST_COLOUR_SPAN: f64 = 0.1;
+
+/// The values a heatmap's colour scale spans: the cells' range, widened
+/// about its middle to at least [`LEAST_COLOUR_SPAN`] of the largest
+/// magnitude, so that cells differing by noise (31.59 to 31.74 ms) get
+/// near-equal colours, not the two ends of the scale.
+pub fn colour_range(values: &[f64]) -> (f64, f64) {
+    let finite = values.iter().copied().filter(|v| v.is_finite());
+    let lo = finite.clone().fold(f64::INFINITY, f64::min);
+    let hi = finite.fold(f64::NEG_INFINITY, f64::max);
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (lo, hi);
+    }
+    let least = LEAST_COLOUR_SPAN * lo.abs().max(hi.abs());
+    if hi - lo >= least || least == 0.0 {
+        return (lo, hi);
+    }
+    let middle = (lo + hi) / 2.0;
+    let (mut a, mut b) = (middle - least / 2.0, middle + least / 2.0);
+    // Values that are never negative keep a scale that is not either.
+    if lo >= 0.0 && a < 0.0 {
+        (a, b) = (0.0, least);
+    }
+    (a, b)
+}
+
 fn paint_heatmap<DB: DrawingBackend>(root: &Area<DB>, map: &HeatmapChart) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let (cols, rows) = (map.x_labels.len().max(1), map.y_labels.len().max(1));
@@ -423,8 +475,7 @@ fn paint_heatmap<DB: DrawingBackend>(root: &Area<DB>, map: &HeatmapChart) -> Res
         y: (0.0, rows as f64),
     };
     let values: Vec<f64> = map.cells.iter().flatten().flatten().copied().collect();
-    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = colour_range(&values);
     let norm = |v: f64| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
     let value_size = TEXT_PX;
     for (r, row) in map.cells.iter().enumerate() {
@@ -466,7 +517,12 @@ fn paint_heatmap<DB: DrawingBackend>(root: &Area<DB>, map: &HeatmapChart) -> Res
         }
     }
     paint_heatmap_labels(root, map, &f)?;
-    paint_colour_bar(root, map, (lo, hi), right + 24, f.top)
+    let cells = values.iter().copied().filter(|v| v.is_finite());
+    let cells = (
+        cells.clone().fold(f64::INFINITY, f64::min),
+        cells.fold(f64::NEG_INFINITY, f64::max),
+    );
+    paint_colour_bar(root, map, (lo, hi), cells, (right + 24, f.top))
 }
 
 fn paint_heatmap_labels<DB: DrawingBackend>(
@@ -516,8 +572,8 @@ fn paint_colour_bar<DB: DrawingBackend>(
     root: &Area<DB>,
     map: &HeatmapChart,
     (lo, hi): (f64, f64),
-    x: i32,
-    top: i32,
+    cells: (f64, f64),
+    (x, top): (i32, i32),
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     const STEPS: i32 = 60;
@@ -557,8 +613,34 @@ fn paint_colour_bar<DB: DrawingBackend>(
             .map_err(e)?;
         }
     }
+    let mut below = bar_top + HEIGHT + 26;
+    if (lo, hi) != cells && cells.0.is_finite() {
+        // A widened scale: say where the cells lie on it.
+        root.draw(&Text::new(
+            format!(
+                "cells {}–{}",
+                super::format_significant(cells.0, 4),
+                super::format_significant(cells.1, 4)
+            ),
+            (x - 8, below - 8),
+            text_style(TEXT_PX, HPos::Left, VPos::Top),
+        ))
+        .map_err(e)?;
+        below += 26;
+    }
+    paint_misses_key(root, map, x, below)
+}
+
+/// The key of the red outline of cells that miss the SLO, at `y`.
+fn paint_misses_key<DB: DrawingBackend>(
+    root: &Area<DB>,
+    map: &HeatmapChart,
+    x: i32,
+    below: i32,
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     if let Some(slo) = &map.slo_text {
-        let y = bar_top + HEIGHT + 26;
+        let y = below;
         let red = rgb(SLO_COLOUR).stroke_width(3);
         root.draw(&Rectangle::new([(x, y), (x + 18, y + 18)], red))
             .map_err(e)?;
@@ -587,5 +669,20 @@ mod tests {
         assert_eq!(viridis(0.0), RGBColor(68, 1, 84));
         assert_eq!(viridis(1.0), RGBColor(254, 232, 37));
         assert_eq!(viridis(f64::NAN), RGBColor(68, 1, 84));
+    }
+
+    #[test]
+    fn a_colour_scale_spans_at_least_a_tenth_of_the_values() {
+        // 31.59 to 31.74 ms: noise, not a difference worth the whole scale.
+        let (lo, hi) = colour_range(&[31.59, 31.74, 31.62]);
+        assert!((hi - lo - 3.174).abs() < 1e-9, "{lo}..{hi}");
+        assert!(lo < 31.59 && hi > 31.74);
+        let (a, b) = (31.59 - lo, hi - 31.74);
+        assert!((a - b).abs() < 1e-9, "centred");
+        assert_eq!(colour_range(&[1.0, 5.0, f64::NAN]), (1.0, 5.0));
+        assert_eq!(colour_range(&[0.0, 0.001]), (0.0, 0.001));
+        let (lo, _) = colour_range(&[0.0, 0.0001, 0.01]);
+        assert_eq!(lo, 0.0);
+        assert_eq!(colour_range(&[0.0, 0.0]), (0.0, 0.0));
     }
 }

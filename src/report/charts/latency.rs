@@ -3,6 +3,7 @@
 //! per point. Each point's histogram merges every replication's, so the
 //! percentiles read off these charts are pooled, never averaged.
 
+use super::legend::point_labels;
 use super::shared::{MAX_LINES, evenly, objectives, point_label, unknown_name};
 use super::{Axis, Chart, ChartBody, Line, LineChart, Rule, RuleKind, format_value};
 use crate::engine::{Histogram, SimTime};
@@ -105,10 +106,12 @@ pub fn distribution(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
         .map(|i| candidates[i])
         .collect();
     let grid = sample_grid(set, &points)?;
+    let labels = point_labels(&tables.study, &points);
     let lines: Vec<Line> = points
         .iter()
+        .zip(labels)
         .enumerate()
-        .map(|(i, &p)| {
+        .map(|(i, (&p, label))| {
             let cum = cumulative(&set.per_point[p], set.unit);
             let share = |x: f64| {
                 if tail {
@@ -118,7 +121,7 @@ pub fn distribution(tables: &Tables, spec: &PlotSpec) -> Result<Chart, String> {
                 }
             };
             Line {
-                label: point_label(&tables.study, p),
+                label,
                 colour: i,
                 points: grid
                     .iter()

@@ -13,8 +13,10 @@ pub mod build;
 pub mod defaults;
 pub mod draw;
 pub mod latency;
+pub mod legend;
 pub mod series;
 pub mod shared;
+pub mod storm;
 pub mod sweep;
 
 pub use axes::{Axis, Tick};

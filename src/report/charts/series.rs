@@ -4,6 +4,7 @@
 //! per point (small multiples), with a line per entity, or the min–max band
 //! and the median when there are many.
 
+use super::legend::point_labels;
 use super::shared::{MAX_LINES, evenly, objectives, point_label, slo_rules, unknown_name, y_axis};
 use super::{Axis, Chart, ChartBody, Line, LineChart, Rule, RuleKind, format_value};
 use crate::report::tables::{SeriesLine, SeriesSet, Tables};
@@ -54,10 +55,8 @@ pub fn timeseries(tables: &Tables, spec: &PlotSpec) -> Result<Vec<Chart>, String
             .into_iter()
             .filter(|l| shown.contains(&l.point))
             .collect();
-        let labels = lines
-            .iter()
-            .map(|l| point_label(&tables.study, l.point))
-            .collect();
+        let at: Vec<usize> = lines.iter().map(|l| l.point).collect();
+        let labels = point_labels(&tables.study, &at);
         charts.push(chart(tables, spec, set, &lines, labels, None));
     }
     if !parts.is_empty() {
@@ -129,6 +128,17 @@ fn chart(
             label: "end of warm-up".into(),
             kind: RuleKind::Marker,
         });
+    }
+    // The experiment's scheduled instants, unless the chart names its own.
+    if spec.marks.is_empty() {
+        for event in &study.scheduled {
+            rules.push(Rule {
+                vertical: true,
+                at: event.at_s / scale,
+                label: event.label.clone(),
+                kind: RuleKind::Marker,
+            });
+        }
     }
     for mark in &spec.marks {
         let at = mark.at.0.as_secs_f64();
