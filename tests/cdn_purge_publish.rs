@@ -6,6 +6,11 @@
 //! The stale-served share is zero in the window before the purge and grows
 //! with the propagation delay in the window after it.
 
+mod common;
+
+use std::fs;
+
+use common::{edgesim, stderr};
 use edgesim::cache::CachePolicy;
 use edgesim::engine::{SimTime, run};
 use edgesim::experiment::prepare::{prepare_cdn, run_cdn};
@@ -127,4 +132,18 @@ fn a_purge_that_does_not_publish_leaves_content_unchanged() {
     assert!(out.get("stale_served_share").is_none());
     assert!(out.get("purge.stale_served_last_ms").is_none());
     assert!(get(&out, "purge.objects_removed") > 500.0);
+}
+
+#[test]
+fn a_publishing_purge_in_push_mode_exits_2_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "schema = 1\nname = \"pp\"\nmodel = \"cdn\"\n[run]\nduration = \"60s\"\n\
+                [cdn]\nmode = \"push\"\nrequest_rate = \"100/s\"\npops = [\"London\"]\n\
+                regions = [\"London\"]\n[[cdn.purge]]\nat = \"5s\"\nrank = 0\npublish = true\n";
+    fs::write(dir.path().join("exp.toml"), text).unwrap();
+    let out = edgesim(dir.path(), &["run", "exp.toml", "--out", "out"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cdn.purge[0].publish"), "{err}");
+    assert!(!dir.path().join("out").exists());
 }

@@ -95,6 +95,12 @@ pub fn problem(p: &CdnParams) -> Option<(String, String)> {
                 "give exactly one of `rank` (an object), `ranks` (a prefix [from, to)) or `class` (a tag)".into(),
             ));
         }
+        if g.publish && p.mode == Mode::Push {
+            return Some((
+                key("publish"),
+                "a push CDN's copies carry no content time, so staleness is not tracked in push mode; expected `publish = false` (the purge then pushes the current version to each PoP it reaches)".into(),
+            ));
+        }
         if g.rank.is_some_and(|r| r >= objects) {
             return Some((
                 key("rank"),
