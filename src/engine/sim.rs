@@ -144,6 +144,19 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// What a run that handled `events` on `scheduler` reports.
+    fn of<E>(scheduler: &mut Scheduler<E>, events: u64, truncated: bool) -> RunReport {
+        RunReport {
+            events,
+            end: scheduler.now,
+            truncated,
+            stopped: scheduler.stop_requested,
+            failure: scheduler.failure.take(),
+        }
+    }
+}
+
+impl RunReport {
     /// The report, or the bound that ended the run as an error.
     pub fn within_bounds(self) -> Result<RunReport, String> {
         match self.failure {
@@ -178,13 +191,7 @@ pub fn run_with<M: Model>(
     if !truncated && !scheduler.stop_requested {
         truncated = run_until(model, scheduler, window.horizon, &window, &mut events);
     }
-    RunReport {
-        events,
-        end: scheduler.now,
-        truncated,
-        stopped: scheduler.stop_requested,
-        failure: scheduler.failure.take(),
-    }
+    RunReport::of(scheduler, events, truncated)
 }
 
 /// Continues a run that [`run_with`] began on `scheduler`, handling the
@@ -205,13 +212,7 @@ pub fn run_on<M: Model>(
     };
     let truncated =
         !scheduler.stop_requested && run_until(model, scheduler, horizon, &window, &mut events);
-    RunReport {
-        events,
-        end: scheduler.now,
-        truncated,
-        stopped: scheduler.stop_requested,
-        failure: scheduler.failure.take(),
-    }
+    RunReport::of(scheduler, events, truncated)
 }
 
 /// Handles events strictly before `limit`; returns true if `max_events` was

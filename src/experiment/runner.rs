@@ -256,11 +256,7 @@ pub fn run_one(
         }),
         Ok(Err(message)) => Err(Error::Run(format!("{} failed: {message}", describe()))),
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".to_string());
+            let what = panic_text(panic.as_ref());
             Err(Error::Run(format!(
                 "{} panicked: {what} (a bug in edgesim; the run reproduces with the same file, `--set` values and seed)",
                 describe()
@@ -309,4 +305,13 @@ pub fn execute_with(
     });
     progress.finish();
     results.into_iter().collect()
+}
+
+/// The message a panic carried (`panic!` with a literal or a formatted one).
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".to_string())
 }

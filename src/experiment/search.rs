@@ -6,6 +6,7 @@
 //! `max_replications` slots, of which the search runs only those it needs
 //! (`experiment::bisect` decides which; `batch::search` runs them).
 
+use super::runner::panic_text;
 use serde::Deserialize;
 use toml::{Table, Value};
 
@@ -514,11 +515,7 @@ pub fn probe_metric_names(
         }
         Ok(Err(_)) => Ok(None),
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".to_string());
+            let what = panic_text(panic.as_ref());
             Err(format!(
                 "the run of 1 ms of simulated time that learns the model's metric names panicked: {what} (a bug in edgesim; the first candidate reproduces it)"
             ))

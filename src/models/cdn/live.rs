@@ -20,7 +20,7 @@
 
 use super::model::{CdnModel, Event, Request};
 use super::stats::{RenditionCounters, Served};
-use super::video::{Ladder, MANIFEST};
+use super::video::{Ladder, MANIFEST, play_segment};
 use crate::cache::CachePolicy;
 use crate::engine::{Scheduler, SimTime};
 use crate::run::{RunOutput, share};
@@ -58,35 +58,17 @@ impl CdnModel {
             return self.live_next(id, s);
         }
         let k = session.segment;
-        if k == session.first {
-            session.play_start = now;
-            self.stats.video.startup.record(now - session.started_at);
-        } else {
-            let played = d.saturating_mul((k - session.first) as u64);
-            let deadline = session.play_start + session.stall + played;
-            if now > deadline {
-                session.stall += now - deadline;
-                self.stats.video.stalls += 1;
-            }
-        }
-        self.stats.video.segments += 1;
-        if video.abr {
-            let ladder = Ladder {
-                bytes: &video.segment_bytes,
-                segment: d,
-            };
-            let v = &mut self.stats.video;
-            v.bitrate_sum += ladder.bitrate(session.rendition);
-            let before = session.rendition;
-            ladder.adapt(session, now);
-            v.switches_up += (session.rendition > before) as u64;
-            v.switches_down += (session.rendition < before) as u64;
-        }
-        if k - session.first >= session.last {
-            let v = &mut self.stats.video;
-            v.completed += 1;
-            v.watch_ns += d.as_nanos() * (session.last as u64 + 1);
-            v.stall_ns += session.stall.as_nanos();
+        let ladder = video.abr.then_some(Ladder {
+            bytes: &video.segment_bytes,
+            segment: d,
+        });
+        if play_segment(
+            &mut self.stats.video,
+            ladder,
+            session,
+            (k - session.first, d),
+            now,
+        ) {
             video.sessions.remove(id);
             return;
         }

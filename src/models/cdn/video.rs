@@ -11,6 +11,7 @@ use rand_distr::{Distribution, Exp1};
 use super::model::{CdnModel, Event, Source};
 use super::serve::{NewRequest, below};
 use super::slab::Slab;
+use super::stats::VideoCounters;
 use crate::engine::{Scheduler, SimRng, SimTime};
 use crate::workload::arrivals::PoissonStream;
 use crate::workload::video::{MAX_SEGMENTS, manifest_id, segment_id};
@@ -264,33 +265,11 @@ impl CdnModel {
             return self.video_request(id, s);
         }
         let k = session.segment;
-        if k == 0 {
-            session.play_start = now;
-            self.stats.video.startup.record(now - session.started_at);
-        } else {
-            let deadline = session.play_start + session.stall + d.saturating_mul(k as u64);
-            if now > deadline {
-                session.stall += now - deadline;
-                self.stats.video.stalls += 1;
-            }
-        }
-        self.stats.video.segments += 1;
-        if video.abr {
-            let ladder = Ladder {
-                bytes: &video.segment_bytes,
-                segment: d,
-            };
-            let v = &mut self.stats.video;
-            v.bitrate_sum += ladder.bitrate(session.rendition);
-            let before = session.rendition;
-            ladder.adapt(session, now);
-            v.switches_up += (session.rendition > before) as u64;
-            v.switches_down += (session.rendition < before) as u64;
-        }
-        if k >= session.last {
-            self.stats.video.completed += 1;
-            self.stats.video.watch_ns += d.as_nanos() * (session.last as u64 + 1);
-            self.stats.video.stall_ns += session.stall.as_nanos();
+        let ladder = video.abr.then_some(Ladder {
+            bytes: &video.segment_bytes,
+            segment: d,
+        });
+        if play_segment(&mut self.stats.video, ladder, session, (k, d), now) {
             video.sessions.remove(id);
             return;
         }
@@ -311,4 +290,43 @@ impl CdnModel {
             video.sessions.remove(id);
         }
     }
+}
+
+/// Segment `k` of `session` (counted from the first one it plays, each
+/// `d` long) reached the player at `now`: start playback with the first,
+/// note a stall when it came after its playback deadline, count it, and
+/// with a `ladder` (ABR on) adapt the rendition. True when it was the
+/// session's last segment: its totals are then counted and the caller ends it.
+pub(super) fn play_segment(
+    v: &mut VideoCounters,
+    ladder: Option<Ladder<'_>>,
+    session: &mut Session,
+    (k, d): (u32, SimTime),
+    now: SimTime,
+) -> bool {
+    if k == 0 {
+        session.play_start = now;
+        v.startup.record(now - session.started_at);
+    } else {
+        let deadline = session.play_start + session.stall + d.saturating_mul(k as u64);
+        if now > deadline {
+            session.stall += now - deadline;
+            v.stalls += 1;
+        }
+    }
+    v.segments += 1;
+    if let Some(ladder) = ladder {
+        v.bitrate_sum += ladder.bitrate(session.rendition);
+        let before = session.rendition;
+        ladder.adapt(session, now);
+        v.switches_up += (session.rendition > before) as u64;
+        v.switches_down += (session.rendition < before) as u64;
+    }
+    if k < session.last {
+        return false;
+    }
+    v.completed += 1;
+    v.watch_ns += d.as_nanos() * (session.last as u64 + 1);
+    v.stall_ns += session.stall.as_nanos();
+    true
 }

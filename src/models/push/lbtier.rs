@@ -20,8 +20,9 @@
 
 use super::model::PushModel;
 use super::params::{LbLayer, PushParams};
+use super::registry::{reset_tier, write_tier};
 use crate::engine::{Histogram, SimTime};
-use crate::run::{RunOutput, TimeUnit};
+use crate::run::RunOutput;
 use crate::station::Workers;
 use crate::units::Duration;
 
@@ -268,35 +269,18 @@ impl BalancerTier {
     }
 
     pub fn reset_stats(&mut self, now: SimTime) {
-        self.latency.reset();
-        self.refused = 0;
-        for node in &mut self.nodes {
-            node.reset_stats(now);
-        }
+        reset_tier(&mut self.nodes, &mut self.latency, &mut self.refused, now);
     }
 
     /// `balancer_*` metrics (`docs/push.md`).
     pub fn write_output(&self, out: &mut RunOutput, end: SimTime) {
-        out.histogram(
-            "balancer_latency_ms",
-            TimeUnit::Millis,
-            self.latency.clone(),
-        );
-        let utilisation: Vec<f64> = self.nodes.iter().map(|n| n.utilisation(end)).collect();
+        let utilisation = write_tier(out, "balancer", &self.nodes, &self.latency, end);
         let busy_cores: f64 = self
             .nodes
             .iter()
             .zip(&utilisation)
             .map(|(n, u)| u * n.workers() as f64)
             .sum();
-        out.scalar(
-            "balancer_utilisation",
-            utilisation.iter().sum::<f64>() / utilisation.len() as f64,
-        );
-        out.scalar(
-            "balancer_utilisation_max",
-            utilisation.iter().copied().fold(0.0, f64::max),
-        );
         out.scalar("balancer_cpu_cores", busy_cores);
         out.scalar("balancer_connects_refused", self.refused as f64);
     }

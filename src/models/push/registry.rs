@@ -20,6 +20,45 @@ pub const NODE_QUEUE_LIMIT: usize = 1_000_000;
 /// Per-node utilisation metrics are written up to this many nodes.
 const MAX_NODE_METRICS: usize = 64;
 
+/// Resets a tier of nodes (the registry's, the balancers') at the end of
+/// the warm-up: its latency histogram, refusal count and busy time.
+pub(super) fn reset_tier(
+    nodes: &mut [Workers],
+    latency: &mut Histogram,
+    refused: &mut u64,
+    now: SimTime,
+) {
+    latency.reset();
+    *refused = 0;
+    for node in nodes {
+        node.reset_stats(now);
+    }
+}
+
+/// Writes a tier's `{name}_latency_ms`, `{name}_utilisation` (the mean over
+/// its nodes) and `{name}_utilisation_max`; returns each node's utilisation.
+pub(super) fn write_tier(
+    out: &mut RunOutput,
+    name: &str,
+    nodes: &[Workers],
+    latency: &Histogram,
+    end: SimTime,
+) -> Vec<f64> {
+    out.histogram(
+        &format!("{name}_latency_ms"),
+        TimeUnit::Millis,
+        latency.clone(),
+    );
+    let utilisation: Vec<f64> = nodes.iter().map(|n| n.utilisation(end)).collect();
+    let mean = utilisation.iter().sum::<f64>() / utilisation.len() as f64;
+    out.scalar(format!("{name}_utilisation"), mean);
+    out.scalar(
+        format!("{name}_utilisation_max"),
+        utilisation.iter().copied().fold(0.0, f64::max),
+    );
+    utilisation
+}
+
 /// The registry's nodes and what they measured.
 pub struct RegistryNodes {
     nodes: Vec<Workers>,
@@ -97,26 +136,11 @@ impl RegistryNodes {
     }
 
     pub fn reset_stats(&mut self, now: SimTime) {
-        self.latency.reset();
-        self.refused = 0;
-        for node in &mut self.nodes {
-            node.reset_stats(now);
-        }
+        reset_tier(&mut self.nodes, &mut self.latency, &mut self.refused, now);
     }
 
     pub fn write_output(&self, out: &mut RunOutput, end: SimTime) {
-        out.histogram(
-            "registry_latency_ms",
-            TimeUnit::Millis,
-            self.latency.clone(),
-        );
-        let utilisation: Vec<f64> = self.nodes.iter().map(|n| n.utilisation(end)).collect();
-        let mean = utilisation.iter().sum::<f64>() / utilisation.len() as f64;
-        out.scalar("registry_utilisation", mean);
-        out.scalar(
-            "registry_utilisation_max",
-            utilisation.iter().copied().fold(0.0, f64::max),
-        );
+        let utilisation = write_tier(out, "registry", &self.nodes, &self.latency, end);
         out.scalar("registry_writes_refused", self.refused as f64);
         if utilisation.len() <= MAX_NODE_METRICS {
             for (i, u) in utilisation.iter().enumerate() {
