@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::charts::shared::domain;
 use super::charts::{Axis, Chart, ChartBody, Line, LineChart, Rule, RuleKind, draw, format_value};
 use super::html::{STYLE, escape};
 use super::output::{number, write_atomically};
 use crate::error::Error;
-use crate::study::search::{CandidateRow, SearchTable};
+use crate::study::search::{CandidateRow, ConstraintInfo, SearchTable};
 use crate::study::{EXPERIMENT_COPY, Study};
 
 /// The file names a search writes.
@@ -104,8 +105,22 @@ fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
+/// What a constraint's headroom is a share of: the limit, but for a floor
+/// on a metric that cannot pass 1 (a ratio or share, `connected_share >=
+/// 0.99`), the shortfall the floor allows (1 - 0.99): a share just under
+/// its ceiling always has little room as a share of its limit, which made
+/// it look binding when it was not.
+fn scale(c: &ConstraintInfo, estimate: f64) -> f64 {
+    let (_, ceiling) = domain(&c.metric, &[estimate]);
+    if !c.upper && ceiling == 1.0 && c.limit < 1.0 {
+        1.0 - c.limit
+    } else {
+        c.limit.abs()
+    }
+}
+
 /// Every constraint of the answer with its headroom, and the binding one
-/// (the least headroom as a share of its limit; ties: the first).
+/// (the least headroom as a share of its [`scale`]; ties: the first).
 fn headrooms(t: &SearchTable, row: &CandidateRow) -> (Option<Headroom>, Vec<Headroom>) {
     let all: Vec<Headroom> = t
         .constraints
@@ -124,7 +139,7 @@ fn headrooms(t: &SearchTable, row: &CandidateRow) -> (Option<Headroom>, Vec<Head
                 estimate: finite(j.estimate),
                 bound: finite(j.bound),
                 headroom: finite(room),
-                headroom_share: finite(room / c.limit.abs()),
+                headroom_share: finite(room / scale(c, j.estimate)),
             }
         })
         .collect();
@@ -515,7 +530,35 @@ fn plan_table(page: &mut String, t: &SearchTable) {
 
 #[cfg(test)]
 mod tests {
-    use super::search_axis;
+    use super::{ConstraintInfo, scale, search_axis};
+
+    fn constraint(metric: &str, limit: f64, upper: bool) -> ConstraintInfo {
+        ConstraintInfo {
+            metric: metric.into(),
+            scenario: None,
+            limit,
+            upper,
+        }
+    }
+
+    #[test]
+    fn a_floor_on_a_share_measures_headroom_against_the_shortfall_it_allows() {
+        // plan-push-fleet: connected_share 0.9992 against >= 0.99 has 92 % of
+        // its allowed shortfall left, not 0.9 % of its limit; a p99 of 950 ms
+        // against <= 1000 ms has 5 % left and is the binding one.
+        let share = constraint("connected_share", 0.99, false);
+        assert!((scale(&share, 0.9992) - 0.01).abs() < 1e-12);
+        let p99 = constraint("delivery_latency_ms_p99", 1000.0, true);
+        assert_eq!(scale(&p99, 950.0), 1000.0);
+        // A ceiling on a share, and a floor on an unbounded metric, keep the limit.
+        assert_eq!(scale(&constraint("utilisation", 0.8, true), 0.7), 0.8);
+        assert_eq!(
+            scale(&constraint("requests_per_s", 500.0, false), 900.0),
+            500.0
+        );
+        // A floor at the ceiling itself has no shortfall to measure against.
+        assert_eq!(scale(&constraint("hit_ratio", 1.0, false), 1.0), 1.0);
+    }
 
     #[test]
     fn a_far_off_candidate_puts_the_search_chart_on_a_log_axis() {
