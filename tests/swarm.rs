@@ -212,15 +212,17 @@ fn cdn_tables(g: &mut Gen, horizon: u64, pops: &[&str], regions: &[&str]) -> Str
     } else {
         "pull"
     };
-    t.push_str(&cdn_newer(g, horizon, mode));
+    let objects = drawn(&t, "[cdn.catalogue]", "objects") as u64;
+    t.push_str(&cdn_newer(g, horizon, mode, objects));
     t
 }
 
-/// The newer CDN keys, each drawn now and then: a bot attack, a purge
-/// (published to the PoPs in pull mode), the edge's and the request
-/// router's capacity, live video. Publishing a purge is refused in push
-/// mode (pushed copies carry no content time), so it is drawn elsewhere.
-fn cdn_newer(g: &mut Gen, horizon: u64, mode: &str) -> String {
+/// The newer CDN keys, each drawn now and then: a bot attack, a purge of
+/// one of the first ranks of the `objects` (published to the PoPs in pull
+/// mode), the edge's and the request router's capacity, live video.
+/// Publishing a purge is refused in push mode (pushed copies carry no
+/// content time), so it is drawn elsewhere.
+fn cdn_newer(g: &mut Gen, horizon: u64, mode: &str, objects: u64) -> String {
     let mut t = String::new();
     if g.chance(0.15) {
         t.push_str(&format!(
@@ -255,7 +257,7 @@ fn cdn_newer(g: &mut Gen, horizon: u64, mode: &str) -> String {
         t.push_str(&format!(
             "[[cdn.purge]]\nat = {}\nrank = {}\n{}",
             secs(at),
-            g.below(3),
+            g.below(3) % objects,
             if mode != "push" && g.chance(0.5) {
                 "publish = true\n"
             } else {
