@@ -136,28 +136,34 @@ impl ReadStats {
     /// the `delivered`-th of the trace; why the trace passed a bound, if it did.
     #[inline]
     pub fn pace(&mut self, time: SimTime, timed: bool, delivered: u64) -> Result<(), String> {
-        if delivered > MAX_TRACE_REQUESTS {
-            return Err(format!(
-                "the trace holds more than {MAX_TRACE_REQUESTS} requests (an endless stream?); \
-                 give a finite trace"
-            ));
-        }
-        if !timed {
-            return Ok(());
-        }
-        if time == self.last_time && delivered > 1 {
-            self.at_last_time += 1;
-            if self.at_last_time > MAX_REQUESTS_AT_ONE_TIME {
-                return Err(format!(
-                    "more than {MAX_REQUESTS_AT_ONE_TIME} requests in a row at one time stamp \
-                     ({time}): the trace's time does not advance (an endless stream?)"
-                ));
+        if timed {
+            if time == self.last_time {
+                self.at_last_time += 1;
+            } else {
+                self.last_time = time;
+                self.at_last_time = 1;
             }
-        } else {
-            self.last_time = time;
-            self.at_last_time = 1;
+        }
+        if self.at_last_time > MAX_REQUESTS_AT_ONE_TIME || delivered > MAX_TRACE_REQUESTS {
+            return Err(self.past_bound(delivered));
         }
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn past_bound(&self, delivered: u64) -> String {
+        if delivered > MAX_TRACE_REQUESTS {
+            return format!(
+                "the trace holds more than {MAX_TRACE_REQUESTS} requests (an endless stream?); \
+                 give a finite trace"
+            );
+        }
+        format!(
+            "more than {MAX_REQUESTS_AT_ONE_TIME} requests in a row at one time stamp ({}): \
+             the trace's time does not advance (an endless stream?)",
+            self.last_time
+        )
     }
 }
 
