@@ -72,6 +72,7 @@ fn start(point: &CdnPoint, warm_s: u64) -> Started {
         horizon: SimTime::from_secs(warm_s),
         max_events: u64::MAX,
         max_pending: u64::MAX,
+        max_queued: u64::MAX,
     };
     run_with(&mut model, &mut scheduler, window);
     let (requests, hits, served) = counts(&model);

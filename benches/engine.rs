@@ -148,6 +148,7 @@ fn engine(seed: u64) -> (u64, f64) {
             horizon: SimTime::from_secs(HORIZON_S),
             max_events: u64::MAX,
             max_pending: u64::MAX,
+            max_queued: u64::MAX,
         },
     );
     (

@@ -37,6 +37,7 @@ impl RunContext {
                 horizon,
                 max_events: u64::MAX,
                 max_pending: u64::MAX,
+                max_queued: u64::MAX,
             },
             series_step: None,
             series_only: None,

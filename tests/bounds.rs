@@ -176,23 +176,54 @@ fn reads_are_bounded_by_the_bytes_read() {
     );
 }
 
-#[test]
-fn check_of_many_points_is_linear() {
-    let temp = setup();
-    let d = temp.path();
-    let values: Vec<String> = (1..=20_000).map(|i| format!("\"{i}/s\"")).collect();
-    let file = format!(
+/// A CDN file sweeping `cdn.request_rate` (`rates` values) and
+/// `cdn.catalogue.objects` (`objects` values).
+fn grid_file(rates: &[String], objects: &[String]) -> String {
+    format!(
         "schema = 1\nname = \"many\"\nmodel = \"cdn\"\n[run]\nduration = \"10s\"\n\
          [cdn]\nrequest_rate = \"1k/s\"\n[cdn.catalogue]\nobjects = \"1k\"\n\
-         [[sweep.param]]\npath = \"cdn.request_rate\"\nvalues = [{}]\n",
-        values.join(",")
-    );
-    fs::write(d.join("many.toml"), file).unwrap();
-    // Quadratic, this took minutes (2.5 ms a point at 10^4 points); now
-    // about 40 µs a point. The test only needs it to finish.
+         [[sweep.param]]\npath = \"cdn.request_rate\"\nvalues = [{}]\n\
+         [[sweep.param]]\npath = \"cdn.catalogue.objects\"\nvalues = [{}]\n",
+        rates.join(","),
+        objects.join(",")
+    )
+}
+
+#[test]
+fn check_of_a_million_points_checks_each_distinct_override_once() {
+    let temp = setup();
+    let d = temp.path();
+    let rates: Vec<String> = (1..=1000).map(|i| format!("\"{i}/s\"")).collect();
+    let objects: Vec<String> = (1..=1000).map(|i| format!("\"{}\"", 1000 + i)).collect();
+    fs::write(d.join("many.toml"), grid_file(&rates, &objects)).unwrap();
+    // 1000 x 1000: point 0, the 999 other values of each parameter and the
+    // corner of the pair are checked, not 10^6 documents (39 s, 2.9 GB).
     let out = edgesim(d, &["check", "many.toml"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(common::stdout(&out).contains("20000 point(s)"));
+    let text = common::stdout(&out);
+    assert!(text.contains("1000000 point(s)"), "{text}");
+    assert!(text.contains("checked 2000 distinct point(s)"), "{text}");
+    // A bad value deep in the second list is still found and named.
+    let mut bad = objects.clone();
+    bad[997] = "\"many\"".into();
+    fs::write(d.join("bad.toml"), grid_file(&rates, &bad)).unwrap();
+    exits(
+        d,
+        &["check", "bad.toml"],
+        2,
+        &[
+            "bad.toml:15:",
+            "sweep value many for `cdn.catalogue.objects`",
+        ],
+    );
+    // A small grid is checked point by point: a combination of values
+    // each good alone (neither first nor last) is refused.
+    let file = format!(
+        "{QUEUE}\n[[sweep.param]]\npath = \"run.duration\"\nvalues = [\"2000s\", \"50s\", \"3000s\"]\n\
+         [[sweep.param]]\npath = \"run.warmup\"\nvalues = [\"10s\", \"100s\", \"20s\"]\n"
+    );
+    fs::write(d.join("pair.toml"), file).unwrap();
+    exits(d, &["check", "pair.toml"], 2, &["run.warmup"]);
 }
 
 #[test]
@@ -325,4 +356,151 @@ fn replay_flags_are_named_not_the_generated_experiment() {
         );
         assert!(!err.contains("experiment.toml"), "{err}");
     }
+}
+
+/// Runs `file` with `run.max_queued` lowered to 1000 and expects exit 1
+/// naming the component, the bound and the keys in `needles`.
+fn stops_at_max_queued(file: &str, needles: &[&str]) {
+    let temp = setup();
+    let d = temp.path();
+    fs::write(d.join("x.toml"), file).unwrap();
+    let args = [
+        "run",
+        "x.toml",
+        "--out",
+        "o",
+        "--set",
+        "run.max_queued=1000",
+    ];
+    let err = exits(d, &args, 1, needles);
+    assert!(
+        err.contains("1000") && err.contains("run.max_queued"),
+        "{err}"
+    );
+    assert!(!d.join("o/manifest.json").exists());
+}
+
+#[test]
+fn a_cdn_station_queue_stops_at_its_bound() {
+    // No CDN: every request waits for the origin's one worker (100/s
+    // against 20k/s).
+    stops_at_max_queued(
+        r#"schema = 1
+name = "c"
+model = "cdn"
+[run]
+duration = "60s"
+[cdn]
+mode = "no-cdn"
+request_rate = "20k/s"
+[cdn.origin]
+workers = 1
+service = { dist = "deterministic", value = "10ms" }
+"#,
+        &[
+            "cdn origins:",
+            "`cdn.origin.queue_limit`",
+            "`cdn.origin.workers`",
+        ],
+    );
+}
+
+#[test]
+fn kafka_partitions_stop_at_their_bound() {
+    // One single-threaded processor takes 100 messages/s of 10k/s.
+    stops_at_max_queued(
+        r#"schema = 1
+name = "k"
+model = "push"
+[run]
+duration = "60s"
+[push]
+transport = "websocket"
+clients = "10k"
+[push.producer]
+rate = "10k/s"
+[push.processors]
+replicas = 1
+threads = 1
+cpu = { dist = "deterministic", value = "10ms" }
+"#,
+        &["push kafka:", "`push.processors.replicas`"],
+    );
+}
+
+#[test]
+fn registry_nodes_stop_at_their_bound() {
+    // 100k clients register at one node of 1 write/s.
+    stops_at_max_queued(
+        r#"schema = 1
+name = "r"
+model = "push"
+[run]
+duration = "200s"
+[push]
+transport = "websocket"
+clients = "100k"
+[push.registry]
+store = "dynamodb"
+nodes = 1
+node_writes_per_s = "1/s"
+"#,
+        &["push registry:", "`push.registry.nodes`"],
+    );
+}
+
+#[test]
+fn an_endless_trace_through_a_pipe_ends_with_a_clear_exit() {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let temp = setup();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesim"))
+        .args([
+            "replay",
+            "/dev/stdin",
+            "--format",
+            "csv",
+            "--cache-size",
+            "10",
+        ])
+        .current_dir(temp.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // One request line forever: its time never advances. The writer
+    // stops when the reader is gone (a broken pipe).
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let chunk = "1,1,100\n".repeat(8192);
+        while stdin.write_all(chunk.as_bytes()).is_ok() {}
+    });
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("the replay of an endless stream did not end in 300 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    writer.join().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("/dev/stdin") && err.contains("10000000"),
+        "{err}"
+    );
+    assert!(err.contains("does not advance"), "{err}");
 }

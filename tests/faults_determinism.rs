@@ -115,6 +115,7 @@ fn redo_from_printed_seed(
             horizon: spec.run.duration.0,
             max_events: runner::DEFAULT_MAX_EVENTS,
             max_pending: edgesim::engine::DEFAULT_MAX_PENDING,
+            max_queued: edgesim::engine::DEFAULT_MAX_QUEUED,
         },
         series_step: None,
         series_only: None,

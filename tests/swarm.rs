@@ -205,6 +205,66 @@ fn cdn_tables(g: &mut Gen, horizon: u64, pops: &[&str], regions: &[&str]) -> Str
             g.range(1, 2000)
         ));
     }
+    let mode = if t.contains("mode = \"push\"") {
+        "push"
+    } else if t.contains("mode = \"no-cdn\"") {
+        "no-cdn"
+    } else {
+        "pull"
+    };
+    let objects = drawn(&t, "[cdn.catalogue]", "objects") as u64;
+    t.push_str(&cdn_newer(g, horizon, mode, objects));
+    t
+}
+
+/// The newer CDN keys, each drawn now and then: a bot attack, a purge of
+/// one of the first ranks of the `objects` (published to the PoPs in pull
+/// mode), the edge's and the request router's capacity, live video.
+/// Publishing a purge is refused in push mode (pushed copies carry no
+/// content time), so it is drawn elsewhere.
+fn cdn_newer(g: &mut Gen, horizon: u64, mode: &str, objects: u64) -> String {
+    let mut t = String::new();
+    if g.chance(0.15) {
+        t.push_str(&format!(
+            "[cdn.edge]\nrequest_capacity = \"{}/s\"\n",
+            g.range(100, 5000)
+        ));
+    }
+    if g.chance(0.15) {
+        t.push_str(&format!("[cdn.router]\nworkers = {}\n", g.range(1, 3)));
+    }
+    if g.chance(0.1) {
+        t.push_str(&format!(
+            "[cdn.video]\nsession_rate = \"{}/s\"\nmode = \"live\"\nvideos = {}\nwatch_mean = \"{}s\"\n",
+            g.range(1, 5),
+            g.range(1, 4),
+            g.range(1, 30)
+        ));
+    }
+    if g.chance(0.15) {
+        let at = instant(g, horizon);
+        t.push_str(&format!(
+            "[[cdn.attack]]\nat = {}\nduration = {}\nrate = \"{}/s\"\nbots = {}\nmix = {{ cacheable = 0.9, cache_busting = 0.1 }}\n",
+            secs(at),
+            secs(g.range(1, horizon + 1)),
+            g.range(1, 3000),
+            g.range(1, 100)
+        ));
+    }
+    if g.chance(0.15) {
+        // A purge is issued before the run's end (at t = 0 sometimes).
+        let at = g.below(horizon);
+        t.push_str(&format!(
+            "[[cdn.purge]]\nat = {}\nrank = {}\n{}",
+            secs(at),
+            g.below(3) % objects,
+            if mode != "push" && g.chance(0.5) {
+                "publish = true\n"
+            } else {
+                ""
+            }
+        ));
+    }
     t
 }
 
@@ -302,6 +362,15 @@ fn push_tables(g: &mut Gen, horizon: u64, clusters: Option<&[&str]>) -> String {
             g.float(0.0, 1.0)
         }
     ));
+    if clusters.is_none() && transport == "websocket" && g.chance(0.15) {
+        let at = instant(g, horizon);
+        t.push_str(&format!(
+            "[[push.attack]]\nat = {}\nduration = {}\nrate = \"{}/s\"\n",
+            secs(at),
+            secs(g.range(1, horizon + 1)),
+            g.range(1, 2000)
+        ));
+    }
     let total_gateways = gateways * clusters.map_or(1, |c| c.len() as u64);
     if clusters.is_none() && matches!(transport, "websocket" | "sse") {
         for _ in 0..g.below(3) {
@@ -456,6 +525,8 @@ fn cdn_ok(
         .iter()
         .map(|p| get(m, &k(&format!("failed_{p}"))))
         .sum::<Result<f64, String>>()?;
+    // Front ends that can be full (`[cdn.edge]`, an attack) add a cause.
+    let parts = parts + m.get(&k("failed_saturated")).copied().unwrap_or(0.0);
     equal("failed requests = the sum of their causes", failed, parts)?;
     for name in [
         "hit_ratio",

@@ -497,6 +497,7 @@ pub fn plan_seed(study: &Study, run_index: usize) -> Option<u64> {
         seed_mode,
         max_events: None,
         max_pending_events: None,
+        max_queued: None,
     };
     let replication = run_index % study.replications.max(1) as usize;
     Some(run_seed(&run, replication as u32, run_index))

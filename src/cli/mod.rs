@@ -239,7 +239,10 @@ fn load(file: &Path, sets: &[String]) -> Result<Experiment, Error> {
 }
 
 fn cmd_check(args: &CheckArgs) -> Result<i32, Error> {
-    let exp = load(&args.file, &args.sets)?;
+    let exp = experiment::load::check(&args.file, &args.sets).map_err(Error::from)?;
+    for note in &exp.notes {
+        eprintln!("note: {note}");
+    }
     if let Some(search) = &exp.search {
         println!(
             "ok: {} (model {}): a search over {} candidate(s) x {} design(s) (base and scenarios), {} to {} replications each, runs of {}",
@@ -257,11 +260,17 @@ fn cmd_check(args: &CheckArgs) -> Result<i32, Error> {
         "ok: {} (model {}): {} point(s) x {} replication(s) = {} runs of {} each",
         exp.spec.name,
         exp.spec.model.name(),
-        exp.points.len(),
+        exp.points,
         exp.spec.run.replications,
-        exp.points.len() * exp.spec.run.replications as usize,
+        exp.points * exp.spec.run.replications as usize,
         exp.spec.run.duration,
     );
+    if exp.validated < exp.points {
+        println!(
+            "checked {} distinct point(s): every value of every swept parameter and the corners of each pair; `run` checks all {} before it runs",
+            exp.validated, exp.points
+        );
+    }
     Ok(EXIT_OK)
 }
 

@@ -14,7 +14,7 @@ pub use metrics::{GridSeries, Histogram, SeriesKind, TimeWeighted};
 pub use queue::EventQueue;
 pub use rng::{SimRng, Streams};
 pub use sim::{
-    BOUND_CHECK_EVERY, DEFAULT_MAX_PENDING, Model, RunReport, RunWindow, Scheduler, run, run_on,
-    run_with,
+    BOUND_CHECK_EVERY, DEFAULT_MAX_PENDING, DEFAULT_MAX_QUEUED, Model, RunReport, RunWindow,
+    Scheduler, run, run_on, run_with,
 };
 pub use time::SimTime;

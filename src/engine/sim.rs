@@ -25,9 +25,12 @@ pub trait Model {
 
     /// A bound on memory the model has passed (a waiting queue that grew
     /// past its limit), as a message naming the component, the bound and
-    /// the key to change; `None` while within bounds. The loop asks every
-    /// [`BOUND_CHECK_EVERY`] events and ends the run with the message.
-    fn over_bound(&self) -> Option<String> {
+    /// the key to change; `None` while within bounds. `max_queued` is the
+    /// most items one of the model's growing queues may hold
+    /// (`run.max_queued`). The loop asks every [`BOUND_CHECK_EVERY`]
+    /// events and ends the run with the message.
+    fn over_bound(&self, max_queued: u64) -> Option<String> {
+        let _ = max_queued;
         None
     }
 }
@@ -40,6 +43,11 @@ pub const BOUND_CHECK_EVERY: u64 = 1 << 16;
 /// Pending events allowed when the experiment sets no
 /// `run.max_pending_events`: about 2 GB of events at 40 bytes each.
 pub const DEFAULT_MAX_PENDING: u64 = 50_000_000;
+
+/// Items one growing model queue (a CDN station's waiting requests, the
+/// push model's Kafka partitions) may hold when the experiment sets no
+/// `run.max_queued`.
+pub const DEFAULT_MAX_QUEUED: u64 = 20_000_000;
 
 /// The clock and the pending events, as seen by a model.
 pub struct Scheduler<E> {
@@ -125,6 +133,9 @@ pub struct RunWindow {
     /// A bound on pending events, so that a runaway model cannot exhaust
     /// memory (`run.max_pending_events`).
     pub max_pending: u64,
+    /// A bound on the items of each growing model queue
+    /// (`run.max_queued`, [`Model::over_bound`]).
+    pub max_queued: u64,
 }
 
 /// What the loop did.
@@ -209,6 +220,7 @@ pub fn run_on<M: Model>(
         horizon,
         max_events,
         max_pending: u64::MAX,
+        max_queued: u64::MAX,
     };
     let truncated =
         !scheduler.stop_requested && run_until(model, scheduler, horizon, &window, &mut events);
@@ -243,7 +255,7 @@ fn run_until<M: Model>(
             return false;
         }
         if events.is_multiple_of(BOUND_CHECK_EVERY)
-            && let Some(why) = over_bound(model, scheduler, window.max_pending)
+            && let Some(why) = over_bound(model, scheduler, window)
         {
             scheduler.failure = Some(why);
             scheduler.stop_requested = true;
@@ -259,7 +271,12 @@ fn run_until<M: Model>(
 /// The memory bound the run has passed, if any: its pending events, or
 /// the model's own bounds.
 #[cold]
-fn over_bound<M: Model>(model: &M, scheduler: &Scheduler<M::Event>, max: u64) -> Option<String> {
+fn over_bound<M: Model>(
+    model: &M,
+    scheduler: &Scheduler<M::Event>,
+    window: &RunWindow,
+) -> Option<String> {
+    let max = window.max_pending;
     let pending = scheduler.queue.len() as u64;
     if pending > max {
         return Some(format!(
@@ -269,7 +286,7 @@ fn over_bound<M: Model>(model: &M, scheduler: &Scheduler<M::Event>, max: u64) ->
             scheduler.now
         ));
     }
-    model.over_bound()
+    model.over_bound(window.max_queued)
 }
 
 #[cfg(test)]
@@ -310,6 +327,7 @@ mod tests {
                 horizon: SimTime::from_secs(10),
                 max_events: u64::MAX,
                 max_pending: u64::MAX,
+                max_queued: u64::MAX,
             },
         );
         // Ticks at 0..=9 are handled; 3..=9 after warm-up.
@@ -330,6 +348,7 @@ mod tests {
                 horizon: SimTime::from_secs(100),
                 max_events: 5,
                 max_pending: u64::MAX,
+                max_queued: u64::MAX,
             },
         );
         assert!(report.truncated);
@@ -361,6 +380,7 @@ mod tests {
                 horizon: SimTime::from_secs(100),
                 max_events: u64::MAX,
                 max_pending: 100_000,
+                max_queued: u64::MAX,
             },
         );
         let why = report.clone().within_bounds().unwrap_err();

@@ -16,7 +16,7 @@ use super::prepare::{PriceFiles, Worlds};
 use super::search::{Objective, Search, SearchSpec};
 use super::spans::SpanIndex;
 use super::spec::{ExperimentFile, MAX_REPLICATIONS, MAX_RUNS, SCHEMA_VERSION};
-use super::sweep::Replaced;
+use super::sweep::{Lists, Replaced};
 use super::{Experiment, ExperimentSpec, Point};
 use crate::error::InputError;
 use crate::study::plotspec::{self, PlotKind, PlotSpec};
@@ -43,78 +43,116 @@ fn load_source(
     source: String,
     sets: &[String],
 ) -> Result<Experiment, InputError> {
-    let origin = path.display().to_string();
-    let spans = SpanIndex::parse(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
-    let mut table: Table =
-        toml::from_str(&source).map_err(|e| syntax_error(&origin, &source, &e))?;
-    let ctx = Ctx::new(&origin, &source, &spans, sets);
-    let applied_sets = apply_sets(&mut table, sets)?;
-    refuse_other_models(&ctx, &table, &applied_sets)?;
-    let base = ctx.deserialize(&table, &applied_sets)?;
-    let mut base_spec = ctx.validate(&base, &applied_sets)?;
-    if let Some(search) = &base.search {
-        let parts = ctx.search_points(&table, search, &base, base_spec, &applied_sets)?;
-        return Ok(search_experiment(parts, path, bytes, source, sets));
-    }
-    let fixed: Vec<KeyPath> = applied_sets.iter().map(|o| o.path.clone()).collect();
-    let (expansion, replaced) = base.sweep.expand_fixing(&fixed).map_err(|e| {
-        let key =
-            KeyPath::parse(&format!("sweep.param[{}].{}", e.index, e.key)).unwrap_or_default();
-        ctx.error_at(&key, &applied_sets, e.message)
-    })?;
-    let sweep_paths: Vec<String> = expansion.paths.iter().map(|p| p.to_string()).collect();
-    let notes = without_replaced(&mut base_spec, &replaced, &applied_sets, sets, &sweep_paths);
-    plotspec::check_plots(&base_spec.plots, &sweep_paths)
-        .and_then(|()| plotspec::check_slos(&base.output.slo))
-        .and_then(|()| plotspec::check_headline(&base.output.headline))
-        .map_err(|(key, m)| {
-            ctx.error_at(&KeyPath::parse(&key).unwrap_or_default(), &applied_sets, m)
-        })?;
-    let runs = expansion.points.len() as u64 * base_spec.run.replications as u64;
-    if runs > MAX_RUNS {
-        return Err(ctx.error_at(
-            &KeyPath::parse("run.replications").unwrap_or_default(),
-            &applied_sets,
-            format!("the experiment plans {runs} runs; at most {MAX_RUNS} are allowed"),
-        ));
-    }
-    let mut points = Vec::with_capacity(expansion.points.len());
-    // A point's document is the file without its sweep (whose value lists
-    // read again for every point made checking n points take time n²).
-    let mut unswept = table.clone();
-    unswept.remove("sweep");
-    for (index, point_overrides) in expansion.points.into_iter().enumerate() {
-        let mut point_table = unswept.clone();
-        for o in &point_overrides {
-            overrides::apply(&mut point_table, &o.path, o.value.clone())
-                .map_err(|m| ctx.error_at(&o.path, &point_overrides, m))?;
-        }
-        let mut all = applied_sets.clone();
-        all.extend(point_overrides.iter().cloned());
-        let file = ctx.deserialize(&point_table, &all)?;
-        let mut spec = ctx.validate(&file, &all)?;
-        spec.plots.clone_from(&base_spec.plots);
-        let values = point_overrides
-            .iter()
-            .map(|o| display_value(&o.value))
-            .collect();
-        points.push(Point {
-            index,
-            values,
-            spec,
-        });
-    }
-    Ok(Experiment {
-        path: path.to_path_buf(),
-        sha256: hex(&Sha256::digest(bytes)),
-        source,
-        sets: sets.to_vec(),
-        spec: base_spec,
-        sweep_paths,
-        points,
-        notes,
-        search: None,
+    parsed(path, &source, sets, |ctx, start| {
+        let swept = match start {
+            Start::Search(parts) => {
+                return Ok(search_experiment(parts, path, bytes, source.clone(), sets));
+            }
+            Start::Sweep(swept) => swept,
+        };
+        let points = (0..swept.lists.len())
+            .map(|index| ctx.point(&swept, index))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Experiment {
+            path: path.to_path_buf(),
+            sha256: hex(&Sha256::digest(bytes)),
+            source: source.clone(),
+            sets: sets.to_vec(),
+            spec: swept.base_spec,
+            sweep_paths: swept.sweep_paths,
+            points,
+            notes: swept.notes,
+            search: None,
+        })
     })
+}
+
+/// A grid of at most this many points is checked point by point; a larger
+/// one by its distinct overrides ([`super::sweep::Lists::distinct_points`]).
+pub const EXACT_CHECK_POINTS: usize = 10_000;
+
+/// What `edgesim check` found: the base document, how many points the
+/// experiment has and how many distinct point documents were validated.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    pub spec: ExperimentSpec,
+    pub points: usize,
+    pub validated: usize,
+    pub notes: Vec<String>,
+    pub search: Option<Search>,
+}
+
+/// Checks the experiment at `path` like [`load`], without making every
+/// point: a grid larger than [`EXACT_CHECK_POINTS`] is checked by each
+/// value of each parameter once and the corners of each pair of
+/// parameters. (`run` still checks every point before it runs any.)
+pub fn check(path: &Path, sets: &[String]) -> Result<Checked, InputError> {
+    let (_, source) = read_source(path)?;
+    parsed(path, &source, sets, |ctx, start| match start {
+        Start::Search((search, spec, points)) => Ok(Checked {
+            spec,
+            points: points.len(),
+            validated: points.len(),
+            notes: Vec::new(),
+            search: Some(search),
+        }),
+        Start::Sweep(swept) => {
+            let chosen = swept.lists.distinct_points(EXACT_CHECK_POINTS);
+            for &index in &chosen {
+                ctx.point(&swept, index)?;
+            }
+            Ok(Checked {
+                points: swept.lists.len(),
+                validated: chosen.len(),
+                spec: swept.base_spec,
+                notes: swept.notes,
+                search: None,
+            })
+        }
+    })
+}
+
+/// A parsed and validated base document: a search with its points, or a
+/// sweep whose points are still to be made.
+enum Start {
+    Search((Search, ExperimentSpec, Vec<Point>)),
+    Sweep(Swept),
+}
+
+/// The base document of a sweep and the sweep's lists, checked.
+struct Swept {
+    /// The file with `--set` applied, without its sweep (whose value lists
+    /// read again for every point made checking n points take time n²).
+    unswept: Table,
+    applied: Vec<Override>,
+    base_spec: ExperimentSpec,
+    lists: Lists,
+    sweep_paths: Vec<String>,
+    notes: Vec<String>,
+}
+
+/// Parses `source`, applies `sets`, validates the base document and the
+/// sweep, and hands them to `then`.
+fn parsed<T>(
+    path: &Path,
+    source: &str,
+    sets: &[String],
+    then: impl FnOnce(&Ctx, Start) -> Result<T, InputError>,
+) -> Result<T, InputError> {
+    let origin = path.display().to_string();
+    let spans = SpanIndex::parse(source).map_err(|e| syntax_error(&origin, source, &e))?;
+    let mut table: Table = toml::from_str(source).map_err(|e| syntax_error(&origin, source, &e))?;
+    let ctx = Ctx::new(&origin, source, &spans, sets);
+    let applied = apply_sets(&mut table, sets)?;
+    refuse_other_models(&ctx, &table, &applied)?;
+    let base = ctx.deserialize(&table, &applied)?;
+    let base_spec = ctx.validate(&base, &applied)?;
+    if let Some(search) = &base.search {
+        let parts = ctx.search_points(&table, search, &base, base_spec, &applied)?;
+        return then(&ctx, Start::Search(parts));
+    }
+    let swept = ctx.swept(table, &base, base_spec, applied, sets)?;
+    then(&ctx, Start::Sweep(swept))
 }
 
 /// Puts every `--set` into `table`, in order.
@@ -518,6 +556,73 @@ impl<'a> Ctx<'a> {
     /// The points of a search (every candidate in the base design and each
     /// scenario), each deserialized and validated; then the metric names
     /// of constraints and objective checked against what the model reports.
+    /// The sweep of `base`, checked against the base document: its lists,
+    /// the plots, SLOs and headline, and the number of runs.
+    fn swept(
+        &self,
+        mut table: Table,
+        base: &ExperimentFile,
+        mut base_spec: ExperimentSpec,
+        applied: Vec<Override>,
+        sets: &[String],
+    ) -> Result<Swept, InputError> {
+        let fixed: Vec<KeyPath> = applied.iter().map(|o| o.path.clone()).collect();
+        let (lists, replaced) = base.sweep.lists_fixing(&fixed).map_err(|e| {
+            let key =
+                KeyPath::parse(&format!("sweep.param[{}].{}", e.index, e.key)).unwrap_or_default();
+            self.error_at(&key, &applied, e.message)
+        })?;
+        let sweep_paths: Vec<String> = lists.paths.iter().map(|p| p.to_string()).collect();
+        let notes = without_replaced(&mut base_spec, &replaced, &applied, sets, &sweep_paths);
+        plotspec::check_plots(&base_spec.plots, &sweep_paths)
+            .and_then(|()| plotspec::check_slos(&base.output.slo))
+            .and_then(|()| plotspec::check_headline(&base.output.headline))
+            .map_err(|(key, m)| {
+                self.error_at(&KeyPath::parse(&key).unwrap_or_default(), &applied, m)
+            })?;
+        let runs = lists.len() as u64 * base_spec.run.replications as u64;
+        if runs > MAX_RUNS {
+            return Err(self.error_at(
+                &KeyPath::parse("run.replications").unwrap_or_default(),
+                &applied,
+                format!("the experiment plans {runs} runs; at most {MAX_RUNS} are allowed"),
+            ));
+        }
+        table.remove("sweep");
+        Ok(Swept {
+            unswept: table,
+            applied,
+            base_spec,
+            lists,
+            sweep_paths,
+            notes,
+        })
+    }
+
+    /// Point `index` of the sweep, made and validated.
+    fn point(&self, swept: &Swept, index: usize) -> Result<Point, InputError> {
+        let point_overrides = swept.lists.point(index);
+        let mut point_table = swept.unswept.clone();
+        for o in &point_overrides {
+            overrides::apply(&mut point_table, &o.path, o.value.clone())
+                .map_err(|m| self.error_at(&o.path, &point_overrides, m))?;
+        }
+        let mut all = swept.applied.clone();
+        all.extend(point_overrides.iter().cloned());
+        let file = self.deserialize(&point_table, &all)?;
+        let mut spec = self.validate(&file, &all)?;
+        spec.plots.clone_from(&swept.base_spec.plots);
+        let values = point_overrides
+            .iter()
+            .map(|o| display_value(&o.value))
+            .collect();
+        Ok(Point {
+            index,
+            values,
+            spec,
+        })
+    }
+
     fn search_points(
         &self,
         table: &Table,
@@ -816,6 +921,7 @@ fn check_run(file: &ExperimentFile) -> Result<(), (String, String)> {
     let bounds = [
         ("max_events", run.max_events),
         ("max_pending_events", run.max_pending_events),
+        ("max_queued", run.max_queued),
     ];
     if let Some((key, _)) = bounds.iter().find(|(_, b)| b.is_some_and(|m| m.0 == 0)) {
         return Err((format!("run.{key}"), format!("`{key}` must be at least 1")));

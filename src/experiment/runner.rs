@@ -129,6 +129,10 @@ pub fn context(exp: &Experiment, plan: &RunPlan) -> RunContext {
                 .run
                 .max_pending_events
                 .map_or(crate::engine::DEFAULT_MAX_PENDING, |c| c.0),
+            max_queued: spec
+                .run
+                .max_queued
+                .map_or(crate::engine::DEFAULT_MAX_QUEUED, |c| c.0),
         },
         series_step,
         series_only: if spec.output.timeseries {
@@ -171,6 +175,7 @@ pub fn metric_names(spec: &ExperimentSpec) -> Result<Option<Vec<String>>, String
             horizon,
             max_events: 10_000_000,
             max_pending: crate::engine::DEFAULT_MAX_PENDING,
+            max_queued: crate::engine::DEFAULT_MAX_QUEUED,
         },
         series_step: None,
         series_only: None,

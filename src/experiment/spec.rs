@@ -91,6 +91,10 @@ pub struct RunSpec {
     /// before memory runs out).
     #[serde(default)]
     pub max_pending_events: Option<Count>,
+    /// A bound on the items one growing model queue holds (a run that
+    /// passes it fails before memory runs out).
+    #[serde(default)]
+    pub max_queued: Option<Count>,
 }
 
 /// `run.warmup`: a duration, or `"auto"`.

@@ -109,9 +109,22 @@ impl SweepSpec {
         &self,
         fixed: &[KeyPath],
     ) -> Result<(Expansion, Vec<Replaced>), SweepError> {
-        let mut paths: Vec<KeyPath> = Vec::new();
-        let mut indices: Vec<usize> = Vec::new();
-        let mut lists: Vec<Vec<Value>> = Vec::new();
+        let (lists, replaced) = self.lists_fixing(fixed)?;
+        let points = (0..lists.len()).map(|i| lists.point(i)).collect();
+        let paths = lists.paths;
+        Ok((Expansion { paths, points }, replaced))
+    }
+
+    /// The swept value lists (with the parameters `fixed` leaves out, as
+    /// in [`expand_fixing`](Self::expand_fixing)), checked, without making
+    /// the points: [`Lists::point`] makes one at a time.
+    pub fn lists_fixing(&self, fixed: &[KeyPath]) -> Result<(Lists, Vec<Replaced>), SweepError> {
+        let mut lists = Lists {
+            mode: self.mode,
+            paths: Vec::new(),
+            indices: Vec::new(),
+            values: Vec::new(),
+        };
         let mut replaced = Vec::new();
         for (index, param) in self.param.iter().enumerate() {
             let fail = |key: &'static str, message: String| SweepError {
@@ -123,7 +136,7 @@ impl SweepSpec {
             if let Some(why) = unsweepable(&path) {
                 return Err(fail("path", why));
             }
-            if paths.contains(&path) {
+            if lists.paths.contains(&path) {
                 return Err(fail("path", format!("`{path}` is swept twice")));
             }
             if fixed
@@ -138,15 +151,98 @@ impl SweepSpec {
                 continue;
             }
             let values = param_values(param).map_err(|(key, m)| fail(key, m))?;
-            paths.push(path);
-            indices.push(index);
-            lists.push(values);
+            lists.paths.push(path);
+            lists.indices.push(index);
+            lists.values.push(values);
         }
-        let points = match self.mode {
-            SweepMode::Grid => grid(&paths, &indices, &lists)?,
-            SweepMode::Zip => zip(&paths, &indices, &lists)?,
+        match self.mode {
+            SweepMode::Grid => grid_total(&lists.values)?,
+            SweepMode::Zip => zip_total(&lists.indices, &lists.values)?,
         };
-        Ok((Expansion { paths, points }, replaced))
+        Ok((lists, replaced))
+    }
+}
+
+/// The swept parameters and their values, checked: the points of the
+/// sweep are made from them one at a time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lists {
+    pub mode: SweepMode,
+    pub paths: Vec<KeyPath>,
+    /// Each parameter's index in the file's `[[sweep.param]]`.
+    pub indices: Vec<usize>,
+    pub values: Vec<Vec<Value>>,
+}
+
+impl Lists {
+    /// How many points the sweep has (1 when nothing is swept).
+    pub fn len(&self) -> usize {
+        match self.mode {
+            SweepMode::Grid => self.values.iter().map(Vec::len).product(),
+            SweepMode::Zip => self.values.first().map_or(1, Vec::len),
+        }
+    }
+
+    /// Never: a sweep has at least one point.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Which value of each parameter point `point` takes. In a grid the
+    /// first parameter is the outermost loop (the last varies fastest).
+    pub fn choice(&self, point: usize) -> Vec<usize> {
+        match self.mode {
+            SweepMode::Zip => vec![point; self.values.len()],
+            SweepMode::Grid => {
+                let mut rest = point;
+                let mut choice = vec![0; self.values.len()];
+                for (i, list) in self.values.iter().enumerate().rev() {
+                    choice[i] = rest % list.len();
+                    rest /= list.len();
+                }
+                choice
+            }
+        }
+    }
+
+    /// The overrides of point `point` (below [`len`](Self::len)).
+    pub fn point(&self, point: usize) -> Vec<Override> {
+        self.choice(point)
+            .into_iter()
+            .enumerate()
+            .map(|(i, j)| Override {
+                path: self.paths[i].clone(),
+                value: self.values[i][j].clone(),
+                origin: OverrideOrigin::Sweep {
+                    index: self.indices[i],
+                },
+            })
+            .collect()
+    }
+
+    /// The points that hold every distinct override: in a zip sweep every
+    /// point; in a grid of at most `exact` points every point; in a larger
+    /// grid each value of each parameter once (the point where every other
+    /// parameter takes its first value) and, for each pair of parameters,
+    /// the point where both take their last value. In order, each once.
+    pub fn distinct_points(&self, exact: usize) -> Vec<usize> {
+        let total = self.len();
+        if self.mode == SweepMode::Zip || total <= exact {
+            return (0..total).collect();
+        }
+        // The stride of parameter i: how many points one step of it skips.
+        let mut strides = vec![1usize; self.values.len()];
+        for i in (0..self.values.len().saturating_sub(1)).rev() {
+            strides[i] = strides[i + 1] * self.values[i + 1].len();
+        }
+        let mut points = std::collections::BTreeSet::from([0]);
+        for (i, list) in self.values.iter().enumerate() {
+            points.extend((1..list.len()).map(|v| v * strides[i]));
+            for (j, other) in self.values.iter().enumerate().skip(i + 1) {
+                points.insert((list.len() - 1) * strides[i] + (other.len() - 1) * strides[j]);
+            }
+        }
+        points.into_iter().collect()
     }
 }
 
@@ -296,48 +392,22 @@ fn tidy(v: f64) -> f64 {
     format!("{v:.11e}").parse().unwrap_or(v)
 }
 
-fn grid(
-    paths: &[KeyPath],
-    indices: &[usize],
-    lists: &[Vec<Value>],
-) -> Result<Vec<Vec<Override>>, SweepError> {
+/// Checks that a grid of these lists has at most [`MAX_POINTS`] points.
+fn grid_total(lists: &[Vec<Value>]) -> Result<usize, SweepError> {
     let total = lists.iter().try_fold(1usize, |acc, l| {
         acc.checked_mul(l.len()).filter(|&n| n <= MAX_POINTS)
     });
-    let Some(total) = total else {
-        return Err(SweepError {
-            index: 0,
-            key: "values",
-            message: format!("the sweep expands to more than {MAX_POINTS} points"),
-        });
-    };
-    let mut points = Vec::with_capacity(total);
-    for point in 0..total {
-        // Row-major: the last parameter varies fastest.
-        let mut rest = point;
-        let mut overrides = vec![];
-        for (i, list) in lists.iter().enumerate().rev() {
-            let value = list[rest % list.len()].clone();
-            rest /= list.len();
-            overrides.push(Override {
-                path: paths[i].clone(),
-                value,
-                origin: OverrideOrigin::Sweep { index: indices[i] },
-            });
-        }
-        overrides.reverse();
-        points.push(overrides);
-    }
-    Ok(points)
+    total.ok_or_else(|| SweepError {
+        index: 0,
+        key: "values",
+        message: format!("the sweep expands to more than {MAX_POINTS} points"),
+    })
 }
 
-fn zip(
-    paths: &[KeyPath],
-    indices: &[usize],
-    lists: &[Vec<Value>],
-) -> Result<Vec<Vec<Override>>, SweepError> {
+/// Checks that the lists of a zip sweep are equally long.
+fn zip_total(indices: &[usize], lists: &[Vec<Value>]) -> Result<usize, SweepError> {
     let Some(first) = lists.first() else {
-        return Ok(vec![vec![]]);
+        return Ok(1);
     };
     for (i, list) in lists.iter().enumerate() {
         if list.len() != first.len() {
@@ -352,19 +422,7 @@ fn zip(
             });
         }
     }
-    Ok((0..first.len())
-        .map(|j| {
-            lists
-                .iter()
-                .enumerate()
-                .map(|(i, list)| Override {
-                    path: paths[i].clone(),
-                    value: list[j].clone(),
-                    origin: OverrideOrigin::Sweep { index: indices[i] },
-                })
-                .collect()
-        })
-        .collect())
+    Ok(first.len())
 }
 
 #[cfg(test)]
@@ -420,6 +478,32 @@ mod tests {
         assert_eq!(shown(&s.expand().unwrap()), ["1ms", "10ms", "100ms"]);
         let s = spec("[[param]]\npath = \"a\"\nrange = { from = 1, to = 0, step = 1 }\n");
         assert!(s.expand().is_err());
+    }
+
+    #[test]
+    fn a_large_grid_checks_each_value_once() {
+        let values = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let s = spec(&format!(
+            "[[param]]\npath = \"a\"\nvalues = [{}]\n[[param]]\npath = \"b\"\nvalues = [{}]\n",
+            values(1000),
+            values(1000)
+        ));
+        let (lists, _) = s.lists_fixing(&[]).unwrap();
+        assert_eq!(lists.len(), 1_000_000);
+        let points = lists.distinct_points(10_000);
+        // Point 0, 999 other values of each, and the corner (999, 999).
+        assert_eq!(points.len(), 1 + 999 + 999 + 1);
+        let mut seen = [vec![false; 1000], vec![false; 1000]];
+        for &p in &points {
+            let choice = lists.choice(p);
+            seen[0][choice[0]] = true;
+            seen[1][choice[1]] = true;
+        }
+        assert!(seen.iter().all(|s| s.iter().all(|&b| b)));
+        assert!(points.contains(&999_999));
+        // Small grids and zips are checked point by point.
+        assert_eq!(lists.distinct_points(1_000_000).len(), 1_000_000);
+        assert_eq!(lists.choice(1001), [1, 1]);
     }
 
     #[test]

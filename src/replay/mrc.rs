@@ -28,7 +28,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::stack::{Reuse, StackDistances};
+use super::stack::{Reuse, StackDistances, TooManyObjects};
 use super::{BATCH_REQUESTS, CacheSize, CurveSeries, Footprint, Warmup, footprint, resolve_size};
 use crate::cache::{Cache, CachePolicy, Lru, PolicyKind};
 use crate::engine::rng::splitmix64;
@@ -285,23 +285,27 @@ impl Exact {
         }
     }
 
-    fn run(&mut self, batch: &[Request], first_index: u64, warmup: u64) -> Result<(), SizeChange> {
+    fn run(&mut self, batch: &[Request], first_index: u64, warmup: u64) -> Result<(), StreamError> {
         for (i, r) in batch.iter().enumerate() {
             let size = if self.ignore_size { 1 } else { r.size };
             let counted = first_index + i as u64 >= warmup;
-            let distance = match self.stack.access(r.id, size) {
+            let reuse = self
+                .stack
+                .access(r.id, size)
+                .map_err(StreamError::TooMany)?;
+            let distance = match reuse {
                 Reuse::First => None,
                 Reuse::Again {
                     distance,
                     previous_size,
                 } => {
                     if previous_size != size {
-                        return Err(SizeChange {
+                        return Err(StreamError::SizeChange(SizeChange {
                             request: first_index + i as u64 + 1,
                             id: r.id,
                             was: previous_size,
                             now: size,
-                        });
+                        }));
                     }
                     Some(distance)
                 }
@@ -428,7 +432,7 @@ impl Sampled {
         })
     }
 
-    fn run(&mut self, batch: &[Request], first_index: u64, warmup: u64) {
+    fn run(&mut self, batch: &[Request], first_index: u64, warmup: u64) -> Result<(), StreamError> {
         for (i, r) in batch.iter().enumerate() {
             let size = if self.ignore_size { 1 } else { r.size };
             let counted = first_index + i as u64 >= warmup;
@@ -441,7 +445,8 @@ impl Sampled {
             }
             self.sampled += 1;
             if let Some((stack, curve)) = &mut self.lru {
-                let distance = match stack.access(r.id, size) {
+                let reuse = stack.access(r.id, size).map_err(StreamError::TooMany)?;
+                let distance = match reuse {
                     Reuse::First => None,
                     Reuse::Again { distance, .. } => Some(distance),
                 };
@@ -456,6 +461,7 @@ impl Sampled {
                 }
             }
         }
+        Ok(())
     }
 
     /// A row from sampled counts, with SHARDS' estimates.
@@ -715,6 +721,7 @@ pub fn curve_label(policy: PolicyKind, method: Method, rate: Option<f64>) -> Str
 enum StreamError {
     Read(Error),
     SizeChange(SizeChange),
+    TooMany(TooManyObjects),
 }
 
 impl StreamError {
@@ -726,6 +733,15 @@ impl StreamError {
                 format!(
                     "object {} has {} bytes at request {} but had {} before; an LRU cache keeps the size it stored, so caches of different sizes would disagree and no one-pass byte-mode curve is exact; give --ignore-size (object mode), --sample without the exact curve, or replay without --mrc",
                     c.id, c.now, c.request, c.was
+                ),
+            )
+            .with_key("--mrc")
+            .into(),
+            StreamError::TooMany(t) => InputError::file(
+                path,
+                format!(
+                    "has more than {} distinct objects, the most an LRU curve's stack holds; give --sample to sample the objects",
+                    t.limit
                 ),
             )
             .with_key("--mrc")
@@ -749,7 +765,7 @@ fn stream(
     let mut first_index = 0u64;
     while !current.is_empty() {
         let batch = &current;
-        let (read, (checked, ())) = rayon::join(
+        let (read, checked) = rayon::join(
             || reader.read_batch(&mut next, BATCH_REQUESTS),
             || {
                 rayon::join(
@@ -757,15 +773,16 @@ fn stream(
                         Some(e) => e.run(batch, first_index, warmup),
                         None => Ok(()),
                     },
-                    || {
-                        if let Some(s) = sampled.as_deref_mut() {
-                            s.run(batch, first_index, warmup)
-                        }
+                    || match sampled.as_deref_mut() {
+                        Some(s) => s.run(batch, first_index, warmup),
+                        None => Ok(()),
                     },
                 )
             },
         );
-        checked.map_err(StreamError::SizeChange)?;
+        let (checked, sampled_run) = checked;
+        checked?;
+        sampled_run?;
         read.map_err(StreamError::Read)?;
         first_index += current.len() as u64;
         std::mem::swap(&mut current, &mut next);

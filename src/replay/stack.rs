@@ -44,6 +44,17 @@ pub enum Reuse {
     },
 }
 
+/// The most distinct objects a stack holds (an object's index is a `u32`,
+/// and `u32::MAX` marks a free slot).
+pub const MAX_OBJECTS: u64 = FREE as u64;
+
+/// A request for one more distinct object than the stack can hold.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct TooManyObjects {
+    /// How many distinct objects the stack holds at most.
+    pub limit: u64,
+}
+
 /// The recency stack of every object seen, as a Fenwick tree over slots.
 #[derive(Default)]
 pub struct StackDistances {
@@ -72,15 +83,22 @@ impl StackDistances {
         self.latest.len()
     }
 
-    /// A request for `id` of `size` (1 per object in object mode).
+    /// A request for `id` of `size` (1 per object in object mode); an
+    /// error for a new object past [`MAX_OBJECTS`].
     #[inline]
-    pub fn access(&mut self, id: u64, size: u64) -> Reuse {
-        match self.objects.get(id) {
+    pub fn access(&mut self, id: u64, size: u64) -> Result<Reuse, TooManyObjects> {
+        self.access_within(id, size, MAX_OBJECTS)
+    }
+
+    /// Like [`access`](Self::access), holding at most `limit` objects.
+    #[inline]
+    fn access_within(&mut self, id: u64, size: u64, limit: u64) -> Result<Reuse, TooManyObjects> {
+        Ok(match self.objects.get(id) {
             None => {
                 let index = u32::try_from(self.latest.len())
                     .ok()
-                    .filter(|&i| i != FREE)
-                    .expect("fewer than 2^32 - 1 distinct objects");
+                    .filter(|&i| (i as u64) < limit.min(MAX_OBJECTS))
+                    .ok_or(TooManyObjects { limit })?;
                 self.objects.insert(id, index);
                 self.latest.push(Latest { slot: 0, size });
                 self.place(index, size);
@@ -102,7 +120,7 @@ impl StackDistances {
                     previous_size,
                 }
             }
-        }
+        })
     }
 
     /// Gives object `index` the next slot, weighted `size`.
@@ -211,14 +229,14 @@ mod tests {
         let mut stack = StackDistances::new();
         let big = 1u64 << 62;
         for id in 0..20 {
-            assert_eq!(stack.access(id, big), Reuse::First);
+            assert_eq!(stack.access(id, big), Ok(Reuse::First));
         }
-        match stack.access(0, big) {
+        match stack.access(0, big).unwrap() {
             Reuse::Again { distance, .. } => assert_eq!(distance, u64::MAX),
             r => panic!("{r:?}"),
         }
         // A near reuse stays exact.
-        match stack.access(0, big) {
+        match stack.access(0, big).unwrap() {
             Reuse::Again { distance, .. } => assert_eq!(distance, big),
             r => panic!("{r:?}"),
         }
@@ -242,11 +260,31 @@ mod tests {
         let mut stack = StackDistances::new();
         let got: Vec<Option<u64>> = requests
             .iter()
-            .map(|&(id, size)| match stack.access(id, size) {
+            .map(|&(id, size)| match stack.access(id, size).unwrap() {
                 Reuse::First => None,
                 Reuse::Again { distance, .. } => Some(distance),
             })
             .collect();
         assert_eq!(got, naive(&requests));
+    }
+
+    #[test]
+    fn one_object_past_the_limit_is_an_error_not_a_panic() {
+        let mut stack = StackDistances::new();
+        for id in 0..3 {
+            assert_eq!(stack.access_within(id, 1, 3), Ok(Reuse::First));
+        }
+        // Objects already held are still served; a fourth is refused and
+        // the stack is left as it was.
+        assert!(matches!(
+            stack.access_within(1, 1, 3),
+            Ok(Reuse::Again { .. })
+        ));
+        assert_eq!(
+            stack.access_within(9, 1, 3),
+            Err(TooManyObjects { limit: 3 })
+        );
+        assert_eq!(stack.objects(), 3);
+        assert_eq!(MAX_OBJECTS, u32::MAX as u64);
     }
 }

@@ -65,6 +65,12 @@ impl Workers {
         self.workers as u32
     }
 
+    /// The start times held for waiting requests: those waiting at the
+    /// last admission (the memory a bound counts).
+    pub fn queued(&self) -> usize {
+        self.waiting.len()
+    }
+
     /// Requests waiting for a worker at `now` (admitted, not started).
     #[inline]
     pub fn waiting(&mut self, now: SimTime) -> usize {

@@ -13,8 +13,9 @@ use toml::{Table, Value};
 
 use super::draw::Gen;
 
-/// The shipped experiments, each as text and tree, and every key name
-/// and dotted path they use.
+/// The shipped experiments and the seeds of `tests/fuzz_harness/seeds`
+/// (keys no shipped experiment uses), each as text and tree, and every
+/// key name and dotted path they use.
 pub struct Corpus {
     files: Vec<(PathBuf, String, Table)>,
     keys: Vec<String>,
@@ -24,7 +25,11 @@ pub struct Corpus {
 impl Corpus {
     pub fn load(root: &Path) -> Corpus {
         let mut names: Vec<PathBuf> = Vec::new();
-        for dir in ["experiments", "experiments/validation"] {
+        for dir in [
+            "experiments",
+            "experiments/validation",
+            "tests/fuzz_harness/seeds",
+        ] {
             for entry in std::fs::read_dir(root.join(dir)).expect("experiments/ is there") {
                 let path = entry.unwrap().path();
                 if path.extension().is_some_and(|e| e == "toml") {

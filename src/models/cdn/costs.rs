@@ -205,6 +205,7 @@ mod tests {
             horizon: SimTime::from_secs(40 * 300),
             max_events: u64::MAX,
             max_pending: u64::MAX,
+            max_queued: u64::MAX,
         };
         let rate = percentile_rate(&[bins], &[0], window);
         assert_eq!(rate, 10.0);

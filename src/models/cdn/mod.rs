@@ -23,6 +23,7 @@
 //! (`crate::station`). See `docs/cdn.md`.
 
 pub mod attack;
+mod bounds;
 pub mod check;
 pub mod costs;
 pub mod defaults;

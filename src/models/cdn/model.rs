@@ -373,6 +373,10 @@ impl Model for CdnModel {
         }
     }
 
+    fn over_bound(&self, max_queued: u64) -> Option<String> {
+        self.queues_over_bound(max_queued)
+    }
+
     fn end_warmup(&mut self, now: SimTime) {
         self.stats.reset();
         self.purges.reset();

@@ -490,8 +490,8 @@ impl Model for PushModel {
         }
     }
 
-    fn over_bound(&self) -> Option<String> {
-        self.cpu_over_bound()
+    fn over_bound(&self, max_queued: u64) -> Option<String> {
+        self.queues_over_bound(max_queued)
     }
 
     fn end_warmup(&mut self, now: SimTime) {
@@ -532,15 +532,38 @@ impl Model for PushModel {
 pub const MAX_CPU_WAITING: usize = 20_000_000;
 
 impl PushModel {
-    /// The CPU queues' bound, when the gateways' waiting jobs passed it.
-    pub fn cpu_over_bound(&self) -> Option<String> {
+    /// The first growing queue past its bound (`max_queued` items, the
+    /// gateways' CPU queues at most [`MAX_CPU_WAITING`]): the gateways' CPU
+    /// queues, the registry nodes (whose backlog also holds up the
+    /// processors), the Kafka partitions.
+    pub fn queues_over_bound(&self, max_queued: u64) -> Option<String> {
+        let max = usize::try_from(max_queued).unwrap_or(usize::MAX);
+        let cpu = MAX_CPU_WAITING.min(max);
         let waiting: usize = self.gateways.iter().map(|g| g.cpu.waiting()).sum();
-        (waiting > MAX_CPU_WAITING).then(|| {
-            format!(
+        if waiting > cpu {
+            return Some(format!(
                 "push gateways: {waiting} jobs waiting for CPU passed the bound of \
-                 {MAX_CPU_WAITING} (the gateways cannot keep up); add `push.gateways.count` or \
+                 {cpu} (the gateways cannot keep up); add `push.gateways.count` or \
                  `push.gateways.cores`, or lower the load (`push.producer.rate`, \
                  `push.clients`, `push.short_poll.interval`)"
+            ));
+        }
+        let registry = self.registry_nodes.as_ref().map_or(0, |n| n.queued());
+        if registry > max {
+            return Some(format!(
+                "push registry: {registry} operations waiting at the registry nodes passed \
+                 the bound of {max} (the nodes cannot keep up); add `push.registry.nodes`, \
+                 raise `push.registry.node_writes_per_s` or `push.registry.node_reads_per_s`, \
+                 lower the load, or raise `run.max_queued` if the machine has the memory"
+            ));
+        }
+        let lag: usize = self.partitions.iter().map(VecDeque::len).sum();
+        (lag > max).then(|| {
+            format!(
+                "push kafka: {lag} messages waiting in the partitions passed the bound of \
+                 {max} (the processors cannot keep up); add `push.processors.replicas` or \
+                 `push.processors.threads`, lower `push.producer.rate`, or raise \
+                 `run.max_queued` if the machine has the memory"
             )
         })
     }

@@ -70,6 +70,11 @@ pub struct RegistryNodes {
 }
 
 impl RegistryNodes {
+    /// Operations held waiting over all nodes.
+    pub fn queued(&self) -> usize {
+        self.nodes.iter().map(Workers::queued).sum()
+    }
+
     /// The nodes of `p`, if it names a node count.
     pub fn new(p: &RegistryParams) -> Option<RegistryNodes> {
         let nodes = p.nodes?;

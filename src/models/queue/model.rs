@@ -100,11 +100,12 @@ impl Model for QueueModel {
         self.in_system_at_warmup = self.station.in_system();
     }
 
-    fn over_bound(&self) -> Option<String> {
+    fn over_bound(&self, max_queued: u64) -> Option<String> {
         let waiting = self.station.waiting();
-        (self.queue_limit.is_none() && waiting > MAX_WAITING).then(|| {
+        let max = MAX_WAITING.min(usize::try_from(max_queued).unwrap_or(usize::MAX));
+        (self.queue_limit.is_none() && waiting > max).then(|| {
             format!(
-                "queue: {waiting} jobs waiting passed the bound of {MAX_WAITING} for a queue \
+                "queue: {waiting} jobs waiting passed the bound of {max} for a queue \
                  without `queue.queue_limit` (arrivals outpace service: is the load \
                  λ·E[S]/c at least 1?); set `queue.queue_limit`, lower `queue.arrival_rate` \
                  or add `queue.servers`"

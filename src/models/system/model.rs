@@ -159,8 +159,16 @@ impl Model for SystemModel {
         }
     }
 
-    fn over_bound(&self) -> Option<String> {
-        self.push.as_ref().and_then(|p| p.cpu_over_bound())
+    fn over_bound(&self, max_queued: u64) -> Option<String> {
+        let cdn = self
+            .cdn
+            .as_ref()
+            .and_then(|c| c.queues_over_bound(max_queued));
+        cdn.or_else(|| {
+            self.push
+                .as_ref()
+                .and_then(|p| p.queues_over_bound(max_queued))
+        })
     }
 
     fn end_warmup(&mut self, now: SimTime) {

@@ -116,6 +116,55 @@ pub struct ReadStats {
     pub bad_skipped: u64,
     /// The first skipped line's error, for the report.
     pub first_bad: Option<String>,
+    /// The time stamp of the last request read, and how many requests in
+    /// a row had it (see [`MAX_REQUESTS_AT_ONE_TIME`]).
+    pub last_time: SimTime,
+    pub at_last_time: u64,
+}
+
+/// The most requests in a row a trace may give one time stamp: a stream
+/// whose time never advances (a pipe repeating one line) ends with an
+/// error instead of running forever.
+pub const MAX_REQUESTS_AT_ONE_TIME: u64 = 10_000_000;
+
+/// The most requests a trace may hold (an endless stream whose time does
+/// advance, or has no time column, ends here).
+pub const MAX_TRACE_REQUESTS: u64 = 1_000_000_000_000;
+
+impl ReadStats {
+    /// Counts a request at `time` (with `timed`: the format has times),
+    /// the `delivered`-th of the trace; why the trace passed a bound, if it did.
+    #[inline]
+    pub fn pace(&mut self, time: SimTime, timed: bool, delivered: u64) -> Result<(), String> {
+        if timed {
+            if time == self.last_time {
+                self.at_last_time += 1;
+            } else {
+                self.last_time = time;
+                self.at_last_time = 1;
+            }
+        }
+        if self.at_last_time > MAX_REQUESTS_AT_ONE_TIME || delivered > MAX_TRACE_REQUESTS {
+            return Err(self.past_bound(delivered));
+        }
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn past_bound(&self, delivered: u64) -> String {
+        if delivered > MAX_TRACE_REQUESTS {
+            return format!(
+                "the trace holds more than {MAX_TRACE_REQUESTS} requests (an endless stream?); \
+                 give a finite trace"
+            );
+        }
+        format!(
+            "more than {MAX_REQUESTS_AT_ONE_TIME} requests in a row at one time stamp ({}): \
+             the trace's time does not advance (an endless stream?)",
+            self.last_time
+        )
+    }
 }
 
 /// A trace file format.

@@ -125,8 +125,13 @@ impl OracleReader {
                     continue;
                 }
                 let time = u32::from_le_bytes(record[0..4].try_into().expect("4 bytes"));
+                let time = SimTime::from_nanos(time as u64 * unit_nanos);
+                let delivered = self.stats.requests + out.len() as u64 + 1;
+                if let Err(m) = self.stats.pace(time, true, delivered) {
+                    return Err(InputError::file(&self.input.path, m).into());
+                }
                 out.push(make(Request {
-                    time: SimTime::from_nanos(time as u64 * unit_nanos),
+                    time,
                     id: u64::from_le_bytes(record[4..12].try_into().expect("8 bytes")),
                     size: size as u64,
                 }));

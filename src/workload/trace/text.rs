@@ -424,7 +424,14 @@ impl TextReader {
             };
             match parsed {
                 Ok(r) if r.request.size == 0 => self.stats.zero_size_dropped += 1,
-                Ok(r) => out.push(make(r)),
+                Ok(r) => {
+                    let delivered = self.stats.requests + out.len() as u64 + 1;
+                    let timed = layout.time.is_some();
+                    self.stats
+                        .pace(r.request.time, timed, delivered)
+                        .map_err(|m| self.error(None, None, m))?;
+                    out.push(make(r));
+                }
                 Err(e) => self.bad_line(e)?,
             }
         }
