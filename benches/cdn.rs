@@ -160,7 +160,10 @@ fn bench(c: &mut Criterion) {
         },
     ];
     let only = std::env::var("EDGESIM_CDN_VARIANTS").ok();
-    let wanted = |name: &str| only.as_ref().is_none_or(|o| o.split(',').any(|w| w == name));
+    let wanted = |name: &str| {
+        only.as_ref()
+            .is_none_or(|o| o.split(',').any(|w| w == name))
+    };
     for v in variants.iter().filter(|v| wanted(v.name)) {
         let name = v.name;
         let p = prepare_cdn(&params(v)).expect("benchmark parameters are valid");
