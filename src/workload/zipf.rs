@@ -190,7 +190,7 @@ mod tests {
     fn a_split_draw_is_the_same_draw() {
         let z = Zipf::new(1000, 0.8).unwrap();
         let mut a = Streams::new(3).stream("zipf-test", 2);
-        let mut b = a.clone();
+        let mut b = Streams::new(3).stream("zipf-test", 2);
         for _ in 0..10_000 {
             let column = z.column(b.next_u64());
             z.prefetch_column(column);
