@@ -5,7 +5,11 @@
 //! simulated seconds, so the timed 40 s see caches in their steady state
 //! rather than filling from cold.
 //!
-//! Run: `cargo bench --bench cdn`. Figures: docs/cdn.md.
+//! Run: `cargo bench --bench cdn`. Figures: docs/cdn.md. Every variant
+//! first runs once untimed (to print its events and hit ratio), even when a
+//! criterion filter skips it; `EDGESIM_CDN_VARIANTS=a,b` (exact names) keeps
+//! only those variants, for profiling one run of one variant
+//! (`EDGESIM_CDN_VARIANTS=pull_anycast ... --bench nomatch`).
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use edgesim::cache::PolicyKind;
@@ -156,7 +160,12 @@ fn bench(c: &mut Criterion) {
             ..base
         },
     ];
-    for v in &variants {
+    let only = std::env::var("EDGESIM_CDN_VARIANTS").ok();
+    let wanted = |name: &str| {
+        only.as_ref()
+            .is_none_or(|o| o.split(',').any(|w| w == name))
+    };
+    for v in variants.iter().filter(|v| wanted(v.name)) {
         let name = v.name;
         let p = prepare_cdn(&params(v)).expect("benchmark parameters are valid");
         let (requests, events, hit_ratio) = simulate(start(&p, v.warm_s));

@@ -108,6 +108,27 @@ impl Catalogue {
         self.newest - self.zipf.sample(rng)
     }
 
+    /// The Zipf column a draw's first random word picks; a draw split in
+    /// two ([`Catalogue::object_of`]) gives what [`Catalogue::sample`] gives
+    /// for the same words.
+    #[inline]
+    pub fn column(&self, word: u64) -> usize {
+        self.zipf.column(word)
+    }
+
+    /// Starts loading what [`Catalogue::object_of`] will read for `column`.
+    #[inline]
+    pub fn prefetch_column(&self, column: usize) {
+        self.zipf.prefetch_column(column);
+    }
+
+    /// The object of a draw whose first word picked `column` and whose
+    /// second is `coin_word`, with the ranks as they are now.
+    #[inline]
+    pub fn object_of(&self, column: usize, coin_word: u64) -> u64 {
+        self.newest - self.zipf.resolve(column, coin_word)
+    }
+
     /// The size of object `id` in bytes (a live or recently dropped id).
     #[inline]
     pub fn size(&self, id: u64) -> u64 {

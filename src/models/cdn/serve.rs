@@ -36,7 +36,13 @@ pub struct NewRequest {
 /// A uniform draw in 0..n from one random word (Lemire's multiply-shift).
 #[inline]
 pub fn below(rng: &mut crate::engine::SimRng, n: u32) -> u32 {
-    ((rng.next_u64() as u128 * n as u128) >> 64) as u32
+    below_word(rng.next_u64(), n)
+}
+
+/// What [`below`] gives when its random word is `word`.
+#[inline]
+pub fn below_word(word: u64, n: u32) -> u32 {
+    ((word as u128 * n as u128) >> 64) as u32
 }
 
 impl CdnModel {

@@ -19,13 +19,13 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rand::RngExt;
+use rand::{Rng, RngExt};
 
 use super::model::{CdnModel, Event, NONE, Source};
 #[cfg(test)]
 use super::params::OptionValue;
 use super::params::{CdnParams, HashBy, Spread, TimeOrigin};
-use super::serve::{NewRequest, below};
+use super::serve::{NewRequest, below, below_word};
 use super::setup::PreparedTrace;
 use crate::cache::Prefetch;
 use crate::engine::rng::{mix2, splitmix64};
@@ -70,6 +70,34 @@ pub struct SyntheticSource {
     /// lookups in steps, one step per arrival of the region: the last
     /// drawn's index slot, the one before's entry, the next's neighbours.
     pub ahead: Vec<[Drawn; AHEAD]>,
+    /// Per region, the random words of the draw after those in `ahead`,
+    /// taken from `request_rngs` one arrival before that draw (in the
+    /// stream's order, so the draws are the same), so that the line of the
+    /// Zipf column they pick can be warmed in between.
+    pub words: Vec<Words>,
+}
+
+/// The three random words of one request draw: the Zipf column (picked
+/// by the first), the Zipf coin and the client.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct Words {
+    pub column: u32,
+    pub coin: u64,
+    pub client: u64,
+}
+
+impl Words {
+    /// Takes a draw's words from `rng` and warms the column's line.
+    #[inline]
+    fn take(rng: &mut SimRng, catalogue: &crate::workload::catalogue::Catalogue) -> Words {
+        let column = catalogue.column(rng.next_u64());
+        catalogue.prefetch_column(column);
+        Words {
+            column: column as u32,
+            coin: rng.next_u64(),
+            client: rng.next_u64(),
+        }
+    }
 }
 
 /// A request drawn before it arrives.
@@ -117,6 +145,7 @@ pub fn request_source(
             .map(|r| streams.stream("cdn/requests", r as u64))
             .collect(),
         ahead: vec![[Drawn::default(); AHEAD]; regions],
+        words: vec![Words::default(); regions],
     }))
 }
 
@@ -457,6 +486,7 @@ impl CdnModel {
                                 server: NONE,
                             };
                         }
+                        synthetic.words[r] = Words::take(rng, &self.catalogue);
                     }
                 }
             }
@@ -490,9 +520,10 @@ impl CdnModel {
         // This arrival is the request drawn AHEAD arrivals ago; draw the
         // one AHEAD arrivals on, and take the warming of the lookups of
         // those in between a step further (see `SyntheticSource::ahead`).
-        let rng = &mut synthetic.request_rngs[r];
-        let object = self.catalogue.sample(rng);
-        let client = below(rng, self.cfg.clients_per_region);
+        let words = synthetic.words[r];
+        let object = (self.catalogue).object_of(words.column as usize, words.coin);
+        let client = below_word(words.client, self.cfg.clients_per_region);
+        synthetic.words[r] = Words::take(&mut synthetic.request_rngs[r], &self.catalogue);
         let third = Drawn {
             object,
             client,
