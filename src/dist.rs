@@ -175,9 +175,22 @@ pub enum DurationSampler {
 }
 
 impl DurationSampler {
-    /// Draws one duration.
-    #[inline]
+    /// Draws one duration. The exponential, the common service time, is
+    /// inlined in the caller; the others are out of line.
+    #[inline(always)]
     pub fn sample(&self, rng: &mut SimRng) -> SimTime {
+        match self {
+            DurationSampler::Exponential { mean_s } => {
+                let e: f64 = Exp1.sample(rng);
+                SimTime::from_secs_f64(e * mean_s)
+            }
+            _ => self.sample_other(rng),
+        }
+    }
+
+    /// `sample` of every distribution but the exponential.
+    #[inline(never)]
+    fn sample_other(&self, rng: &mut SimRng) -> SimTime {
         match self {
             DurationSampler::Exponential { mean_s } => {
                 let e: f64 = Exp1.sample(rng);

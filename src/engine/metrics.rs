@@ -6,21 +6,16 @@
 //! averaging percentiles: the pooled p99 of two runs is not the mean of
 //! their p99s.
 
-use hdrhistogram::Histogram as Hdr;
-
+use super::hdr_counts::HdrCounts;
 use super::time::SimTime;
 
-/// Latencies are recorded in nanoseconds with 1 µs resolution and three
-/// significant digits (0.1 % relative error), up to ten hours; longer values
-/// are clamped in the histogram but kept exactly in the sum and maximum.
-const LOWEST_DISCERNIBLE_NS: u64 = 1_000;
-const HIGHEST_TRACKABLE_NS: u64 = 36_000 * 1_000_000_000;
-const SIGNIFICANT_DIGITS: u8 = 3;
-
 /// A histogram of simulated durations with an exact count, sum and extremes.
+/// Latencies are counted in nanoseconds with 1 µs resolution and three
+/// significant digits (0.1 % relative error), up to ten hours; longer values
+/// are clamped in the counts but kept exactly in the sum and maximum.
 #[derive(Clone, Debug)]
 pub struct Histogram {
-    hdr: Hdr<u64>,
+    hdr: HdrCounts,
     count: u64,
     sum_ns: u128,
     min_ns: u64,
@@ -35,14 +30,8 @@ impl Default for Histogram {
 
 impl Histogram {
     pub fn new() -> Histogram {
-        let hdr = Hdr::new_with_bounds(
-            LOWEST_DISCERNIBLE_NS,
-            HIGHEST_TRACKABLE_NS,
-            SIGNIFICANT_DIGITS,
-        )
-        .expect("constant histogram bounds are valid");
         Histogram {
-            hdr,
+            hdr: HdrCounts::new(),
             count: 0,
             sum_ns: 0,
             min_ns: u64::MAX,
@@ -50,19 +39,19 @@ impl Histogram {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, value: SimTime) {
         self.record_n(value, 1);
     }
 
     /// Records `value` `n` times.
-    #[inline]
+    #[inline(always)]
     pub fn record_n(&mut self, value: SimTime, n: u64) {
         if n == 0 {
             return;
         }
         let ns = value.as_nanos();
-        self.hdr.saturating_record_n(ns, n);
+        self.hdr.record_n(ns, n);
         self.count += n;
         self.sum_ns += ns as u128 * n as u128;
         self.min_ns = self.min_ns.min(ns);
@@ -111,7 +100,7 @@ impl Histogram {
             return f64::NAN;
         }
         let below = self.hdr.count_between(0, value.as_nanos());
-        below as f64 / self.hdr.len().max(1) as f64
+        below as f64 / self.hdr.total().max(1) as f64
     }
 
     /// Adds every value of `other` (merging replications or entities).
@@ -119,9 +108,7 @@ impl Histogram {
         if other.count == 0 {
             return;
         }
-        self.hdr
-            .add(&other.hdr)
-            .expect("histograms with identical bounds always merge");
+        self.hdr.add(&other.hdr);
         self.count += other.count;
         self.sum_ns += other.sum_ns;
         self.min_ns = self.min_ns.min(other.min_ns);
@@ -140,10 +127,7 @@ impl Histogram {
     /// The non-empty buckets as (value_ns, count), in increasing value order;
     /// recording them again reproduces the histogram's buckets exactly.
     pub fn buckets(&self) -> Vec<(u64, u64)> {
-        self.hdr
-            .iter_recorded()
-            .map(|v| (v.value_iterated_to(), v.count_at_value()))
-            .collect()
+        self.hdr.recorded().collect()
     }
 
     /// Rebuilds a histogram from [`Histogram::buckets`] plus the exact
@@ -151,7 +135,7 @@ impl Histogram {
     pub fn from_parts(buckets: &[(u64, u64)], sum_ns: u128, min_ns: u64, max_ns: u64) -> Histogram {
         let mut h = Histogram::new();
         for &(value, count) in buckets {
-            h.hdr.saturating_record_n(value, count);
+            h.hdr.record_n(value, count);
             h.count += count;
         }
         if h.count > 0 {
@@ -190,7 +174,7 @@ impl TimeWeighted {
     #[inline]
     fn advance(&mut self, now: SimTime) {
         debug_assert!(now >= self.since, "time went backwards");
-        self.area += self.value * (now - self.since).as_nanos() as f64;
+        self.area += self.value * (now - self.since).as_nanos_f64();
         self.since = now;
     }
 
@@ -199,7 +183,10 @@ impl TimeWeighted {
     pub fn set(&mut self, now: SimTime, value: f64) {
         self.advance(now);
         self.value = value;
-        self.max = self.max.max(value);
+        // `f64::max` but for NaN (never a level): one compare.
+        if value > self.max {
+            self.max = value;
+        }
     }
 
     /// The quantity changes by `delta` at `now`.
@@ -370,7 +357,8 @@ impl GridSeries {
         if end < self.since_end && self.kind == SeriesKind::Level {
             // The one addition `accumulate_level` would make.
             if t < end {
-                self.bins[self.since_bin] += self.level * (end - t) as f64;
+                self.bins[self.since_bin] +=
+                    self.level * SimTime::from_nanos(end - t).as_nanos_f64();
                 self.since = now;
             }
             self.level = value;

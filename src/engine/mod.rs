@@ -3,6 +3,7 @@
 //! push servers, files, threads or plots.
 
 pub mod compose;
+mod hdr_counts;
 pub mod metrics;
 pub mod queue;
 pub mod rng;

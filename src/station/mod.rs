@@ -101,7 +101,7 @@ impl<J> Station<J> {
             return Admission::Rejected(job);
         }
         self.queue.push_back(Waiting { since: now, job });
-        self.queue_length.set(now, self.queue.len() as f64);
+        self.queue_length.set(now, self.queue.len() as i64 as f64);
         Admission::Queued
     }
 
@@ -115,7 +115,7 @@ impl<J> Station<J> {
         let next = self.queue.pop_front();
         match next {
             Some(waiting) => {
-                self.queue_length.set(now, self.queue.len() as f64);
+                self.queue_length.set(now, self.queue.len() as i64 as f64);
                 self.begin_service(now, now - waiting.since);
                 Some(waiting.job)
             }
@@ -152,7 +152,7 @@ impl<J> Station<J> {
             let Some(waiting) = self.queue.pop_front() else {
                 break;
             };
-            self.queue_length.set(now, self.queue.len() as f64);
+            self.queue_length.set(now, self.queue.len() as i64 as f64);
             self.begin_service(now, now - waiting.since);
             started.push(waiting.job);
         }

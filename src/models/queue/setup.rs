@@ -3,7 +3,7 @@
 
 use super::model::QueueModel;
 use super::params::QueueParams;
-use crate::engine::{Histogram, SeriesKind, TimeWeighted};
+use crate::engine::{Histogram, SeriesKind, SimTime, TimeWeighted};
 use crate::run::RunContext;
 use crate::station::Station;
 
@@ -18,6 +18,9 @@ pub fn build(params: &QueueParams, ctx: &RunContext) -> Result<QueueModel, Strin
         mean_interarrival_s: 1.0 / params.arrival_rate.0,
         service,
         station: Station::new(params.servers, queue_limit),
+        in_service: vec![SimTime::ZERO; params.servers as usize],
+        // Popped from the end: server 0 first.
+        free_servers: (0..params.servers).rev().collect(),
         queue_limit,
         arrivals_rng: ctx.streams.stream("queue/arrivals", 0),
         service_rng: ctx.streams.stream("queue/service", 0),
