@@ -167,11 +167,9 @@ pub fn redraw_with(dir: &Path, head: ManifestHead) -> Result<Drawn, Error> {
         .collect();
     // Listed before they are drawn, so that every chart file edgesim
     // writes is one it knows to replace.
-    let map = super::worldmap::svg(&tables);
+    let maps = super::worldmap::maps(&tables);
     let mut names = names;
-    if map.is_some() {
-        names.push(super::worldmap::WORLD_MAP.to_string());
-    }
+    names.extend(maps.iter().map(|(name, _)| name.clone()));
     let mut list = names.join("\n");
     list.push('\n');
     write_atomically(dir, CHART_LIST, list.as_bytes())?;
@@ -190,12 +188,8 @@ pub fn redraw_with(dir: &Path, head: ManifestHead) -> Result<Drawn, Error> {
         }
         svgs.push(svg);
     }
-    if let Some(map) = &map {
-        written.push(write_atomically(
-            &plots,
-            super::worldmap::WORLD_MAP,
-            map.as_bytes(),
-        )?);
+    for (name, map) in &maps {
+        written.push(write_atomically(&plots, name, map.as_bytes())?);
     }
     let report = html::report(&tables, &charts, &svgs, &warnings);
     written.push(write_atomically(dir, REPORT, report.as_bytes())?);
@@ -288,7 +282,7 @@ fn remove_charts(dir: &Path) -> Result<(), Error> {
 /// two or more digits, maybe a letter, `-`, a file-name-safe stem of at
 /// most 80 characters, and `.svg` or `.png`.
 fn is_chart_file(name: &str) -> bool {
-    if name == super::worldmap::WORLD_MAP {
+    if super::worldmap::is_map_file(name) {
         return true;
     }
     let Some(stem) = name
