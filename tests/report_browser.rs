@@ -53,7 +53,7 @@ fn the_chromium_probe_finds_each_kind_of_defect() {
 <text x="640" y="125" font-size="13">{policy=immediate}</text>
 <text x="640" y="145" font-size="13">{count=4},</text>
 <text x="640" y="160" font-size="13">{policy=immediate}</text>
-<text x="640" y="180" font-size="13">a legend entry far too long for its column</text>
+<text x="640" y="180" font-size="13">a legend entry far too long for its column, and longer still</text>
 <text x="10" y="440" font-size="8">tiny</text>
 </svg></figure>"##;
     fs::write(
@@ -68,7 +68,7 @@ fn the_chromium_probe_finds_each_kind_of_defect() {
         "bad: legend entry \"pull\" twice",
         "bad: text \"tiny\" is 8.0 px",
         "bad: legend entry \"cap=6…0s\" is cut",
-        "bad: legend text \"a legend entry far too long for its column\" runs off the chart",
+        "bad: legend text \"a legend entry far too long for its column, and longer still\" runs off the chart",
         "bad: a band leaves the plot area",
         "table.verdict needs horizontal scrolling",
     ] {

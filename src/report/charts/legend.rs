@@ -190,26 +190,54 @@ fn wrapped(labels: &[String], chars: usize, lines: usize) -> Option<Wrapped> {
     fit.then_some((heading, entries))
 }
 
-/// `text` in lines of at most `chars` characters, broken at spaces only;
-/// `None` when one word is longer than a line.
+/// `text` in lines of at most `chars` characters, broken at spaces, and a
+/// word longer than a line after its `=` (else also after `_` or `/`);
+/// `None` when a part is still longer than a line.
 pub fn wrap(text: &str, chars: usize) -> Option<Vec<String>> {
     let mut lines = Vec::new();
     let mut current = String::new();
     for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let n = word.chars().count();
-        if n > chars {
-            return None;
+        let parts = if word.chars().count() <= chars {
+            vec![word.to_string()]
+        } else {
+            split_word(word, chars)?
+        };
+        for (i, part) in parts.iter().enumerate() {
+            let gap = usize::from(i == 0 && !current.is_empty());
+            if !current.is_empty() && current.chars().count() + gap + part.chars().count() > chars {
+                lines.push(std::mem::take(&mut current));
+            } else if gap == 1 {
+                current.push(' ');
+            }
+            current.push_str(part);
         }
-        if !current.is_empty() && current.chars().count() + 1 + n > chars {
-            lines.push(std::mem::take(&mut current));
-        }
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.push_str(word);
     }
     lines.push(current);
     Some(lines)
+}
+
+/// `word` cut after each `=` (else also after each `_` and `/`) into parts
+/// of at most `chars` characters; `None` when one is longer.
+fn split_word(word: &str, chars: usize) -> Option<Vec<String>> {
+    [&['='][..], &['=', '_', '/'][..]]
+        .iter()
+        .find_map(|breaks| {
+            let mut parts = Vec::new();
+            let mut current = String::new();
+            for c in word.chars() {
+                current.push(c);
+                if breaks.contains(&c) {
+                    parts.push(std::mem::take(&mut current));
+                }
+            }
+            if !current.is_empty() {
+                parts.push(current);
+            }
+            parts
+                .iter()
+                .all(|p| p.chars().count() <= chars)
+                .then_some(parts)
+        })
 }
 
 /// Labels that all read `a=1, b=2` with the same names in the same order,
@@ -369,6 +397,10 @@ mod tests {
             vec!["policy=full-jitter,", "base=1s, cap=60s"]
         );
         assert_eq!(wrap("a-very-long-word", 5), None);
+        assert_eq!(
+            wrap("io_model=thread_per_connection", 26).unwrap(),
+            vec!["io_model=", "thread_per_connection"]
+        );
     }
 
     #[test]
