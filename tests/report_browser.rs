@@ -48,6 +48,12 @@ fn the_chromium_probe_finds_each_kind_of_defect() {
 <polygon points="120,20 200,20 200,300 120,300" fill="#0072B2"/>
 <text x="640" y="50" font-size="13">pull</text>
 <text x="640" y="70" font-size="13">pull</text>
+<text x="640" y="90" font-size="13">cap=6…0s</text>
+<text x="640" y="110" font-size="13">{count=2},</text>
+<text x="640" y="125" font-size="13">{policy=immediate}</text>
+<text x="640" y="145" font-size="13">{count=4},</text>
+<text x="640" y="160" font-size="13">{policy=immediate}</text>
+<text x="640" y="180" font-size="13">a legend entry far too long for its column, and longer still</text>
 <text x="10" y="440" font-size="8">tiny</text>
 </svg></figure>"##;
     fs::write(
@@ -61,11 +67,16 @@ fn the_chromium_probe_finds_each_kind_of_defect() {
         "a chart comes before the headline table",
         "bad: legend entry \"pull\" twice",
         "bad: text \"tiny\" is 8.0 px",
+        "bad: legend entry \"cap=6…0s\" is cut",
+        "bad: legend text \"a legend entry far too long for its column, and longer still\" runs off the chart",
         "bad: a band leaves the plot area",
         "table.verdict needs horizontal scrolling",
     ] {
         assert!(all.contains(expected), "{expected} not in:\n{all}");
     }
+    // An entry's second line is part of it: two entries that share only
+    // their second line are told apart.
+    assert!(!all.contains("{policy=immediate}\" twice"), "{all}");
     assert!(
         seen.console.iter().any(|l| l.contains("broken")),
         "{:?}",

@@ -40,7 +40,8 @@ fn every_shipped_experiment_gets_charts_and_a_report() {
         let svgs: Vec<&(String, Vec<u8>)> =
             charts.iter().filter(|(n, _)| n.ends_with(".svg")).collect();
         assert!(svgs.len() >= 2, "{}: {} charts", file.display(), svgs.len());
-        // About 20 charts at most (and the world map): the defaults that
+        // About 20 charts at most (and the first world map; a sweep's
+        // other maps take places of default charts): the defaults that
         // answer the question first, the rest left out.
         let drawn = svgs.iter().filter(|(n, _)| n != "world-map.svg").count();
         assert!(

@@ -202,6 +202,142 @@ fn a_system_run_maps_pops_and_clusters() {
     );
 }
 
+/// The low and high ends of the first colour scale of `svg`.
+fn scale_ends(svg: &str) -> Vec<String> {
+    svg.lines()
+        .filter(|l| l.contains("text-anchor=\"middle\" font-size=\"12\" fill=\"#000000\""))
+        .map(|l| l[l.find('>').unwrap() + 1..l.rfind("</").unwrap()].to_string())
+        .collect()
+}
+
+#[test]
+fn a_sweep_maps_each_point_on_one_colour_scale() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("routing");
+    run_reduced(&root().join("experiments/cdn-routing.toml"), &out);
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    let files = [
+        "world-map.svg",
+        "world-map-point-1.svg",
+        "world-map-point-2.svg",
+    ];
+    let svgs: Vec<String> = files
+        .iter()
+        .map(|f| fs::read_to_string(out.join("plots").join(f)).expect(f))
+        .collect();
+    for (point, (file, svg)) in files.iter().zip(&svgs).enumerate() {
+        assert!(
+            report.contains(svg.trim()),
+            "{file} is inlined in the report"
+        );
+        assert!(
+            svg.contains(&format!("(point {point}: cdn.routing.mode=")),
+            "{file} names its point"
+        );
+        assert!(
+            report.contains(&format!("<b>Point {point}: ")),
+            "{file}'s caption"
+        );
+        assert_eq!(markers(svg, "PoP").len(), shipped_pops().len());
+    }
+    assert!(report.contains("<h2>World maps</h2>"));
+    assert!(report.contains("One map per sweep point (points 0, 1, 2 of 3)"));
+    // The routings send clients to different PoPs: the catchments differ.
+    let lines = |svg: &str| -> Vec<String> {
+        svg.lines()
+            .filter(|l| l.contains("class=\"catchment\""))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_ne!(
+        lines(&svgs[0]),
+        lines(&svgs[2]),
+        "anycast and ideal routing"
+    );
+    // One colour means one value on every map.
+    let ends = scale_ends(&svgs[0]);
+    assert_eq!(ends.len(), 2, "{ends:?}");
+    for svg in &svgs[1..] {
+        assert_eq!(scale_ends(svg), ends);
+    }
+    assert!(!out.join("plots/world-map-point-3.svg").exists());
+}
+
+#[test]
+fn a_long_sweep_maps_at_most_six_points_spread_over_it() {
+    let temp = tempfile::tempdir().unwrap();
+    let d = temp.path();
+    let quick = fs::read_to_string(root().join("experiments/quickstart.toml")).unwrap();
+    let ttls: Vec<String> = (1..=9).map(|m| format!("\"max-age={}\"", 60 * m)).collect();
+    let exp = quick
+        .replace(
+            "path = \"cdn.mode\"",
+            "path = \"cdn.catalogue.cache_control\"",
+        )
+        .replace(
+            "values = [\"no-cdn\", \"pull\"]",
+            &format!("values = [{}]", ttls.join(", ")),
+        );
+    fs::write(d.join("exp.toml"), exp).unwrap();
+    let run = edgesim(
+        d,
+        &[
+            "run",
+            "exp.toml",
+            "--out",
+            "o",
+            "--set",
+            "run.replications=1",
+            "--set",
+            "run.duration=40s",
+            "--set",
+            "run.warmup=20s",
+            "--set",
+            "cdn.request_rate=200/s",
+        ],
+    );
+    assert!(run.status.success(), "{}", stderr(&run));
+    let mut maps: Vec<String> = fs::read_dir(d.join("o/plots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("world-map"))
+        .collect();
+    maps.sort();
+    // Points 0 and 8 and four evenly between them.
+    assert_eq!(
+        maps,
+        [
+            "world-map-point-1.svg",
+            "world-map-point-3.svg",
+            "world-map-point-4.svg",
+            "world-map-point-6.svg",
+            "world-map-point-8.svg",
+            "world-map.svg"
+        ]
+    );
+    let report = fs::read_to_string(d.join("o/report.html")).unwrap();
+    assert!(
+        report.contains("(points 0, 1, 3, 4, 6, 8 of 9; at most 6 are drawn)"),
+        "{}",
+        &report[report.find("<h2>World maps").unwrap()..][..900]
+    );
+    // A redraw replaces them all and adds none.
+    let plot = edgesim(d, &["plot", "o"]);
+    assert!(plot.status.success(), "{}", stderr(&plot));
+    assert_eq!(
+        fs::read_dir(d.join("o/plots"))
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("world-map"))
+            .count(),
+        6
+    );
+}
+
 #[test]
 fn a_model_without_a_world_has_no_map() {
     let temp = tempfile::tempdir().unwrap();

@@ -99,7 +99,7 @@ impl Experiment {
             histograms: spec.output.histograms,
             report: spec.output.report,
             png: spec.output.png,
-            world: worldmap::world_map(self),
+            worlds: worldmap::world_maps(self),
             scheduled: events::scheduled_events(self),
             source: self.source.clone(),
         }

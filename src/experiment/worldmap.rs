@@ -1,5 +1,5 @@
-//! The world map's data for a study (`study::worldmap`): the sites of the
-//! point drawn (a CDN's PoPs, a push model's gateway clusters, both for
+//! The world maps' data for a study (`study::worldmap`): per point, the
+//! sites (a CDN's PoPs, a push model's gateway clusters, both for
 //! `system`), the client regions, and where the routing sends each
 //! region's clients, from the exact routing distributions
 //! (`Router::pop_shares`) weighted by each region's share of the clients;
@@ -12,18 +12,22 @@ use crate::faults::schedule::FaultSpec;
 use crate::models::cdn::{CdnPoint, Mode};
 use crate::models::push::PushPoint;
 use crate::models::push::geo::Geo;
-use crate::study::worldmap::{MapFailure, MapLayer, MapRegion, MapSite, WorldMap};
+use crate::study::worldmap::{MAX_MAPS, MapFailure, MapLayer, MapRegion, MapSite, WorldMap};
 use crate::workload::trace::labels::slug;
 use crate::world::{RegionId, Router, World};
 
-/// The map of `exp`: its first point with sites, or, when some point
-/// schedules a site failure inside the run, the first such point.
-pub fn world_map(exp: &Experiment) -> Option<WorldMap> {
-    let maps: Vec<WorldMap> = exp.points.iter().filter_map(point_map).collect();
-    let failing = maps
-        .iter()
-        .find(|m| m.layers.iter().any(|l| !l.failures.is_empty()));
-    failing.or(maps.first()).cloned()
+/// The maps of `exp`: one per point with sites, at most [`MAX_MAPS`] of
+/// them evenly spread over those points (the first and the last kept).
+pub fn world_maps(exp: &Experiment) -> Vec<WorldMap> {
+    let mut maps: Vec<WorldMap> = exp.points.iter().filter_map(point_map).collect();
+    if maps.len() > MAX_MAPS {
+        let n = maps.len();
+        let kept: Vec<usize> = (0..MAX_MAPS)
+            .map(|i| i * (n - 1) / (MAX_MAPS - 1))
+            .collect();
+        maps = kept.into_iter().map(|i| maps[i].clone()).collect();
+    }
+    maps
 }
 
 fn point_map(point: &Point) -> Option<WorldMap> {

@@ -107,14 +107,15 @@ pub fn winner(tables: &Tables) -> Option<Winner> {
     })
 }
 
-/// "12.3 ± 0.4" in a cell, the winner's in bold.
+/// "12.3 ± 0.4" in a cell, the winner's in bold; a narrow column puts the
+/// interval under the value, never its sign apart from its number.
 fn cell(row: Option<&SummaryRow>, bold: bool) -> String {
     let Some(r) = row else {
         return "<td>–</td>".into();
     };
     let ci = if r.n >= 2 && r.ci95.is_finite() {
         format!(
-            " <span class=\"ci\">± {}</span>",
+            " <span class=\"ci\">±&nbsp;{}</span>",
             format_significant(r.ci95, 2)
         )
     } else {
@@ -124,7 +125,7 @@ fn cell(row: Option<&SummaryRow>, bold: bool) -> String {
     if bold {
         format!("<td><b>{value}</b>{ci}</td>")
     } else {
-        format!("<td>{value}{ci}</td>")
+        format!("<td><span class=\"n\">{value}</span>{ci}</td>")
     }
 }
 

@@ -25,7 +25,7 @@ table{border-collapse:collapse;margin:.6em 0;font-size:.9em}td,th{border:1px sol
 th,td.l{white-space:normal}\
 .wide{overflow-x:auto}\
 th{background:#f0f0f0}td.l,th.l{text-align:left}.ci{color:#777;font-size:.85em}\
-table.headline{font-size:1em}p.winner{font-size:1.1em}\
+table.headline{font-size:1em}table.headline td{white-space:normal}table.headline td b,.n,.ci{white-space:nowrap}p.winner{font-size:1.1em}\
 .pass{color:#0a6e2f;font-weight:bold}.fail{color:#c00000;font-weight:bold}.warn{color:#8a5a00}\
 figure{margin:1.5em 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}\
 figcaption{margin-top:.3em}";

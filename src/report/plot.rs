@@ -90,7 +90,9 @@ pub fn choose(tables: &Tables) -> (Vec<Chart>, Vec<String>) {
             }
         }
     }
-    let kept = within_budget(&specs, &built);
+    // A sweep's maps after the first take places of default charts.
+    let maps = tables.study.worlds.len().saturating_sub(1);
+    let kept = within_budget(&specs, &built, MAX_CHARTS.saturating_sub(maps));
     let mut charts = Vec::new();
     let mut drawn = 0;
     for (k, (i, group)) in built.into_iter().enumerate() {
@@ -110,9 +112,13 @@ pub fn choose(tables: &Tables) -> (Vec<Chart>, Vec<String>) {
 }
 
 /// Which of the `built` groups of charts are drawn: every named one, then
-/// defaults in order up to [`MAX_CHARTS`] charts in all, with room kept for
+/// defaults in order up to `most` charts in all, with room kept for
 /// up to [`MIN_TIMESERIES`] time series.
-fn within_budget(specs: &[(PlotSpec, bool)], built: &[(usize, Vec<Chart>)]) -> Vec<bool> {
+fn within_budget(
+    specs: &[(PlotSpec, bool)],
+    built: &[(usize, Vec<Chart>)],
+    most: usize,
+) -> Vec<bool> {
     let is_series = |i: usize| specs[i].0.kind == PlotKind::Timeseries;
     let count = |f: &dyn Fn(usize) -> bool| -> usize {
         built
@@ -122,7 +128,7 @@ fn within_budget(specs: &[(PlotSpec, bool)], built: &[(usize, Vec<Chart>)]) -> V
             .sum()
     };
     let named = count(&|i| specs[i].1);
-    let mut room = MAX_CHARTS.saturating_sub(named);
+    let mut room = most.saturating_sub(named);
     let series = count(&|i| !specs[i].1 && is_series(i));
     let mut other_room = room.saturating_sub(series.min(MIN_TIMESERIES));
     let mut kept = vec![false; built.len()];
@@ -167,11 +173,9 @@ pub fn redraw_with(dir: &Path, head: ManifestHead) -> Result<Drawn, Error> {
         .collect();
     // Listed before they are drawn, so that every chart file edgesim
     // writes is one it knows to replace.
-    let map = super::worldmap::svg(&tables);
+    let maps = super::worldmap::maps(&tables);
     let mut names = names;
-    if map.is_some() {
-        names.push(super::worldmap::WORLD_MAP.to_string());
-    }
+    names.extend(maps.iter().map(|(name, _)| name.clone()));
     let mut list = names.join("\n");
     list.push('\n');
     write_atomically(dir, CHART_LIST, list.as_bytes())?;
@@ -190,12 +194,8 @@ pub fn redraw_with(dir: &Path, head: ManifestHead) -> Result<Drawn, Error> {
         }
         svgs.push(svg);
     }
-    if let Some(map) = &map {
-        written.push(write_atomically(
-            &plots,
-            super::worldmap::WORLD_MAP,
-            map.as_bytes(),
-        )?);
+    for (name, map) in &maps {
+        written.push(write_atomically(&plots, name, map.as_bytes())?);
     }
     let report = html::report(&tables, &charts, &svgs, &warnings);
     written.push(write_atomically(dir, REPORT, report.as_bytes())?);
@@ -288,7 +288,7 @@ fn remove_charts(dir: &Path) -> Result<(), Error> {
 /// two or more digits, maybe a letter, `-`, a file-name-safe stem of at
 /// most 80 characters, and `.svg` or `.png`.
 fn is_chart_file(name: &str) -> bool {
-    if name == super::worldmap::WORLD_MAP {
+    if super::worldmap::is_map_file(name) {
         return true;
     }
     let Some(stem) = name

@@ -1,4 +1,6 @@
-//! The world map (`plots/world-map.svg`) and, for scheduled failures of
+//! The world maps (`plots/world-map.svg` for the first point with sites,
+//! `plots/world-map-point-N.svg` for each other point mapped, on one colour
+//! scale per layer so that points compare) and, for scheduled failures of
 //! sites, where a failed site's load went. Drawn from the study's map data
 //! (sites and regions at their coordinates, the routing's catchment, from
 //! the manifest) and the run's rows: the per-site metrics of
@@ -12,10 +14,39 @@ use std::fmt::Write as _;
 use super::charts::format_value;
 use super::html::escape;
 use super::tables::Tables;
-use crate::study::worldmap::{MapFailure, MapLayer, WorldMap};
+use crate::study::worldmap::{MAX_MAPS, MapFailure, MapLayer, WorldMap};
 
-/// The map's file name in `plots/`.
+/// The first map's file name in `plots/`.
 pub const WORLD_MAP: &str = "world-map.svg";
+
+/// The file name in `plots/` of the `k`-th map, of sweep point `point`.
+pub fn file_name(k: usize, point: usize) -> String {
+    if k == 0 {
+        WORLD_MAP.to_string()
+    } else {
+        format!("world-map-point-{point}.svg")
+    }
+}
+
+/// Whether `name` is a map's file name as [`file_name`] writes them.
+pub fn is_map_file(name: &str) -> bool {
+    name == WORLD_MAP
+        || name
+            .strip_prefix("world-map-point-")
+            .and_then(|n| n.strip_suffix(".svg"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Every map of `tables`' study: (file name, SVG), in point order.
+pub fn maps(tables: &Tables) -> Vec<(String, String)> {
+    tables
+        .study
+        .worlds
+        .iter()
+        .enumerate()
+        .map(|(k, map)| (file_name(k, map.point), svg(tables, map)))
+        .collect()
+}
 
 /// Width of the drawing, px (fits a 1280 px window without scaling); the
 /// height grows with the legend, one block per layer of sites.
@@ -88,6 +119,24 @@ fn site_values(tables: &Tables, layer: &MapLayer, point: usize) -> Option<(Strin
     })
 }
 
+/// The (low, high) of layer `k`'s colour scale by `metric`: over the
+/// sites of every map, so that one colour means one value on all of them.
+fn shared_domain(tables: &Tables, k: usize, metric: &str) -> (f64, f64) {
+    let all: Vec<f64> = tables
+        .study
+        .worlds
+        .iter()
+        .filter_map(|m| {
+            m.layers
+                .get(k)
+                .and_then(|l| site_values(tables, l, m.point))
+        })
+        .filter(|(name, _)| name == metric)
+        .flat_map(|(_, v)| v)
+        .collect();
+    domain(&all)
+}
+
 /// The (low, high) of the colour scale over `values`.
 fn domain(values: &[f64]) -> (f64, f64) {
     let finite = values.iter().copied().filter(|v| v.is_finite());
@@ -102,9 +151,8 @@ fn domain(values: &[f64]) -> (f64, f64) {
     (lo, hi)
 }
 
-/// The map of `tables`' study, if it has a world.
-pub fn svg(tables: &Tables) -> Option<String> {
-    let map = tables.study.world.as_ref()?;
+/// The map of one point of `tables`' study.
+fn svg(tables: &Tables, map: &WorldMap) -> String {
     let mut out = String::new();
     let height = TOP + (NORTH - SOUTH) * SCALE + 34.0 + LEGEND_BLOCK * map.layers.len() as f64;
     let _ = writeln!(
@@ -149,13 +197,17 @@ pub fn svg(tables: &Tables) -> Option<String> {
     let mut named = Vec::new();
     for (k, layer) in map.layers.iter().enumerate() {
         let values = site_values(tables, layer, map.point);
+        let values = values.map(|(m, v)| (shared_domain(tables, k, &m), m, v));
         sites(&mut out, layer, k, values.as_ref(), &mut placed, &mut named);
         legend(&mut out, layer, k, values.as_ref(), legend_y);
         legend_y += LEGEND_BLOCK;
     }
     out.push_str("</svg>\n");
-    Some(out)
+    out
 }
+
+/// A layer's colour scale (low, high), the metric and each site's value.
+type Coloured = ((f64, f64), String, Vec<f64>);
 
 fn title(tables: &Tables, map: &WorldMap) -> String {
     let values = tables
@@ -266,14 +318,14 @@ fn sites(
     out: &mut String,
     layer: &MapLayer,
     k: usize,
-    values: Option<&(String, Vec<f64>)>,
+    values: Option<&Coloured>,
     placed: &mut Vec<Boxed>,
     named: &mut Vec<(String, f64, f64)>,
 ) {
-    let (lo, hi) = values.map_or((0.0, 1.0), |(_, v)| domain(v));
+    let (lo, hi) = values.map_or((0.0, 1.0), |c| c.0);
     for (i, site) in layer.sites.iter().enumerate() {
         let (x, y) = project(site.lat, site.lon);
-        let value = values.map_or(f64::NAN, |(_, v)| v[i]);
+        let value = values.map_or(f64::NAN, |c| c.2[i]);
         let fill = if value.is_finite() {
             colour((value - lo) / (hi - lo))
         } else {
@@ -368,15 +420,9 @@ fn label(out: &mut String, placed: &mut Vec<Boxed>, x: f64, y: f64, text: &str, 
     }
 }
 
-fn legend(
-    out: &mut String,
-    layer: &MapLayer,
-    k: usize,
-    values: Option<&(String, Vec<f64>)>,
-    y: f64,
-) {
+fn legend(out: &mut String, layer: &MapLayer, k: usize, values: Option<&Coloured>, y: f64) {
     let shape = if k == 0 { "○" } else { "□" };
-    let Some((metric, v)) = values else {
+    let Some(((lo, hi), metric, _)) = values else {
         let _ = writeln!(
             out,
             "<text x=\"{LEFT}\" y=\"{}\" font-size=\"13\" fill=\"#000000\">{shape} {}s (no per-{} metric in this run)</text>",
@@ -386,7 +432,7 @@ fn legend(
         );
         return;
     };
-    let (lo, hi) = domain(v);
+    let (lo, hi) = (*lo, *hi);
     let _ = writeln!(
         out,
         "<text x=\"{LEFT}\" y=\"{}\" font-size=\"13\" fill=\"#000000\">{shape} {}s coloured by {}</text>",
@@ -434,12 +480,11 @@ const SHOWN_NEIGHBOURS: usize = 8;
 /// The failure sections of the report: for each scheduled failure of a
 /// site, each site's mean load before it and while it lasts.
 pub fn failure_tables(page: &mut String, tables: &Tables) {
-    let Some(map) = tables.study.world.as_ref() else {
-        return;
-    };
-    for layer in &map.layers {
-        for failure in &layer.failures {
-            failure_table(page, tables, map, layer, failure);
+    for map in &tables.study.worlds {
+        for layer in &map.layers {
+            for failure in &layer.failures {
+                failure_table(page, tables, map, layer, failure);
+            }
         }
     }
 }
@@ -583,16 +628,49 @@ fn failure_intro(
     );
 }
 
-/// The report's world-map section: the map inlined and the failure tables.
+/// The report's world-map section: each point's map inlined, named by its
+/// point, and the failure tables.
 pub fn section(page: &mut String, tables: &Tables) {
-    let Some(svg) = svg(tables) else {
+    let maps = maps(tables);
+    if maps.is_empty() {
         return;
-    };
-    let _ = writeln!(
+    }
+    let worlds = &tables.study.worlds;
+    let points = tables.study.point_values.len();
+    let plural = if maps.len() > 1 { "s" } else { "" };
+    let _ = write!(
         page,
-        "<h2>World map</h2>\n<figure id=\"world-map\" class=\"chart\">\n{}\n<figcaption><b>Where clients land.</b> Client regions (grey dots) and sites at their coordinates (equirectangular, 30° graticule, no coastlines); lines go from each region to the sites its clients are routed to, as wide as their share of the clients. <a href=\"plots/{WORLD_MAP}\">SVG</a></figcaption>\n</figure>",
-        svg.trim()
+        "<h2>World map{plural}</h2>\n<p>Client regions (grey dots) and sites at their coordinates (equirectangular, 30° graticule, no coastlines); lines go from each region to the sites its clients are routed to, as wide as their share of the clients."
     );
+    if maps.len() > 1 {
+        let listed: Vec<String> = worlds.iter().map(|m| m.point.to_string()).collect();
+        let bound = if points > maps.len() {
+            format!("; at most {MAX_MAPS} are drawn")
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            page,
+            " One map per sweep point (points {} of {points}{bound}), each kind of site on one colour scale for all of them.",
+            listed.join(", ")
+        );
+    }
+    page.push_str("</p>\n");
+    for ((name, svg), map) in maps.iter().zip(worlds) {
+        let label = if points > 1 {
+            let values = super::answer::compact_label(&tables.study, map.point);
+            format!("Point {}: {values}.", map.point)
+        } else {
+            "Where clients land.".to_string()
+        };
+        let _ = writeln!(
+            page,
+            "<figure id=\"{}\" class=\"chart\">\n{}\n<figcaption><b>{}</b> <a href=\"plots/{name}\">SVG</a></figcaption>\n</figure>",
+            name.trim_end_matches(".svg"),
+            svg.trim(),
+            escape(&label)
+        );
+    }
     failure_tables(page, tables);
 }
 

@@ -101,10 +101,11 @@ pub struct Study {
     pub report: bool,
     /// Also write every chart as PNG.
     pub png: bool,
-    /// Where the sites and clients of a model with a world are, for the
-    /// world map (none for models without one).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub world: Option<worldmap::WorldMap>,
+    /// Where the sites and clients of a model with a world are, one map
+    /// per point with sites (at most `worldmap::MAX_MAPS`, in point order),
+    /// for the world maps (none for models without one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub worlds: Vec<worldmap::WorldMap>,
     /// Scheduled instants (faults, flash crowds, campaigns, attacks,
     /// purges), marked on time-series charts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -314,7 +315,7 @@ pub mod tests {
             histograms: true,
             report: true,
             png: false,
-            world: None,
+            worlds: Vec::new(),
             scheduled: Vec::new(),
             source: "schema = 1\n".into(),
         }

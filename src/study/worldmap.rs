@@ -7,12 +7,16 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The most sweep points whose world is mapped (evenly spread over the
+/// points with sites, the first and the last among them): a map is a
+/// large figure, and a planner compares a few points on them, not dozens.
+pub const MAX_MAPS: usize = 6;
+
 /// The world of one sweep point: client regions and one or more layers of
 /// sites (a CDN's PoPs, a push model's gateway clusters).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorldMap {
-    /// The sweep point drawn (the first one that has sites; with scheduled
-    /// failures, the first whose failure falls inside the run).
+    /// The sweep point drawn.
     pub point: usize,
     pub regions: Vec<MapRegion>,
     pub layers: Vec<MapLayer>,

@@ -17,8 +17,6 @@ use super::{
 
 /// Size of every chart, in pixels.
 pub const SIZE: (u32, u32) = (880, 460);
-/// Width of the legend column right of the plot.
-const LEGEND_WIDTH: i32 = 250;
 /// Font sizes given to plotters, whose SVG writes 3/4 of them as
 /// `font-size`: 16 is 12 px on the page, the least a person reads
 /// without zooming.
@@ -192,7 +190,14 @@ fn paint_axes<DB: DrawingBackend>(
 
 fn paint_lines<DB: DrawingBackend>(root: &Area<DB>, chart: &LineChart) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let right = SIZE.0 as i32 - LEGEND_WIDTH;
+    let labels: Vec<String> = chart
+        .lines
+        .iter()
+        .take(16)
+        .map(|l| l.label.clone())
+        .collect();
+    let legend = super::legend::layout(&labels);
+    let right = SIZE.0 as i32 - legend.width;
     let f = Frame::new(&chart.x, &chart.y, right);
     paint_axes(root, &f, &chart.x, &chart.y)?;
     let map = |x: f64, y: f64| Some((f.px(chart.x.pos(x)?), f.py(chart.y.pos(y)?)));
@@ -255,7 +260,7 @@ fn paint_lines<DB: DrawingBackend>(root: &Area<DB>, chart: &LineChart) -> Result
             }
         }
     }
-    paint_legend(root, chart, right + 16, f.top)
+    paint_legend(root, chart, &legend, (right + 16, f.top))
 }
 
 /// A dot per value and a whisker over its 95% CI, with caps.
@@ -311,29 +316,46 @@ fn dashed<DB: DrawingBackend>(
     Ok(())
 }
 
-fn paint_legend<DB: DrawingBackend>(
+/// Writes `lines` from (`x`, `y`) down, one entry; the `y` after it.
+fn paint_entry<DB: DrawingBackend>(
     root: &Area<DB>,
-    chart: &LineChart,
-    x: i32,
-    top: i32,
-) -> Result<(), String> {
-    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let mut y = top + 6;
-    // Start and end kept: labels of points often differ only at the end.
-    let label = |text: &str| super::shared::shorten_middle(text, 26);
-    let shown: Vec<&super::Line> = chart.lines.iter().take(16).collect();
-    let labels: Vec<String> = shown.iter().map(|l| l.label.clone()).collect();
-    let (heading, entries) = super::legend::legend_entries(&labels, 26);
-    if let Some(heading) = heading {
+    lines: &[String],
+    (x, y): (i32, i32),
+) -> Result<i32, String> {
+    let mut y = y;
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            y += super::legend::LINE_PX;
+        }
         root.draw(&Text::new(
-            heading,
+            line.clone(),
             (x, y),
             text_style(TEXT_PX, HPos::Left, VPos::Center),
         ))
-        .map_err(e)?;
-        y += 20;
+        .map_err(|e| e.to_string())?;
     }
-    for (line, entry) in shown.into_iter().zip(entries) {
+    Ok(y + super::legend::ENTRY_PX)
+}
+
+/// `text` in whole words in lines of the legend's width (shortened in the
+/// middle only when one word is longer than a line).
+fn legend_lines(text: &str, legend: &super::legend::Legend) -> Vec<String> {
+    super::legend::wrap(text, legend.chars)
+        .unwrap_or_else(|| vec![super::shared::shorten_middle(text, legend.chars)])
+}
+
+fn paint_legend<DB: DrawingBackend>(
+    root: &Area<DB>,
+    chart: &LineChart,
+    legend: &super::legend::Legend,
+    (x, top): (i32, i32),
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let mut y = top + 6;
+    if !legend.heading.is_empty() {
+        y = paint_entry(root, &legend.heading, (x, y))?;
+    }
+    for (line, entry) in chart.lines.iter().zip(&legend.entries) {
         let colour = rgb(PALETTE[line.colour % PALETTE.len()]);
         if !line.band.is_empty() && !line.dots {
             root.draw(&Rectangle::new(
@@ -352,39 +374,25 @@ fn paint_legend<DB: DrawingBackend>(
             ))
             .map_err(e)?;
         }
-        root.draw(&Text::new(
-            entry,
-            (x + 28, y),
-            text_style(TEXT_PX, HPos::Left, VPos::Center),
-        ))
-        .map_err(e)?;
-        y += 20;
+        y = paint_entry(root, entry, (x + 28, y))?;
     }
     if let Some(note) = chart
         .band_note
         .as_ref()
         .filter(|_| chart.lines.iter().any(|l| !l.band.is_empty()))
     {
-        root.draw(&Text::new(
-            label(note),
-            (x, y),
-            text_style(TEXT_PX, HPos::Left, VPos::Center),
-        ))
-        .map_err(e)?;
-        y += 20;
+        y = paint_entry(root, &legend_lines(note, legend), (x, y))?;
     }
-    paint_rule_legend(root, chart, x, y)
+    paint_rule_legend(root, chart, legend, (x, y))
 }
 
 /// The legend entries of the SLO and marker rules, one per label, from `y` down.
 fn paint_rule_legend<DB: DrawingBackend>(
     root: &Area<DB>,
     chart: &LineChart,
-    x: i32,
-    mut y: i32,
+    legend: &super::legend::Legend,
+    (x, mut y): (i32, i32),
 ) -> Result<(), String> {
-    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let label = |text: &str| super::shared::shorten_middle(text, 26);
     let mut seen: Vec<&str> = Vec::new();
     for rule in &chart.rules {
         if seen.contains(&rule.label.as_str()) {
@@ -397,13 +405,7 @@ fn paint_rule_legend<DB: DrawingBackend>(
             RGBColor(110, 110, 110)
         };
         dashed(root, (x, y), (x + 22, y), colour.stroke_width(2))?;
-        root.draw(&Text::new(
-            label(&rule.label),
-            (x + 28, y),
-            text_style(TEXT_PX, HPos::Left, VPos::Center),
-        ))
-        .map_err(e)?;
-        y += 20;
+        y = paint_entry(root, &legend_lines(&rule.label, legend), (x + 28, y))?;
     }
     Ok(())
 }

@@ -112,6 +112,134 @@ pub fn legend_entries(labels: &[String], most: usize) -> (Option<String>, Vec<St
     (heading.map(|h| shorten_middle(&h, most + 4)), shown)
 }
 
+/// A legend column: its width (px of the 880 px chart), the heading's
+/// lines and each entry's lines.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Legend {
+    pub width: i32,
+    /// Characters in one line of the column.
+    pub chars: usize,
+    pub heading: Vec<String>,
+    pub entries: Vec<Vec<String>>,
+}
+
+/// The columns tried, narrowest first: (width px, characters a line, lines
+/// an entry). 12 px DejaVu Sans averages about 7 px a character; the
+/// column holds a 28 px key before the text.
+const COLUMNS: [(i32, usize, usize); 4] = [(250, 26, 1), (250, 26, 2), (380, 44, 2), (380, 44, 3)];
+/// Height the entries and the heading may take, px: the plot's height less
+/// room for a band note and two rule entries.
+const ROOM_PX: usize = 350;
+/// Line step within an entry and between entries, px.
+pub const LINE_PX: i32 = 15;
+pub const ENTRY_PX: i32 = 20;
+
+/// The legend of lines labelled `labels`: whole words only, each entry on
+/// one line of the usual column if they all fit, else wrapped onto two or
+/// three lines, in a wider column when the usual one is too narrow; only
+/// when nothing fits (a word longer than a line, or too many lines for the
+/// plot's height) are entries shortened in the middle, as before.
+pub fn layout(labels: &[String]) -> Legend {
+    for (width, chars, lines) in COLUMNS {
+        if let Some((heading, entries)) = wrapped(labels, chars, lines) {
+            return Legend {
+                width,
+                chars,
+                heading,
+                entries,
+            };
+        }
+    }
+    let (width, chars, _) = COLUMNS[0];
+    let (heading, entries) = legend_entries(labels, chars);
+    Legend {
+        width,
+        chars,
+        heading: heading.into_iter().collect(),
+        entries: entries.into_iter().map(|e| vec![e]).collect(),
+    }
+}
+
+type Wrapped = (Vec<String>, Vec<Vec<String>>);
+
+/// The heading's and entries' lines in `chars` a line, each entry in at
+/// most `lines`; `None` when they do not fit or two entries read the same.
+fn wrapped(labels: &[String], chars: usize, lines: usize) -> Option<Wrapped> {
+    let fits = labels.iter().all(|l| l.chars().count() <= chars);
+    let (heading, entries) = match named_values(labels) {
+        Some((names, values)) if !fits => (Some(names.join(", ")), values),
+        _ => (None, labels.to_vec()),
+    };
+    if (0..entries.len()).any(|i| entries[..i].contains(&entries[i])) {
+        return None;
+    }
+    let entries: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| wrap(e, chars))
+        .collect::<Option<_>>()?;
+    let heading = match heading {
+        Some(h) => wrap(&h, chars + 4)?,
+        None => Vec::new(),
+    };
+    let height: usize = heading.len() * ENTRY_PX as usize
+        + entries
+            .iter()
+            .map(|e| ENTRY_PX as usize + (e.len() - 1) * LINE_PX as usize)
+            .sum::<usize>();
+    let fit = entries.iter().all(|e| e.len() <= lines) && (lines == 1 || height <= ROOM_PX);
+    fit.then_some((heading, entries))
+}
+
+/// `text` in lines of at most `chars` characters, broken at spaces, and a
+/// word longer than a line after its `=` (else also after `_` or `/`);
+/// `None` when a part is still longer than a line.
+pub fn wrap(text: &str, chars: usize) -> Option<Vec<String>> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let parts = if word.chars().count() <= chars {
+            vec![word.to_string()]
+        } else {
+            split_word(word, chars)?
+        };
+        for (i, part) in parts.iter().enumerate() {
+            let gap = usize::from(i == 0 && !current.is_empty());
+            if !current.is_empty() && current.chars().count() + gap + part.chars().count() > chars {
+                lines.push(std::mem::take(&mut current));
+            } else if gap == 1 {
+                current.push(' ');
+            }
+            current.push_str(part);
+        }
+    }
+    lines.push(current);
+    Some(lines)
+}
+
+/// `word` cut after each `=` (else also after each `_` and `/`) into parts
+/// of at most `chars` characters; `None` when one is longer.
+fn split_word(word: &str, chars: usize) -> Option<Vec<String>> {
+    [&['='][..], &['=', '_', '/'][..]]
+        .iter()
+        .find_map(|breaks| {
+            let mut parts = Vec::new();
+            let mut current = String::new();
+            for c in word.chars() {
+                current.push(c);
+                if breaks.contains(&c) {
+                    parts.push(std::mem::take(&mut current));
+                }
+            }
+            if !current.is_empty() {
+                parts.push(current);
+            }
+            parts
+                .iter()
+                .all(|p| p.chars().count() <= chars)
+                .then_some(parts)
+        })
+}
+
 /// Labels that all read `a=1, b=2` with the same names in the same order,
 /// as (the names, each label's values "1, 2"); `None` otherwise.
 fn named_values(labels: &[String]) -> Option<(Vec<String>, Vec<String>)> {
@@ -227,6 +355,52 @@ mod tests {
             assert!(e.chars().count() <= 20, "{e}");
             assert!(!entries[..i].contains(e), "{e} twice in {entries:?}");
         }
+    }
+
+    #[test]
+    fn long_entries_wrap_at_spaces_in_a_wider_column_instead_of_being_cut() {
+        let mut s = crate::study::tests::study();
+        s.sweep_paths = vec!["push.gateways".into(), "push.reconnect.backoff".into()];
+        let backoffs = [
+            "{ policy = \"immediate\" }",
+            "{ policy = \"full-jitter\", base = \"1s\", cap = \"60s\" }",
+        ];
+        s.point_values = [(64, 2, 8), (16, 8, 32), (4, 32, 128), (2, 64, 256)]
+            .iter()
+            .flat_map(|(n, c, m)| {
+                let g = format!("{{ count = {n}, cores = {c}, memory = \"{m}GiB\" }}");
+                backoffs.map(|b| vec![g.clone(), b.to_string()])
+            })
+            .collect();
+        let points: Vec<usize> = (0..8).collect();
+        let legend = layout(&point_labels(&s, &points));
+        assert_eq!(legend.width, 380);
+        assert_eq!(legend.heading, vec!["gateways, backoff"]);
+        assert_eq!(
+            legend.entries[1],
+            vec![
+                "{count=64, cores=2, memory=8GiB},",
+                "{policy=full-jitter, base=1s, cap=60s}"
+            ]
+        );
+        for entry in &legend.entries {
+            for line in entry {
+                assert!(!line.contains('…') && line.chars().count() <= legend.chars);
+            }
+        }
+        // Shorter entries keep the usual column, on two lines where needed.
+        let short = layout(&point_labels(&s, &[0, 1]));
+        assert_eq!(short.width, 250);
+        assert_eq!(short.entries[0], vec!["policy=immediate"]);
+        assert_eq!(
+            short.entries[1],
+            vec!["policy=full-jitter,", "base=1s, cap=60s"]
+        );
+        assert_eq!(wrap("a-very-long-word", 5), None);
+        assert_eq!(
+            wrap("io_model=thread_per_connection", 26).unwrap(),
+            vec!["io_model=", "thread_per_connection"]
+        );
     }
 
     #[test]

@@ -127,7 +127,7 @@ pub fn slice(study: &Study, spec: &PlotSpec) -> Result<Slice, String> {
         }
     }
     let (x_positions, x_log) = param_positions(&x_values, spec.log_x);
-    let labels = legend_labels(&groups.iter().map(|g| g.label.clone()).collect::<Vec<_>>());
+    let labels = compact_labels(&groups.iter().map(|g| g.label.clone()).collect::<Vec<_>>());
     for (g, label) in groups.iter_mut().zip(labels) {
         g.label = label;
     }
@@ -163,15 +163,14 @@ pub fn slice(study: &Study, spec: &PlotSpec) -> Result<Slice, String> {
 /// The longest legend entry, in characters.
 pub const LEGEND_CHARS: usize = 24;
 
-/// Legend entries made only of what differs between them: the fields of
-/// inline-table values (`{ cores = 2, count = 64 }`) that all entries share
+/// Labels made only of what differs between them: the fields of
+/// inline-table values (`{ cores = 2, count = 64 }`) that all labels share
 /// are left out, and the rest written compactly (`cores=2, count=64`);
-/// entries longer than [`LEGEND_CHARS`] are shortened in the middle, so
-/// that their differing ends stay and no two read the same.
-pub fn legend_labels(labels: &[String]) -> Vec<String> {
+/// whole, for a legend that wraps them.
+pub fn compact_labels(labels: &[String]) -> Vec<String> {
     let parsed: Vec<Option<(String, Vec<String>)>> =
         labels.iter().map(|l| table_fields(l)).collect();
-    let compact: Vec<String> = if labels.len() > 1 && parsed.iter().all(Option::is_some) {
+    if labels.len() > 1 && parsed.iter().all(Option::is_some) {
         let fields: Vec<&Vec<String>> = parsed.iter().flatten().map(|(_, f)| f).collect();
         let common = |f: &String| fields.iter().all(|other| other.contains(f));
         fields
@@ -187,7 +186,14 @@ pub fn legend_labels(labels: &[String]) -> Vec<String> {
             .collect()
     } else {
         labels.to_vec()
-    };
+    }
+}
+
+/// [`compact_labels`], each shortened in the middle to at most
+/// [`LEGEND_CHARS`] (for axis ticks, which do not wrap), so that their
+/// differing ends stay and no two read the same.
+pub fn legend_labels(labels: &[String]) -> Vec<String> {
+    let compact = compact_labels(labels);
     let mut out: Vec<String> = compact
         .iter()
         .map(|l| shorten_middle(l, LEGEND_CHARS))
