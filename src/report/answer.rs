@@ -109,7 +109,7 @@ pub fn winner(tables: &Tables) -> Option<Winner> {
 
 /// "12.3 ± 0.4" in a cell, the winner's in bold; a narrow column puts the
 /// interval under the value, never its sign apart from its number.
-fn cell(row: Option<&SummaryRow>, bold: bool) -> String {
+pub(super) fn cell(row: Option<&SummaryRow>, bold: bool) -> String {
     let Some(r) = row else {
         return "<td>–</td>".into();
     };

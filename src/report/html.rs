@@ -7,11 +7,13 @@
 
 use std::fmt::Write;
 
+use super::answer::cell;
 use super::charts::defaults::key_metrics;
+use super::charts::legend::table_fields;
 use super::charts::shared::point_label;
-use super::charts::{Chart, format_significant, format_value};
+use super::charts::{Chart, format_value};
 use super::output::PLOTS_DIR;
-use super::tables::{SummaryRow, Tables};
+use super::tables::Tables;
 
 /// Rows shown in the folded tables; the CSV files hold the rest.
 const MAX_FOLDED_ROWS: usize = 5000;
@@ -163,25 +165,6 @@ fn facts(page: &mut String, tables: &Tables) {
     page.push_str("</table>\n");
 }
 
-/// "12.3 ± 0.4": the value (pooled where the metric is a latency) and the
-/// 95% CI half-width of the mean over replications.
-fn cell(row: Option<&SummaryRow>) -> String {
-    match row {
-        None => "<td>–</td>".into(),
-        Some(r) => {
-            let ci = if r.n >= 2 && r.ci95.is_finite() {
-                format!(
-                    " <span class=\"ci\">± {}</span>",
-                    format_significant(r.ci95, 2)
-                )
-            } else {
-                String::new()
-            };
-            format!("<td>{}{ci}</td>", format_value(r.value()))
-        }
-    }
-}
-
 fn point_header(page: &mut String, tables: &Tables) {
     page.push_str("<tr><th>point</th>");
     for p in &tables.study.sweep_paths {
@@ -200,16 +183,7 @@ fn point_cells(page: &mut String, tables: &Tables, point: usize) {
 /// (`{ cores = 2, count = 64 }`) shows only the fields that differ between
 /// points (`count=64`), so that the numbers stay in view; others as written.
 pub fn compact_values(study: &crate::study::Study, point: usize) -> Vec<String> {
-    let fields = |v: &str| -> Option<Vec<String>> {
-        let inner = v.trim().strip_prefix('{')?.strip_suffix('}')?;
-        Some(
-            inner
-                .split(',')
-                .map(|f| f.replace([' ', '"'], ""))
-                .filter(|f| !f.is_empty())
-                .collect(),
-        )
-    };
+    let fields = table_fields;
     let Some(values) = study.point_values.get(point) else {
         return Vec::new();
     };
@@ -369,7 +343,7 @@ fn summary(page: &mut String, tables: &Tables) {
     for point in 0..tables.study.point_values.len() {
         point_cells(page, tables, point);
         for m in &metrics {
-            page.push_str(&cell(tables.at(m, point)));
+            page.push_str(&cell(tables.at(m, point), false));
         }
         page.push_str("</tr>\n");
     }
@@ -418,7 +392,7 @@ fn folded_tables(page: &mut String, tables: &Tables) {
                 page,
                 "<td class=\"l\">{}</td>{}<td>{}</td></tr>",
                 escape(&m),
-                cell(row),
+                cell(row, false),
                 row.map_or(0, |r| r.n)
             );
         }

@@ -79,7 +79,7 @@ fn differing_fields(values: &[String]) -> Option<Vec<String>> {
 }
 
 /// `{ a = 1, b = "x" }` as ["a=1", "b=x"]; `None` for other text.
-fn table_fields(value: &str) -> Option<Vec<String>> {
+pub(crate) fn table_fields(value: &str) -> Option<Vec<String>> {
     let inner = value.trim().strip_prefix('{')?.strip_suffix('}')?;
     Some(
         inner
