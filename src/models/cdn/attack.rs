@@ -249,7 +249,7 @@ impl CdnModel {
         };
         let pinned = d.run_of(bot).pinned;
         let slot = self.route_slot(new.region, new.client);
-        let pop = pinned.unwrap_or(self.routes[slot]);
+        let pop = pinned.unwrap_or(self.routes[slot].pop);
         let d = self.attack.as_mut().expect("attack requests need attacks");
         if pop == NO_POP {
             d.counters.in_flight -= 1;

@@ -75,7 +75,8 @@ impl CdnModel {
         }
         let now = s.now();
         let slot = self.route_slot(new.region, new.client);
-        let pop = self.routes[slot];
+        let route = self.routes[slot];
+        let pop = route.pop;
         let mut req = self.blank_request(new, now);
         if pop == NO_POP {
             let idx = self.requests.insert(req);
@@ -83,12 +84,12 @@ impl CdnModel {
         }
         req.entry_pop = pop;
         req.pop = pop;
-        req.failed_over = self.base_routes[slot] != pop;
+        req.failed_over = route.base != pop;
         let rtt = self
             .world
             .rtt_region_pop(RegionId(new.region as u32), PopId(pop as u32));
         if req.failed_over {
-            self.note_failover(new.region, self.base_routes[slot], rtt);
+            self.note_failover(new.region, route.base, rtt);
         }
         let set_up = self.set_up_delay(rtt, new.warm);
         if self.nearest[new.region as usize] == pop {
@@ -306,7 +307,7 @@ impl CdnModel {
         if self.cfg.mode == Mode::NoCdn {
             return NONE;
         }
-        let pop = self.routes[self.route_slot(region, client)];
+        let pop = self.routes[self.route_slot(region, client)].pop;
         if pop == NO_POP {
             return NONE;
         }
@@ -314,6 +315,15 @@ impl CdnModel {
         match pop.chooser {
             Chooser::Hash => pop.first_server + self.ring.lookup(object).unwrap_or(0),
             _ => NONE,
+        }
+    }
+
+    /// Starts loading the route of a region's client prefix, for a request
+    /// drawn or dispatched a few arrivals of its region from now.
+    #[inline]
+    pub(super) fn prefetch_route(&self, region: u16, client: u32) {
+        if let Some(route) = self.routes.get(self.route_slot(region, client)) {
+            crate::cache::slab::prefetch(route);
         }
     }
 

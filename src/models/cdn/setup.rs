@@ -12,7 +12,7 @@ use super::check::{Invalid, check};
 use super::links::Link;
 use super::model::{
     CacheServer, CdnModel, Chooser, Config, FailureState, FlashState, NO_POP, OriginState,
-    PopState, ShieldState, Workload,
+    PopState, Route, ShieldState, Workload,
 };
 use super::params::{CdnParams, EgressBilling, Mode};
 use super::slab::Slab;
@@ -151,7 +151,6 @@ pub fn build(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<CdnModel, 
     let (pops, servers) = edge(params, &world, &streams, &failures)?;
     let mut model = CdnModel {
         routes: Vec::new(),
-        base_routes: Vec::new(),
         nearest: world
             .regions()
             .map(|r| world.nearest_pop(r).0 as u16)
@@ -192,9 +191,11 @@ pub fn build(point: &CdnPoint, ctx: &RunContext, io: RunIo) -> Result<CdnModel, 
         servers,
     };
     let slots = model.world.region_count() * params.clients_per_region as usize;
-    model.routes = vec![NO_POP; slots];
+    model.routes = vec![Route::NONE; slots];
     model.refresh_routes();
-    model.base_routes = model.routes.clone();
+    for route in &mut model.routes {
+        route.base = route.pop;
+    }
     pin_attacks(&mut model, params);
     Ok(model)
 }
@@ -701,6 +702,6 @@ fn pin_attacks(model: &mut CdnModel, p: &CdnParams) {
         }
         let region = run.regions[widest.0];
         let slot = region as usize * p.clients_per_region as usize;
-        run.pinned = Some(model.routes[slot]).filter(|&pop| pop != NO_POP);
+        run.pinned = Some(model.routes[slot].pop).filter(|&pop| pop != NO_POP);
     }
 }

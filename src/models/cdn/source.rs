@@ -523,7 +523,12 @@ impl CdnModel {
         let words = synthetic.words[r];
         let object = (self.catalogue).object_of(words.column as usize, words.coin);
         let client = below_word(words.client, self.cfg.clients_per_region);
-        synthetic.words[r] = Words::take(&mut synthetic.request_rngs[r], &self.catalogue);
+        let taken = Words::take(&mut synthetic.request_rngs[r], &self.catalogue);
+        synthetic.words[r] = taken;
+        self.prefetch_route(
+            region,
+            below_word(taken.client, self.cfg.clients_per_region),
+        );
         let third = Drawn {
             object,
             client,
@@ -535,6 +540,7 @@ impl CdnModel {
         let [arriving, next, second] = synthetic.ahead[r];
         synthetic.ahead[r] = [next, second, third];
         self.prefetch(next.server, next.object, Prefetch::Neighbours);
+        self.prefetch_route(region, next.client);
         self.prefetch(second.server, second.object, Prefetch::Entry);
         self.prefetch(third.server, third.object, Prefetch::Slot);
         let new = NewRequest {

@@ -535,27 +535,12 @@ mod tests {
         assert!(wants_log(&[31.0, 5000.0]));
         assert!(!wants_log(&[31.0, 3000.0]));
         assert!(!wants_log(&[0.0, 5000.0]));
-        let y = y_axis(
-            "latency",
-            &[Line {
-                points: vec![(0.0, 31.0), (1.0, 5024.0)],
-                band: Vec::new(),
-                ..lines[0].clone()
-            }],
-            &[],
-            None,
-        );
-        assert!(y.log);
-        let forced = y_axis(
-            "latency",
-            &[Line {
-                points: vec![(0.0, 31.0), (1.0, 5024.0)],
-                band: Vec::new(),
-                ..lines[0].clone()
-            }],
-            &[],
-            Some(false),
-        );
-        assert!(!forced.log);
+        let latency = [Line {
+            points: vec![(0.0, 31.0), (1.0, 5024.0)],
+            band: Vec::new(),
+            ..lines[0].clone()
+        }];
+        assert!(y_axis("latency", &latency, &[], None).log);
+        assert!(!y_axis("latency", &latency, &[], Some(false)).log);
     }
 }
