@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let started = Instant::now();
         let outcome = replay(&path, &format, false, &spec)?;
         let seconds = started.elapsed().as_secs_f64();
-        rates.push(outcome.stats.requests as f64 / seconds);
+        rates.push(outcome.read.stats.requests as f64 / seconds);
         last = Some(outcome);
     }
     rates.sort_by(f64::total_cmp);

@@ -397,7 +397,7 @@ pub fn run(args: &ReplayArgs) -> Result<(), Error> {
     } else {
         print!("{}", output::table(&outcome, &args.trace, spec.ignore_size));
     }
-    report_skipped(&outcome.stats);
+    report_skipped(&outcome.read.stats);
     let _folder = claim(args, &dir)?;
     let path = output::write_curve(&dir, &outcome, spec.ignore_size)?;
     eprintln!("miss-ratio curve written to {}", path.display());
@@ -422,7 +422,7 @@ fn run_mrc(args: &ReplayArgs, format: &TraceFormat, dir: &Path) -> Result<(), Er
             output::mrc_table(&outcome, &args.trace, spec.ignore_size)
         );
     }
-    report_skipped(&outcome.stats);
+    report_skipped(&outcome.read.stats);
     let _folder = claim(args, dir)?;
     let path = output::write_mrc_curve(dir, &outcome, spec.ignore_size)?;
     eprintln!("miss-ratio curves written to {}", path.display());

@@ -56,7 +56,7 @@ pub fn curve_charts(outcome: &ReplayOutcome, trace: &Path, ignore_size: bool) ->
     let series = miss_ratio_curve(&outcome.rows);
     let view = View {
         trace,
-        warmup_requests: outcome.warmup_requests,
+        warmup_requests: outcome.read.warmup_requests,
         ignore_size,
         markers: true,
     };
@@ -70,7 +70,7 @@ pub fn mrc_charts(outcome: &MrcOutcome, trace: &Path, ignore_size: bool) -> Vec<
     let most_points = series.iter().map(|s| s.points.len()).max().unwrap_or(0);
     let view = View {
         trace,
-        warmup_requests: outcome.warmup_requests,
+        warmup_requests: outcome.read.warmup_requests,
         ignore_size,
         markers: most_points <= MARKED_POINTS_MAX,
     };

@@ -180,11 +180,72 @@ fn ratio(a: u64, b: u64) -> f64 {
 pub struct ReplayOutcome {
     /// One row per (policy, size), policies outer, sizes inner, in the given order.
     pub rows: Vec<ReplayRow>,
+    /// The footprint, warm-up and reader's counts.
+    pub read: TraceRead,
+    pub wall: Duration,
+}
+
+/// What reading a trace gave a replay, whichever way it counted.
+#[derive(Clone, Debug)]
+pub struct TraceRead {
     /// Present when a first pass was needed.
     pub footprint: Option<Footprint>,
+    /// Requests replayed before counting.
     pub warmup_requests: u64,
     pub stats: ReadStats,
-    pub wall: Duration,
+}
+
+/// The first pass over the trace, when `needed`, and the warm-up in
+/// requests (a fraction is of the first pass's requests).
+pub(super) fn first_pass(
+    path: &Path,
+    format: &TraceFormat,
+    skip_bad: bool,
+    needed: bool,
+    warmup: Warmup,
+) -> Result<(Option<Footprint>, u64), Error> {
+    let needed = needed || matches!(warmup, Warmup::Fraction(_));
+    let fp = if needed {
+        Some(footprint(path, format, skip_bad)?)
+    } else {
+        None
+    };
+    let warmup_requests = match warmup {
+        Warmup::Requests(n) => n,
+        Warmup::Fraction(f) => (fp.as_ref().map_or(0, |fp| fp.requests) as f64 * f) as u64,
+    };
+    Ok((fp, warmup_requests))
+}
+
+impl TraceRead {
+    /// What the counting pass read, once it is known to have read
+    /// something and more than the warm-up.
+    pub(super) fn counted(
+        path: &Path,
+        footprint: Option<Footprint>,
+        warmup_requests: u64,
+        stats: ReadStats,
+    ) -> Result<TraceRead, Error> {
+        if stats.requests == 0 {
+            return Err(empty_trace_error(path, &stats));
+        }
+        if warmup_requests >= stats.requests {
+            return Err(InputError::new(
+                "command line",
+                format!(
+                    "the warm-up ({warmup_requests} requests) covers the whole trace ({} requests); nothing is left to count",
+                    stats.requests
+                ),
+            )
+            .with_key("--warmup")
+            .into());
+        }
+        Ok(TraceRead {
+            footprint,
+            warmup_requests,
+            stats,
+        })
+    }
 }
 
 /// One cache and its counters.
@@ -297,44 +358,24 @@ pub fn replay(
         )
         .into());
     }
-    let needs_pass = spec.sizes.iter().any(CacheSize::needs_footprint)
-        || matches!(spec.warmup, Warmup::Fraction(_));
-    let fp = if needs_pass {
-        Some(footprint(path, format, skip_bad)?)
-    } else {
-        None
-    };
+    let (fp, warmup_requests) = first_pass(
+        path,
+        format,
+        skip_bad,
+        spec.sizes.iter().any(CacheSize::needs_footprint),
+        spec.warmup,
+    )?;
     let capacities = spec
         .sizes
         .iter()
         .map(|s| resolve_size(s, spec, fp.as_ref(), path))
         .collect::<Result<Vec<u64>, Error>>()?;
-    let warmup_requests = match spec.warmup {
-        Warmup::Requests(n) => n,
-        Warmup::Fraction(f) => (fp.as_ref().map_or(0, |fp| fp.requests) as f64 * f) as u64,
-    };
     let mut lanes = make_lanes(spec, &capacities)?;
     let mut reader = TraceReader::open(path, format, skip_bad)?;
     let stats = stream(&mut reader, &mut lanes, spec.ignore_size, warmup_requests)?;
-    if stats.requests == 0 {
-        return Err(empty_trace_error(path, &stats));
-    }
-    if warmup_requests >= stats.requests {
-        return Err(InputError::new(
-            "command line",
-            format!(
-                "the warm-up ({warmup_requests} requests) covers the whole trace ({} requests); nothing is left to count",
-                stats.requests
-            ),
-        )
-        .with_key("--warmup")
-        .into());
-    }
     Ok(ReplayOutcome {
         rows: lanes.into_iter().map(|l| l.row).collect(),
-        footprint: fp,
-        warmup_requests,
-        stats,
+        read: TraceRead::counted(path, fp, warmup_requests, stats)?,
         wall: started.elapsed(),
     })
 }

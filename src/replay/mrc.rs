@@ -29,12 +29,14 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::stack::{Reuse, StackDistances, TooManyObjects};
-use super::{BATCH_REQUESTS, CacheSize, CurveSeries, Footprint, Warmup, footprint, resolve_size};
+use super::{
+    BATCH_REQUESTS, CacheSize, CurveSeries, Footprint, TraceRead, Warmup, first_pass, resolve_size,
+};
 use crate::cache::{Cache, CachePolicy, Lru, PolicyKind};
 use crate::engine::rng::splitmix64;
 use crate::error::{Error, InputError};
 use crate::report::charts::format_significant;
-use crate::workload::trace::{ReadStats, Request, TraceFormat, TraceReader, empty_trace_error};
+use crate::workload::trace::{ReadStats, Request, TraceFormat, TraceReader};
 
 /// Sizes of the default curve, evenly spaced up to the footprint.
 pub const DEFAULT_POINTS: usize = 100;
@@ -148,8 +150,8 @@ pub struct MrcOutcome {
     /// Policies in the order given; for each, the exact curve then the
     /// sampled one; sizes ascending.
     pub rows: Vec<MrcRow>,
-    pub footprint: Option<Footprint>,
-    pub warmup_requests: u64,
+    /// The footprint, warm-up and reader's counts.
+    pub read: TraceRead,
     /// The rate applied (the threshold's), when sampling.
     pub sample_rate: Option<f64>,
     /// Requests in the sample (warm-up included).
@@ -158,7 +160,6 @@ pub struct MrcOutcome {
     pub replayed_sizes: Vec<u64>,
     /// Mean of `abs_error` over the sizes: SHARDS LRU against exact LRU.
     pub mean_abs_error: Option<f64>,
-    pub stats: ReadStats,
     pub wall: Duration,
 }
 
@@ -595,18 +596,9 @@ pub fn mrc(
             .sizes
             .iter()
             .any(|s| matches!(s, CacheSize::FootprintPercent(_)))
-        || matches!(spec.warmup, Warmup::Fraction(_))
         || (spec.exact && !spec.ignore_size);
-    let fp = if needs_pass {
-        Some(footprint(path, format, skip_bad)?)
-    } else {
-        None
-    };
+    let (fp, warmup_requests) = first_pass(path, format, skip_bad, needs_pass, spec.warmup)?;
     let sizes = curve_sizes(spec, fp.as_ref(), path)?;
-    let warmup_requests = match spec.warmup {
-        Warmup::Requests(n) => n,
-        Warmup::Fraction(f) => (fp.as_ref().map_or(0, |fp| fp.requests) as f64 * f) as u64,
-    };
     let largest = fp.as_ref().map(|fp| fp.largest_size);
     let mut exact = spec
         .exact
@@ -623,32 +615,19 @@ pub fn mrc(
         warmup_requests,
     )
     .map_err(|e| e.into_error(path))?;
-    if stats.requests == 0 {
-        return Err(empty_trace_error(path, &stats));
-    }
-    if warmup_requests >= stats.requests {
-        return Err(spec_error(
-            "--warmup",
-            format!(
-                "the warm-up ({warmup_requests} requests) covers the whole trace ({} requests); nothing is left to count",
-                stats.requests
-            ),
-        ));
-    }
+    let read = TraceRead::counted(path, fp, warmup_requests, stats)?;
     let (rows, errors) = curve_rows(spec, exact.as_ref(), sampled.as_ref(), &sizes);
     let replayed_sizes = exact.as_ref().map_or_else(Vec::new, |e| {
         e.direct.iter().map(|d| sizes[d.size_index]).collect()
     });
     Ok(MrcOutcome {
         rows,
-        footprint: fp,
-        warmup_requests,
+        read,
         sample_rate: spec.sample.map(SampleRate::rate),
         sampled_requests: sampled.as_ref().map_or(0, |s| s.sampled),
         replayed_sizes,
         mean_abs_error: (!errors.is_empty())
             .then(|| errors.iter().sum::<f64>() / errors.len() as f64),
-        stats,
         wall: started.elapsed(),
     })
 }

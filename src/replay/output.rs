@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::mrc::{Method, MrcOutcome, MrcRow};
-use super::{Footprint, ReplayOutcome, ReplayRow};
+use super::{ReplayOutcome, ReplayRow, TraceRead};
 use crate::error::Error;
 
 /// The unit cache sizes are counted in.
@@ -21,10 +21,10 @@ pub fn size_unit(ignore_size: bool) -> &'static str {
     if ignore_size { "objects" } else { "bytes" }
 }
 
-/// One `--json` line; field order is the output order.
+/// The counts of one point of a curve in a JSON line, between what names
+/// the curve and what follows; field order is the output order.
 #[derive(Serialize)]
-struct JsonRow<'a> {
-    policy: &'a str,
+struct JsonCounts<'a> {
     cache_size: u64,
     cache_size_unit: &'a str,
     warmup_requests: u64,
@@ -34,42 +34,65 @@ struct JsonRow<'a> {
     bytes_requested: u64,
     bytes_missed: u64,
     byte_miss_ratio: f64,
-    requests_per_s: f64,
 }
 
-/// One JSON object per (policy, size), one per line.
-pub fn json_lines(outcome: &ReplayOutcome, ignore_size: bool) -> String {
+/// The [`JsonCounts`] of a row of either kind (both name their counts
+/// alike), with its miss and byte miss ratios.
+macro_rules! json_counts {
+    ($row:expr, $read:expr, $ignore_size:expr, $miss_ratio:expr, $byte_miss_ratio:expr) => {
+        JsonCounts {
+            cache_size: $row.cache_size,
+            cache_size_unit: size_unit($ignore_size),
+            warmup_requests: $read.warmup_requests,
+            requests: $row.requests,
+            misses: $row.misses,
+            miss_ratio: $miss_ratio,
+            bytes_requested: $row.bytes_requested,
+            bytes_missed: $row.bytes_missed,
+            byte_miss_ratio: $byte_miss_ratio,
+        }
+    };
+}
+
+/// One JSON object per line, with a newline after each.
+fn json_lines_of<T: Serialize>(rows: impl Iterator<Item = T>) -> String {
     let mut out = String::new();
-    for row in &outcome.rows {
-        let json = JsonRow {
-            policy: row.policy.name(),
-            cache_size: row.cache_size,
-            cache_size_unit: size_unit(ignore_size),
-            warmup_requests: outcome.warmup_requests,
-            requests: row.requests,
-            misses: row.misses,
-            miss_ratio: row.miss_ratio(),
-            bytes_requested: row.bytes_requested,
-            bytes_missed: row.bytes_missed,
-            byte_miss_ratio: row.byte_miss_ratio(),
-            requests_per_s: row.requests_per_s().round(),
-        };
-        out.push_str(&serde_json::to_string(&json).expect("plain data serializes"));
+    for row in rows {
+        out.push_str(&serde_json::to_string(&row).expect("plain data serializes"));
         out.push('\n');
     }
     out
 }
 
+/// One `--json` line.
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    policy: &'a str,
+    #[serde(flatten)]
+    counts: JsonCounts<'a>,
+    requests_per_s: f64,
+}
+
+/// One JSON object per (policy, size), one per line.
+pub fn json_lines(outcome: &ReplayOutcome, ignore_size: bool) -> String {
+    json_lines_of(outcome.rows.iter().map(|row| JsonRow {
+        policy: row.policy.name(),
+        counts: json_counts!(
+            row,
+            outcome.read,
+            ignore_size,
+            row.miss_ratio(),
+            row.byte_miss_ratio()
+        ),
+        requests_per_s: row.requests_per_s().round(),
+    }))
+}
+
 /// A table's first line: the trace, its requests, footprint and warm-up.
-fn heading(
-    trace: &Path,
-    requests: u64,
-    footprint: Option<&Footprint>,
-    warmup_requests: u64,
-    ignore_size: bool,
-) -> String {
+fn heading(trace: &Path, read: &TraceRead, ignore_size: bool) -> String {
+    let (requests, warmup_requests) = (read.stats.requests, read.warmup_requests);
     let mut out = format!("trace {}: {requests} requests", trace.display());
-    if let Some(fp) = footprint {
+    if let Some(fp) = &read.footprint {
         let _ = write!(
             out,
             ", {} objects, {} bytes of distinct objects",
@@ -86,13 +109,7 @@ fn heading(
 
 /// The readable table printed by default.
 pub fn table(outcome: &ReplayOutcome, trace: &Path, ignore_size: bool) -> String {
-    let mut out = heading(
-        trace,
-        outcome.stats.requests,
-        outcome.footprint.as_ref(),
-        outcome.warmup_requests,
-        ignore_size,
-    );
+    let mut out = heading(trace, &outcome.read, ignore_size);
     let _ = writeln!(
         out,
         "{:<8} {:>14} {:>12} {:>12} {:>10} {:>16} {:>16} {:>10} {:>9}",
@@ -182,25 +199,18 @@ pub fn write_curve(
 ) -> Result<PathBuf, Error> {
     write_curve_csv(
         dir,
-        &curve_csv(&outcome.rows, outcome.warmup_requests, ignore_size),
+        &curve_csv(&outcome.rows, outcome.read.warmup_requests, ignore_size),
     )
 }
 
-/// One `--mrc --json` line; field order is the output order.
+/// One `--mrc --json` line.
 #[derive(Serialize)]
 struct MrcJsonRow<'a> {
     policy: &'a str,
     method: &'a str,
     sample_rate: f64,
-    cache_size: u64,
-    cache_size_unit: &'a str,
-    warmup_requests: u64,
-    requests: u64,
-    misses: u64,
-    miss_ratio: f64,
-    bytes_requested: u64,
-    bytes_missed: u64,
-    byte_miss_ratio: f64,
+    #[serde(flatten)]
+    counts: JsonCounts<'a>,
     abs_error: Option<f64>,
 }
 
@@ -214,38 +224,24 @@ fn row_rate(row: &MrcRow, outcome: &MrcOutcome) -> f64 {
 
 /// One JSON object per point of every curve, one per line.
 pub fn mrc_json_lines(outcome: &MrcOutcome, ignore_size: bool) -> String {
-    let mut out = String::new();
-    for row in &outcome.rows {
-        let json = MrcJsonRow {
-            policy: row.policy.name(),
-            method: row.method.name(),
-            sample_rate: row_rate(row, outcome),
-            cache_size: row.cache_size,
-            cache_size_unit: size_unit(ignore_size),
-            warmup_requests: outcome.warmup_requests,
-            requests: row.requests,
-            misses: row.misses,
-            miss_ratio: row.miss_ratio,
-            bytes_requested: row.bytes_requested,
-            bytes_missed: row.bytes_missed,
-            byte_miss_ratio: row.byte_miss_ratio,
-            abs_error: row.abs_error,
-        };
-        out.push_str(&serde_json::to_string(&json).expect("plain data serializes"));
-        out.push('\n');
-    }
-    out
+    json_lines_of(outcome.rows.iter().map(|row| MrcJsonRow {
+        policy: row.policy.name(),
+        method: row.method.name(),
+        sample_rate: row_rate(row, outcome),
+        counts: json_counts!(
+            row,
+            outcome.read,
+            ignore_size,
+            row.miss_ratio,
+            row.byte_miss_ratio
+        ),
+        abs_error: row.abs_error,
+    }))
 }
 
 /// The readable table of a one-pass run.
 pub fn mrc_table(outcome: &MrcOutcome, trace: &Path, ignore_size: bool) -> String {
-    let mut out = heading(
-        trace,
-        outcome.stats.requests,
-        outcome.footprint.as_ref(),
-        outcome.warmup_requests,
-        ignore_size,
-    );
+    let mut out = heading(trace, &outcome.read, ignore_size);
     if let Some(rate) = outcome.sample_rate {
         let _ = writeln!(
             out,
@@ -308,7 +304,11 @@ fn mrc_notes(out: &mut String, outcome: &MrcOutcome) {
         );
     }
     if !outcome.replayed_sizes.is_empty() {
-        let largest = outcome.footprint.as_ref().map_or(0, |fp| fp.largest_size);
+        let largest = outcome
+            .read
+            .footprint
+            .as_ref()
+            .map_or(0, |fp| fp.largest_size);
         let _ = writeln!(
             out,
             "exact lru below the largest object ({largest} bytes) replayed by one cache per size: {}",
@@ -345,7 +345,7 @@ pub fn mrc_csv(outcome: &MrcOutcome, ignore_size: bool) -> String {
             row_rate(r, outcome),
             r.cache_size,
             size_unit(ignore_size),
-            outcome.warmup_requests,
+            outcome.read.warmup_requests,
             r.requests,
             r.misses,
             r.miss_ratio,
