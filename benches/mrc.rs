@@ -58,6 +58,7 @@ fn replay_spec(ignore_size: bool) -> ReplaySpec {
         sizes: sizes(),
         ignore_size,
         warmup: Warmup::Requests(0),
+        max_requests: None,
     }
 }
 
@@ -70,6 +71,7 @@ fn mrc_spec(ignore_size: bool, exact: bool, sample: Option<&str>) -> MrcSpec {
         warmup: Warmup::Requests(0),
         exact,
         sample: sample.map(|s| SampleRate::parse(s).unwrap()),
+        max_requests: None,
     }
 }
 

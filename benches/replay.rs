@@ -55,6 +55,7 @@ fn spec(policy: PolicyKind, capacity: u64) -> ReplaySpec {
         sizes: vec![CacheSize::Units(capacity)],
         ignore_size: false,
         warmup: Warmup::Requests(0),
+        max_requests: None,
     }
 }
 

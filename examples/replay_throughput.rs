@@ -29,6 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sizes: vec![size],
         ignore_size,
         warmup: Warmup::Requests(0),
+        max_requests: None,
     };
     let mut rates = Vec::new();
     let mut last = None;

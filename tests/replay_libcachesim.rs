@@ -67,6 +67,7 @@ fn every_policy_matches_libcachesim_exactly() {
             sizes: sizes.iter().map(|&s| CacheSize::Units(s)).collect(),
             ignore_size: mode == "objects",
             warmup: Warmup::Requests(*warmup),
+            max_requests: None,
         };
         let outcome = replay(&path, &format, false, &spec).unwrap();
         for g in rows {

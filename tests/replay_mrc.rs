@@ -61,6 +61,7 @@ fn replays(
         sizes: units(sizes),
         ignore_size,
         warmup: Warmup::Requests(warmup),
+        max_requests: None,
     };
     replay(path, &csv(), false, &spec).unwrap().rows
 }
@@ -74,6 +75,7 @@ fn exact_curve(path: &Path, sizes: &[u64], ignore_size: bool, warmup: u64) -> Mr
         warmup: Warmup::Requests(warmup),
         exact: true,
         sample: None,
+        max_requests: None,
     };
     mrc(path, &csv(), false, &spec).unwrap()
 }
@@ -227,6 +229,7 @@ fn at_a_full_sampling_rate_every_policy_equals_its_replays() {
         warmup: Warmup::Requests(1_000),
         exact: true,
         sample: Some(SampleRate::parse("100%").unwrap()),
+        max_requests: None,
     };
     let outcome = mrc(&path, &csv(), false, &spec).unwrap();
     assert_eq!(outcome.mean_abs_error, Some(0.0));
@@ -266,6 +269,7 @@ fn shards_at_one_percent_is_within_a_hundredth_of_the_exact_lru_curve() {
         warmup: Warmup::Requests(0),
         exact: true,
         sample: Some(SampleRate::parse("1%").unwrap()),
+        max_requests: None,
     };
     let outcome = mrc(&path, &TraceFormat::OracleGeneral, false, &spec).unwrap();
     let mae = outcome.mean_abs_error.unwrap();

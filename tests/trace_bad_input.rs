@@ -22,6 +22,7 @@ fn spec() -> ReplaySpec {
         sizes: vec![CacheSize::Units(100)],
         ignore_size: false,
         warmup: Warmup::Requests(0),
+        max_requests: None,
     }
 }
 

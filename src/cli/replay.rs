@@ -36,6 +36,10 @@ pub struct ReplayArgs {
     /// ("0.2", "20%"). With --model cdn: simulated time ("5min") or a share of the duration ("20%").
     #[arg(long)]
     pub warmup: Option<String>,
+    /// Read only the trace's first N requests (libCacheSim --num-req); the warm-up and every
+    /// share of the footprint are of those. Not with --model cdn (give --duration there).
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<u64>,
     /// Print one JSON object per (policy, size) instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -175,6 +179,17 @@ pub fn trace_format(args: &ReplayArgs) -> Result<TraceFormat, Error> {
     })
 }
 
+/// `--max-requests`, checked.
+fn max_requests(args: &ReplayArgs) -> Result<Option<u64>, Error> {
+    match args.max_requests {
+        Some(0) => Err(arg_error(
+            "--max-requests",
+            "expected at least 1 request; leave --max-requests out to read the whole trace",
+        )),
+        n => Ok(n),
+    }
+}
+
 /// The policies (lru when none is given, each once), cache sizes and
 /// warm-up both kinds of replay read.
 fn common_spec(args: &ReplayArgs) -> Result<(Vec<PolicyKind>, Vec<CacheSize>, Warmup), Error> {
@@ -214,6 +229,7 @@ pub fn replay_spec(args: &ReplayArgs) -> Result<ReplaySpec, Error> {
         sizes,
         ignore_size: args.ignore_size,
         warmup,
+        max_requests: max_requests(args)?,
     })
 }
 
@@ -257,6 +273,7 @@ pub fn mrc_spec(args: &ReplayArgs) -> Result<MrcSpec, Error> {
         warmup,
         exact: sample.is_none() || args.exact,
         sample,
+        max_requests: max_requests(args)?,
     })
 }
 

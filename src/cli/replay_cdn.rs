@@ -119,6 +119,12 @@ fn refuse_cache_only_flags(args: &ReplayArgs) -> Result<(), Error> {
             "the CDN model moves bytes; object mode is for single-cache replay",
         ));
     }
+    if args.max_requests.is_some() {
+        return Err(arg_error(
+            "--max-requests",
+            "the CDN model replays the trace in simulated time; give --duration to replay part of it",
+        ));
+    }
     Ok(())
 }
 

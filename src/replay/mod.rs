@@ -123,6 +123,9 @@ pub struct ReplaySpec {
     /// Object mode: every object has size 1 (libCacheSim `ignore_obj_size`).
     pub ignore_size: bool,
     pub warmup: Warmup,
+    /// Only the trace's first requests, this many at most (libCacheSim
+    /// `--num-req`); none: all.
+    pub max_requests: Option<u64>,
 }
 
 /// The trace's footprint: what a cache must hold to miss only compulsorily.
@@ -193,20 +196,35 @@ pub struct TraceRead {
     /// Requests replayed before counting.
     pub warmup_requests: u64,
     pub stats: ReadStats,
+    /// `max_requests` ended the trace: its requests are the first so many.
+    pub first_only: bool,
+}
+
+/// The trace a replay reads, and how.
+pub(super) struct TraceInput<'a> {
+    pub path: &'a Path,
+    pub format: &'a TraceFormat,
+    pub skip_bad: bool,
+    pub max_requests: Option<u64>,
+}
+
+impl TraceInput<'_> {
+    /// A reader from the trace's start, ending at `max_requests`.
+    pub fn open(&self) -> Result<TraceReader, Error> {
+        Ok(TraceReader::open(self.path, self.format, self.skip_bad)?.first(self.max_requests))
+    }
 }
 
 /// The first pass over the trace, when `needed`, and the warm-up in
 /// requests (a fraction is of the first pass's requests).
 pub(super) fn first_pass(
-    path: &Path,
-    format: &TraceFormat,
-    skip_bad: bool,
+    input: &TraceInput,
     needed: bool,
     warmup: Warmup,
 ) -> Result<(Option<Footprint>, u64), Error> {
     let needed = needed || matches!(warmup, Warmup::Fraction(_));
     let fp = if needed {
-        Some(footprint(path, format, skip_bad)?)
+        Some(footprint_of(input.open()?)?)
     } else {
         None
     };
@@ -221,11 +239,12 @@ impl TraceRead {
     /// What the counting pass read, once it is known to have read
     /// something and more than the warm-up.
     pub(super) fn counted(
-        path: &Path,
+        input: &TraceInput,
+        reader: &TraceReader,
         footprint: Option<Footprint>,
         warmup_requests: u64,
-        stats: ReadStats,
     ) -> Result<TraceRead, Error> {
+        let (path, stats) = (input.path, reader.stats().clone());
         if stats.requests == 0 {
             return Err(empty_trace_error(path, &stats));
         }
@@ -244,6 +263,7 @@ impl TraceRead {
             footprint,
             warmup_requests,
             stats,
+            first_only: input.max_requests.is_some() && reader.limit_reached(),
         })
     }
 }
@@ -256,7 +276,11 @@ struct Lane {
 
 /// Reads the whole trace once for its footprint and request count.
 pub fn footprint(path: &Path, format: &TraceFormat, skip_bad: bool) -> Result<Footprint, Error> {
-    let mut reader = TraceReader::open(path, format, skip_bad)?;
+    footprint_of(TraceReader::open(path, format, skip_bad)?)
+}
+
+/// The footprint of what `reader` delivers.
+fn footprint_of(mut reader: TraceReader) -> Result<Footprint, Error> {
     let mut seen = IdMap::default();
     let mut fp = Footprint {
         requests: 0,
@@ -358,10 +382,14 @@ pub fn replay(
         )
         .into());
     }
-    let (fp, warmup_requests) = first_pass(
+    let input = TraceInput {
         path,
         format,
         skip_bad,
+        max_requests: spec.max_requests,
+    };
+    let (fp, warmup_requests) = first_pass(
+        &input,
         spec.sizes.iter().any(CacheSize::needs_footprint),
         spec.warmup,
     )?;
@@ -371,11 +399,11 @@ pub fn replay(
         .map(|s| resolve_size(s, spec, fp.as_ref(), path))
         .collect::<Result<Vec<u64>, Error>>()?;
     let mut lanes = make_lanes(spec, &capacities)?;
-    let mut reader = TraceReader::open(path, format, skip_bad)?;
-    let stats = stream(&mut reader, &mut lanes, spec.ignore_size, warmup_requests)?;
+    let mut reader = input.open()?;
+    stream(&mut reader, &mut lanes, spec.ignore_size, warmup_requests)?;
     Ok(ReplayOutcome {
         rows: lanes.into_iter().map(|l| l.row).collect(),
-        read: TraceRead::counted(path, fp, warmup_requests, stats)?,
+        read: TraceRead::counted(&input, &reader, fp, warmup_requests)?,
         wall: started.elapsed(),
     })
 }

@@ -30,7 +30,8 @@ use std::time::{Duration, Instant};
 
 use super::stack::{Reuse, StackDistances, TooManyObjects};
 use super::{
-    BATCH_REQUESTS, CacheSize, CurveSeries, Footprint, TraceRead, Warmup, first_pass, resolve_size,
+    BATCH_REQUESTS, CacheSize, CurveSeries, Footprint, TraceInput, TraceRead, Warmup, first_pass,
+    resolve_size,
 };
 use crate::cache::{Cache, CachePolicy, Lru, PolicyKind};
 use crate::engine::rng::splitmix64;
@@ -122,6 +123,8 @@ pub struct MrcSpec {
     pub exact: bool,
     /// SHARDS curves at this rate.
     pub sample: Option<SampleRate>,
+    /// Only the trace's first requests, this many at most; none: all.
+    pub max_requests: Option<u64>,
 }
 
 /// One point of one curve.
@@ -568,6 +571,7 @@ fn curve_sizes(spec: &MrcSpec, fp: Option<&Footprint>, path: &Path) -> Result<Ve
             sizes: spec.sizes.clone(),
             ignore_size: spec.ignore_size,
             warmup: spec.warmup,
+            max_requests: spec.max_requests,
         };
         spec.sizes
             .iter()
@@ -597,7 +601,13 @@ pub fn mrc(
             .iter()
             .any(|s| matches!(s, CacheSize::FootprintPercent(_)))
         || (spec.exact && !spec.ignore_size);
-    let (fp, warmup_requests) = first_pass(path, format, skip_bad, needs_pass, spec.warmup)?;
+    let input = TraceInput {
+        path,
+        format,
+        skip_bad,
+        max_requests: spec.max_requests,
+    };
+    let (fp, warmup_requests) = first_pass(&input, needs_pass, spec.warmup)?;
     let sizes = curve_sizes(spec, fp.as_ref(), path)?;
     let largest = fp.as_ref().map(|fp| fp.largest_size);
     let mut exact = spec
@@ -607,15 +617,15 @@ pub fn mrc(
         .sample
         .map(|rate| Sampled::new(spec, rate, &sizes))
         .transpose()?;
-    let mut reader = TraceReader::open(path, format, skip_bad)?;
-    let stats = stream(
+    let mut reader = input.open()?;
+    stream(
         &mut reader,
         exact.as_mut(),
         sampled.as_mut(),
         warmup_requests,
     )
     .map_err(|e| e.into_error(path))?;
-    let read = TraceRead::counted(path, fp, warmup_requests, stats)?;
+    let read = TraceRead::counted(&input, &reader, fp, warmup_requests)?;
     let (rows, errors) = curve_rows(spec, exact.as_ref(), sampled.as_ref(), &sizes);
     let replayed_sizes = exact.as_ref().map_or_else(Vec::new, |e| {
         e.direct.iter().map(|d| sizes[d.size_index]).collect()

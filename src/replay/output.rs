@@ -91,7 +91,8 @@ pub fn json_lines(outcome: &ReplayOutcome, ignore_size: bool) -> String {
 /// A table's first line: the trace, its requests, footprint and warm-up.
 fn heading(trace: &Path, read: &TraceRead, ignore_size: bool) -> String {
     let (requests, warmup_requests) = (read.stats.requests, read.warmup_requests);
-    let mut out = format!("trace {}: {requests} requests", trace.display());
+    let first = if read.first_only { "the first " } else { "" };
+    let mut out = format!("trace {}: {first}{requests} requests", trace.display());
     if let Some(fp) = &read.footprint {
         let _ = write!(
             out,

@@ -226,8 +226,15 @@ impl TraceFormat {
     }
 }
 
-/// A reader of any format.
-pub enum TraceReader {
+/// A reader of any format, delivering at most a given number of requests
+/// (all by default).
+pub struct TraceReader {
+    format: FormatReader,
+    /// Requests it may still deliver.
+    left: u64,
+}
+
+enum FormatReader {
     Text(Box<TextReader>),
     Oracle(OracleReader),
 }
@@ -250,29 +257,52 @@ impl TraceReader {
         format: &TraceFormat,
         skip_bad: bool,
     ) -> TraceReader {
-        match format {
-            TraceFormat::Text(options) => TraceReader::Text(Box::new(TextReader::over(
+        let format = match format {
+            TraceFormat::Text(options) => FormatReader::Text(Box::new(TextReader::over(
                 source,
                 path,
                 options.clone(),
                 skip_bad,
             ))),
-            TraceFormat::OracleGeneral => TraceReader::Oracle(OracleReader::over(
+            TraceFormat::OracleGeneral => FormatReader::Oracle(OracleReader::over(
                 source,
                 path,
                 TimeUnit::Seconds,
                 skip_bad,
             )),
+        };
+        TraceReader {
+            format,
+            left: u64::MAX,
         }
+    }
+
+    /// Ends the trace after its first `max_requests` requests (none: all).
+    pub fn first(mut self, max_requests: Option<u64>) -> TraceReader {
+        self.left = max_requests.unwrap_or(u64::MAX);
+        self
+    }
+
+    /// Reads through `read` at most `max` requests, and fewer near the limit.
+    fn limited<T>(
+        &mut self,
+        out: &mut Vec<T>,
+        max: usize,
+        read: impl FnOnce(&mut FormatReader, &mut Vec<T>, usize) -> Result<usize, Error>,
+    ) -> Result<usize, Error> {
+        let max = usize::try_from(self.left).map_or(max, |left| max.min(left));
+        let n = read(&mut self.format, out, max)?;
+        self.left -= n as u64;
+        Ok(n)
     }
 
     /// Reads up to `max` requests into `out` (cleared first); fewer than
     /// `max` means the trace has ended.
     pub fn read_batch(&mut self, out: &mut Vec<Request>, max: usize) -> Result<usize, Error> {
-        match self {
-            TraceReader::Text(r) => r.read_batch(out, max),
-            TraceReader::Oracle(r) => r.read_batch(out, max),
-        }
+        self.limited(out, max, |format, out, max| match format {
+            FormatReader::Text(r) => r.read_batch(out, max),
+            FormatReader::Oracle(r) => r.read_batch(out, max),
+        })
     }
 
     /// Reads up to `max` requests with their region and client columns.
@@ -281,17 +311,23 @@ impl TraceReader {
         out: &mut Vec<TaggedRequest>,
         max: usize,
     ) -> Result<usize, Error> {
-        match self {
-            TraceReader::Text(r) => r.read_tagged(out, max),
-            TraceReader::Oracle(r) => r.read_tagged(out, max),
-        }
+        self.limited(out, max, |format, out, max| match format {
+            FormatReader::Text(r) => r.read_tagged(out, max),
+            FormatReader::Oracle(r) => r.read_tagged(out, max),
+        })
     }
 
     pub fn stats(&self) -> &ReadStats {
-        match self {
-            TraceReader::Text(r) => r.stats(),
-            TraceReader::Oracle(r) => r.stats(),
+        match &self.format {
+            FormatReader::Text(r) => r.stats(),
+            FormatReader::Oracle(r) => r.stats(),
         }
+    }
+
+    /// Whether the reader has delivered all that [`TraceReader::first`]
+    /// allowed (the trace may have ended there too).
+    pub fn limit_reached(&self) -> bool {
+        self.left == 0
     }
 }
 
