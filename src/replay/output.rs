@@ -21,12 +21,13 @@ pub fn size_unit(ignore_size: bool) -> &'static str {
     if ignore_size { "objects" } else { "bytes" }
 }
 
-/// The counts of one point of a curve in a JSON line, between what names
-/// the curve and what follows; field order is the output order.
+/// One point of a curve as every output shows it: its size and counts,
+/// between what names the curve and what follows (field order is the JSON
+/// lines' and the CSV files' column order).
 #[derive(Serialize)]
-struct JsonCounts<'a> {
+struct Counts {
     cache_size: u64,
-    cache_size_unit: &'a str,
+    cache_size_unit: &'static str,
     warmup_requests: u64,
     requests: u64,
     misses: u64,
@@ -36,14 +37,58 @@ struct JsonCounts<'a> {
     byte_miss_ratio: f64,
 }
 
-/// The [`JsonCounts`] of a row of either kind (both name their counts
-/// alike), with its miss and byte miss ratios.
-macro_rules! json_counts {
-    ($row:expr, $read:expr, $ignore_size:expr, $miss_ratio:expr, $byte_miss_ratio:expr) => {
-        JsonCounts {
+/// The CSV header of [`Counts`].
+const COUNTS_CSV: &str = "cache_size,cache_size_unit,warmup_requests,requests,misses,miss_ratio,bytes_requested,bytes_missed,byte_miss_ratio";
+
+impl Counts {
+    fn csv(&self) -> String {
+        format!(
+            "{},{},{},{},{},{:.9},{},{},{:.9}",
+            self.cache_size,
+            self.cache_size_unit,
+            self.warmup_requests,
+            self.requests,
+            self.misses,
+            self.miss_ratio,
+            self.bytes_requested,
+            self.bytes_missed,
+            self.byte_miss_ratio
+        )
+    }
+
+    /// A table row's cells (the unit and the warm-up are in the heading).
+    fn cells(&self) -> String {
+        let [n, misses] = [self.requests, self.misses];
+        let [bytes, missed] = [self.bytes_requested, self.bytes_missed];
+        format!(
+            "{:>14} {n:>12} {misses:>12} {:>10.6} {bytes:>16} {missed:>16} {:>10.6}",
+            self.cache_size, self.miss_ratio, self.byte_miss_ratio
+        )
+    }
+
+    /// The table header over [`Counts::cells`].
+    fn header() -> String {
+        format!(
+            "{:>14} {:>12} {:>12} {:>10} {:>16} {:>16} {:>10}",
+            "cache_size",
+            "requests",
+            "misses",
+            "miss_ratio",
+            "bytes_requested",
+            "bytes_missed",
+            "byte_miss"
+        )
+    }
+}
+
+/// The [`Counts`] of a row of either kind (both name their counts alike),
+/// with its miss and byte miss ratios.
+macro_rules! counts {
+    ($row:expr, $warmup:expr, $ignore_size:expr, $miss_ratio:expr, $byte_miss_ratio:expr) => {
+        Counts {
             cache_size: $row.cache_size,
             cache_size_unit: size_unit($ignore_size),
-            warmup_requests: $read.warmup_requests,
+            warmup_requests: $warmup,
             requests: $row.requests,
             misses: $row.misses,
             miss_ratio: $miss_ratio,
@@ -52,6 +97,28 @@ macro_rules! json_counts {
             byte_miss_ratio: $byte_miss_ratio,
         }
     };
+}
+
+/// The counts of a row of a replay.
+fn replay_counts(row: &ReplayRow, warmup: u64, ignore_size: bool) -> Counts {
+    counts!(
+        row,
+        warmup,
+        ignore_size,
+        row.miss_ratio(),
+        row.byte_miss_ratio()
+    )
+}
+
+/// The counts of a point of a one-pass curve.
+fn mrc_counts(row: &MrcRow, warmup: u64, ignore_size: bool) -> Counts {
+    counts!(
+        row,
+        warmup,
+        ignore_size,
+        row.miss_ratio,
+        row.byte_miss_ratio
+    )
 }
 
 /// One JSON object per line, with a newline after each.
@@ -69,7 +136,7 @@ fn json_lines_of<T: Serialize>(rows: impl Iterator<Item = T>) -> String {
 struct JsonRow<'a> {
     policy: &'a str,
     #[serde(flatten)]
-    counts: JsonCounts<'a>,
+    counts: Counts,
     requests_per_s: f64,
 }
 
@@ -77,13 +144,7 @@ struct JsonRow<'a> {
 pub fn json_lines(outcome: &ReplayOutcome, ignore_size: bool) -> String {
     json_lines_of(outcome.rows.iter().map(|row| JsonRow {
         policy: row.policy.name(),
-        counts: json_counts!(
-            row,
-            outcome.read,
-            ignore_size,
-            row.miss_ratio(),
-            row.byte_miss_ratio()
-        ),
+        counts: replay_counts(row, outcome.read.warmup_requests, ignore_size),
         requests_per_s: row.requests_per_s().round(),
     }))
 }
@@ -111,31 +172,14 @@ fn heading(trace: &Path, read: &TraceRead, ignore_size: bool) -> String {
 /// The readable table printed by default.
 pub fn table(outcome: &ReplayOutcome, trace: &Path, ignore_size: bool) -> String {
     let mut out = heading(trace, &outcome.read, ignore_size);
-    let _ = writeln!(
-        out,
-        "{:<8} {:>14} {:>12} {:>12} {:>10} {:>16} {:>16} {:>10} {:>9}",
-        "policy",
-        "cache_size",
-        "requests",
-        "misses",
-        "miss_ratio",
-        "bytes_requested",
-        "bytes_missed",
-        "byte_miss",
-        "Mreq/s"
-    );
+    let _ = writeln!(out, "{:<8} {} {:>9}", "policy", Counts::header(), "Mreq/s");
+    let warmup = outcome.read.warmup_requests;
     for row in &outcome.rows {
         let _ = writeln!(
             out,
-            "{:<8} {:>14} {:>12} {:>12} {:>10.6} {:>16} {:>16} {:>10.6} {:>9.2}",
+            "{:<8} {} {:>9.2}",
             row.policy.name(),
-            row.cache_size,
-            row.requests,
-            row.misses,
-            row.miss_ratio(),
-            row.bytes_requested,
-            row.bytes_missed,
-            row.byte_miss_ratio(),
+            replay_counts(row, warmup, ignore_size).cells(),
             row.requests_per_s() / 1e6
         );
     }
@@ -145,24 +189,10 @@ pub fn table(outcome: &ReplayOutcome, trace: &Path, ignore_size: bool) -> String
 
 /// The miss-ratio curve as CSV, rows in replay order.
 pub fn curve_csv(rows: &[ReplayRow], warmup_requests: u64, ignore_size: bool) -> String {
-    let mut out = String::from(
-        "policy,cache_size,cache_size_unit,warmup_requests,requests,misses,miss_ratio,bytes_requested,bytes_missed,byte_miss_ratio\n",
-    );
+    let mut out = format!("policy,{COUNTS_CSV}\n");
     for r in rows {
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{:.9},{},{},{:.9}",
-            r.policy.name(),
-            r.cache_size,
-            size_unit(ignore_size),
-            warmup_requests,
-            r.requests,
-            r.misses,
-            r.miss_ratio(),
-            r.bytes_requested,
-            r.bytes_missed,
-            r.byte_miss_ratio()
-        );
+        let counts = replay_counts(r, warmup_requests, ignore_size);
+        let _ = writeln!(out, "{},{}", r.policy.name(), counts.csv());
     }
     out
 }
@@ -211,7 +241,7 @@ struct MrcJsonRow<'a> {
     method: &'a str,
     sample_rate: f64,
     #[serde(flatten)]
-    counts: JsonCounts<'a>,
+    counts: Counts,
     abs_error: Option<f64>,
 }
 
@@ -229,13 +259,7 @@ pub fn mrc_json_lines(outcome: &MrcOutcome, ignore_size: bool) -> String {
         policy: row.policy.name(),
         method: row.method.name(),
         sample_rate: row_rate(row, outcome),
-        counts: json_counts!(
-            row,
-            outcome.read,
-            ignore_size,
-            row.miss_ratio,
-            row.byte_miss_ratio
-        ),
+        counts: mrc_counts(row, outcome.read.warmup_requests, ignore_size),
         abs_error: row.abs_error,
     }))
 }
@@ -253,34 +277,23 @@ pub fn mrc_table(outcome: &MrcOutcome, trace: &Path, ignore_size: bool) -> Strin
     }
     let _ = writeln!(
         out,
-        "{:<8} {:<7} {:>14} {:>12} {:>12} {:>10} {:>16} {:>16} {:>10} {:>10}",
+        "{:<8} {:<7} {} {:>10}",
         "policy",
         "method",
-        "cache_size",
-        "requests",
-        "misses",
-        "miss_ratio",
-        "bytes_requested",
-        "bytes_missed",
-        "byte_miss",
+        Counts::header(),
         "abs_error"
     );
+    let warmup = outcome.read.warmup_requests;
     for row in &outcome.rows {
         let error = row
             .abs_error
             .map_or_else(String::new, |e| format!("{e:.6}"));
         let _ = writeln!(
             out,
-            "{:<8} {:<7} {:>14} {:>12} {:>12} {:>10.6} {:>16} {:>16} {:>10.6} {:>10}",
+            "{:<8} {:<7} {} {:>10}",
             row.policy.name(),
             row.method.name(),
-            row.cache_size,
-            row.requests,
-            row.misses,
-            row.miss_ratio,
-            row.bytes_requested,
-            row.bytes_missed,
-            row.byte_miss_ratio,
+            mrc_counts(row, warmup, ignore_size).cells(),
             error
         );
     }
@@ -333,26 +346,17 @@ fn format_rate(rate: f64) -> String {
 
 /// Every curve of a one-pass run as CSV, rows in the outcome's order.
 pub fn mrc_csv(outcome: &MrcOutcome, ignore_size: bool) -> String {
-    let mut out = String::from(
-        "policy,method,sample_rate,cache_size,cache_size_unit,warmup_requests,requests,misses,miss_ratio,bytes_requested,bytes_missed,byte_miss_ratio,abs_error\n",
-    );
+    let mut out = format!("policy,method,sample_rate,{COUNTS_CSV},abs_error\n");
+    let warmup = outcome.read.warmup_requests;
     for r in &outcome.rows {
         let error = r.abs_error.map_or_else(String::new, |e| format!("{e:.9}"));
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{:.9},{},{},{:.9},{}",
+            "{},{},{},{},{}",
             r.policy.name(),
             r.method.name(),
             row_rate(r, outcome),
-            r.cache_size,
-            size_unit(ignore_size),
-            outcome.read.warmup_requests,
-            r.requests,
-            r.misses,
-            r.miss_ratio,
-            r.bytes_requested,
-            r.bytes_missed,
-            r.byte_miss_ratio,
+            mrc_counts(r, warmup, ignore_size).csv(),
             error
         );
     }
