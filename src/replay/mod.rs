@@ -263,7 +263,7 @@ impl TraceRead {
             footprint,
             warmup_requests,
             stats,
-            first_only: input.max_requests.is_some() && reader.limit_reached(),
+            first_only: reader.limit_reached(),
         })
     }
 }
