@@ -27,6 +27,15 @@ fn chart_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files
 }
 
+/// The metric columns of the report's Summary table: its header cells
+/// but the point's own (`<th>point</th>`) and the swept parameters'
+/// (`<th class="l">`).
+fn summary_metric_columns(report: &str) -> usize {
+    let summary = &report[report.find("<h2>Summary</h2>").expect("a Summary section")..];
+    let header = &summary[..summary.find("</tr>").expect("a header row")];
+    header.matches("<th>").count() - 1
+}
+
 #[test]
 fn every_shipped_experiment_gets_charts_and_a_report() {
     let files = shipped_experiments();
@@ -73,6 +82,19 @@ fn every_shipped_experiment_gets_charts_and_a_report() {
                     .replace('\'', "&#39;")
             )
         );
+        if fs::read_to_string(file)
+            .unwrap()
+            .contains("model = \"system\"")
+        {
+            // The coupled model names its results by part (`cdn.…`,
+            // `push.…`): its summary shows them, not one lone column.
+            let columns = summary_metric_columns(&report);
+            assert!(
+                columns >= 3,
+                "{}: {columns} summary columns",
+                file.display()
+            );
+        }
         let redraw = edgesim(root(), &["plot", out.to_str().unwrap()]);
         assert!(redraw.status.success(), "{}", stderr(&redraw));
         assert_eq!(

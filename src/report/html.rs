@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use super::answer::cell;
-use super::charts::defaults::key_metrics;
+use super::charts::defaults::{key_metrics, part_metrics};
 use super::charts::legend::table_fields;
 use super::charts::shared::point_label;
 use super::charts::{Chart, format_value};
@@ -19,6 +19,9 @@ use super::tables::Tables;
 const MAX_FOLDED_ROWS: usize = 5000;
 /// Columns of the summary table.
 const MAX_SUMMARY_COLUMNS: usize = 6;
+/// Fewer columns than this from the top-level metrics: the summary adds
+/// the parts' own ([`part_metrics`]).
+const MIN_SUMMARY_COLUMNS: usize = 3;
 
 pub const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
 h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ccc}\
@@ -282,11 +285,19 @@ fn summary_metrics(tables: &Tables) -> Vec<String> {
     }
     metrics.extend(key_metrics(tables));
     let mut unique: Vec<String> = Vec::new();
-    for m in metrics {
-        let headline = tables.study.headline.contains(&m);
-        if tables.summary.contains_key(&m) && !unique.contains(&m) && !headline {
-            unique.push(m);
+    let take = |metrics: Vec<String>, unique: &mut Vec<String>| {
+        for m in metrics {
+            let headline = tables.study.headline.contains(&m);
+            if tables.summary.contains_key(&m) && !unique.contains(&m) && !headline {
+                unique.push(m);
+            }
         }
+    };
+    take(metrics, &mut unique);
+    // A model that names its results by part (the `system` model's
+    // `cdn.…`, `push.…`, `campaign.…`) leaves few top-level ones.
+    if unique.len() < MIN_SUMMARY_COLUMNS {
+        take(part_metrics(tables), &mut unique);
     }
     if unique.is_empty() {
         unique = tables.summary_metrics();

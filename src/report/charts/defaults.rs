@@ -292,28 +292,51 @@ pub fn key_metrics(tables: &Tables) -> Vec<String> {
             chosen.push(slo.metric.clone());
         }
     }
-    // A count and its rate (`origin_requests`, `origin_requests_per_s`)
-    // draw the same chart: the rate stays.
-    let scalars: Vec<String> = top_level(&all)
-        .into_iter()
-        .filter(|m| !tables.is_pooled(m) && varies(tables, m))
-        .filter(|m| !all.contains(&format!("{m}_per_s")))
-        .collect();
-    for word in PRIORITY_WORDS {
-        for m in scalars.iter().filter(|m| m.contains(word)) {
-            if !chosen.contains(m) {
-                chosen.push(m.clone());
-            }
-        }
-    }
-    // Then the model's own order, which puts its main results first.
-    for m in scalars {
+    let scalars = top_level(&all);
+    for m in by_priority(tables, &all, &scalars) {
         if !chosen.contains(&m) {
             chosen.push(m);
         }
     }
     chosen.truncate(MAX_METRIC_LINES);
     chosen
+}
+
+/// Of `names`, the scalars worth a column or a line: not pooled, varying
+/// between points, and not a count whose rate (`…_per_s`) is among `all`
+/// (both draw the same chart: the rate stays); those with a
+/// [`PRIORITY_WORDS`] word first, in that order, then the others in the
+/// model's order, which puts its main results first.
+fn by_priority(tables: &Tables, all: &[String], names: &[String]) -> Vec<String> {
+    let scalars: Vec<&String> = names
+        .iter()
+        .filter(|m| !tables.is_pooled(m) && varies(tables, m))
+        .filter(|m| !all.contains(&format!("{m}_per_s")))
+        .collect();
+    let mut chosen: Vec<String> = Vec::new();
+    let words = PRIORITY_WORDS.iter().map(Some).chain([None]);
+    for word in words {
+        for m in &scalars {
+            if word.is_none_or(|w| m.contains(w)) && !chosen.contains(m) {
+                chosen.push(m.to_string());
+            }
+        }
+    }
+    chosen
+}
+
+/// The scalars of a model's parts (`cdn.hit_ratio`, `push.connected_share`:
+/// one dot, no entity), in [`by_priority`] order: what a summary shows
+/// when the top-level metrics say little (the `system` model names
+/// nearly everything by its part).
+pub fn part_metrics(tables: &Tables) -> Vec<String> {
+    let all = tables.summary_metrics();
+    let parts: Vec<String> = all
+        .iter()
+        .filter(|n| n.matches('.').count() == 1)
+        .cloned()
+        .collect();
+    by_priority(tables, &all, &parts)
 }
 
 /// Heatmaps over the x parameter and a second one, when the two form a
